@@ -1,0 +1,25 @@
+package provider
+
+import (
+	"regexp"
+	"strings"
+)
+
+// keyLike matches strings shaped like the providers' API keys, including the
+// partly masked copies that OpenAI's 401 body echoes ("sk-4sJHr****w8ZP").
+var keyLike = regexp.MustCompile(`\b(?:sk-(?:ant-|proj-|svcacct-)?[A-Za-z0-9_\-\*]{6,}|AIza[0-9A-Za-z_\-]{20,})`)
+
+// Redact removes every secret and anything shaped like an API key from s.
+// Adapters run provider messages through it before they reach an error, so
+// that a key never reaches output, logs or result files.
+func Redact(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "[REDACTED]")
+		}
+	}
+	if !strings.Contains(s, "sk-") && !strings.Contains(s, "AIza") {
+		return s
+	}
+	return keyLike.ReplaceAllString(s, "[REDACTED]")
+}
