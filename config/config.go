@@ -1,0 +1,265 @@
+// Package config loads llmfall.yaml: it finds the file, decodes it strictly,
+// fills in defaults and reports every problem with the file and line a user
+// has to edit. It only describes providers and categories; building clients,
+// reading API keys from the environment and resolving chains are left to the
+// commands and the fallback engine.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/llmfall/llmfall/provider"
+)
+
+// FileName is the name Find looks for.
+const FileName = "llmfall.yaml"
+
+// ErrNotFound is wrapped by the error Find returns when no directory up to
+// the root holds a FileName.
+var ErrNotFound = errors.New("config file not found")
+
+// Config is a loaded and validated llmfall.yaml with every default applied:
+// a zero field here means zero, not "unset".
+type Config struct {
+	// Path is the file the config came from, as given to Load or Parse.
+	Path      string
+	Providers []Provider // in file order
+	// Order is the global provider order that turns a category into a chain.
+	// It defaults to every provider in file order; when given it may list
+	// only some providers, and a category's other providers follow it.
+	Order []string
+	// Categories are in file order; the first is the default category.
+	Categories []Category
+	Timeouts   Timeouts
+	Fallback   Fallback
+	Judge      Judge
+	Eval       Eval
+	// Pricing maps a model name to its price: DefaultPrices merged with the
+	// file's pricing section, whose entries win.
+	Pricing map[string]Price
+}
+
+// Provider returns the provider with the given name.
+func (c *Config) Provider(name string) (Provider, bool) {
+	for _, p := range c.Providers {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Provider{}, false
+}
+
+// Category returns the category with the given name.
+func (c *Config) Category(name string) (Category, bool) {
+	for _, cat := range c.Categories {
+		if cat.Name == name {
+			return cat, true
+		}
+	}
+	return Category{}, false
+}
+
+// Provider is one entry of the providers section.
+type Provider struct {
+	Name string
+	Type string // openai, anthropic, gemini or sim
+	// BaseURL overrides the adapter's default; "" keeps it. OpenAI-style URLs
+	// end in /v1, Anthropic and Gemini ones are the host root.
+	BaseURL string
+	// APIKeyEnv names the environment variables the key is read from, in
+	// order. It defaults by type (openai OPENAI_API_KEY, anthropic
+	// ANTHROPIC_API_KEY, gemini GEMINI_API_KEY then GOOGLE_API_KEY, sim none);
+	// `api_key_env: ""` leaves it empty for servers that need no key.
+	APIKeyEnv []string
+	Headers   map[string]string // extra request headers; nil when none
+	// Concurrency caps calls in flight to this provider; 0 means no cap of its
+	// own (eval then uses Eval.Concurrency).
+	Concurrency int
+	RPM         int // requests per minute; 0 means no limit
+	// Sim holds the simulation settings of a provider of type sim; the keys
+	// are an error on any other type.
+	Sim  Sim
+	Line int // where the provider is defined, for later messages
+}
+
+// APIKey returns the first non-empty value among p.APIKeyEnv and the name of
+// the variable it came from, or two empty strings when none is set. getenv is
+// os.Getenv in the CLI; Load itself never reads the environment.
+func (p Provider) APIKey(getenv func(string) string) (key, envName string) {
+	for _, name := range p.APIKeyEnv {
+		if v := getenv(name); v != "" {
+			return v, name
+		}
+	}
+	return "", ""
+}
+
+// Sim configures a simulated provider. Zero values leave the simulator's own
+// defaults in place.
+type Sim struct {
+	Latency         time.Duration // total time of an answer
+	FirstToken      time.Duration // time to the first token
+	TokensPerSecond float64
+	ErrorRate       float64 // 0..1: share of calls that fail
+	HangRate        float64 // 0..1: share of calls that never answer
+	ErrorClasses    []provider.Class
+	Seed            int64
+}
+
+// Category is a set of models of equal capability, one per provider.
+type Category struct {
+	Name      string
+	Models    map[string]string // provider name → model
+	Providers []string          // the providers the category lists, in file order
+	// Order is the category's own provider order; nil means Config.Order.
+	Order []string
+	// Timeouts are the category's timeouts with every field the file leaves
+	// out inherited from Config.Timeouts, so each field is set.
+	Timeouts Timeouts
+	// HedgeAfter starts the next link in parallel when the current one has
+	// not produced a first token by then; 0 turns hedging off.
+	HedgeAfter time.Duration
+	Line       int
+}
+
+// Timeouts bound each attempt and the whole request.
+type Timeouts struct {
+	Attempt    time.Duration // one call to one link; default 60s
+	FirstToken time.Duration // until a stream's first token; default 15s
+	Idle       time.Duration // between stream tokens; default 30s
+	Total      time.Duration // the whole request across links; default 120s
+}
+
+// Fallback tunes how the engine moves down a chain.
+type Fallback struct {
+	Retries         int           // same-link retries before moving on; default 0
+	RetryBackoff    time.Duration // wait before a same-link retry; default 250ms
+	OnContentFilter bool          // fall back on content_filter; default false
+	BreakerFailures int           // consecutive failures that open a breaker; default 5
+	BreakerCooldown time.Duration // how long a breaker stays open; default 30s
+}
+
+// Judge chooses the model that grades eval outputs.
+type Judge struct {
+	// Category defaults to "smart" when such a category exists, else the first.
+	Category string
+	// DifferentProvider makes the judge skip a link of the candidate's own
+	// provider, so no model grades itself; default true.
+	DifferentProvider bool
+	Threshold         float64 // score needed to pass, 0..1; default 0.7
+}
+
+// Eval holds the eval harness settings.
+type Eval struct {
+	ChainDepth    int     // how many links of each chain to evaluate; default 2
+	Concurrency   int     // calls in flight per provider; default 8
+	MinPassRate   float64 // 0..1 share of cases that must pass; default 1.0
+	MaxRegression float64 // 0..1 pass-rate drop allowed against --baseline; default 0
+	Repeat        int     // runs of each case; default 1
+	Retries       int     // retries of a transient error per call; default 3
+}
+
+// Price is a model's price in USD per 1M tokens.
+type Price struct {
+	Input  float64
+	Output float64
+}
+
+// Cost is the price in USD of a call that used these tokens.
+func (p Price) Cost(u provider.Usage) float64 {
+	return (float64(u.InputTokens)*p.Input + float64(u.OutputTokens)*p.Output) / 1e6
+}
+
+// Error is one problem with a config file. Parse and Load return every
+// problem they find as *Error values joined with errors.Join, sorted by line.
+type Error struct {
+	File string
+	Line int // 0 when the problem is not at one place in the file
+	Msg  string
+	err  error
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return e.File + ": " + e.Msg
+}
+
+// Unwrap returns the I/O error behind a file that could not be read.
+func (e *Error) Unwrap() error { return e.err }
+
+// Find returns the path of the FileName in dir or in the nearest parent that
+// has one.
+func Find(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", &Error{File: FileName, Msg: fmt.Sprintf("cannot resolve %s: %v", dir, err), err: err}
+	}
+	for d := abs; ; {
+		p := filepath.Join(d, FileName)
+		fi, err := os.Stat(p)
+		switch {
+		case err == nil && !fi.IsDir():
+			return p, nil
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
+			// An unreadable directory on the way up is worth knowing about:
+			// silently skipping it could pick a different project's file.
+			return "", &Error{File: p, Msg: fmt.Sprintf("cannot check for a config file: %v", unwrapPath(err)), err: err}
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	return "", &Error{
+		File: FileName,
+		Msg:  fmt.Sprintf("not found in %s or any parent directory (create %s or pass --config)", abs, FileName),
+		err:  ErrNotFound,
+	}
+}
+
+// Load reads and parses the config file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		msg := fmt.Sprintf("cannot read config: %v", unwrapPath(err))
+		if errors.Is(err, fs.ErrNotExist) {
+			msg += fmt.Sprintf(" (create %s or pass --config with an existing file)", FileName)
+		}
+		return nil, &Error{File: path, Msg: msg, err: err}
+	}
+	return Parse(path, data)
+}
+
+// unwrapPath drops the path from an *fs.PathError, since our Error already
+// names the file.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Parse decodes and validates a config file's contents. name identifies the
+// file in messages exactly as given. It never reads the environment.
+func Parse(name string, data []byte) (*Config, error) {
+	d := &decoder{file: name}
+	root := d.document(data)
+	var cfg *Config
+	if root != nil {
+		cfg = d.config(root)
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	cfg.Path = name
+	return cfg, nil
+}

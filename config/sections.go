@@ -1,0 +1,567 @@
+package config
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/llmfall/llmfall/provider"
+)
+
+// The keys valid at each place, in the order messages list them.
+var (
+	topKeys       = []string{"providers", "order", "categories", "timeouts", "fallback", "judge", "eval", "pricing"}
+	providerTypes = []string{"openai", "anthropic", "gemini", "sim"}
+	// categoryKeys are a category's settings; every other key of a category
+	// names a provider, so no provider may be called one of these.
+	categoryKeys = []string{"order", "timeouts", "hedge_after"}
+)
+
+var (
+	nameRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+func defaults() *Config {
+	return &Config{
+		Timeouts: Timeouts{Attempt: 60 * time.Second, FirstToken: 15 * time.Second, Idle: 30 * time.Second, Total: 120 * time.Second},
+		Fallback: Fallback{RetryBackoff: 250 * time.Millisecond, BreakerFailures: 5, BreakerCooldown: 30 * time.Second},
+		Judge:    Judge{DifferentProvider: true, Threshold: 0.7},
+		Eval:     Eval{ChainDepth: 2, Concurrency: 8, MinPassRate: 1, Repeat: 1, Retries: 3},
+		Pricing:  DefaultPrices(),
+	}
+}
+
+// defaultKeyEnv is where each type's key is read from unless api_key_env says
+// otherwise; it follows each provider's own SDK convention.
+func defaultKeyEnv(typ string) []string {
+	switch typ {
+	case "openai":
+		return []string{"OPENAI_API_KEY"}
+	case "anthropic":
+		return []string{"ANTHROPIC_API_KEY"}
+	case "gemini":
+		return []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"}
+	}
+	return nil
+}
+
+// config decodes the top-level mapping. Sections that refer to others
+// (categories to providers, judge to categories) are decoded after them;
+// the order of messages comes from sorting by line.
+func (d *decoder) config(root *yaml.Node) *Config {
+	cfg := defaults()
+	root = deref(root)
+	if root.Kind != yaml.MappingNode {
+		d.fail(root, "", "the top level must be a mapping of settings (providers, categories, ...), got %s", describe(root))
+		return cfg
+	}
+	entries, _ := d.entries(root, "")
+	top := make(map[string]pair)
+	for _, p := range entries {
+		if !slices.Contains(topKeys, p.key) {
+			d.unknownKey(p, "", topKeys)
+			continue
+		}
+		top[p.key] = p
+	}
+
+	known := d.providers(cfg, top)
+	var names []string
+	for _, p := range cfg.Providers {
+		names = append(names, p.Name)
+	}
+	// Whether a category can reach the order is only worth checking
+	// against an order the user wrote and got right.
+	checkReach := false
+	if p, ok := top["order"]; ok {
+		cfg.Order, checkReach = d.order(p, "the file order", func(n *yaml.Node, name string) bool {
+			return d.defined(n, p.path, name, known, names)
+		})
+	} else {
+		cfg.Order = names
+	}
+	if p, ok := top["timeouts"]; ok {
+		d.object(p.val, p.path, d.timeoutFields(&cfg.Timeouts))
+	}
+	catsOK := d.categories(cfg, top, known, names)
+	for i := range cfg.Categories {
+		d.inherit(&cfg.Categories[i].Timeouts, cfg.Timeouts)
+		if checkReach {
+			d.reachable(cfg.Categories[i], cfg.Order)
+		}
+	}
+	if p, ok := top["fallback"]; ok {
+		f := &cfg.Fallback
+		d.object(p.val, p.path, []field{
+			{key: "retries", decode: d.integer(&f.Retries, 0)},
+			{key: "retry_backoff", decode: d.duration(&f.RetryBackoff, positive)},
+			{key: "on_content_filter", decode: d.boolean(&f.OnContentFilter)},
+			{key: "breaker_failures", decode: d.integer(&f.BreakerFailures, 1)},
+			{key: "breaker_cooldown", decode: d.duration(&f.BreakerCooldown, positive)},
+		})
+	}
+	d.judge(cfg, top, catsOK)
+	if p, ok := top["eval"]; ok {
+		e := &cfg.Eval
+		d.object(p.val, p.path, []field{
+			{key: "chain_depth", decode: d.integer(&e.ChainDepth, 1)},
+			{key: "concurrency", decode: d.integer(&e.Concurrency, 1)},
+			{key: "min_pass_rate", decode: d.fraction(&e.MinPassRate)},
+			{key: "max_regression", decode: d.fraction(&e.MaxRegression)},
+			{key: "repeat", decode: d.integer(&e.Repeat, 1)},
+			{key: "retries", decode: d.integer(&e.Retries, 0)},
+		})
+	}
+	if p, ok := top["pricing"]; ok {
+		d.pricing(cfg.Pricing, p)
+	}
+	return cfg
+}
+
+func (d *decoder) timeoutFields(t *Timeouts) []field {
+	return []field{
+		{key: "attempt", decode: d.duration(&t.Attempt, positive)},
+		{key: "first_token", decode: d.duration(&t.FirstToken, positive)},
+		{key: "idle", decode: d.duration(&t.Idle, positive)},
+		{key: "total", decode: d.duration(&t.Total, positive)},
+	}
+}
+
+// inherit fills the fields a category leaves out from the global timeouts.
+func (d *decoder) inherit(t *Timeouts, global Timeouts) {
+	for _, f := range []struct{ dst, src *time.Duration }{
+		{&t.Attempt, &global.Attempt}, {&t.FirstToken, &global.FirstToken},
+		{&t.Idle, &global.Idle}, {&t.Total, &global.Total},
+	} {
+		if *f.dst == 0 {
+			*f.dst = *f.src
+		}
+	}
+}
+
+// providers decodes the providers section and returns the set of names
+// defined, or nil when the section is missing or unusable, in which case
+// references to providers are not checked (every one would fail).
+func (d *decoder) providers(cfg *Config, top map[string]pair) map[string]bool {
+	p, ok := top["providers"]
+	if !ok {
+		d.fail(nil, "", "no providers defined (add e.g. providers: {openai: {type: openai}})")
+		return nil
+	}
+	entries, ok := d.entries(p.val, p.path)
+	if !ok {
+		return nil
+	}
+	if len(entries) == 0 {
+		d.fail(p.kn, p.path, "no providers defined (add e.g. openai: {type: openai})")
+		return nil
+	}
+	known := make(map[string]bool)
+	for _, e := range entries {
+		known[e.key] = true
+		cfg.Providers = append(cfg.Providers, d.provider(e))
+	}
+	return known
+}
+
+func (d *decoder) provider(e pair) Provider {
+	pr := Provider{Name: e.key, Line: e.kn.Line}
+	switch {
+	case slices.Contains(categoryKeys, e.key):
+		d.fail(e.kn, "providers", "%s is reserved for category settings; give the provider another name", quote(e.key))
+	case !nameRE.MatchString(e.key):
+		d.fail(e.kn, "providers", "name %s may hold only letters, digits, '-', '_' and '.', and must start with a letter or digit", quote(e.key))
+	}
+	entries, ok := d.entries(e.val, e.path)
+	if !ok {
+		return pr
+	}
+	if i := slices.IndexFunc(entries, func(p pair) bool { return p.key == "type" }); i < 0 {
+		d.fail(e.kn, e.path, "missing type (one of %s)", strings.Join(providerTypes, ", "))
+	} else if typ, ok := d.str(entries[i].val, entries[i].path, "a provider type"); ok {
+		if slices.Contains(providerTypes, typ) {
+			pr.Type = typ
+		} else {
+			d.fail(deref(entries[i].val), entries[i].path, "unknown provider type %s%s", quote(typ), hintAll(typ, providerTypes, "valid types"))
+		}
+	}
+	pr.APIKeyEnv = defaultKeyEnv(pr.Type)
+
+	fields := []field{
+		{key: "type", decode: func(pair) {}}, // decoded above: the other keys depend on it
+		{key: "base_url", decode: d.baseURL(&pr)},
+		{key: "api_key_env", decode: d.keyEnv(&pr)},
+		{key: "headers", decode: d.headers(&pr)},
+		{key: "concurrency", decode: d.integer(&pr.Concurrency, 0)},
+		{key: "rpm", decode: d.integer(&pr.RPM, 0)},
+	}
+	s := &pr.Sim
+	simFields := []field{
+		{key: "latency", decode: d.duration(&s.Latency, nonNegative)},
+		{key: "first_token", decode: d.duration(&s.FirstToken, nonNegative)},
+		{key: "tokens_per_second", decode: d.number(&s.TokensPerSecond)},
+		{key: "error_rate", decode: d.fraction(&s.ErrorRate)},
+		{key: "hang_rate", decode: d.fraction(&s.HangRate)},
+		{key: "error_classes", decode: d.errorClasses(&s.ErrorClasses)},
+		{key: "seed", decode: d.integer64(&s.Seed)},
+	}
+	// With no valid type, which keys are allowed is unknown: accept the sim
+	// keys rather than pile a second message on the type's.
+	if pr.Type != "sim" && pr.Type != "" {
+		for i := range simFields {
+			simFields[i].hidden = true
+			simFields[i].decode = func(p pair) {
+				d.fail(p.kn, p.path, "only valid for type sim (this provider is type %s)", pr.Type)
+			}
+		}
+	}
+	d.fields(entries, e.path, append(fields, simFields...))
+	return pr
+}
+
+func (d *decoder) baseURL(pr *Provider) func(pair) {
+	return func(p pair) {
+		s, ok := d.scalar(p.val, p.path, "a URL")
+		if !ok || s.Value == "" { // "" keeps the adapter's default
+			return
+		}
+		// The URL is never quoted back: it may carry credentials.
+		u, err := url.Parse(s.Value)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			d.fail(s, p.path, "must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:11434/v1")
+			return
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			d.fail(s, p.path, "must not have a query or fragment: the adapter appends its own path")
+			return
+		}
+		path := strings.TrimRight(u.Path, "/")
+		switch {
+		case pr.Type == "openai" && strings.HasSuffix(path, "/chat/completions"):
+			d.fail(s, p.path, "ends at the API root for openai (e.g. https://api.openai.com/v1): the adapter appends /chat/completions")
+			return
+		case pr.Type == "anthropic" && (strings.HasSuffix(path, "/v1") || strings.HasSuffix(path, "/v1/messages")):
+			d.fail(s, p.path, "is the host root for anthropic (e.g. https://api.anthropic.com): the adapter appends /v1/messages")
+			return
+		case pr.Type == "gemini" && (strings.HasSuffix(path, "/v1beta") || strings.HasSuffix(path, "/v1") || strings.Contains(path, "/models")):
+			d.fail(s, p.path, "is the host root for gemini (e.g. https://generativelanguage.googleapis.com): the adapter appends /v1beta/models/{model}:generateContent")
+			return
+		}
+		// Adapters append paths to it; a trailing slash would double up.
+		pr.BaseURL = strings.TrimRight(s.Value, "/")
+	}
+}
+
+func (d *decoder) keyEnv(pr *Provider) func(pair) {
+	return func(p pair) {
+		n := deref(p.val)
+		var items []*yaml.Node
+		switch {
+		case isNull(n) || (n.Kind == yaml.ScalarNode && n.Value == ""):
+			pr.APIKeyEnv = nil // a local server that needs no key
+			return
+		case n.Kind == yaml.ScalarNode:
+			items = []*yaml.Node{n}
+		case n.Kind == yaml.SequenceNode:
+			items = n.Content
+		default:
+			d.fail(n, p.path, `must name an environment variable, a list of them, or "" for none, got %s`, describe(n))
+			return
+		}
+		envs := []string{}
+		for _, item := range items {
+			if s, ok := d.envName(deref(item), p.path); ok {
+				envs = append(envs, s)
+			}
+		}
+		pr.APIKeyEnv = envs
+	}
+}
+
+// envName checks one api_key_env entry. Its value is never quoted back: a
+// common mistake is to paste the key itself here.
+func (d *decoder) envName(n *yaml.Node, path string) (string, bool) {
+	switch {
+	case n.Kind != yaml.ScalarNode || isNull(n):
+		d.fail(n, path, "must name an environment variable, got %s", describe(n))
+	case provider.Redact(n.Value) != n.Value:
+		d.fail(n, path, "looks like an API key itself: put the key in an environment variable and name the variable here (e.g. OPENAI_API_KEY)")
+	case !envNameRE.MatchString(n.Value):
+		d.fail(n, path, "must name an environment variable (letters, digits and '_', e.g. OPENAI_API_KEY), not hold the key")
+	default:
+		return n.Value, true
+	}
+	return "", false
+}
+
+func (d *decoder) headers(pr *Provider) func(pair) {
+	return func(p pair) {
+		entries, _ := d.entries(p.val, p.path)
+		seen := make(map[string]string)
+		for _, h := range entries {
+			if !validHeaderName(h.key) {
+				d.fail(h.kn, p.path, "%s is not a valid header name", quote(h.key))
+				continue
+			}
+			canon := http.CanonicalHeaderKey(h.key)
+			if first, dup := seen[canon]; dup {
+				d.fail(h.kn, p.path, "header %s is also defined as %s (header names ignore case)", quote(h.key), quote(first))
+				continue
+			}
+			seen[canon] = h.key
+			// Values are never quoted back: they often hold credentials.
+			n := deref(h.val)
+			if n.Kind != yaml.ScalarNode || isNull(n) {
+				d.fail(n, h.path, "must be a header value, got %s", kindOf(n))
+				continue
+			}
+			if strings.ContainsAny(n.Value, "\r\n\x00") {
+				d.fail(n, h.path, "a header value must be one line")
+				continue
+			}
+			if pr.Headers == nil {
+				pr.Headers = make(map[string]string)
+			}
+			pr.Headers[h.key] = n.Value
+		}
+	}
+}
+
+// kindOf is describe without the value.
+func kindOf(n *yaml.Node) string {
+	if n = deref(n); !isNull(n) && n.Kind == yaml.ScalarNode {
+		return "a value"
+	}
+	return describe(n)
+}
+
+// validHeaderName reports whether s is an HTTP token (RFC 9110 section 5.6.2).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r > 0x7e || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *decoder) errorClasses(dst *[]provider.Class) func(pair) {
+	valid := make([]string, len(provider.Classes))
+	for i, c := range provider.Classes {
+		valid[i] = string(c)
+	}
+	return func(p pair) {
+		items, _ := d.names(p.val, p.path, "error classes", "an error class", "[server, rate_limited]")
+		var out []provider.Class
+		for _, n := range items {
+			if !slices.Contains(valid, n.Value) {
+				d.fail(n, p.path, "unknown error class %s%s", quote(n.Value), hintAll(n.Value, valid, "valid classes"))
+				continue
+			}
+			out = append(out, provider.Class(n.Value))
+		}
+		*dst = out
+	}
+}
+
+// order decodes a list of provider names: each checked by valid, none twice.
+// dflt says what removing the list would mean.
+func (d *decoder) order(p pair, dflt string, valid func(n *yaml.Node, name string) bool) ([]string, bool) {
+	items, ok := d.names(p.val, p.path, "provider names", "a provider name", "[openai, anthropic]")
+	if ok && len(items) == 0 {
+		d.fail(deref(p.val), p.path, "is empty (list provider names, or remove it to use %s)", dflt)
+		return nil, false
+	}
+	var out []string
+	for _, n := range items {
+		switch {
+		case slices.Contains(out, n.Value):
+			d.fail(n, p.path, "%s is listed twice", quote(n.Value))
+			ok = false
+		case !valid(n, n.Value):
+			ok = false
+		default:
+			out = append(out, n.Value)
+		}
+	}
+	return out, ok
+}
+
+// defined reports whether name is a defined provider, saying so when not.
+func (d *decoder) defined(n *yaml.Node, path, name string, known map[string]bool, names []string) bool {
+	if known == nil || known[name] {
+		return true
+	}
+	d.fail(n, path, "%s is not a defined provider%s", quote(name), hint(name, names, "defined providers"))
+	return false
+}
+
+func (d *decoder) categories(cfg *Config, top map[string]pair, known map[string]bool, names []string) bool {
+	p, ok := top["categories"]
+	if !ok {
+		d.fail(nil, "", "no categories defined (add e.g. categories: {fast: {%s: MODEL}})", firstOr(names, "openai"))
+		return false
+	}
+	entries, ok := d.entries(p.val, p.path)
+	if !ok {
+		return false
+	}
+	if len(entries) == 0 {
+		d.fail(p.kn, p.path, "no categories defined (add e.g. fast: {%s: MODEL})", firstOr(names, "openai"))
+		return false
+	}
+	for _, e := range entries {
+		cfg.Categories = append(cfg.Categories, d.category(e, known, names))
+	}
+	return true
+}
+
+func firstOr(names []string, dflt string) string {
+	if len(names) > 0 {
+		return names[0]
+	}
+	return dflt
+}
+
+func (d *decoder) category(e pair, known map[string]bool, names []string) Category {
+	cat := Category{Name: e.key, Line: e.kn.Line, Models: make(map[string]string)}
+	entries, ok := d.entries(e.val, e.path)
+	if !ok {
+		return cat
+	}
+	var orderEntry *pair
+	listed := 0 // entries meant as providers, valid or not
+	for _, p := range entries {
+		switch p.key {
+		case "order":
+			orderEntry = &p
+		case "timeouts":
+			d.object(p.val, p.path, d.timeoutFields(&cat.Timeouts))
+		case "hedge_after":
+			d.duration(&cat.HedgeAfter, nonNegative)(p)
+		default:
+			listed++
+			d.model(&cat, p, known, names)
+		}
+	}
+	if listed == 0 {
+		d.fail(e.kn, e.path, "no models (map providers to models, e.g. %s: MODEL)", firstOr(names, "openai"))
+	}
+	if orderEntry != nil {
+		cat.Order, _ = d.order(*orderEntry, "the global order", func(n *yaml.Node, name string) bool {
+			if !d.defined(n, orderEntry.path, name, known, names) {
+				return false
+			}
+			if _, ok := cat.Models[name]; !ok && listed == len(cat.Providers) {
+				d.fail(n, orderEntry.path, "%s has no model in category %s (add one or drop it from the order)", quote(name), quote(cat.Name))
+				return false
+			}
+			return true
+		})
+		if cat.Order == nil {
+			// Mark the order as given even though it failed, so the
+			// category is not also checked against the global order.
+			cat.Order = []string{}
+		}
+	}
+	return cat
+}
+
+// model decodes one provider: model entry of a category.
+func (d *decoder) model(cat *Category, p pair, known map[string]bool, names []string) {
+	if known != nil && !known[p.key] {
+		// A near miss of a category setting reads better as a key typo.
+		if s, ok := suggest(p.key, append(slices.Clone(names), categoryKeys...)); ok && slices.Contains(categoryKeys, s) {
+			d.fail(p.kn, join("categories", cat.Name), "unknown key %s (did you mean %q?)", quote(p.key), s)
+			return
+		}
+		d.fail(p.kn, join("categories", cat.Name), "%s is not a defined provider%s", quote(p.key), hint(p.key, names, "defined providers"))
+		return
+	}
+	model, ok := d.str(p.val, p.path, "a model name")
+	if !ok {
+		return
+	}
+	cat.Models[p.key] = model
+	cat.Providers = append(cat.Providers, p.key)
+}
+
+// reachable reports a category none of whose providers is in the global
+// order it uses: almost always a provider left out of order by mistake.
+func (d *decoder) reachable(cat Category, order []string) {
+	if cat.Order != nil || len(cat.Providers) == 0 || len(order) == 0 {
+		return
+	}
+	for _, p := range cat.Providers {
+		if slices.Contains(order, p) {
+			return
+		}
+	}
+	d.errs = append(d.errs, &Error{File: d.file, Line: cat.Line, Msg: "categories." + cat.Name +
+		": none of its providers (" + strings.Join(cat.Providers, ", ") + ") is in the order [" +
+		strings.Join(order, ", ") + "]; add one to order or give the category its own order"})
+}
+
+func (d *decoder) judge(cfg *Config, top map[string]pair, catsOK bool) {
+	j := &cfg.Judge
+	var catNode *yaml.Node
+	if p, ok := top["judge"]; ok {
+		d.object(p.val, p.path, []field{
+			{key: "category", decode: func(p pair) {
+				if s, ok := d.str(p.val, p.path, "a category name"); ok {
+					j.Category, catNode = s, deref(p.val)
+				}
+			}},
+			{key: "different_provider", decode: d.boolean(&j.DifferentProvider)},
+			{key: "threshold", decode: d.fraction(&j.Threshold)},
+		})
+	}
+	var cats []string
+	for _, c := range cfg.Categories {
+		cats = append(cats, c.Name)
+	}
+	switch {
+	case catNode != nil && catsOK && !slices.Contains(cats, j.Category):
+		d.fail(catNode, "judge.category", "%s is not a defined category%s", quote(j.Category), hint(j.Category, cats, "categories"))
+	case catNode != nil:
+	case slices.Contains(cats, "smart"):
+		j.Category = "smart"
+	case len(cats) > 0:
+		j.Category = cats[0]
+	}
+}
+
+func (d *decoder) pricing(prices map[string]Price, p pair) {
+	entries, _ := d.entries(p.val, p.path)
+	for _, e := range entries {
+		if strings.TrimSpace(e.key) == "" {
+			d.fail(e.kn, p.path, "a model name must not be empty")
+			continue
+		}
+		var price Price
+		var in, out bool
+		d.object(e.val, e.path, []field{
+			{key: "input", decode: func(p pair) { in = true; d.number(&price.Input)(p) }},
+			{key: "output", decode: func(p pair) { out = true; d.number(&price.Output)(p) }},
+		})
+		switch {
+		case !in && !out:
+			d.fail(e.kn, e.path, "missing input and output (USD per 1M tokens, e.g. {input: 0.4, output: 1.6})")
+		case !in:
+			d.fail(e.kn, e.path, "missing input (USD per 1M tokens)")
+		case !out:
+			d.fail(e.kn, e.path, "missing output (USD per 1M tokens)")
+		default:
+			prices[e.key] = price
+		}
+	}
+}
