@@ -1,0 +1,155 @@
+package anthropic
+
+import (
+	"strings"
+
+	"github.com/llmfall/llmfall/provider"
+)
+
+// jsonInstruction is added to the system prompt for Request.JSON. The
+// Messages API has no JSON mode for free text (structured outputs need a
+// schema we do not have). Prefilling the assistant turn with "{" would steer
+// harder, but the prefill is not echoed back, so the caller would get a
+// document missing its first byte; the instruction alone keeps the output
+// whole.
+const jsonInstruction = "Respond with only a single valid JSON object: no prose, no Markdown code fences."
+
+// messageRequest is the body of POST /v1/messages. There is no seed:
+// Anthropic offers no way to make sampling reproducible, so Request.Seed is
+// dropped.
+type messageRequest struct {
+	Model         string        `json:"model"`
+	System        string        `json:"system,omitempty"`
+	Messages      []wireMessage `json:"messages"`
+	MaxTokens     int           `json:"max_tokens"`
+	Temperature   *float64      `json:"temperature,omitempty"`
+	TopP          *float64      `json:"top_p,omitempty"`
+	StopSequences []string      `json:"stop_sequences,omitempty"`
+	Stream        bool          `json:"stream,omitempty"`
+}
+
+type wireMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+func newMessageRequest(req *provider.Request, stream bool) *messageRequest {
+	m := &messageRequest{
+		Model:         req.Model,
+		System:        req.System,
+		Messages:      make([]wireMessage, len(req.Messages)),
+		MaxTokens:     req.MaxTokens,
+		Temperature:   req.Temperature,
+		TopP:          req.TopP,
+		StopSequences: req.Stop,
+		Stream:        stream,
+	}
+	for i, msg := range req.Messages {
+		m.Messages[i] = wireMessage{Role: string(msg.Role), Content: msg.Content}
+	}
+	if m.MaxTokens <= 0 {
+		// Anthropic rejects a request without max_tokens.
+		m.MaxTokens = provider.DefaultMaxTokens
+	}
+	if req.JSON {
+		if m.System == "" {
+			m.System = jsonInstruction
+		} else {
+			m.System += "\n\n" + jsonInstruction
+		}
+	}
+	return m
+}
+
+// messageResponse is a Message object: the body of a non-streamed answer and
+// the "message" of a message_start event. Fields the spec calls required may
+// be missing and enum values may be new; nothing here fails on either.
+type messageResponse struct {
+	ID         string         `json:"id"`
+	Type       string         `json:"type"`
+	Model      string         `json:"model"`
+	Content    []contentBlock `json:"content"`
+	StopReason string         `json:"stop_reason"`
+	Usage      usage          `json:"usage"`
+	Error      *errorDetail   `json:"error"`
+}
+
+// contentBlock is one block of a message; only "text" blocks carry output.
+type contentBlock struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+// usage counts tokens. Pointers tell "absent" from 0 because a message_delta
+// may repeat some counts and leave out others.
+type usage struct {
+	InputTokens              *int `json:"input_tokens"`
+	CacheCreationInputTokens *int `json:"cache_creation_input_tokens"`
+	CacheReadInputTokens     *int `json:"cache_read_input_tokens"`
+	OutputTokens             *int `json:"output_tokens"`
+}
+
+// inputTotal is every input token the prompt cost: Anthropic reports cache
+// writes and reads apart from input_tokens, other providers do not.
+func (u usage) inputTotal() int {
+	return deref(u.InputTokens) + deref(u.CacheCreationInputTokens) + deref(u.CacheReadInputTokens)
+}
+
+func (m *messageResponse) response() *provider.Response {
+	out := &provider.Response{
+		Model:        m.Model,
+		FinishReason: finishReason(m.StopReason),
+		Usage: provider.Usage{
+			InputTokens:  m.Usage.inputTotal(),
+			OutputTokens: deref(m.Usage.OutputTokens),
+		},
+	}
+	var text strings.Builder
+	for _, b := range m.Content {
+		// tool_use, thinking and server-tool blocks are not text output.
+		if b.Type == "text" {
+			text.WriteString(b.Text)
+		}
+	}
+	out.Text = text.String()
+	return out
+}
+
+// finishReason normalises a stop_reason. model_context_window_exceeded is
+// length: the answer was cut because the window filled, which the caller
+// handles exactly as a max_tokens cut. Unknown and missing values are other.
+func finishReason(s string) provider.FinishReason {
+	switch s {
+	case "end_turn", "stop_sequence":
+		return provider.FinishStop
+	case "max_tokens", "model_context_window_exceeded":
+		return provider.FinishLength
+	case "tool_use":
+		return provider.FinishToolCalls
+	case "refusal":
+		return provider.FinishContentFilter
+	}
+	return provider.FinishOther
+}
+
+// streamEvent is the union of every event's data; each event fills the
+// fields it has.
+type streamEvent struct {
+	Type    string           `json:"type"`
+	Message *messageResponse `json:"message"` // message_start
+	Delta   *struct {
+		Type       string `json:"type"` // content_block_delta: text_delta, input_json_delta, ...
+		Text       string `json:"text"`
+		StopReason string `json:"stop_reason"` // message_delta
+	} `json:"delta"`
+	Usage     *usage       `json:"usage"` // message_delta
+	Error     *errorDetail `json:"error"`
+	RequestID string       `json:"request_id"`
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
