@@ -1,0 +1,180 @@
+package fallback
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// BreakerState is the state of one target's breaker.
+type BreakerState uint8
+
+// Breaker states. A closed breaker lets requests through; an open one skips
+// its target until the cool-down has passed; a half-open one lets one probe
+// through and closes on its success.
+const (
+	StateClosed BreakerState = iota
+	StateOpen
+	StateHalfOpen
+)
+
+func (s BreakerState) String() string {
+	switch s {
+	case StateClosed:
+		return "closed"
+	case StateOpen:
+		return "open"
+	case StateHalfOpen:
+		return "half-open"
+	}
+	return "unknown"
+}
+
+// breaker counts consecutive failures of one target. It opens on a run of
+// them, which a full outage produces at once and a partial degradation (a few
+// percent of requests failing) practically never does: the latter is left to
+// per-request fallback. Results carry the generation they started in, and a
+// result from before a state change is ignored, so that requests in flight
+// when an outage began do not reopen a breaker that a probe has since closed.
+type breaker struct {
+	threshold int
+	cooldown  time.Duration
+	now       func() time.Time
+
+	// healthy is true when the breaker is closed with no failures and no
+	// cool-down, so that the common path takes no lock.
+	healthy atomic.Bool
+
+	mu          sync.Mutex
+	state       BreakerState
+	gen         atomic.Uint64 // written under mu; read without it on the fast path
+	failures    int
+	openedAt    time.Time // when it opened, or when the current probe started
+	lastFailure time.Time
+	coolUntil   time.Time // a Retry-After the provider asked for
+}
+
+func newBreaker(threshold int, cooldown time.Duration, now func() time.Time) *breaker {
+	b := &breaker{threshold: threshold, cooldown: cooldown, now: now}
+	b.healthy.Store(true)
+	return b
+}
+
+// allow reports whether a request may go to the target now, and the
+// generation to report its result under. In the half-open state it lets one
+// probe through per cool-down, so that a probe whose result never arrives
+// does not wedge the breaker.
+func (b *breaker) allow() (uint64, bool) {
+	if b.healthy.Load() {
+		return b.gen.Load(), true
+	}
+	now := b.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now.Before(b.coolUntil) {
+		return b.gen.Load(), false
+	}
+	switch b.state {
+	case StateOpen:
+		if now.Sub(b.openedAt) < b.cooldown {
+			return b.gen.Load(), false
+		}
+		b.setState(StateHalfOpen, now)
+	case StateHalfOpen:
+		if now.Sub(b.openedAt) < b.cooldown {
+			return b.gen.Load(), false
+		}
+		b.openedAt = now
+	}
+	b.coolUntil = time.Time{}
+	b.updateHealthy()
+	return b.gen.Load(), true
+}
+
+// blocked reports, without side effects, whether allow would refuse now.
+func (b *breaker) blocked() bool {
+	if b.healthy.Load() {
+		return false
+	}
+	now := b.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now.Before(b.coolUntil) {
+		return true
+	}
+	return b.state != StateClosed && now.Sub(b.openedAt) < b.cooldown
+}
+
+// current is the generation a forced attempt (every link open) reports under.
+func (b *breaker) current() uint64 { return b.gen.Load() }
+
+func (b *breaker) success(gen uint64) {
+	if b.healthy.Load() {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if gen != b.gen.Load() {
+		return
+	}
+	b.failures = 0
+	if b.state != StateClosed {
+		b.setState(StateClosed, time.Time{})
+	}
+	b.updateHealthy()
+}
+
+// failure records a failure; retryAfter, if positive, cools the target for
+// that long whatever the state.
+func (b *breaker) failure(gen uint64, retryAfter time.Duration) {
+	now := b.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lastFailure = now
+	if retryAfter > 0 {
+		if until := now.Add(retryAfter); until.After(b.coolUntil) {
+			b.coolUntil = until
+		}
+	}
+	if gen == b.gen.Load() {
+		switch b.state {
+		case StateClosed:
+			b.failures++
+			if b.failures >= b.threshold {
+				b.setState(StateOpen, now)
+			}
+		case StateHalfOpen:
+			b.setState(StateOpen, now)
+		case StateOpen:
+			// A forced attempt (every link open) failed: restart the cool-down.
+			b.openedAt = now
+		}
+	}
+	b.updateHealthy()
+}
+
+func (b *breaker) setState(s BreakerState, now time.Time) {
+	b.state = s
+	b.gen.Add(1)
+	b.openedAt = now
+	if s == StateClosed {
+		b.failures = 0
+	}
+}
+
+// updateHealthy must be called with mu held after every change.
+func (b *breaker) updateHealthy() {
+	b.healthy.Store(b.state == StateClosed && b.failures == 0 && b.coolUntil.IsZero())
+}
+
+// snapshot is the state as a report shows it (a target cooling after a
+// Retry-After counts as open) and when the target last failed.
+func (b *breaker) snapshot() (BreakerState, time.Time) {
+	now := b.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now.Before(b.coolUntil) {
+		return StateOpen, b.lastFailure
+	}
+	return b.state, b.lastFailure
+}

@@ -1,0 +1,336 @@
+package fallback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/llmfall/llmfall/provider"
+)
+
+// call is the bookkeeping of one Complete or Stream: where it is in its
+// chain, its deadlines and its attempt log. It is driven by one goroutine.
+type call struct {
+	st  *state
+	req *Request
+	res *Result
+	to  Timeouts
+	// hedge is the category's HedgeAfter.
+	hedge time.Duration
+
+	// parent is the caller's context. The total timeout is not a context
+	// of its own but the deadline every attempt's context or watchdog
+	// carries, which saves a context and a timer per call.
+	parent   context.Context
+	start    time.Time
+	deadline time.Time // zero: no total timeout
+
+	links []link
+	// order is links, or, once every link turned out to be open, links
+	// sorted by least recent failure.
+	order  []link
+	pos    int
+	forced bool
+	tried  int
+}
+
+type verdict uint8
+
+const (
+	verdictNext verdict = iota
+	verdictRetry
+	verdictStop
+)
+
+func (c *call) init(ctx context.Context, st *state, req *Request) error {
+	links, cat, err := st.plan(req)
+	if err != nil {
+		return err
+	}
+	c.st, c.req, c.links, c.order = st, req, links, links
+	c.to = st.cfg.Timeouts.merge(cat.Timeouts).merge(req.Timeouts)
+	c.hedge = cat.HedgeAfter
+	c.res = newResult(req.Category, len(links))
+	c.parent = ctx
+	c.start = time.Now()
+	if c.to.Total > 0 {
+		c.deadline = c.start.Add(c.to.Total)
+	}
+	if c.allBlocked() {
+		c.force()
+	}
+	return nil
+}
+
+// overTotal reports whether the total timeout has run out.
+func (c *call) overTotal() bool {
+	return !c.deadline.IsZero() && !time.Now().Before(c.deadline)
+}
+
+func (c *call) allBlocked() bool {
+	for i := range c.links {
+		if b := c.links[i].b; b == nil || !b.blocked() {
+			return false
+		}
+	}
+	return true
+}
+
+// force switches to trying every link whatever its breaker says, the least
+// recently failed first: with every link open, trying is better than failing
+// without trying, and the link that failed longest ago is likeliest back.
+func (c *call) force() {
+	type ranked struct {
+		l    link
+		last time.Time
+	}
+	rs := make([]ranked, len(c.links))
+	for i, l := range c.links {
+		rs[i].l = l
+		if l.b != nil {
+			_, rs[i].last = l.b.snapshot()
+		}
+	}
+	slices.SortStableFunc(rs, func(a, b ranked) int { return a.last.Compare(b.last) })
+	c.order = make([]link, len(rs))
+	for i, r := range rs {
+		c.order[i] = r.l
+	}
+	c.pos, c.forced = 0, true
+}
+
+// next is the next link to try and the breaker generation to report its
+// result under, recording skipped links on the way.
+func (c *call) next() (*link, uint64, bool) {
+	for {
+		if c.pos >= len(c.order) {
+			if c.forced || c.tried > 0 {
+				return nil, 0, false
+			}
+			// Every link was skipped: the breakers changed under us
+			// since init looked.
+			c.force()
+			continue
+		}
+		l := &c.order[c.pos]
+		c.pos++
+		switch {
+		case l.b == nil:
+			c.tried++
+			return l, 0, true
+		case c.forced:
+			c.tried++
+			return l, l.b.current(), true
+		}
+		if gen, ok := l.b.allow(); ok {
+			c.tried++
+			return l, gen, true
+		}
+		idx := c.begin(l)
+		c.finish(idx, OutcomeSkipped, "", errBreakerOpen)
+	}
+}
+
+var errBreakerOpen = errors.New("breaker open")
+
+// begin opens an attempt in the log and returns its index.
+func (c *call) begin(l *link) int {
+	c.res.Attempts = append(c.res.Attempts, Attempt{Target: l.target, Start: time.Since(c.start)})
+	return len(c.res.Attempts) - 1
+}
+
+// finish closes an attempt and reports it to the OnAttempt hook.
+func (c *call) finish(idx int, o Outcome, class provider.Class, err error) {
+	a := &c.res.Attempts[idx]
+	if o != OutcomeSkipped {
+		a.Duration = time.Since(c.start) - a.Start
+	}
+	a.Outcome, a.Class, a.Err = o, class, err
+	if hook := c.st.cfg.OnAttempt; hook != nil {
+		hook(c.res.Category, *a)
+	}
+}
+
+func (c *call) succeed(idx int, l *link, gen uint64) {
+	if l.b != nil {
+		l.b.success(gen)
+	}
+	c.res.Target = l.target
+	c.finish(idx, OutcomeOK, "", nil)
+}
+
+// fail closes a failed attempt, tells its breaker, and decides what comes
+// next. On verdictStop the error is the one to return to the caller.
+func (c *call) fail(idx int, l *link, gen uint64, err error, mayRetry bool) (verdict, error) {
+	if c.parent.Err() != nil {
+		c.finish(idx, OutcomeCancelled, provider.ClassCancelled, err)
+		return verdictStop, c.ctxErr()
+	}
+	if c.overTotal() {
+		err = timeoutError(l.target, "total timeout", c.to.Total, err)
+		c.finish(idx, OutcomeTimeout, provider.ClassTimeout, err)
+		return verdictStop, c.ctxErr()
+	}
+	class := provider.ClassOf(err)
+	outcome := OutcomeError
+	if class == provider.ClassTimeout {
+		outcome = OutcomeTimeout
+	}
+	if l.b != nil && breakerCounts(class) {
+		l.b.failure(gen, provider.RetryAfterOf(err))
+	}
+	c.finish(idx, outcome, class, err)
+	if !c.shouldFallback(err, class) {
+		return verdictStop, fmt.Errorf("fallback: %s: %w", l.target, err)
+	}
+	if mayRetry && retryable(err) {
+		return verdictRetry, nil
+	}
+	return verdictNext, nil
+}
+
+func (c *call) shouldFallback(err error, class provider.Class) bool {
+	if class == provider.ClassCancelled {
+		return false
+	}
+	if class == provider.ClassContentFilter && c.st.cfg.OnContentFilter {
+		return true
+	}
+	if f := c.st.cfg.ShouldFallback; f != nil {
+		return f(err)
+	}
+	return DefaultShouldFallback(err)
+}
+
+// ctxErr is the error for a call its context ended: the caller's
+// cancellation, or the total timeout.
+func (c *call) ctxErr() error {
+	if err := c.parent.Err(); err != nil {
+		return fmt.Errorf("fallback: cancelled by caller: %w", context.Cause(c.parent))
+	}
+	return &ExhaustedError{Category: c.res.Category, Attempts: c.res.Attempts, Total: c.to.Total}
+}
+
+func (c *call) exhausted() error {
+	if c.overTotal() {
+		return c.ctxErr()
+	}
+	return &ExhaustedError{Category: c.res.Category, Attempts: c.res.Attempts}
+}
+
+// sequential walks the chain one link at a time, calling try for each
+// attempt until one succeeds; try records its own success.
+func (c *call) sequential(try func(l *link, idx int, gen uint64) error) error {
+	for {
+		l, gen, ok := c.next()
+		if !ok {
+			return c.exhausted()
+		}
+		for retry := 0; ; retry++ {
+			if c.parent.Err() != nil || c.overTotal() {
+				return c.ctxErr()
+			}
+			idx := c.begin(l)
+			err := try(l, idx, gen)
+			if err == nil {
+				return nil
+			}
+			v, stopErr := c.fail(idx, l, gen, err, retry < c.st.cfg.Retries)
+			if v == verdictStop {
+				return stopErr
+			}
+			if v == verdictNext {
+				break
+			}
+			if err := c.backoff(retry); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// backoff waits before retry number n+1: RetryBackoff doubled n times,
+// jittered by ±50% so that callers who failed together do not retry together.
+func (c *call) backoff(n int) error {
+	d := c.st.cfg.RetryBackoff << min(n, 16)
+	if d <= 0 {
+		return nil
+	}
+	d = d/2 + rand.N(d)
+	if !c.deadline.IsZero() {
+		d = min(d, time.Until(c.deadline))
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-c.parent.Done():
+		return c.ctxErr()
+	}
+}
+
+// request is the request for one link: the caller's, with the link's model.
+func (c *call) request(l *link) *provider.Request {
+	r := c.req.Request
+	r.Model = l.target.Model
+	return &r
+}
+
+// Complete sends the request down its chain and returns the first answer.
+// On failure the Result is still returned, with a nil Response, so that the
+// caller can log its attempts; the error is an *ExhaustedError when every
+// link failed or the total timeout ran out, wraps the link's error when it
+// was one the engine does not fall back on, and wraps the context's error
+// when the caller cancelled.
+func (e *Engine) Complete(ctx context.Context, req *Request) (*Result, error) {
+	var c call
+	if err := c.init(ctx, e.state.Load(), req); err != nil {
+		return nil, err
+	}
+	err := c.sequential(func(l *link, idx int, gen uint64) error {
+		resp, err := c.complete(l)
+		if err != nil {
+			return err
+		}
+		c.res.Response = resp
+		c.succeed(idx, l, gen)
+		return nil
+	})
+	return c.res, err
+}
+
+// complete is one non-streaming attempt, bounded by whichever comes first
+// of the attempt timeout and the total one, in a single context.
+func (c *call) complete(l *link) (*provider.Response, error) {
+	d, cause := c.deadline, errTotalTimeout
+	if c.to.Attempt > 0 {
+		if a := time.Now().Add(c.to.Attempt); d.IsZero() || a.Before(d) {
+			d, cause = a, errAttemptTimeout
+		}
+	}
+	if d.IsZero() {
+		resp, err := l.p.Complete(c.parent, c.request(l))
+		return checkResponse(l, resp, err)
+	}
+	ctx, cancel := context.WithDeadlineCause(c.parent, d, cause)
+	defer cancel()
+	resp, err := l.p.Complete(ctx, c.request(l))
+	resp, err = checkResponse(l, resp, err)
+	if err != nil && c.parent.Err() == nil && context.Cause(ctx) == errAttemptTimeout {
+		err = timeoutError(l.target, "attempt timeout", c.to.Attempt, err)
+	}
+	return resp, err
+}
+
+// checkResponse turns a provider's (nil, nil) into an error rather than a
+// nil response handed to the caller.
+func checkResponse(l *link, resp *provider.Response, err error) (*provider.Response, error) {
+	if err == nil && resp == nil {
+		err = provider.MalformedError(l.target.Provider, 0, errors.New("no response and no error"))
+	}
+	return resp, err
+}

@@ -1,0 +1,227 @@
+package fallback
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/llmfall/llmfall/provider"
+)
+
+// Defaults applied where a Config field is zero.
+const (
+	DefaultBreakerFailures = 5
+	DefaultBreakerCooldown = 30 * time.Second
+)
+
+// Config is everything the engine needs, mapped one to one from llmfall.yaml
+// by the caller (this package knows nothing of the file). The zero value of
+// every field is usable; what it means is documented on the field.
+type Config struct {
+	// Order is the global provider order. A category without its own
+	// order uses it.
+	Order []string
+	// Categories are the groups of equivalent models; names must be unique.
+	Categories []Category
+	// Timeouts apply to every category unless it or the call overrides
+	// them. Zero fields mean no limit.
+	Timeouts Timeouts
+	// Retries is how many times a link is retried after a transient error
+	// (rate limited without Retry-After, overloaded, server, timeout,
+	// network) before the engine moves on. 0 moves on at once.
+	Retries int
+	// RetryBackoff is the wait before the first retry, doubled for each
+	// further retry and jittered by ±50%. 0 retries at once.
+	RetryBackoff time.Duration
+	// OnContentFilter makes a content_filter refusal fall back to the next
+	// link; by default it is returned to the caller.
+	OnContentFilter bool
+	// BreakerFailures is how many consecutive failures of a target open
+	// its breaker. 0 means DefaultBreakerFailures; negative disables the
+	// breakers (and the Retry-After cool-down that goes with them).
+	BreakerFailures int
+	// BreakerCooldown is how long an open breaker waits before letting a
+	// probe through. 0 means DefaultBreakerCooldown.
+	BreakerCooldown time.Duration
+	// ShouldFallback decides whether an error of a link sends the call on
+	// to the next link. nil means DefaultShouldFallback (with
+	// OnContentFilter applied on top). The caller's own cancellation never
+	// falls back, whatever this says.
+	ShouldFallback ShouldFallback
+	// OnAttempt, if set, is called once for every finished attempt,
+	// including skipped ones, from the goroutine driving the call. It must
+	// be safe for concurrent use and should not block.
+	OnAttempt func(category string, a Attempt)
+	// Now is the breakers' clock; nil means time.Now. Timeouts always use
+	// real timers.
+	Now func() time.Time
+}
+
+// Category is a group of models of equal capability across providers.
+type Category struct {
+	Name string
+	// Models maps a provider name to the model it serves for this category.
+	Models map[string]string
+	// Providers lists the category's providers in the order the
+	// configuration file lists them; it decides where the providers the
+	// order does not mention go. nil means the sorted keys of Models.
+	Providers []string
+	// Order overrides the global order for this category; nil uses it.
+	Order []string
+	// Timeouts override the global ones field by field.
+	Timeouts Timeouts
+	// HedgeAfter, if positive, starts the next link of a stream that has
+	// produced no token by then; the first to produce a token wins. It
+	// applies to Stream only (Complete walks the chain one link at a time),
+	// and a hedged stream does not retry a link: a failure starts the next.
+	HedgeAfter time.Duration
+}
+
+// Timeouts bound a call. In every field zero means "inherit" when used as an
+// override and "no limit" at the end; a negative value removes an inherited
+// limit.
+type Timeouts struct {
+	// Attempt bounds one whole non-streaming call to one link.
+	Attempt time.Duration
+	// FirstToken abandons a stream (and tries the next link) that has
+	// produced no token by then, counted from the request.
+	FirstToken time.Duration
+	// Idle is the longest gap between tokens once a stream has started;
+	// a stall after the first token is an error for the caller. A stall is
+	// noticed between Idle and twice Idle after the last token.
+	Idle time.Duration
+	// Total bounds the whole call across all attempts.
+	Total time.Duration
+}
+
+// merge returns t with every non-zero field of o laid over it.
+func (t Timeouts) merge(o Timeouts) Timeouts {
+	if o.Attempt != 0 {
+		t.Attempt = o.Attempt
+	}
+	if o.FirstToken != 0 {
+		t.FirstToken = o.FirstToken
+	}
+	if o.Idle != 0 {
+		t.Idle = o.Idle
+	}
+	if o.Total != 0 {
+		t.Total = o.Total
+	}
+	return t
+}
+
+// ResolveChain is the chain of cat under the given global order. The order
+// used is cat.Order if set, else global; the chain is that order's providers
+// the category has a model for, then the category's remaining providers in
+// listing order. Runtime overrides (Engine.SetOrder) enter by replacing
+// cat.Order or global before the call.
+func ResolveChain(cat Category, global []string) []Target {
+	order := global
+	if len(cat.Order) > 0 {
+		order = cat.Order
+	}
+	listing := cat.Providers
+	if listing == nil {
+		listing = make([]string, 0, len(cat.Models))
+		for p := range cat.Models {
+			listing = append(listing, p)
+		}
+		sort.Strings(listing)
+	}
+	chain := make([]Target, 0, len(cat.Models))
+	add := func(p string) {
+		m, ok := cat.Models[p]
+		if !ok || m == "" {
+			return
+		}
+		for _, t := range chain {
+			if t.Provider == p {
+				return
+			}
+		}
+		chain = append(chain, Target{Provider: p, Model: m})
+	}
+	for _, p := range order {
+		add(p)
+	}
+	for _, p := range listing {
+		add(p)
+	}
+	return chain
+}
+
+// validate collects every problem of cfg against the configured providers.
+func (cfg *Config) validate(providers map[string]provider.Provider) error {
+	var errs []error
+	for name, p := range providers {
+		if p == nil {
+			errs = append(errs, fmt.Errorf("provider %q is nil", name))
+		}
+	}
+	errs = append(errs, checkOrder("order", cfg.Order, providers)...)
+	seen := make(map[string]bool, len(cfg.Categories))
+	for i, c := range cfg.Categories {
+		where := fmt.Sprintf("categories[%d]", i)
+		if c.Name == "" {
+			errs = append(errs, fmt.Errorf("%s: empty name", where))
+		} else {
+			where = "category " + c.Name
+		}
+		if seen[c.Name] {
+			errs = append(errs, fmt.Errorf("%s: defined twice", where))
+		}
+		seen[c.Name] = true
+		if len(c.Models) == 0 {
+			errs = append(errs, fmt.Errorf("%s: no models", where))
+		}
+		for _, p := range sortedKeys(c.Models) {
+			if _, ok := providers[p]; !ok {
+				errs = append(errs, fmt.Errorf("%s: unknown provider %q", where, p))
+			}
+			if c.Models[p] == "" {
+				errs = append(errs, fmt.Errorf("%s: empty model for provider %q", where, p))
+			}
+		}
+		for _, p := range c.Providers {
+			if _, ok := c.Models[p]; !ok {
+				errs = append(errs, fmt.Errorf("%s: provider %q listed without a model", where, p))
+			}
+		}
+		errs = append(errs, checkOrder(where+": order", c.Order, providers)...)
+		if c.HedgeAfter < 0 {
+			errs = append(errs, fmt.Errorf("%s: negative hedge_after %s", where, c.HedgeAfter))
+		}
+	}
+	if cfg.Retries < 0 {
+		errs = append(errs, fmt.Errorf("negative retries %d", cfg.Retries))
+	}
+	if cfg.RetryBackoff < 0 || cfg.BreakerCooldown < 0 {
+		errs = append(errs, errors.New("negative retry_backoff or breaker_cooldown"))
+	}
+	return errors.Join(errs...)
+}
+
+func checkOrder(where string, order []string, providers map[string]provider.Provider) []error {
+	var errs []error
+	for i, p := range order {
+		if _, ok := providers[p]; !ok {
+			errs = append(errs, fmt.Errorf("%s: unknown provider %q", where, p))
+		}
+		if slices.Contains(order[:i], p) {
+			errs = append(errs, fmt.Errorf("%s: provider %q listed twice", where, p))
+		}
+	}
+	return errs
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
