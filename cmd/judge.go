@@ -1,0 +1,148 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/lipgloss/table"
+	"github.com/spf13/cobra"
+
+	"github.com/llmfall/llmfall/judge"
+)
+
+type judgeOptions struct {
+	f *factory
+	// Judge builds the judge to calibrate; f.Judge unless a test swaps it.
+	Judge func() (judge.Judge, error)
+
+	File string
+	JSON bool
+}
+
+func newCmdJudge(f *factory, runF func(context.Context, *judgeOptions) error) *cobra.Command {
+	opts := &judgeOptions{f: f, Judge: f.Judge}
+	parent := &cobra.Command{
+		Use:   "judge",
+		Short: "Check how far the LLM judge can be trusted",
+		Args:  cobra.NoArgs,
+	}
+	calibrate := &cobra.Command{
+		Use:   "calibrate FILE",
+		Short: "Measure the configured judge against human-labelled examples",
+		Long: `Run the configured judge (its chain, as eval uses it; the offline heuristic with --offline)
+over human-labelled examples and report, per judge model: accuracy, Cohen's kappa, the rate
+of pairwise verdicts that flip when the two answers swap places, errors and cost.
+
+FILE is JSON Lines, one example per line: "input" and either "output" (graded against
+"rubric" and an optional "reference"; human verdict "pass") or "output_1" and "output_2"
+(human verdict "pass" = equivalent in substance, or "label" 1|2 = which is better). A JSON
+array in the same shape is read too, so LLMBar's files work as they are.
+judge/testdata/calibration.jsonl is a small labelled set to start from.`,
+		Example: `  llmfall judge calibrate judge/testdata/calibration.jsonl
+  llmfall judge calibrate --json llmbar/natural.json > calibration.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.File = args[0]
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runJudgeCalibrate(c.Context(), opts)
+		},
+	}
+	calibrate.Flags().BoolVar(&opts.JSON, "json", false, "print the report, with every example's result, as JSON")
+	parent.AddCommand(calibrate)
+	return parent
+}
+
+func runJudgeCalibrate(ctx context.Context, opts *judgeOptions) error {
+	examples, err := judge.LoadExamplesFile(opts.File)
+	if err != nil {
+		return usageErr(err, `each line needs "input", "output" (or "output_1" and "output_2"), and "pass" (or "label" 1|2); see judge/testdata/README.md`)
+	}
+	j, err := opts.Judge()
+	if err != nil {
+		return err
+	}
+	rep, err := judge.Calibrate(ctx, j, examples)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.f.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		renderCalibration(opts.f, rep)
+	}
+	if rep.Total.Judged == 0 {
+		return exitErr(ExitProviders, errors.New("the judge gave no verdict on any example"),
+			"check the judge's provider keys, or run with --json to see each example's error")
+	}
+	return nil
+}
+
+func renderCalibration(f *factory, rep judge.Report) {
+	out, r := f.IO.Out, f.IO.Render
+	if rep.Total.Heuristic {
+		fmt.Fprintln(out, "heuristic: the offline judge measures word overlap, not quality; calibrate a model judge before gating on it")
+	}
+	kinds := map[judge.Kind]int{}
+	for _, res := range rep.Results {
+		kinds[res.Kind]++
+	}
+	fmt.Fprintf(out, "%d examples: %d rubric, %d pairwise, %d preference\n",
+		rep.Examples, kinds[judge.KindRubric], kinds[judge.KindPair], kinds[judge.KindPreference])
+
+	head := r.NewStyle().Bold(true)
+	t := table.New().Border(lipgloss.NormalBorder()).BorderStyle(r.NewStyle()).
+		Headers("JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "ERRORS", "COST").
+		StyleFunc(func(row, col int) lipgloss.Style {
+			s := r.NewStyle().Padding(0, 1)
+			if row == table.HeaderRow {
+				return s.Inherit(head)
+			}
+			if col > 0 {
+				s = s.Align(lipgloss.Right)
+			}
+			return s
+		})
+	rows := append([]judge.Stats(nil), rep.Judges...)
+	if len(rep.Judges) != 1 || rep.Total.Errors != rep.Judges[0].Errors {
+		// With one judge and nothing unattributed the total row would
+		// only repeat it.
+		rows = append(rows, rep.Total)
+	}
+	for _, s := range rows {
+		t.Row(s.Judge, strconv.Itoa(s.Judged), percent(s.Accuracy, s.Judged), kappaCell(s.Kappa),
+			flipCell(s), strconv.Itoa(s.Errors), fmt.Sprintf("$%.4f", s.CostUSD))
+	}
+	fmt.Fprintln(out, t.Render())
+	fmt.Fprintln(out, "kappa: agreement with the humans beyond chance (1 perfect, 0 chance); flip rate: pair verdicts that changed when the answers swapped places")
+}
+
+func percent(v float64, n int) string {
+	if n == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f%%", 100*v)
+}
+
+func kappaCell(k *float64) string {
+	if k == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f", *k)
+}
+
+func flipCell(s judge.Stats) string {
+	if s.Pairs == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f%% (%d/%d)", 100*s.FlipRate, s.Flips, s.Pairs)
+}

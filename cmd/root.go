@@ -1,0 +1,80 @@
+// Package cmd holds llmfall's cobra commands: flags, wiring and rendering.
+// The work itself lives in the packages below it; a command parses its flags
+// into an options struct and hands them to a run function.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Version is set at build time with -ldflags "-X github.com/llmfall/llmfall/cmd.Version=v1.2.3".
+var Version = "dev"
+
+// Execute runs the command line and returns the process exit code.
+func Execute() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	io := systemIO(os.Getenv)
+	f := newFactory(io, os.Getenv)
+	return executeArgs(ctx, f, os.Args[1:])
+}
+
+// executeArgs is Execute without the process: tests call it with their own
+// factory and arguments.
+func executeArgs(ctx context.Context, f *factory, args []string) int {
+	root := newCmdRoot(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.Err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	if !f.ran {
+		// cobra failed before any command ran: an unknown flag,
+		// command or argument count.
+		var ee *exitError
+		if !errors.As(err, &ee) {
+			err = usageErr(err, "run 'llmfall --help' for usage")
+		}
+	}
+	return report(f.IO.Err, err)
+}
+
+func newCmdRoot(f *factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "llmfall",
+		Short: "Keep LLM features up when a provider fails, and prove every prompt works on every fallback",
+		Long: `llmfall groups models of equal capability across providers into categories, turns each
+category into a fallback chain, and serves requests down the chain (llmfall run). It also
+evaluates every prompt on every link of its chain, to gate prompt changes in CI (llmfall eval).`,
+		Version:       Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(c *cobra.Command, args []string) error {
+			f.ran = true
+			return nil
+		},
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr(err, "run '"+c.CommandPath()+" --help' for usage")
+	})
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.ConfigPath, "config", "", "config file (default: llmfall.yaml in this or a parent directory)")
+	pf.BoolVar(&f.Offline, "offline", false, "replace every provider with a simulated one and the judge with the offline heuristic")
+	pf.BoolVarP(&f.Verbose, "verbose", "v", false, "show each attempt and other detail on stderr")
+
+	root.AddCommand(
+		newCmdRun(f, nil),
+		newCmdChains(f, nil),
+		newCmdJudge(f, nil),
+	)
+	return root
+}

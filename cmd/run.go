@@ -1,0 +1,286 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/provider"
+)
+
+type runOptions struct {
+	f *factory
+
+	Prompt      string
+	Category    string
+	Order       []string
+	System      string
+	MaxTokens   int
+	Temperature float64
+	TempSet     bool
+	NoStream    bool
+	JSON        bool
+}
+
+func newCmdRun(f *factory, runF func(context.Context, *runOptions) error) *cobra.Command {
+	opts := &runOptions{f: f}
+	c := &cobra.Command{
+		Use:   "run [prompt]",
+		Short: "Send one prompt down a category's fallback chain",
+		Long: `Send one prompt down a category's fallback chain and stream the answer to stdout.
+
+The prompt comes from the arguments, or from stdin when there are none. On an error or a
+timeout the next link of the chain is tried; a stream falls back only before its first
+token reached stdout. --order (or LLMFALL_ORDER) puts providers first for this call: a
+manual switchover without editing the config.`,
+		Example: `  llmfall run "Summarise: the parcel arrived broken"
+  echo "hi" | llmfall run -c smart --json
+  llmfall run --order anthropic,openai -v "ping"`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.TempSet = c.Flags().Changed("temperature")
+			if len(opts.Order) == 0 {
+				opts.Order = splitList(f.Getenv("LLMFALL_ORDER"))
+			}
+			prompt, err := readPrompt(args, f.IO)
+			if err != nil {
+				return err
+			}
+			opts.Prompt = prompt
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runRun(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVarP(&opts.Category, "category", "c", "", "category whose chain to use (default: the first in the config)")
+	fl.StringSliceVar(&opts.Order, "order", nil, "provider order for this call, e.g. anthropic,openai (env LLMFALL_ORDER)")
+	fl.StringVar(&opts.System, "system", "", "system prompt")
+	fl.IntVar(&opts.MaxTokens, "max-tokens", 0, "cap on output tokens (0: the provider's default)")
+	fl.Float64Var(&opts.Temperature, "temperature", 0, "sampling temperature (default: the provider's)")
+	fl.BoolVar(&opts.NoStream, "no-stream", false, "wait for the whole answer instead of streaming it")
+	fl.BoolVar(&opts.JSON, "json", false, "print one JSON document with the answer and the attempt log")
+	return c
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func readPrompt(args []string, io_ *IO) (string, error) {
+	if len(args) > 0 {
+		return strings.Join(args, " "), nil
+	}
+	if io_.InTTY {
+		return "", usageErr(errors.New("no prompt given"), `pass it as an argument (llmfall run "…") or on stdin`)
+	}
+	b, err := io.ReadAll(io_.In)
+	if err != nil {
+		return "", fmt.Errorf("read prompt from stdin: %w", err)
+	}
+	prompt := strings.TrimSpace(string(b))
+	if prompt == "" {
+		return "", usageErr(errors.New("no prompt given: stdin was empty"), `pass it as an argument (llmfall run "…") or on stdin`)
+	}
+	return prompt, nil
+}
+
+// runDoc is the `llmfall run --json` document (DESIGN.md); error is added
+// when the call failed.
+type runDoc struct {
+	Provider     string                `json:"provider"`
+	Model        string                `json:"model"`
+	Category     string                `json:"category"`
+	Output       string                `json:"output"`
+	FinishReason provider.FinishReason `json:"finish_reason"`
+	Usage        provider.Usage        `json:"usage"`
+	LatencyMS    int64                 `json:"latency_ms"`
+	TTFTMS       int64                 `json:"ttft_ms"`
+	Attempts     []fallback.Attempt    `json:"attempts"`
+	Simulated    bool                  `json:"simulated,omitempty"`
+	Error        string                `json:"error,omitempty"`
+}
+
+func runRun(ctx context.Context, opts *runOptions) error {
+	f := opts.f
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	eng, err := f.Engine()
+	if err != nil {
+		return err
+	}
+	if opts.Category == "" {
+		opts.Category = cfg.Categories[0].Name
+	}
+	if _, ok := cfg.Category(opts.Category); !ok {
+		names := make([]string, 0, len(cfg.Categories))
+		for _, c := range cfg.Categories {
+			names = append(names, c.Name)
+		}
+		return usageErr(fmt.Errorf("unknown category %q", opts.Category), "categories in "+cfg.Path+": "+strings.Join(names, ", "))
+	}
+	if len(opts.Order) > 0 {
+		if err := eng.SetOrder(opts.Category, opts.Order); err != nil {
+			return usageErr(err, "--order and LLMFALL_ORDER take provider names from the config, comma-separated")
+		}
+	}
+	if f.Offline && !opts.JSON {
+		fmt.Fprintln(f.IO.Err, "llmfall: offline: answers come from simulated providers, not real models")
+	}
+
+	req := &fallback.Request{Category: opts.Category, Request: provider.Request{
+		System:    opts.System,
+		Messages:  []provider.Message{{Role: provider.RoleUser, Content: opts.Prompt}},
+		MaxTokens: opts.MaxTokens,
+	}}
+	if opts.TempSet {
+		t := opts.Temperature
+		req.Temperature = &t
+	}
+
+	var res *fallback.Result
+	var callErr error
+	streamed := false
+	if opts.NoStream || opts.JSON {
+		res, callErr = eng.Complete(ctx, req)
+	} else {
+		res, callErr = streamTo(ctx, eng, req, f.IO.Out)
+		streamed = true
+	}
+	if res == nil {
+		return callErr
+	}
+	if f.Verbose {
+		printAttempts(f.IO.Err, res.Attempts)
+	}
+	if opts.JSON {
+		if err := writeRunDoc(f, res, callErr); err != nil {
+			return err
+		}
+	} else if !streamed && res.Response != nil {
+		writeText(f.IO.Out, res.Response.Text)
+	}
+	if callErr != nil {
+		if errors.Is(callErr, context.Canceled) && ctx.Err() != nil {
+			return exitErr(ExitInterrupted, errors.New("interrupted"), "")
+		}
+		if opts.JSON {
+			return exitErr(ExitProviders, nil, "")
+		}
+		return exitErr(ExitProviders, callErr, hintFor(callErr))
+	}
+	return nil
+}
+
+// streamTo copies the engine's stream to w as it arrives.
+func streamTo(ctx context.Context, eng *fallback.Engine, req *fallback.Request, w io.Writer) (*fallback.Result, error) {
+	s, err := eng.Stream(ctx, req)
+	if err != nil {
+		return nil, usageErr(err, "")
+	}
+	defer s.Close()
+	last := ""
+	for s.Next() {
+		last = s.Current().Text
+		io.WriteString(w, last)
+	}
+	if last != "" && !strings.HasSuffix(last, "\n") {
+		io.WriteString(w, "\n")
+	}
+	err = s.Err()
+	s.Close()
+	return s.Result(), err
+}
+
+func writeText(w io.Writer, text string) {
+	io.WriteString(w, text)
+	if !strings.HasSuffix(text, "\n") {
+		io.WriteString(w, "\n")
+	}
+}
+
+func writeRunDoc(f *factory, res *fallback.Result, callErr error) error {
+	doc := runDoc{
+		Provider:  res.Target.Provider,
+		Model:     res.Target.Model,
+		Category:  res.Category,
+		Attempts:  res.Attempts,
+		Simulated: f.Offline,
+	}
+	if doc.Attempts == nil {
+		doc.Attempts = []fallback.Attempt{}
+	}
+	if r := res.Response; r != nil {
+		doc.Output = r.Text
+		doc.FinishReason = r.FinishReason
+		doc.Usage = r.Usage
+		doc.LatencyMS = r.Latency.Milliseconds()
+		doc.TTFTMS = r.TTFT.Milliseconds()
+		if r.Model != "" {
+			doc.Model = r.Model
+		}
+	}
+	if callErr != nil {
+		doc.Error = provider.Redact(callErr.Error())
+	}
+	enc := json.NewEncoder(f.IO.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// printAttempts writes the attempt log, one line per attempt, skipped ones included.
+func printAttempts(w io.Writer, attempts []fallback.Attempt) {
+	for i, a := range attempts {
+		line := fmt.Sprintf("attempt %d: %-40s %-9s %8s", i+1, a.Target.String(), a.Outcome, a.Duration.Round(time.Millisecond))
+		switch {
+		case a.Err != nil && a.Outcome != fallback.OutcomeOK:
+			// The error names its class already ("openai: rate_limited (HTTP 429 …)").
+			line += "  " + provider.Redact(a.Err.Error())
+		case a.Class != "":
+			line += "  " + string(a.Class)
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+}
+
+// hintFor suggests the next step for a failed call.
+func hintFor(err error) string {
+	var ie *fallback.InterruptedError
+	if errors.As(err, &ie) {
+		return "the partial answer above is all that arrived; a stream never falls back after its first token"
+	}
+	classes := map[provider.Class]bool{}
+	var ex *fallback.ExhaustedError
+	if errors.As(err, &ex) {
+		for _, a := range ex.Attempts {
+			classes[a.Class] = true
+		}
+	} else {
+		classes[provider.ClassOf(err)] = true
+	}
+	switch {
+	case classes[provider.ClassAuth]:
+		return "check the API keys with 'llmfall chains'"
+	case classes[provider.ClassInvalidRequest]:
+		return "the request was rejected as invalid, so it was not retried elsewhere; -v shows each attempt"
+	case classes[provider.ClassNetwork]:
+		return "check the network and each provider's base_url; --offline runs against simulated providers"
+	}
+	return "-v shows each attempt"
+}

@@ -1,0 +1,352 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+const openaiTestKey = "sk-test-SECRETKEY0123456789abcdef"
+
+// fakeProvider is an httptest server that answers every request with one
+// scripted reply and counts the requests it got.
+type fakeProvider struct {
+	srv   *httptest.Server
+	calls atomic.Int32
+	reply func(w http.ResponseWriter, r *http.Request)
+}
+
+func newFakeProvider(t *testing.T, reply func(w http.ResponseWriter, r *http.Request)) *fakeProvider {
+	t.Helper()
+	fp := &fakeProvider{reply: reply}
+	fp.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fp.calls.Add(1)
+		fp.reply(w, r)
+	}))
+	t.Cleanup(fp.srv.Close)
+	return fp
+}
+
+func wire(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "wire", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// sseReply streams a recorded SSE body event by event, flushing each.
+func sseReply(t *testing.T, name string) func(http.ResponseWriter, *http.Request) {
+	body := wire(t, name)
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		for _, ev := range bytes.SplitAfter(body, []byte("\n\n")) {
+			w.Write(ev)
+			w.(http.Flusher).Flush()
+		}
+	}
+}
+
+func errorReply(t *testing.T, status int, name string) func(http.ResponseWriter, *http.Request) {
+	body := wire(t, name)
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		w.Write(body)
+	}
+}
+
+func garbageReply(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.WriteHeader(200)
+	w.Write([]byte("data: {this is not json\n\n"))
+}
+
+// cutAfterFirstToken sends the OpenAI stream up to its first text delta,
+// then drops the connection.
+func cutAfterFirstToken(t *testing.T) func(http.ResponseWriter, *http.Request) {
+	events := bytes.SplitAfter(wire(t, "openai_stream.sse"), []byte("\n\n"))
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		w.Write(events[0])
+		w.Write(events[1])
+		w.(http.Flusher).Flush()
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}
+}
+
+type chain struct{ openai, anthropic, gemini *fakeProvider }
+
+func (c chain) calls() [3]int32 {
+	return [3]int32{c.openai.calls.Load(), c.anthropic.calls.Load(), c.gemini.calls.Load()}
+}
+
+// writeChainConfig writes an llmfall.yaml whose three providers are the fakes.
+func writeChainConfig(t *testing.T, c chain) string {
+	t.Helper()
+	cfg := `providers:
+  openai:    { type: openai, base_url: "` + c.openai.srv.URL + `/v1", api_key_env: TEST_OPENAI_KEY }
+  anthropic: { type: anthropic, base_url: "` + c.anthropic.srv.URL + `", api_key_env: TEST_ANTHROPIC_KEY }
+  gemini:    { type: gemini, base_url: "` + c.gemini.srv.URL + `", api_key_env: TEST_GEMINI_KEY }
+order: [openai, anthropic, gemini]
+categories:
+  fast: { openai: gpt-4.1-mini, anthropic: claude-3-5-haiku-latest, gemini: gemini-2.5-flash }
+timeouts: { attempt: 20s, first_token: 20s, idle: 20s, total: 60s }
+`
+	path := filepath.Join(t.TempDir(), "llmfall.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func testEnv(name string) string {
+	return map[string]string{
+		"TEST_OPENAI_KEY":    openaiTestKey,
+		"TEST_ANTHROPIC_KEY": "sk-ant-test-key-0000",
+		"TEST_GEMINI_KEY":    "gemini-test-key-0000",
+	}[name]
+}
+
+// runCLI runs llmfall with args and returns its exit code, stdout and stderr.
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	f := newFactory(testIO(strings.NewReader(stdin), &out, &errb), testEnv)
+	code := executeArgs(context.Background(), f, args)
+	return code, out.String(), errb.String()
+}
+
+func TestRunFallback(t *testing.T) {
+	type replies struct {
+		openai, anthropic, gemini func(http.ResponseWriter, *http.Request)
+	}
+	tests := []struct {
+		name      string
+		replies   func(t *testing.T) replies
+		args      []string
+		wantCode  int
+		wantOut   string // stdout must contain
+		wantErr   []string
+		wantCalls [3]int32
+		notInOut  string
+	}{
+		{
+			name:      "primary answers",
+			replies:   func(t *testing.T) replies { return replies{sseReply(t, "openai_stream.sse"), nil, nil} },
+			wantOut:   "Refund issued for order 1182.\n",
+			wantCalls: [3]int32{1, 0, 0},
+		},
+		{
+			name: "500 falls back",
+			replies: func(t *testing.T) replies {
+				return replies{errorReply(t, 500, "openai_500.json"), sseReply(t, "anthropic_stream.sse"), nil}
+			},
+			wantOut:   "Anthropic here: the refund is on its way.\n",
+			wantErr:   []string{"attempt 1: openai/gpt-4.1-mini", "server", "attempt 2: anthropic/claude-3-5-haiku-latest", "ok"},
+			wantCalls: [3]int32{1, 1, 0},
+		},
+		{
+			name: "429 falls back",
+			replies: func(t *testing.T) replies {
+				return replies{errorReply(t, 429, "openai_429.json"), sseReply(t, "anthropic_stream.sse"), nil}
+			},
+			wantOut:   "Anthropic here",
+			wantErr:   []string{"rate_limited"},
+			wantCalls: [3]int32{1, 1, 0},
+		},
+		{
+			name: "529 then gemini",
+			replies: func(t *testing.T) replies {
+				return replies{errorReply(t, 500, "openai_500.json"), errorReply(t, 529, "anthropic_529.json"), sseReply(t, "gemini_stream.sse")}
+			},
+			wantOut:   "Gemini says: refund approved.\n",
+			wantErr:   []string{"overloaded"},
+			wantCalls: [3]int32{1, 1, 1},
+		},
+		{
+			name: "401 falls back and the key never shows",
+			replies: func(t *testing.T) replies {
+				return replies{errorReply(t, 401, "openai_401_echo.json"), sseReply(t, "anthropic_stream.sse"), nil}
+			},
+			wantOut:   "Anthropic here",
+			wantErr:   []string{"auth"},
+			wantCalls: [3]int32{1, 1, 0},
+		},
+		{
+			name:      "garbage falls back",
+			replies:   func(t *testing.T) replies { return replies{garbageReply, sseReply(t, "anthropic_stream.sse"), nil} },
+			wantOut:   "Anthropic here",
+			wantErr:   []string{"malformed"},
+			wantCalls: [3]int32{1, 1, 0},
+		},
+		{
+			name: "400 does not fall back",
+			replies: func(t *testing.T) replies {
+				return replies{errorReply(t, 400, "openai_400.json"), sseReply(t, "anthropic_stream.sse"), nil}
+			},
+			wantCode:  ExitProviders,
+			wantErr:   []string{"invalid_request", "Invalid value for 'temperature'"},
+			wantCalls: [3]int32{1, 0, 0},
+			notInOut:  "Anthropic",
+		},
+		{
+			name: "stream cut after first token is not spliced",
+			replies: func(t *testing.T) replies {
+				return replies{cutAfterFirstToken(t), sseReply(t, "anthropic_stream.sse"), nil}
+			},
+			wantCode:  ExitProviders,
+			wantOut:   "Refund",
+			wantErr:   []string{"interrupted after 1 chunks", "never falls back after its first token"},
+			wantCalls: [3]int32{1, 0, 0},
+			notInOut:  "Anthropic",
+		},
+		{
+			name: "all links fail",
+			replies: func(t *testing.T) replies {
+				return replies{errorReply(t, 500, "openai_500.json"), errorReply(t, 529, "anthropic_529.json"), errorReply(t, 503, "gemini_503.json")}
+			},
+			wantCode:  ExitProviders,
+			wantErr:   []string{"openai/gpt-4.1-mini", "anthropic/claude-3-5-haiku-latest", "gemini/gemini-2.5-flash", "server", "overloaded"},
+			wantCalls: [3]int32{1, 1, 1},
+		},
+		{
+			name: "order flag switches over",
+			replies: func(t *testing.T) replies {
+				return replies{sseReply(t, "openai_stream.sse"), sseReply(t, "anthropic_stream.sse"), nil}
+			},
+			args:      []string{"--order", "anthropic,openai"},
+			wantOut:   "Anthropic here",
+			wantCalls: [3]int32{0, 1, 0},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.replies(t)
+			none := func(w http.ResponseWriter, r *http.Request) {
+				t.Errorf("unexpected call to %s", r.URL.Path)
+				w.WriteHeader(500)
+			}
+			for _, p := range []*func(http.ResponseWriter, *http.Request){&r.openai, &r.anthropic, &r.gemini} {
+				if *p == nil {
+					*p = none
+				}
+			}
+			c := chain{newFakeProvider(t, r.openai), newFakeProvider(t, r.anthropic), newFakeProvider(t, r.gemini)}
+			args := append([]string{"run", "-v", "--config", writeChainConfig(t, c)}, tc.args...)
+			args = append(args, "My order 1182 arrived broken")
+			code, stdout, stderr := runCLI(t, "", args...)
+			if code != tc.wantCode {
+				t.Errorf("exit code = %d; want %d\nstderr:\n%s", code, tc.wantCode, stderr)
+			}
+			if !strings.Contains(stdout, tc.wantOut) {
+				t.Errorf("stdout = %q; want it to contain %q", stdout, tc.wantOut)
+			}
+			if tc.notInOut != "" && strings.Contains(stdout, tc.notInOut) {
+				t.Errorf("stdout = %q; must not contain %q", stdout, tc.notInOut)
+			}
+			for _, w := range tc.wantErr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr does not contain %q:\n%s", w, stderr)
+				}
+			}
+			if got := c.calls(); got != tc.wantCalls {
+				t.Errorf("calls (openai, anthropic, gemini) = %v; want %v", got, tc.wantCalls)
+			}
+			if strings.Contains(stdout+stderr, "SECRETKEY") || strings.Contains(stdout+stderr, "sk-ant-test-key") {
+				t.Errorf("an API key leaked into the output:\n%s\n%s", stdout, stderr)
+			}
+		})
+	}
+}
+
+func TestRunJSON(t *testing.T) {
+	var c chain
+	c.openai = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(503)
+		w.Write([]byte(`{"error":{"message":"That model is currently overloaded with other requests.","type":"server_error","param":null,"code":null}}`))
+	})
+	c.anthropic = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("request-id", "req_test_json")
+		w.Write([]byte(`{"id":"msg_test_json","type":"message","role":"assistant","model":"claude-3-5-haiku-20241022","content":[{"type":"text","text":"JSON answer."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":9,"output_tokens":3}}`))
+	})
+	c.gemini = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
+	code, stdout, stderr := runCLI(t, "hello from stdin", "run", "--json", "--config", writeChainConfig(t, c))
+	if code != 0 {
+		t.Fatalf("exit code = %d; want 0\n%s", code, stderr)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, stdout)
+	}
+	for _, k := range []string{"provider", "model", "category", "output", "finish_reason", "usage", "latency_ms", "ttft_ms", "attempts"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("JSON document lacks %q: %s", k, stdout)
+		}
+	}
+	if doc["provider"] != "anthropic" || doc["output"] != "JSON answer." || doc["finish_reason"] != "stop" || doc["category"] != "fast" {
+		t.Errorf("doc = %v", doc)
+	}
+	attempts, _ := doc["attempts"].([]any)
+	if len(attempts) != 2 {
+		t.Fatalf("attempts = %v; want 2", attempts)
+	}
+	first := attempts[0].(map[string]any)
+	if first["outcome"] != "error" || first["error_class"] != "overloaded" || first["provider"] != "openai" {
+		t.Errorf("first attempt = %v; want an overloaded error from openai", first)
+	}
+	for _, k := range []string{"started_ms", "duration_ms", "model", "error"} {
+		if _, ok := first[k]; !ok {
+			t.Errorf("attempt lacks %q: %v", k, first)
+		}
+	}
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	c := chain{
+		newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) { t.Error("no call expected") }),
+		newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) { t.Error("no call expected") }),
+		newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) { t.Error("no call expected") }),
+	}
+	cfg := writeChainConfig(t, c)
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"unknown category", []string{"run", "--config", cfg, "-c", "nope", "hi"}, `unknown category "nope"`},
+		{"unknown provider in order", []string{"run", "--config", cfg, "--order", "opneai", "hi"}, "opneai"},
+		{"empty stdin", []string{"run", "--config", cfg}, "no prompt given"},
+		{"missing config", []string{"run", "--config", filepath.Join(t.TempDir(), "none.yaml"), "hi"}, "none.yaml"},
+		{"bad flag", []string{"run", "--temperatur", "1"}, "unknown flag"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runCLI(t, "", tc.args...)
+			if code != ExitUsage {
+				t.Errorf("exit code = %d; want %d\n%s", code, ExitUsage, stderr)
+			}
+			if !strings.Contains(stderr, tc.wantErr) {
+				t.Errorf("stderr = %q; want it to contain %q", stderr, tc.wantErr)
+			}
+			if strings.Count(strings.TrimSpace(stderr), "\n") > 1 {
+				t.Errorf("stderr should be one line plus a hint, got:\n%s", stderr)
+			}
+		})
+	}
+}
