@@ -74,6 +74,7 @@ evaluates every prompt on every link of its chain, to gate prompt changes in CI 
 	root.AddCommand(
 		newCmdRun(f, nil),
 		newCmdChains(f, nil),
+		newCmdEval(f, nil),
 		newCmdJudge(f, nil),
 	)
 	return root

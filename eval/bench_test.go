@@ -1,0 +1,124 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/llmfall/llmfall/judge"
+	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/openai"
+)
+
+// capServer is an OpenAI-compatible server that answers every chat
+// completion after a fixed delay, with at most limit requests being served
+// at once (the others queue), like a provider account's concurrency.
+func capServer(limit int, delay time.Duration) *httptest.Server {
+	slots := make(chan struct{}, limit)
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case slots <- struct{}{}:
+		case <-r.Context().Done():
+			return
+		}
+		defer func() { <-slots }()
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, chatCompletion("PASS: the ticket is summarised."))
+	}))
+}
+
+// llmJudge is a minimal model-backed judge: one chat completion per
+// verdict, passing when the model says PASS.
+type llmJudge struct{ p provider.Provider }
+
+var _ judge.Judge = (*llmJudge)(nil)
+
+func (j *llmJudge) ask(ctx context.Context, prompt string) (judge.Verdict, error) {
+	resp, err := j.p.Complete(ctx, &provider.Request{Model: "gpt-4.1", Messages: []provider.Message{{Role: provider.RoleUser, Content: prompt}}})
+	if err != nil {
+		return judge.Verdict{}, err
+	}
+	ok := strings.HasPrefix(resp.Text, "PASS")
+	return judge.Verdict{Pass: ok, Score: boolScore(ok), Reasoning: resp.Text, Judge: "bench/gpt-4.1", Usage: resp.Usage}, nil
+}
+
+func (j *llmJudge) Rubric(ctx context.Context, in judge.RubricInput) (judge.Verdict, error) {
+	return j.ask(ctx, "Rubric: "+in.Rubric+"\nOutput: "+in.Output)
+}
+
+func (j *llmJudge) Consistent(ctx context.Context, in judge.PairInput) (judge.Verdict, error) {
+	return j.ask(ctx, "A: "+in.Primary+"\nB: "+in.Candidate)
+}
+
+// BenchmarkEvalThroughput runs 100 cases × 3 links with a contains and a
+// judge assertion each (300 generations + 300 judge calls) against a local
+// OpenAI-compatible server answering in 200 ms with at most C requests in
+// flight, and reports the wall time against the ideal 600 / C × 200 ms:
+//
+//	go test ./eval -run XXX -bench BenchmarkEvalThroughput -benchtime 1x
+func BenchmarkEvalThroughput(b *testing.B) {
+	const delay = 200 * time.Millisecond
+	suite := benchSuite(b, 100)
+	for _, c := range []int{10, 30} {
+		b.Run(fmt.Sprintf("C=%d", c), func(b *testing.B) {
+			srv := capServer(c, delay)
+			defer srv.Close()
+			client := openai.New(openai.Config{Name: "bench", BaseURL: srv.URL + "/v1", APIKey: "sk-bench-000000"})
+			ps := map[string]provider.Provider{"a": client, "b": client, "c": client}
+			limits := map[string]Limit{"a": {Concurrency: c}, "b": {Concurrency: c}, "c": {Concurrency: c}}
+			ideal := time.Duration(600/c) * delay
+			var worst time.Duration
+			var peak uint64
+			b.ResetTimer()
+			for range b.N {
+				plan := mustPlan(b, suite, PlanOptions{Depth: 3})
+				start := time.Now()
+				rs, err := Run(context.Background(), plan, RunOptions{Providers: ps, Limits: limits, Concurrency: c,
+					Judge: &llmJudge{p: client}, JudgeLimit: Limit{Concurrency: c}})
+				if err != nil {
+					b.Fatal(err)
+				}
+				worst = max(worst, time.Since(start))
+				if rs.Summary.Passed != 300 {
+					b.Fatalf("passed = %d; want 300", rs.Summary.Passed)
+				}
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.Sys)
+			}
+			b.ReportMetric(float64(worst)/float64(ideal), "x-ideal")
+			b.ReportMetric(worst.Seconds(), "s-wall")
+			b.ReportMetric(float64(peak)/(1<<20), "MB-sys")
+		})
+	}
+}
+
+func benchSuite(tb testing.TB, n int) *Suite {
+	tb.Helper()
+	var sb strings.Builder
+	sb.WriteString("name: bench\ncategory: fast\nsystem: You summarise tickets.\nprompt: \"Summarise:\\n{{.ticket}}\"\ntests:\n")
+	for i := range n {
+		fmt.Fprintf(&sb, "  - name: t%d\n    vars: {ticket: \"Order %d arrived broken; I want a refund.\"}\n    assert:\n      - {type: icontains, value: ticket}\n      - {type: judge, rubric: \"Summarises the ticket\"}\n", i, 1000+i)
+	}
+	dir := tb.TempDir()
+	if err := writeFile(dir+"/bench.yaml", sb.String()); err != nil {
+		tb.Fatal(err)
+	}
+	s, err := LoadSuite([]string{dir}, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}

@@ -1,0 +1,8 @@
+// Package eval checks prompts on every link of their fallback chains: it
+// loads suites of prompt files and test cases, plans prompt × test × link ×
+// repeat, runs the plan against providers called directly (per-provider
+// concurrency and rate limits, retries, a disk cache), grades each output
+// with deterministic assertions and a judge, gates the results and writes
+// reports. It takes chains, providers and a judge as inputs and knows
+// nothing of configuration files or the command line.
+package eval

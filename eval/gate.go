@@ -1,0 +1,112 @@
+package eval
+
+import "fmt"
+
+// GateOptions set what a run must reach. The zero value passes any run.
+type GateOptions struct {
+	// MinPassRate is the pass rate every prompt × link must reach; 0 sets
+	// no minimum.
+	MinPassRate float64
+	// PositionMinPassRate overrides MinPassRate for the links at a chain
+	// position (e.g. let the last fallback pass less often).
+	PositionMinPassRate map[int]float64
+	// PromptMinPassRate overrides both for a prompt (its min_pass_rate).
+	PromptMinPassRate map[string]float64
+	// Baseline, when set, fails every prompt × link whose pass rate fell by
+	// more than MaxRegression from the baseline's for the same prompt,
+	// provider and model.
+	Baseline      *Results
+	MaxRegression float64
+}
+
+// PromptMinimums collects the min_pass_rate of each prompt that sets one.
+func PromptMinimums(s *Suite) map[string]float64 {
+	m := map[string]float64{}
+	for _, p := range s.Prompts {
+		if p.MinPassRate != nil {
+			m[p.Name] = *p.MinPassRate
+		}
+	}
+	return m
+}
+
+// Gating is the gate's verdict.
+type Gating struct {
+	Pass       bool        `json:"pass"`
+	Violations []Violation `json:"violations"`
+}
+
+// Violation is one prompt × link that missed its mark.
+type Violation struct {
+	Prompt   string `json:"prompt"`
+	Position int    `json:"position"`
+	Provider string `json:"provider"`
+	Model    string `json:"model"`
+	// Rule is "min_pass_rate" or "max_regression".
+	Rule string `json:"rule"`
+	// Got is the pass rate; Want the minimum, or the baseline's rate.
+	Got     float64 `json:"got"`
+	Want    float64 `json:"want"`
+	Message string  `json:"message"`
+}
+
+// epsilon absorbs float noise in rate comparisons (2/3 vs 0.6667).
+const epsilon = 1e-9
+
+// Gate checks rs against opts and records the verdict in rs.Summary.Gate.
+// Cells with no graded case (every case errored) are not judged here: the
+// caller reports errored cases separately.
+func Gate(rs *Results, opts GateOptions) *Gating {
+	g := &Gating{Pass: true, Violations: []Violation{}}
+	var base map[cellKey]Cell
+	if opts.Baseline != nil {
+		base = map[cellKey]Cell{}
+		for _, c := range Cells(opts.Baseline.Results) {
+			base[cellKey{prompt: c.Prompt, provider: c.Provider, model: c.Model}] = c
+		}
+	}
+	for _, c := range Cells(rs.Results) {
+		if c.Graded() == 0 {
+			continue
+		}
+		v := Violation{Prompt: c.Prompt, Position: c.Position, Provider: c.Provider, Model: c.Model, Got: c.PassRate}
+		where := fmt.Sprintf("%s @ %s (link %d)", c.Prompt, c.Link(), c.Position)
+		if min := opts.minimum(c); c.PassRate < min-epsilon {
+			v.Rule, v.Want = "min_pass_rate", min
+			v.Message = fmt.Sprintf("%s: pass rate %s (%d/%d) is below the minimum %s", where, pct(c.PassRate), c.Passed, c.Graded(), pct(min))
+			g.Violations = append(g.Violations, v)
+		}
+		b, ok := base[cellKey{prompt: c.Prompt, provider: c.Provider, model: c.Model}]
+		if !ok || b.Graded() == 0 {
+			continue
+		}
+		if b.PassRate-c.PassRate > opts.MaxRegression+epsilon {
+			v.Rule, v.Want = "max_regression", b.PassRate
+			v.Message = fmt.Sprintf("%s: pass rate fell from %s to %s, more than the allowed %s", where, pct(b.PassRate), pct(c.PassRate), pct(opts.MaxRegression))
+			g.Violations = append(g.Violations, v)
+		}
+	}
+	g.Pass = len(g.Violations) == 0
+	rs.Summary.Gate = g
+	return g
+}
+
+func (o GateOptions) minimum(c Cell) float64 {
+	if m, ok := o.PromptMinPassRate[c.Prompt]; ok {
+		return m
+	}
+	if m, ok := o.PositionMinPassRate[c.Position]; ok {
+		return m
+	}
+	return o.MinPassRate
+}
+
+// pct formats a rate as a whole percentage, or with one decimal when that
+// matters (99.5%).
+func pct(r float64) string {
+	p := r * 100
+	if p == float64(int(p)) {
+		return fmt.Sprintf("%d%%", int(p))
+	}
+	return fmt.Sprintf("%.1f%%", p)
+}

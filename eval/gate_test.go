@@ -1,0 +1,94 @@
+package eval
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// cellResults makes results for one prompt × link: pass passes, fail
+// failures and errored errors.
+func cellResults(prompt, provider string, position, pass, fail, errored int) []Result {
+	var out []Result
+	add := func(n int, r Result) {
+		for range n {
+			r.Prompt, r.Provider, r.Model, r.Position, r.Test = prompt, provider, provider+"-model", position, "t"
+			out = append(out, r)
+		}
+	}
+	add(pass, Result{Pass: true, Score: 1})
+	add(fail, Result{})
+	add(errored, Result{Error: "boom"})
+	return out
+}
+
+func resultsOf(parts ...[]Result) *Results {
+	rs := &Results{Version: 1}
+	for _, p := range parts {
+		rs.Results = append(rs.Results, p...)
+	}
+	rs.summarize()
+	return rs
+}
+
+func TestGate(t *testing.T) {
+	rs := resultsOf(
+		cellResults("summary", "a", 0, 9, 1, 0), // 90%
+		cellResults("summary", "b", 1, 7, 3, 2), // 70%, errored ones not counted
+		cellResults("intent", "a", 0, 4, 0, 0),  // 100%
+		cellResults("intent", "b", 1, 0, 0, 3),  // no grade
+	)
+	baseline := resultsOf(
+		cellResults("summary", "a", 0, 10, 0, 0),
+		cellResults("summary", "b", 1, 8, 2, 0), // 80%
+		cellResults("intent", "a", 0, 4, 0, 0),
+	)
+	type v struct {
+		Prompt string
+		Rule   string
+		Got    float64
+		Want   float64
+	}
+	tests := []struct {
+		name string
+		opts GateOptions
+		want []v
+	}{
+		{"no gate", GateOptions{}, nil},
+		{"global minimum", GateOptions{MinPassRate: 0.9}, []v{{"summary", "min_pass_rate", 0.7, 0.9}}},
+		{"minimum met exactly", GateOptions{MinPassRate: 0.7}, nil},
+		{"position override", GateOptions{MinPassRate: 0.9, PositionMinPassRate: map[int]float64{1: 0.5}}, nil},
+		{"prompt override", GateOptions{MinPassRate: 0.5, PromptMinPassRate: map[string]float64{"summary": 0.95}},
+			[]v{{"summary", "min_pass_rate", 0.9, 0.95}, {"summary", "min_pass_rate", 0.7, 0.95}}},
+		{"regression", GateOptions{Baseline: baseline}, []v{{"summary", "max_regression", 0.9, 1}, {"summary", "max_regression", 0.7, 0.8}}},
+		{"regression within allowance", GateOptions{Baseline: baseline, MaxRegression: 0.1}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := Gate(rs, tc.opts)
+			var got []v
+			for _, x := range g.Violations {
+				got = append(got, v{x.Prompt, x.Rule, x.Got, x.Want})
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("violations (-want +got):\n%s", diff)
+			}
+			if g.Pass != (len(tc.want) == 0) || rs.Summary.Gate != g {
+				t.Errorf("Pass = %v with %d violations; want it recorded in the summary", g.Pass, len(got))
+			}
+		})
+	}
+	g := Gate(rs, GateOptions{MinPassRate: 0.9})
+	want := "summary @ b/b-model (link 1): pass rate 70% (7/10) is below the minimum 90%"
+	if g.Violations[0].Message != want {
+		t.Errorf("message = %q; want %q", g.Violations[0].Message, want)
+	}
+}
+
+func TestSummary(t *testing.T) {
+	rs := resultsOf(cellResults("summary", "a", 0, 3, 1, 2))
+	s := rs.Summary
+	if s.Total != 6 || s.Passed != 3 || s.Failed != 1 || s.Errored != 2 || s.PassRate != 0.75 {
+		t.Errorf("summary = %+v; want 6 total, 3/1/2, rate 0.75", s)
+	}
+}

@@ -1,0 +1,481 @@
+package eval
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"text/template"
+
+	"gopkg.in/yaml.v3"
+)
+
+// LoadError is a problem with a prompt or case file, located at file:line
+// (Line is 0 when the problem is the whole file).
+type LoadError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *LoadError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// LoadSuite reads every prompt file (*.yaml, *.yml) under paths, which may
+// be directories or files. Directories are walked recursively, skipping
+// hidden directories, llmfall.yaml and YAML files that are lists (case
+// files). categories are the categories the configuration defines; a prompt
+// naming another is an error (nil skips that check). Every problem found is
+// reported, each a *LoadError, joined.
+func LoadSuite(paths []string, categories []string) (*Suite, error) {
+	var errs []error
+	s := &Suite{}
+	names := map[string]string{}
+	for _, root := range paths {
+		files, rootDir, err := promptFiles(root)
+		if err != nil {
+			errs = append(errs, &LoadError{File: root, Msg: err.Error()})
+			continue
+		}
+		for _, file := range files {
+			l := &fileLoader{file: file, root: rootDir, categories: categories}
+			p := l.load()
+			errs = append(errs, l.errs...)
+			if p == nil {
+				continue
+			}
+			if other, dup := names[p.Name]; dup {
+				errs = append(errs, &LoadError{File: file, Line: p.Line, Msg: fmt.Sprintf("prompt name %q is already used by %s", p.Name, other)})
+				continue
+			}
+			names[p.Name] = file
+			s.Prompts = append(s.Prompts, p)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if len(s.Prompts) == 0 {
+		return nil, &LoadError{File: strings.Join(paths, ", "), Msg: "no prompt files found"}
+	}
+	return s, nil
+}
+
+// promptFiles lists the prompt files under root and the directory that case
+// files must stay inside.
+func promptFiles(root string) ([]string, string, error) {
+	info, err := os.Stat(root)
+	if err != nil {
+		return nil, "", errors.Unwrap(err)
+	}
+	if !info.IsDir() {
+		return []string{root}, filepath.Dir(root), nil
+	}
+	var files []string
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && strings.HasPrefix(name, ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		ext := filepath.Ext(name)
+		if ext != ".yaml" && ext != ".yml" || strings.TrimSuffix(name, ext) == "llmfall" {
+			return nil
+		}
+		if isList, err := yamlIsList(path); err == nil && isList {
+			return nil
+		}
+		files = append(files, path)
+		return nil
+	})
+	sort.Strings(files)
+	return files, root, err
+}
+
+// yamlIsList reports whether a YAML file's document is a sequence, which
+// marks a case file rather than a prompt file.
+func yamlIsList(path string) (bool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return false, nil // reported when loaded as a prompt file
+	}
+	return len(doc.Content) == 1 && doc.Content[0].Kind == yaml.SequenceNode, nil
+}
+
+var (
+	promptKeys   = []string{"name", "description", "category", "system", "prompt", "params", "defaults", "tests", "min_pass_rate"}
+	paramKeys    = []string{"temperature", "max_tokens", "top_p", "stop", "json", "seed"}
+	defaultsKeys = []string{"vars", "assert"}
+	testKeys     = []string{"name", "description", "vars", "assert", "threshold", "file"}
+	assertKeys   = []string{"type", "value", "rubric", "reference", "threshold", "weight", "min", "max"}
+)
+
+// fileLoader loads one prompt file and collects every problem in it.
+type fileLoader struct {
+	file       string
+	root       string
+	categories []string
+	errs       []error
+}
+
+func (l *fileLoader) errorf(file string, line int, format string, args ...any) {
+	l.errs = append(l.errs, &LoadError{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// node is a YAML node with the file it came from, so that tests read from
+// case files report their own locations.
+type node struct {
+	*yaml.Node
+	file string
+}
+
+func (l *fileLoader) load() *Prompt {
+	data, err := os.ReadFile(l.file)
+	if err != nil {
+		l.errorf(l.file, 0, "%v", errors.Unwrap(err))
+		return nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		l.errorf(l.file, 0, "%v", err)
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		l.errorf(l.file, 0, "empty prompt file")
+		return nil
+	}
+	top := node{doc.Content[0], l.file}
+	kv := l.mapping(top, "prompt file", promptKeys)
+	if kv == nil {
+		return nil
+	}
+	p := &Prompt{File: l.file, Line: top.Line}
+	base := filepath.Base(l.file)
+	p.Name = strings.TrimSuffix(base, filepath.Ext(base))
+	if n, ok := kv.get("name"); ok {
+		p.Name = l.str(n, "name")
+	}
+	if n, ok := kv.get("description"); ok {
+		p.Description = l.str(n, "description")
+	}
+	if n, ok := kv.get("category"); ok {
+		p.Category = l.str(n, "category")
+		if l.categories != nil && !slices.Contains(l.categories, p.Category) {
+			l.errorf(l.file, n.Line, "category %q is not in the configuration (have: %s)", p.Category, strings.Join(l.categories, ", "))
+		}
+	} else {
+		l.errorf(l.file, top.Line, "missing key \"category\"")
+	}
+	if n, ok := kv.get("min_pass_rate"); ok {
+		v := l.rate(n, "min_pass_rate")
+		p.MinPassRate = &v
+	}
+	if n, ok := kv.get("params"); ok {
+		p.Params = l.params(n)
+	}
+	var system, user *template.Template
+	if n, ok := kv.get("system"); ok {
+		system = l.template(n, "system")
+	}
+	n, ok := kv.get("prompt")
+	if !ok {
+		l.errorf(l.file, top.Line, "missing key \"prompt\"")
+		return nil
+	}
+	p.Line = n.Line
+	user = l.template(n, "prompt")
+	var defaults rawTest
+	if n, ok := kv.get("defaults"); ok {
+		defaults = l.defaults(n)
+	}
+	tn, ok := kv.get("tests")
+	if !ok {
+		l.errorf(l.file, top.Line, "missing key \"tests\"")
+		return nil
+	}
+	raws := l.tests(tn, p)
+	if len(raws) == 0 && len(l.errs) == 0 {
+		l.errorf(l.file, tn.Line, "no tests")
+	}
+	if user == nil {
+		return nil
+	}
+	seen := map[string]int{}
+	for _, rt := range raws {
+		t := l.build(p, rt, defaults, system, user)
+		if t == nil {
+			continue
+		}
+		if line, dup := seen[t.Name]; dup {
+			l.errorf(t.File, t.Line, "test name %q is already used at line %d", t.Name, line)
+			continue
+		}
+		seen[t.Name] = t.Line
+		p.Tests = append(p.Tests, t)
+	}
+	if len(l.errs) > 0 {
+		return nil
+	}
+	return p
+}
+
+// mapping checks that n is a mapping with only allowed keys and returns its
+// fields by key.
+func (l *fileLoader) mapping(n node, what string, allowed []string) *fields {
+	if n.Kind != yaml.MappingNode {
+		l.errorf(n.file, n.Line, "%s must be a mapping", what)
+		return nil
+	}
+	f := &fields{m: make(map[string]node, len(n.Content)/2)}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !slices.Contains(allowed, k.Value) {
+			l.errorf(n.file, k.Line, "unknown key %q in %s (want one of: %s)", k.Value, what, strings.Join(allowed, ", "))
+			continue
+		}
+		f.keys = append(f.keys, k.Value)
+		f.m[k.Value] = node{v, n.file}
+	}
+	return f
+}
+
+// fields are a mapping's values by key, with the keys in file order so that
+// problems are reported in a stable order.
+type fields struct {
+	keys []string
+	m    map[string]node
+}
+
+func (f *fields) get(key string) (node, bool) {
+	n, ok := f.m[key]
+	return n, ok
+}
+
+// each calls fn for every field in file order; a nil f has none.
+func (f *fields) each(fn func(key string, n node)) {
+	if f == nil {
+		return
+	}
+	for _, k := range f.keys {
+		fn(k, f.m[k])
+	}
+}
+
+func (l *fileLoader) str(n node, key string) string {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		l.errorf(n.file, n.Line, "%s must be a string", key)
+		return ""
+	}
+	return n.Value
+}
+
+func (l *fileLoader) float(n node, key string) float64 {
+	var v float64
+	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
+		l.errorf(n.file, n.Line, "%s must be a number", key)
+	}
+	return v
+}
+
+func (l *fileLoader) rate(n node, key string) float64 {
+	v := l.float(n, key)
+	if v < 0 || v > 1 {
+		l.errorf(n.file, n.Line, "%s must be between 0 and 1", key)
+	}
+	return v
+}
+
+func (l *fileLoader) int(n node, key string) int {
+	var v int
+	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil || v < 0 {
+		l.errorf(n.file, n.Line, "%s must be a whole number of at least 0", key)
+	}
+	return v
+}
+
+func (l *fileLoader) params(n node) Params {
+	var p Params
+	l.mapping(n, "params", paramKeys).each(func(key string, v node) {
+		switch key {
+		case "temperature":
+			f := l.float(v, key)
+			p.Temperature = &f
+		case "top_p":
+			f := l.float(v, key)
+			p.TopP = &f
+		case "max_tokens":
+			p.MaxTokens = l.int(v, key)
+		case "seed":
+			s := int64(l.int(v, key))
+			p.Seed = &s
+		case "json":
+			if v.Decode(&p.JSON) != nil {
+				l.errorf(v.file, v.Line, "json must be true or false")
+			}
+		case "stop":
+			if v.Kind != yaml.SequenceNode || v.Decode(&p.Stop) != nil {
+				l.errorf(v.file, v.Line, "stop must be a list of strings")
+			}
+		}
+	})
+	return p
+}
+
+func (l *fileLoader) template(n node, key string) *template.Template {
+	src := l.str(n, key)
+	t, err := template.New(key).Option("missingkey=error").Parse(src)
+	if err != nil {
+		l.errorf(n.file, n.Line, "%s: %v", key, err)
+		return nil
+	}
+	return t
+}
+
+// rawTest is a test as written, before defaults and rendering.
+type rawTest struct {
+	name      string
+	vars      map[string]any
+	threshold *float64
+	asserts   []node
+	file      string
+	line      int
+}
+
+func (l *fileLoader) defaults(n node) rawTest {
+	var d rawTest
+	l.mapping(n, "defaults", defaultsKeys).each(func(key string, v node) {
+		switch key {
+		case "vars":
+			d.vars = l.vars(v)
+		case "assert":
+			d.asserts = l.list(v, "assert")
+		}
+	})
+	return d
+}
+
+func (l *fileLoader) vars(n node) map[string]any {
+	var vars map[string]any
+	if n.Kind != yaml.MappingNode || n.Decode(&vars) != nil {
+		l.errorf(n.file, n.Line, "vars must be a mapping of names to values")
+	}
+	return vars
+}
+
+func (l *fileLoader) list(n node, key string) []node {
+	if n.Kind != yaml.SequenceNode {
+		l.errorf(n.file, n.Line, "%s must be a list", key)
+		return nil
+	}
+	out := make([]node, len(n.Content))
+	for i, c := range n.Content {
+		out[i] = node{c, n.file}
+	}
+	return out
+}
+
+// tests reads the tests list, expanding file entries.
+func (l *fileLoader) tests(n node, p *Prompt) []rawTest {
+	var out []rawTest
+	for i, item := range l.list(n, "tests") {
+		kv := l.mapping(item, "test", testKeys)
+		if kv == nil {
+			continue
+		}
+		if f, ok := kv.get("file"); ok {
+			if len(kv.keys) > 1 {
+				l.errorf(item.file, item.Line, "a test with \"file\" takes no other keys")
+				continue
+			}
+			out = append(out, l.caseFile(f, p)...)
+			continue
+		}
+		out = append(out, l.test(item, kv, fmt.Sprintf("test-%d", i+1)))
+	}
+	return out
+}
+
+func (l *fileLoader) test(item node, f *fields, defaultName string) rawTest {
+	rt := rawTest{name: defaultName, file: item.file, line: item.Line}
+	f.each(func(key string, v node) {
+		switch key {
+		case "name":
+			rt.name = l.str(v, key)
+		case "description":
+			l.str(v, key)
+		case "vars":
+			rt.vars = l.vars(v)
+		case "threshold":
+			f := l.rate(v, key)
+			rt.threshold = &f
+		case "assert":
+			rt.asserts = l.list(v, key)
+		}
+	})
+	return rt
+}
+
+// build merges defaults into a raw test, renders its templates and builds
+// its assertions.
+func (l *fileLoader) build(p *Prompt, rt rawTest, d rawTest, system, user *template.Template) *Test {
+	vars := make(map[string]any, len(d.vars)+len(rt.vars))
+	for k, v := range d.vars {
+		vars[k] = v
+	}
+	for k, v := range rt.vars {
+		vars[k] = v
+	}
+	t := &Test{Name: rt.name, Vars: vars, Threshold: rt.threshold, File: rt.file, Line: rt.line}
+	var err error
+	if system != nil {
+		if t.System, err = render(system, vars); err != nil {
+			l.errorf(t.File, t.Line, "test %q: %v", t.Name, err)
+			return nil
+		}
+	}
+	if t.User, err = render(user, vars); err != nil {
+		l.errorf(t.File, t.Line, "test %q: %v", t.Name, err)
+		return nil
+	}
+	nerr := len(l.errs)
+	for _, an := range append(slices.Clone(d.asserts), rt.asserts...) {
+		if a := l.assertion(an, vars); a != nil {
+			t.Asserts = append(t.Asserts, a)
+		}
+	}
+	if len(l.errs) > nerr {
+		return nil
+	}
+	// A test whose keys were wrong has already been reported; saying it
+	// has no assertions too would only repeat that.
+	if len(t.Asserts) == 0 && len(l.errs) == 0 {
+		l.errorf(t.File, t.Line, "test %q has no assertions", t.Name)
+		return nil
+	}
+	return t
+}
+
+func render(t *template.Template, vars map[string]any) (string, error) {
+	var b strings.Builder
+	if err := t.Execute(&b, vars); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,134 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteMarkdown writes the report as GitHub-flavoured Markdown, for a pull
+// request comment or the job summary: verdict, matrix, gate violations, and
+// the failures folded away.
+func WriteMarkdown(w io.Writer, rs *Results) error {
+	var b strings.Builder
+	s := rs.Summary
+	verdict := "no gate"
+	if g := s.Gate; g != nil && g.Pass {
+		verdict = "✅ gate passed"
+	} else if g != nil {
+		verdict = "❌ gate failed"
+	}
+	fmt.Fprintf(&b, "## llmfall eval: %s\n\n", verdict)
+	if s.Offline {
+		b.WriteString("> **Offline run**: simulated providers and heuristic judge.\n\n")
+	}
+	prompts, positions, at := matrix(rs)
+	b.WriteString("| prompt |")
+	for p := range positions {
+		fmt.Fprintf(&b, " link %d |", p)
+	}
+	b.WriteString("\n| --- |")
+	b.WriteString(strings.Repeat(" --- |", positions))
+	b.WriteString("\n")
+	for _, prompt := range prompts {
+		fmt.Fprintf(&b, "| %s |", mdCell(prompt))
+		for p := range positions {
+			c, ok := at[prompt][p]
+			if !ok {
+				b.WriteString(" – |")
+				continue
+			}
+			fmt.Fprintf(&b, " %s %s `%s` |", mdMark(rs, c), mdCell(cellRate(c)), mdCell(c.Link()))
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "\n**%d cases**: %d passed, %d failed, %d errored", s.Total, s.Passed, s.Failed, s.Errored)
+	if s.NotRun > 0 {
+		fmt.Fprintf(&b, ", %d not run", s.NotRun)
+	}
+	if s.Carried > 0 {
+		fmt.Fprintf(&b, ", %d from the baseline", s.Carried)
+	}
+	fmt.Fprintf(&b, " · $%.4f\n", s.CostUSD)
+	if g := s.Gate; g != nil && !g.Pass {
+		b.WriteString("\n### Gate\n\n")
+		for _, v := range g.Violations {
+			fmt.Fprintf(&b, "- %s\n", v.Message)
+		}
+	}
+	writeMarkdownFailures(&b, rs)
+	_, err := io.WriteString(w, b.String())
+	if err != nil {
+		return fmt.Errorf("writing markdown: %w", err)
+	}
+	return nil
+}
+
+func cellRate(c Cell) string {
+	s := "no result"
+	if c.Graded() > 0 {
+		s = fmt.Sprintf("%s (%d/%d)", pct(c.PassRate), c.Passed, c.Graded())
+	}
+	if c.Errored > 0 {
+		s += fmt.Sprintf(" +%d errored", c.Errored)
+	}
+	return s
+}
+
+func mdMark(rs *Results, c Cell) string {
+	switch {
+	case c.Graded() == 0:
+		return "⚠️"
+	case violated(rs, c):
+		return "❌"
+	case c.PassRate < 1 || c.Errored > 0:
+		return "⚠️"
+	}
+	return "✅"
+}
+
+// mdCell escapes what would break a table cell.
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+func writeMarkdownFailures(b *strings.Builder, rs *Results) {
+	var failed []Result
+	for _, r := range rs.Results {
+		if !r.Pass && !r.Carried {
+			failed = append(failed, r)
+		}
+	}
+	if len(failed) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n<details><summary>Failures and errors (%d)</summary>\n\n", len(failed))
+	for _, r := range failed {
+		fmt.Fprintf(b, "#### %s / %s @ `%s` (link %d)\n\n", r.Prompt, r.Test, r.Link(), r.Position)
+		if r.File != "" {
+			fmt.Fprintf(b, "`%s:%d`\n\n", r.File, r.Line)
+		}
+		if r.Errored() {
+			fmt.Fprintf(b, "- ⚠️ **error**: %s\n\n", mdCell(r.Error))
+			continue
+		}
+		for _, a := range r.Assertions {
+			if !a.Pass {
+				fmt.Fprintf(b, "- ❌ **%s**: %s\n", a.Type, mdCell(a.Reason))
+			}
+		}
+		fmt.Fprintf(b, "\n````text\n%s\n````\n\n", clip(r.Output, 600))
+	}
+	b.WriteString("</details>\n")
+}
+
+// clip cuts s to n runes.
+func clip(s string, n int) string {
+	s = strings.TrimSpace(s)
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,255 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/lipgloss/table"
+	"github.com/muesli/termenv"
+)
+
+// TerminalOptions style the terminal report.
+type TerminalOptions struct {
+	// Renderer styles for the output stream; nil renders plain text.
+	Renderer *lipgloss.Renderer
+	// MaxFailures bounds the failures listed in detail; 0 means 20.
+	MaxFailures int
+}
+
+type termStyles struct {
+	good, warn, bad, dim, bold lipgloss.Style
+}
+
+func newTermStyles(r *lipgloss.Renderer) termStyles {
+	if r == nil {
+		r = lipgloss.NewRenderer(io.Discard)
+		r.SetColorProfile(termenv.Ascii)
+	}
+	return termStyles{
+		good: r.NewStyle().Foreground(lipgloss.Color("2")),
+		warn: r.NewStyle().Foreground(lipgloss.Color("3")),
+		bad:  r.NewStyle().Foreground(lipgloss.Color("1")).Bold(true),
+		dim:  r.NewStyle().Foreground(lipgloss.Color("8")),
+		bold: r.NewStyle().Bold(true),
+	}
+}
+
+// WriteTerminal prints the matrix of pass rates (prompts × chain links),
+// then every failure with its reason and a short diff or excerpt of the
+// output, then the gate's verdict and the totals.
+func WriteTerminal(w io.Writer, rs *Results, opts TerminalOptions) {
+	st := newTermStyles(opts.Renderer)
+	if rs.Summary.Offline {
+		fmt.Fprintln(w, st.warn.Render("offline: simulated providers and heuristic judge; these results say nothing about real models"))
+	}
+	fmt.Fprintln(w, matrixTable(rs, st))
+	writeFailures(w, rs, st, opts.MaxFailures)
+	writeGate(w, rs, st)
+	writeTotals(w, rs, st)
+}
+
+// matrix arranges cells by prompt (rows, in order of appearance) and chain
+// position (columns).
+func matrix(rs *Results) (prompts []string, positions int, at map[string]map[int]Cell) {
+	at = map[string]map[int]Cell{}
+	for _, c := range rs.Summary.Links {
+		if at[c.Prompt] == nil {
+			at[c.Prompt] = map[int]Cell{}
+			prompts = append(prompts, c.Prompt)
+		}
+		at[c.Prompt][c.Position] = c
+		positions = max(positions, c.Position+1)
+	}
+	return prompts, positions, at
+}
+
+func violated(rs *Results, c Cell) bool {
+	if rs.Summary.Gate == nil {
+		return false
+	}
+	for _, v := range rs.Summary.Gate.Violations {
+		if v.Prompt == c.Prompt && v.Provider == c.Provider && v.Model == c.Model && v.Position == c.Position {
+			return true
+		}
+	}
+	return false
+}
+
+func matrixTable(rs *Results, st termStyles) string {
+	prompts, positions, at := matrix(rs)
+	headers := []string{"prompt"}
+	for p := range positions {
+		name := fmt.Sprintf("link %d", p)
+		if p == 0 {
+			name += " (primary)"
+		}
+		headers = append(headers, name)
+	}
+	styles := map[[2]int]lipgloss.Style{}
+	t := table.New().Border(lipgloss.NormalBorder()).Headers(headers...)
+	for row, prompt := range prompts {
+		cells := []string{prompt}
+		for p := range positions {
+			c, ok := at[prompt][p]
+			if !ok {
+				cells = append(cells, "-")
+				continue
+			}
+			cells = append(cells, cellText(c))
+			switch {
+			case c.Graded() == 0:
+				styles[[2]int{row, p + 1}] = st.warn
+			case violated(rs, c):
+				styles[[2]int{row, p + 1}] = st.bad
+			case c.PassRate < 1 || c.Errored > 0:
+				styles[[2]int{row, p + 1}] = st.warn
+			default:
+				styles[[2]int{row, p + 1}] = st.good
+			}
+		}
+		t.Row(cells...)
+	}
+	t.StyleFunc(func(row, col int) lipgloss.Style {
+		base := lipgloss.NewStyle().Padding(0, 1)
+		if row == table.HeaderRow {
+			return st.bold.Padding(0, 1)
+		}
+		if s, ok := styles[[2]int{row, col}]; ok {
+			return s.Padding(0, 1)
+		}
+		return base
+	})
+	return t.Render()
+}
+
+func cellText(c Cell) string {
+	s := c.Link() + "  "
+	if c.Graded() == 0 {
+		s += "no result"
+	} else {
+		s += fmt.Sprintf("%s (%d/%d)", pct(c.PassRate), c.Passed, c.Graded())
+	}
+	if c.Errored > 0 {
+		s += fmt.Sprintf(" +%d errored", c.Errored)
+	}
+	return s
+}
+
+func writeFailures(w io.Writer, rs *Results, st termStyles, maxShown int) {
+	if maxShown <= 0 {
+		maxShown = 20
+	}
+	shown, hidden := 0, 0
+	for _, r := range rs.Results {
+		if r.Pass || r.Carried {
+			continue
+		}
+		if shown == maxShown {
+			hidden++
+			continue
+		}
+		shown++
+		fmt.Fprintln(w)
+		head := fmt.Sprintf("%s / %s @ %s (link %d)", r.Prompt, r.Test, r.Link(), r.Position)
+		loc := ""
+		if r.File != "" {
+			loc = "  " + st.dim.Render(fmt.Sprintf("%s:%d", r.File, r.Line))
+		}
+		if r.Errored() {
+			fmt.Fprintf(w, "%s %s%s\n    %s\n", st.warn.Render("ERROR"), head, loc, r.Error)
+			continue
+		}
+		fmt.Fprintf(w, "%s %s%s\n", st.bad.Render("FAIL"), head, loc)
+		for _, a := range r.Assertions {
+			if a.Pass {
+				continue
+			}
+			fmt.Fprintf(w, "    %s %s: %s\n", st.bad.Render("x"), a.Type, a.Reason)
+			if a.want != "" {
+				for _, line := range shortDiff(a.want, r.Output, 8) {
+					fmt.Fprintf(w, "        %s\n", line)
+				}
+			}
+		}
+		fmt.Fprintf(w, "    %s %s\n", st.dim.Render("output:"), excerpt(r.Output, 160))
+	}
+	if hidden > 0 {
+		fmt.Fprintf(w, "\n... and %d more (see --output, --junit or --markdown for all)\n", hidden)
+	}
+}
+
+func writeGate(w io.Writer, rs *Results, st termStyles) {
+	g := rs.Summary.Gate
+	if g == nil {
+		return
+	}
+	fmt.Fprintln(w)
+	if g.Pass {
+		fmt.Fprintln(w, st.good.Render("gate: passed"))
+		return
+	}
+	fmt.Fprintln(w, st.bad.Render("gate: FAILED"))
+	for _, v := range g.Violations {
+		fmt.Fprintf(w, "  %s\n", v.Message)
+	}
+}
+
+func writeTotals(w io.Writer, rs *Results, st termStyles) {
+	s := rs.Summary
+	parts := []string{fmt.Sprintf("%d cases: %d passed, %d failed, %d errored", s.Total, s.Passed, s.Failed, s.Errored)}
+	if s.NotRun > 0 {
+		parts = append(parts, fmt.Sprintf("%d not run", s.NotRun))
+	}
+	if s.Cached > 0 {
+		parts = append(parts, fmt.Sprintf("%d cached", s.Cached))
+	}
+	if s.Carried > 0 {
+		parts = append(parts, fmt.Sprintf("%d from the baseline", s.Carried))
+	}
+	parts = append(parts, fmt.Sprintf("$%.4f", s.CostUSD))
+	parts = append(parts, (time.Duration(s.DurationMS) * time.Millisecond).String())
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, st.dim.Render(strings.Join(parts, " · ")))
+	if s.Interrupted {
+		fmt.Fprintln(w, st.warn.Render("interrupted: the results above are the cases that finished"))
+	}
+}
+
+// excerpt is s on one line, quoted, cut at n runes.
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) > n {
+		return fmt.Sprintf("%q…", string(r[:n]))
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+// shortDiff shows the lines where got differs from want, the common lines
+// before and after left out, at most n lines.
+func shortDiff(want, got string, n int) []string {
+	wl := strings.Split(strings.TrimSpace(want), "\n")
+	gl := strings.Split(strings.TrimSpace(got), "\n")
+	pre := 0
+	for pre < len(wl) && pre < len(gl) && wl[pre] == gl[pre] {
+		pre++
+	}
+	suf := 0
+	for suf < len(wl)-pre && suf < len(gl)-pre && wl[len(wl)-1-suf] == gl[len(gl)-1-suf] {
+		suf++
+	}
+	var out []string
+	for _, l := range wl[pre : len(wl)-suf] {
+		out = append(out, "- "+l)
+	}
+	for _, l := range gl[pre : len(gl)-suf] {
+		out = append(out, "+ "+l)
+	}
+	if len(out) > n {
+		out = append(out[:n], fmt.Sprintf("  (%d more lines)", len(out)-n))
+	}
+	return out
+}

@@ -1,0 +1,182 @@
+package eval
+
+import (
+	"bytes"
+	"encoding/xml"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/llmfall/llmfall/provider"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", name, diff)
+	}
+}
+
+// reportResults is a small run with a pass, a failure on a fallback link,
+// an equals failure and an errored case.
+func reportResults() *Results {
+	usage := provider.Usage{InputTokens: 120, OutputTokens: 40}
+	rs := &Results{Version: 1, Results: []Result{
+		{Prompt: "ticket-summary", Test: "refund", Provider: "openai", Model: "gpt-4.1-mini", Position: 0,
+			Output: "Order 1182 arrived broken and the customer asks for a refund.", Pass: true, Score: 1, LatencyMS: 840,
+			Usage: usage, CostUSD: 0.000112, File: "prompts/ticket-summary.yaml", Line: 12,
+			Assertions: []AssertionResult{{Type: "icontains", Pass: true, Score: 1}}},
+		{Prompt: "ticket-summary", Test: "refund", Provider: "anthropic", Model: "claude-3-5-haiku-latest", Position: 1,
+			Output: "The customer is unhappy with a damaged parcel | wants it fixed.", Pass: false, Score: 0, LatencyMS: 1210,
+			Usage: usage, CostUSD: 0.000256, File: "prompts/ticket-summary.yaml", Line: 12,
+			Assertions: []AssertionResult{{Type: "icontains", Pass: false, Score: 0, Reason: `output does not contain "refund"`}}},
+		{Prompt: "intent", Test: "shipping", Provider: "openai", Model: "gpt-4.1-mini", Position: 0,
+			Output: "{\"intent\": \"refund\"}", Pass: false, Score: 0, LatencyMS: 400, Usage: usage, CostUSD: 0.000112,
+			File: "prompts/cases/intent.jsonl", Line: 3,
+			Assertions: []AssertionResult{{Type: "equals", Pass: false, Score: 0, Reason: `output does not equal "{\"intent\": \"shipping\"}"`, want: `{"intent": "shipping"}`}}},
+		{Prompt: "intent", Test: "shipping", Provider: "anthropic", Model: "claude-3-5-haiku-latest", Position: 1,
+			Error: "anthropic: overloaded (HTTP 529 overloaded_error): Overloaded", File: "prompts/cases/intent.jsonl", Line: 3,
+			Assertions: []AssertionResult{}},
+	}}
+	rs.summarize()
+	rs.Summary.DurationMS = 2450
+	Gate(rs, GateOptions{MinPassRate: 0.9})
+	return rs
+}
+
+func TestWriteMarkdown(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteMarkdown(&b, reportResults()); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "report.md", b.Bytes())
+}
+
+func TestWriteTerminal(t *testing.T) {
+	var b bytes.Buffer
+	WriteTerminal(&b, reportResults(), TerminalOptions{})
+	if strings.Contains(b.String(), "\x1b[") {
+		t.Error("plain terminal report has escape sequences")
+	}
+	golden(t, "report.txt", b.Bytes())
+}
+
+func TestWriteJUnit(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteJUnit(&b, reportResults()); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("JUnit output does not parse: %v\n%s", err, b.String())
+	}
+	type tc struct{ Suite, Name, File, Outcome string }
+	var got []tc
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			outcome := "pass"
+			if c.Failure != nil {
+				outcome = "failure: " + c.Failure.Message
+			}
+			if c.Error != nil {
+				outcome = "error: " + c.Error.Message
+			}
+			got = append(got, tc{s.Name, c.Name, c.File, outcome})
+		}
+	}
+	want := []tc{
+		{"ticket-summary", "refund @ openai/gpt-4.1-mini (link 0)", "prompts/ticket-summary.yaml", "pass"},
+		{"ticket-summary", "refund @ anthropic/claude-3-5-haiku-latest (link 1)", "prompts/ticket-summary.yaml", `failure: icontains: output does not contain "refund"`},
+		{"intent", "shipping @ openai/gpt-4.1-mini (link 0)", "prompts/cases/intent.jsonl", `failure: equals: output does not equal "{\"intent\": \"shipping\"}"`},
+		{"intent", "shipping @ anthropic/claude-3-5-haiku-latest (link 1)", "prompts/cases/intent.jsonl", "error: anthropic: overloaded (HTTP 529 overloaded_error): Overloaded"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("test cases (-want +got):\n%s", diff)
+	}
+	if doc.Tests != 4 || doc.Failures != 2 || doc.Errors != 1 {
+		t.Errorf("totals = %d tests, %d failures, %d errors; want 4, 2, 1", doc.Tests, doc.Failures, doc.Errors)
+	}
+}
+
+func TestWriteGitHubAnnotations(t *testing.T) {
+	var b bytes.Buffer
+	WriteGitHubAnnotations(&b, reportResults(), "")
+	want := `::error file=prompts/ticket-summary.yaml,line=12,title=ticket-summary / refund failed on anthropic/claude-3-5-haiku-latest (link 1)::icontains: output does not contain "refund"
+::error file=prompts/cases/intent.jsonl,line=3,title=intent / shipping failed on openai/gpt-4.1-mini (link 0)::equals: output does not equal "{\"intent\": \"shipping\"}"
+::warning file=prompts/cases/intent.jsonl,line=3,title=intent / shipping%3A anthropic/claude-3-5-haiku-latest (link 1) gave no answer::no result: anthropic: overloaded (HTTP 529 overloaded_error): Overloaded
+::error title=llmfall eval gate::ticket-summary @ anthropic/claude-3-5-haiku-latest (link 1): pass rate 0%25 (0/1) is below the minimum 90%25
+::error title=llmfall eval gate::intent @ openai/gpt-4.1-mini (link 0): pass rate 0%25 (0/1) is below the minimum 90%25
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("annotations (-want +got):\n%s", diff)
+	}
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	if err := AppendGitHubSummary(summary, reportResults()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(summary)
+	if err != nil || !strings.HasPrefix(string(got), "## llmfall eval: ❌ gate failed") {
+		t.Errorf("job summary = %q, %v; want the Markdown report", got, err)
+	}
+}
+
+func TestResultsRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "results.json")
+	rs := reportResults()
+	if err := rs.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadResults(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(rs.Summary, back.Summary); diff != "" {
+		t.Errorf("summary after a round trip (-want +got):\n%s", diff)
+	}
+	// The document's shape is a contract (DESIGN.md): check the keys.
+	raw, _ := os.ReadFile(path)
+	for _, key := range []string{`"version": 1`, `"prompt"`, `"test"`, `"provider"`, `"model"`, `"position"`, `"output"`, `"pass"`,
+		`"score"`, `"latency_ms"`, `"usage"`, `"input_tokens"`, `"cost_usd"`, `"error"`, `"assertions"`, `"type"`, `"reason"`, `"summary"`} {
+		if !bytes.Contains(raw, []byte(key)) {
+			t.Errorf("results.json has no %s", key)
+		}
+	}
+	if bytes.Contains(raw, []byte(`"File"`)) || bytes.Contains(raw, []byte(`"Repeat"`)) {
+		t.Error("results.json carries internal fields")
+	}
+}
+
+func TestProgressPrinter(t *testing.T) {
+	var plain bytes.Buffer
+	p := NewProgressPrinter(&plain, false)
+	for i := 1; i <= 20; i++ {
+		p.Update(Progress{Done: i, Total: 20, Passed: i})
+	}
+	p.Done()
+	if lines := strings.Count(plain.String(), "\n"); lines != 11 {
+		t.Errorf("plain progress printed %d lines; want 11:\n%s", lines, plain.String())
+	}
+	var tty bytes.Buffer
+	p = NewProgressPrinter(&tty, true)
+	p.Update(Progress{Done: 5, Total: 10, Passed: 4, Failed: 1})
+	p.Done()
+	if want := "\r[###############...............] 5/10  4 passed  1 failed  0 errored \r\x1b[K"; tty.String() != want {
+		t.Errorf("tty progress = %q; want %q", tty.String(), want)
+	}
+}

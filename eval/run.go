@@ -1,0 +1,491 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/llmfall/llmfall/judge"
+	"github.com/llmfall/llmfall/provider"
+)
+
+// RunOptions say how to run a plan. Only Providers is required.
+type RunOptions struct {
+	// Providers are called directly by configured name: no fallback, since
+	// the point is to measure every link.
+	Providers map[string]provider.Provider
+	// Limits bound each provider's calls; a provider without an entry gets
+	// DefaultConcurrency and no rate limit.
+	Limits map[string]Limit
+	// Concurrency caps all calls in flight, generations and judge calls
+	// together; 0 sets no cap beyond the per-provider limits.
+	Concurrency int
+	// Judge grades judge and consistent assertions; required when the plan
+	// has any. JudgeLimit bounds its calls, JudgeID names it in cache keys
+	// (e.g. "anthropic/claude-sonnet-4-5").
+	Judge      judge.Judge
+	JudgeLimit Limit
+	JudgeID    string
+	// Cache, when set, answers repeated calls from disk. Identity names a
+	// provider in cache keys by what determines its answers (type and base
+	// URL, never a key); nil uses the provider's name.
+	Cache    *Cache
+	Identity func(providerName string) string
+	// Prices price each call (see Prices.WithDefaults).
+	Prices Prices
+	// Retries is how often a transient failure is retried; 0 means
+	// DefaultRetries and a negative value none.
+	Retries     int
+	ShouldRetry func(error) bool // nil means DefaultShouldRetry
+	Backoff     Backoff          // nil means DefaultBackoff
+	// Timeout bounds each call; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Progress, when set, is called after each case, one call at a time.
+	Progress func(Progress)
+	// Offline is recorded in the summary: the answers are simulated.
+	Offline bool
+}
+
+// Progress reports how far a run is.
+type Progress struct {
+	Done, Total             int
+	Passed, Failed, Errored int
+	Last                    *Result
+}
+
+// Defaults of RunOptions.
+const (
+	DefaultRetries = 3
+	DefaultTimeout = 2 * time.Minute
+	// MaxBackoff caps the wait before a retry, whatever Retry-After says.
+	MaxBackoff = time.Minute
+)
+
+// Backoff is how long to wait before retry number retry (0 for the first)
+// after err.
+type Backoff func(retry int, err error) time.Duration
+
+// DefaultBackoff waits what the provider asked for (Retry-After, or the
+// wait in Gemini's body), else 1 s, 2 s, 4 s with some jitter so that
+// parallel cases do not retry in step; never more than MaxBackoff.
+func DefaultBackoff(retry int, err error) time.Duration {
+	if ra := provider.RetryAfterOf(err); ra > 0 {
+		return min(ra, MaxBackoff)
+	}
+	d := time.Second << min(retry, 6)
+	jitter := time.Duration(rand.Int64N(int64(d) / 4))
+	return min(d+jitter, MaxBackoff)
+}
+
+// DefaultShouldRetry retries the failures that another try may not meet:
+// rate limits, overload, server errors, timeouts and network errors. Auth,
+// quota and bad requests would fail the same way again.
+func DefaultShouldRetry(err error) bool {
+	switch provider.ClassOf(err) {
+	case provider.ClassRateLimited, provider.ClassOverloaded, provider.ClassServer,
+		provider.ClassTimeout, provider.ClassNetwork:
+		return true
+	}
+	return false
+}
+
+// Run runs plan and grades every answer. Cases run concurrently within the
+// limits; each case's judge calls start as soon as its answer (and, for
+// consistent, its primary's answer) is in, so generation and judging
+// overlap. When ctx is cancelled Run stops dispatching, cancels the calls in
+// flight and returns the results finished so far with ctx's error.
+func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Results, error) {
+	if err := checkRunnable(plan, opts); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	r := newRunner(plan, opts)
+	results := make([]*Result, len(plan.Cases))
+	// Bound the goroutines waiting for a slot, so that a big plan does not
+	// hold one stack per case.
+	pending := make(chan struct{}, r.maxPending())
+	var wg sync.WaitGroup
+dispatch:
+	for i, c := range plan.Cases {
+		select {
+		case pending <- struct{}{}:
+		case <-ctx.Done():
+			break dispatch
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-pending }()
+			res := r.runCase(ctx, c)
+			results[i] = res
+			r.report(res)
+		}()
+	}
+	wg.Wait()
+
+	rs := &Results{Version: ResultsVersion, Results: []Result{}}
+	for _, res := range results {
+		if res == nil {
+			rs.Summary.NotRun++
+			continue
+		}
+		rs.Results = append(rs.Results, *res)
+	}
+	rs.Results = append(rs.Results, plan.Carried...)
+	rs.summarize()
+	rs.Summary.DurationMS = time.Since(start).Milliseconds()
+	rs.Summary.Offline = opts.Offline
+	if err := ctx.Err(); err != nil {
+		rs.Summary.Interrupted = true
+		return rs, err
+	}
+	return rs, nil
+}
+
+// checkRunnable reports what makes the plan impossible to run at all.
+func checkRunnable(plan *Plan, opts RunOptions) error {
+	var errs []error
+	missing := map[string]bool{}
+	needJudge := false
+	for _, c := range plan.Cases {
+		if _, ok := opts.Providers[c.Target.Provider]; !ok && !missing[c.Target.Provider] {
+			missing[c.Target.Provider] = true
+			errs = append(errs, fmt.Errorf("provider %q (in the chain of %q) is not configured", c.Target.Provider, c.Prompt.Category))
+		}
+		for _, a := range c.Test.Asserts {
+			needJudge = needJudge || a.NeedsJudge()
+		}
+	}
+	if needJudge && opts.Judge == nil {
+		errs = append(errs, errors.New("the suite has judge or consistent assertions but no judge is configured"))
+	}
+	return errors.Join(errs...)
+}
+
+type runner struct {
+	opts     RunOptions
+	limits   map[string]*limiter
+	judgeLim *limiter
+	global   *slots
+	groups   []group
+	retries  int
+
+	mu   sync.Mutex // serialises Progress calls
+	prog Progress
+}
+
+// group is what the other links of a (prompt, test, repeat) wait for: the
+// primary's answer.
+type group struct {
+	done     chan struct{}
+	text     string
+	provider string
+	err      string
+}
+
+func newRunner(plan *Plan, opts RunOptions) *runner {
+	if opts.ShouldRetry == nil {
+		opts.ShouldRetry = DefaultShouldRetry
+	}
+	if opts.Backoff == nil {
+		opts.Backoff = DefaultBackoff
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	r := &runner{
+		opts:     opts,
+		limits:   map[string]*limiter{},
+		judgeLim: newLimiter(opts.JudgeLimit),
+		global:   newSlots(opts.Concurrency),
+		groups:   make([]group, plan.Groups),
+		retries:  opts.Retries,
+		prog:     Progress{Total: len(plan.Cases)},
+	}
+	switch {
+	case r.retries == 0:
+		r.retries = DefaultRetries
+	case r.retries < 0:
+		r.retries = 0
+	}
+	for i := range r.groups {
+		r.groups[i].done = make(chan struct{})
+	}
+	for name := range opts.Providers {
+		r.limits[name] = newLimiter(opts.Limits[name])
+	}
+	return r
+}
+
+// maxPending is enough waiting cases to keep every slot busy with room for
+// the cases blocked on their primary.
+func (r *runner) maxPending() int {
+	n := cap(r.judgeLim.slots)
+	for _, l := range r.limits {
+		n += cap(l.slots)
+	}
+	return max(4*n, 64)
+}
+
+func (r *runner) report(res *Result) {
+	if res == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.prog.Done++
+	switch {
+	case res.Errored():
+		r.prog.Errored++
+	case res.Pass:
+		r.prog.Passed++
+	default:
+		r.prog.Failed++
+	}
+	if r.opts.Progress != nil {
+		p := r.prog
+		p.Last = res
+		r.opts.Progress(p)
+	}
+}
+
+// runCase generates, checks and judges one case. It returns nil when the
+// run was interrupted before the case finished.
+func (r *runner) runCase(ctx context.Context, c *Case) *Result {
+	res := &Result{
+		Prompt: c.Prompt.Name, Test: c.Test.Name, Provider: c.Target.Provider, Model: c.Target.Model,
+		Position: c.Position, File: c.Test.File, Line: c.Test.Line, Repeat: c.Repeat,
+		Assertions: []AssertionResult{},
+	}
+	resp, cached, err := r.generate(ctx, c)
+	if c.Primary {
+		g := &r.groups[c.Group]
+		g.provider = c.Target.Provider
+		if err != nil {
+			g.err = fmt.Sprintf("%s failed: %s", c.Target, errorText(err))
+		} else {
+			g.text = resp.Text
+		}
+		close(g.done)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		res.Error = errorText(err)
+		return res
+	}
+	res.Output, res.Usage, res.Cached = resp.Text, resp.Usage, cached
+	res.LatencyMS = resp.Latency.Milliseconds()
+	cost, known := r.opts.Prices.Cost(c.Target.Model, resp.Usage)
+	if !known && resp.Model != "" {
+		cost, known = r.opts.Prices.Cost(resp.Model, resp.Usage)
+	}
+	res.CostUSD = cost
+	out := Output{Text: resp.Text, Latency: resp.Latency, CostUSD: cost, CostKnown: known}
+	for _, a := range c.Test.Asserts {
+		var ar AssertionResult
+		if a.NeedsJudge() {
+			ar, err = r.judge(ctx, c, a, resp.Text)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				res.Error = err.Error()
+				return res
+			}
+		} else {
+			ar = a.Check(out)
+		}
+		res.Assertions = append(res.Assertions, ar)
+	}
+	res.Score, res.Pass = grade(c.Test, res.Assertions)
+	return res
+}
+
+// errorText is an error as results show it: never with a key in it, even
+// if an adapter let one through.
+func errorText(err error) string { return provider.Redact(err.Error()) }
+
+// grade is the case's weighted score and verdict: every assertion must
+// pass, unless the test sets a threshold for the score.
+func grade(t *Test, results []AssertionResult) (float64, bool) {
+	var sum, weights float64
+	all := true
+	for i, ar := range results {
+		w := t.Asserts[i].Weight
+		sum += w * ar.Score
+		weights += w
+		all = all && ar.Pass
+	}
+	score := boolScore(all)
+	if weights > 0 {
+		score = sum / weights
+	}
+	if t.Threshold != nil {
+		return score, score >= *t.Threshold-epsilon
+	}
+	return score, all
+}
+
+// cachedAnswer is a generation as the cache keeps it.
+type cachedAnswer struct {
+	Text         string                `json:"text"`
+	FinishReason provider.FinishReason `json:"finish_reason"`
+	Usage        provider.Usage        `json:"usage"`
+	Model        string                `json:"model"`
+	LatencyMS    int64                 `json:"latency_ms"`
+}
+
+func (r *runner) identity(name string) string {
+	if r.opts.Identity == nil {
+		return name
+	}
+	return r.opts.Identity(name)
+}
+
+func (r *runner) generate(ctx context.Context, c *Case) (*provider.Response, bool, error) {
+	req := c.Test.Request(c.Prompt, c.Target.Model)
+	var key string
+	if r.opts.Cache != nil {
+		key = cacheKey("generation", r.identity(c.Target.Provider), req, c.Repeat)
+		var a cachedAnswer
+		if r.opts.Cache.get(key, &a) {
+			return &provider.Response{Text: a.Text, FinishReason: a.FinishReason, Usage: a.Usage, Model: a.Model,
+				Latency: time.Duration(a.LatencyMS) * time.Millisecond}, true, nil
+		}
+	}
+	p := r.opts.Providers[c.Target.Provider]
+	lim := r.limits[c.Target.Provider]
+	var resp *provider.Response
+	err := r.withRetries(ctx, lim, false, func(ctx context.Context) error {
+		start := time.Now()
+		var err error
+		resp, err = p.Complete(ctx, req)
+		if err == nil && resp.Latency == 0 {
+			resp.Latency = time.Since(start)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if key != "" {
+		// A failed cache write only costs a call next time.
+		_ = r.opts.Cache.put(key, cachedAnswer{Text: resp.Text, FinishReason: resp.FinishReason, Usage: resp.Usage,
+			Model: resp.Model, LatencyMS: resp.Latency.Milliseconds()})
+	}
+	return resp, false, nil
+}
+
+// withRetries calls fn inside the limits, retrying transient failures. The
+// slots are released while it waits to retry.
+func (r *runner) withRetries(ctx context.Context, lim *limiter, judging bool, fn func(context.Context) error) error {
+	for retry := 0; ; retry++ {
+		if err := lim.acquire(ctx); err != nil {
+			return err
+		}
+		if err := r.global.acquire(ctx, judging); err != nil {
+			lim.release()
+			return err
+		}
+		callCtx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+		err := fn(callCtx)
+		cancel()
+		r.global.release()
+		lim.release()
+		if err == nil || ctx.Err() != nil || retry >= r.retries || !r.opts.ShouldRetry(err) {
+			return err
+		}
+		if err := sleep(ctx, r.opts.Backoff(retry, err)); err != nil {
+			return err
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// judge checks a judge or consistent assertion. An error means the case
+// could not be graded.
+func (r *runner) judge(ctx context.Context, c *Case, a *Assertion, output string) (AssertionResult, error) {
+	if a.Type == TypeConsistent {
+		return r.consistent(ctx, c, a, output)
+	}
+	in := judge.RubricInput{Prompt: c.Test.Rendered(), Output: output, Rubric: a.Rubric, Reference: a.Reference,
+		CandidateProvider: c.Target.Provider, Threshold: a.Threshold}
+	v, err := r.verdict(ctx, cacheKey("rubric", r.opts.JudgeID, in), func(ctx context.Context) (judge.Verdict, error) {
+		return r.opts.Judge.Rubric(ctx, in)
+	})
+	if err != nil {
+		return AssertionResult{}, fmt.Errorf("judge (%s:%d): %s", a.File, a.Line, errorText(err))
+	}
+	return a.result(v.Pass && !v.Inconsistent, v.Score, verdictReason(v)), nil
+}
+
+func (r *runner) consistent(ctx context.Context, c *Case, a *Assertion, output string) (AssertionResult, error) {
+	if c.Primary {
+		return a.result(true, 1, "primary link: the answer the others are compared with"), nil
+	}
+	g := &r.groups[c.Group]
+	select {
+	case <-g.done:
+	case <-ctx.Done():
+		return AssertionResult{}, ctx.Err()
+	}
+	if g.err != "" {
+		return AssertionResult{}, fmt.Errorf("consistent (%s:%d): no primary answer to compare with: %s", a.File, a.Line, g.err)
+	}
+	in := judge.PairInput{Prompt: c.Test.Rendered(), Primary: g.text, Candidate: output,
+		PrimaryProvider: g.provider, CandidateProvider: c.Target.Provider, Threshold: a.Threshold}
+	v, err := r.verdict(ctx, cacheKey("pair", r.opts.JudgeID, in), func(ctx context.Context) (judge.Verdict, error) {
+		return r.opts.Judge.Consistent(ctx, in)
+	})
+	if err != nil {
+		return AssertionResult{}, fmt.Errorf("judge (%s:%d): %s", a.File, a.Line, errorText(err))
+	}
+	return a.result(v.Pass && !v.Inconsistent, v.Score, verdictReason(v)), nil
+}
+
+func verdictReason(v judge.Verdict) string {
+	reason := v.Reasoning
+	if v.Inconsistent {
+		reason = "inconsistent verdict (changed when the answers were swapped): " + reason
+	}
+	return reason
+}
+
+// verdict asks the judge through the cache, the judge's limits and retries.
+func (r *runner) verdict(ctx context.Context, key string, ask func(context.Context) (judge.Verdict, error)) (judge.Verdict, error) {
+	var v judge.Verdict
+	if r.opts.Cache.get(key, &v) {
+		return v, nil
+	}
+	err := r.withRetries(ctx, r.judgeLim, true, func(ctx context.Context) error {
+		var err error
+		v, err = ask(ctx)
+		return err
+	})
+	if err != nil {
+		return v, err
+	}
+	_ = r.opts.Cache.put(key, v)
+	return v, nil
+}

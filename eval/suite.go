@@ -1,0 +1,123 @@
+package eval
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/llmfall/llmfall/provider"
+)
+
+// Suite is every prompt file found under the paths given to LoadSuite.
+type Suite struct {
+	Prompts []*Prompt
+}
+
+// Prompt is one prompt file: a template, the category whose chain it runs
+// on, and its test cases with their variables already rendered in.
+type Prompt struct {
+	Name        string
+	Description string
+	Category    string
+	// File is the prompt file's path as found (relative when the path given
+	// to LoadSuite was relative), Line the line of its prompt template.
+	File string
+	Line int
+	// CaseFiles are the files its tests were read from, as paths like File.
+	CaseFiles []string
+	Params    Params
+	// MinPassRate overrides the gate's minimum pass rate for this prompt's
+	// links; nil leaves the global value.
+	MinPassRate *float64
+	Tests       []*Test
+}
+
+// Params are the request parameters a prompt file sets.
+type Params struct {
+	Temperature *float64
+	TopP        *float64
+	MaxTokens   int
+	Stop        []string
+	JSON        bool
+	Seed        *int64
+}
+
+// Test is one test case of a prompt, rendered: the messages to send and the
+// assertions its outputs must pass.
+type Test struct {
+	Name string
+	Vars map[string]any
+	// System and User are the rendered system prompt and user message.
+	System string
+	User   string
+	// Threshold, when set, passes the case on its weighted score instead of
+	// requiring every assertion to pass.
+	Threshold *float64
+	Asserts   []*Assertion
+	// File and Line locate the test: in the prompt file or in a case file.
+	File string
+	Line int
+}
+
+// Request builds the provider request for this test on model.
+func (t *Test) Request(p *Prompt, model string) *provider.Request {
+	return &provider.Request{
+		Model:       model,
+		System:      t.System,
+		Messages:    []provider.Message{{Role: provider.RoleUser, Content: t.User}},
+		MaxTokens:   p.Params.MaxTokens,
+		Temperature: p.Params.Temperature,
+		TopP:        p.Params.TopP,
+		Stop:        p.Params.Stop,
+		JSON:        p.Params.JSON,
+		Seed:        p.Params.Seed,
+	}
+}
+
+// Rendered is what the judge is told the candidate was asked.
+func (t *Test) Rendered() string {
+	if t.System == "" {
+		return t.User
+	}
+	return "System: " + t.System + "\n\nUser: " + t.User
+}
+
+// Assertion is one check of an output. Values are already rendered with the
+// test's variables.
+type Assertion struct {
+	// Type is the base type, without the "not-" prefix; Negate records it.
+	Type   string
+	Negate bool
+	// Value is a string for most types, Values the list for contains-any
+	// and contains-all.
+	Value     string
+	Values    []string
+	Rubric    string
+	Reference string
+	// Threshold is the score a judge verdict needs, the maximum latency in
+	// milliseconds, or the maximum cost in USD, depending on Type.
+	Threshold float64
+	// Weight counts the assertion in the case's score; 1 when unset.
+	Weight   float64
+	Min, Max *int
+	File     string
+	Line     int
+
+	re     *regexp.Regexp
+	schema *jsonschema.Schema
+}
+
+// Name is the type as written, with its "not-" prefix.
+func (a *Assertion) Name() string {
+	if a.Negate {
+		return "not-" + a.Type
+	}
+	return a.Type
+}
+
+// Where is "file:line".
+func (a *Assertion) Where() string { return fmt.Sprintf("%s:%d", a.File, a.Line) }
+
+// NeedsJudge reports whether checking the assertion calls the judge.
+func (a *Assertion) NeedsJudge() bool { return a.Type == TypeJudge || a.Type == TypeConsistent }
