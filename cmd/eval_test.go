@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,34 +11,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 )
-
-// rootWithEval is the root command with eval registered, whether or not
-// root.go registers it yet.
-func executeEval(ctx context.Context, f *factory, args []string) int {
-	root := newCmdRoot(f)
-	found := false
-	for _, c := range root.Commands() {
-		found = found || c.Name() == "eval"
-	}
-	if !found {
-		root.AddCommand(newCmdEval(f, nil))
-	}
-	root.SetArgs(args)
-	root.SetIn(f.IO.In)
-	root.SetOut(f.IO.Out)
-	root.SetErr(f.IO.Err)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return ExitOK
-	}
-	if !f.ran {
-		var ee *exitError
-		if !errors.As(err, &ee) {
-			err = usageErr(err, "")
-		}
-	}
-	return report(f.IO.Err, err)
-}
 
 // moduleDir is the repository root (the parent of cmd/).
 func moduleDir(t *testing.T) string {
@@ -62,7 +33,7 @@ func TestEvalPromptsOffline(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "results.json")
 	var stdout, stderr bytes.Buffer
 	f := newFactory(testIO(strings.NewReader(""), &stdout, &stderr), envOf(nil))
-	code := executeEval(context.Background(), f, []string{"eval", "prompts/", "--offline", "--output", out})
+	code := executeArgs(context.Background(), f, []string{"eval", "prompts/", "--offline", "--output", out})
 	if code != ExitOK {
 		t.Fatalf("exit code = %d; want 0\nstdout:\n%s\nstderr:\n%s", code, stdout.String(), stderr.String())
 	}
@@ -101,7 +72,7 @@ func TestEvalRegressionExample(t *testing.T) {
 	t.Chdir(filepath.Join(moduleDir(t), "examples", "regression"))
 	var stdout, stderr bytes.Buffer
 	f := newFactory(testIO(strings.NewReader(""), &stdout, &stderr), envOf(nil))
-	code := executeEval(context.Background(), f, []string{"eval", "--offline", "--no-progress"})
+	code := executeArgs(context.Background(), f, []string{"eval", "--offline", "--no-progress"})
 	if code != ExitFailed {
 		t.Fatalf("exit code = %d; want %d\nstdout:\n%s\nstderr:\n%s", code, ExitFailed, stdout.String(), stderr.String())
 	}
@@ -202,7 +173,7 @@ func TestEvalExitCodes(t *testing.T) {
 			}
 			var stdout, stderr bytes.Buffer
 			f := newFactory(testIO(strings.NewReader(""), &stdout, &stderr), envOf(nil))
-			code := executeEval(context.Background(), f, tc.args)
+			code := executeArgs(context.Background(), f, tc.args)
 			if code != tc.wantCode {
 				t.Errorf("exit code = %d; want %d\nstdout:\n%s\nstderr:\n%s", code, tc.wantCode, stdout.String(), stderr.String())
 			}
@@ -228,7 +199,7 @@ func TestEvalGitHubActions(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	f := newFactory(testIO(strings.NewReader(""), &stdout, &stderr),
 		envOf(map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary}))
-	if code := executeEval(context.Background(), f, []string{"eval", "--offline", "--no-progress"}); code != ExitFailed {
+	if code := executeArgs(context.Background(), f, []string{"eval", "--offline", "--no-progress"}); code != ExitFailed {
 		t.Fatalf("exit code = %d; want %d", code, ExitFailed)
 	}
 	if want := "::error file=prompts/ticket-summary.yaml,line=10,title=ticket-summary / keeps-order-number failed on gemini/gemini-2.5-flash-lite (link 1)::"; !strings.Contains(stdout.String(), want) {
