@@ -1,0 +1,66 @@
+package setup
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/llmfall/llmfall/config"
+	"github.com/llmfall/llmfall/fallback"
+)
+
+// Reloader re-reads a config file into a running engine: a manual
+// switchover (a new order, a provider added or removed) without a deploy.
+// Breaker state is kept for targets that remain.
+type Reloader struct {
+	Path    string
+	Engine  *fallback.Engine
+	Options Options
+	// OnReload, if set, hears the outcome of every reload triggered by a
+	// signal: nil, or why the old configuration stays in force.
+	OnReload func(error)
+}
+
+// Reload loads the file and swaps it into the engine. On any error the
+// engine keeps its current configuration.
+func (r *Reloader) Reload() error {
+	cfg, err := config.Load(r.Path)
+	if err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	providers, err := Providers(cfg, r.Options)
+	if err != nil {
+		return fmt.Errorf("reload %s: %w", r.Path, err)
+	}
+	if err := r.Engine.Reload(EngineConfig(cfg), providers); err != nil {
+		return fmt.Errorf("reload %s: %w", r.Path, err)
+	}
+	return nil
+}
+
+// Run reloads on every SIGHUP until ctx ends, and then returns ctx's error.
+// The caller owns the goroutine it runs in:
+//
+//	go r.Run(ctx)
+func (r *Reloader) Run(ctx context.Context) error {
+	return r.run(ctx, syscall.SIGHUP)
+}
+
+func (r *Reloader) run(ctx context.Context, sig os.Signal) error {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sig)
+	defer signal.Stop(ch)
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+			err := r.Reload()
+			if r.OnReload != nil {
+				r.OnReload(err)
+			}
+		}
+	}
+}
