@@ -24,6 +24,9 @@ type step struct {
 	// started, if set, is closed once the call has begun, so that a test
 	// can act while the call is in flight.
 	started chan struct{}
+	// gate, if set, holds the answer (for Stream: the headers) until it is
+	// closed or the call's context ends.
+	gate chan struct{}
 }
 
 // fake is a scripted in-memory provider: call n follows script[n], and calls
@@ -108,6 +111,13 @@ func (f *fake) Stream(ctx context.Context, req *provider.Request) (provider.Stre
 	}
 	if s.hang {
 		return nil, f.wait(ctx)
+	}
+	if s.gate != nil {
+		select {
+		case <-s.gate:
+		case <-ctx.Done():
+			return nil, f.wait(ctx)
+		}
 	}
 	if s.err != nil {
 		return nil, s.err

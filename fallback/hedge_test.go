@@ -229,3 +229,70 @@ func TestConcurrentCallsWithSetOrder(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestHedgeLossesOpenTheBreaker: a hung primary that keeps losing hedges is
+// down for latency purposes; after BreakerFailures losses in a row its
+// breaker opens and later requests skip it instead of paying hedge_after.
+func TestHedgeLossesOpenTheBreaker(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	a, b := newFake("a", step{hang: true}), newFake("b", step{chunks: []string{"b1"}})
+	cfg := hedgeConfig(5 * time.Millisecond)
+	cfg.BreakerFailures = 3
+	cfg.BreakerCooldown = time.Hour
+	e := mustNew(t, cfg, a, b, newFake("c"))
+	for i := range 3 {
+		s, err := e.Stream(testCtx(t), userRequest("fast"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := drain(s); got != "b1" {
+			t.Fatalf("request %d: text = %q; want b1", i, got)
+		}
+		s.Close()
+	}
+	if st, _ := e.Breaker(Target{"a", "a-mini"}); st != StateOpen {
+		t.Fatalf("after 3 lost hedges a's breaker is %v; want open", st)
+	}
+	if st, _ := e.Breaker(Target{"b", "b-haiku"}); st != StateClosed {
+		t.Errorf("the winner's breaker is %v; want closed", st)
+	}
+	s, err := e.Stream(testCtx(t), userRequest("fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(s)
+	s.Close()
+	if diff := cmp.Diff([]string{"a:skipped", "b:ok"}, outcomes(s.Result().Attempts)); diff != "" {
+		t.Errorf("attempts once open (-want +got):\n%s", diff)
+	}
+	if got := a.Calls(); got != 3 {
+		t.Errorf("a called %d times; want 3 (none once its breaker opened)", got)
+	}
+}
+
+// TestHedgeLateJoinerNotCharged: the link the hedge started is not charged
+// when the primary it was racing answers first.
+func TestHedgeLateJoinerNotCharged(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	// a answers only once the hedge has started b, so b joins late and loses.
+	bStarted := make(chan struct{})
+	a := newFake("a", step{chunks: []string{"a1"}, gate: bStarted})
+	b := newFake("b", step{hang: true, started: bStarted})
+	cfg := hedgeConfig(time.Millisecond)
+	cfg.BreakerFailures = 1
+	e := mustNew(t, cfg, a, b, newFake("c"))
+	s, err := e.Stream(testCtx(t), userRequest("fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := drain(s); got != "a1" {
+		t.Fatalf("text = %q; want a1", got)
+	}
+	s.Close()
+	if diff := cmp.Diff([]string{"a:ok", "b:cancelled:cancelled"}, outcomes(s.Result().Attempts)); diff != "" {
+		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+	if st, _ := e.Breaker(Target{"b", "b-haiku"}); st != StateClosed {
+		t.Errorf("b's breaker is %v after losing a race it joined late; want closed", st)
+	}
+}

@@ -330,6 +330,7 @@ func (s *Stream) race() error {
 				c.finish(o.idx, OutcomeCancelled, provider.ClassCancelled, lostTo(winner))
 			case decided && coordinatorCancelled(o.ctx):
 				o.cancel(nil)
+				c.chargeHedgeLoss(o, winner)
 				c.finish(o.idx, OutcomeCancelled, provider.ClassCancelled, context.Cause(o.ctx))
 			default:
 				o.cancel(nil)
@@ -358,6 +359,21 @@ func (s *Stream) race() error {
 		return stopErr
 	}
 	return c.exhausted()
+}
+
+// chargeHedgeLoss counts a lost hedge against the loser's breaker when the
+// loser had a head start and still produced no token: a link that a later
+// one overtakes again and again is down for latency purposes, and without
+// this a hung primary in a hedging category would never open its breaker
+// and every request would pay hedge_after for it. A link started after the
+// winner is not charged: it lost a race it joined late.
+func (c *call) chargeHedgeLoss(loser, winner *opened) {
+	if winner == nil || loser.l.b == nil || !errors.Is(context.Cause(loser.ctx), errHedgeLost) {
+		return
+	}
+	if c.res.Attempts[loser.idx].Start < c.res.Attempts[winner.idx].Start {
+		loser.l.b.failure(loser.gen, 0)
+	}
 }
 
 func coordinatorCancelled(ctx context.Context) bool {
