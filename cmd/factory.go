@@ -98,9 +98,6 @@ func (f *factory) Engine() (*fallback.Engine, error) {
 	})
 }
 
-// engineConfig maps llmfall.yaml onto the engine's settings.
-func engineConfig(cfg *config.Config) fallback.Config { return setup.EngineConfig(cfg) }
-
 // Judge builds the configured judge, or the offline heuristic.
 func (f *factory) Judge() (judge.Judge, error) {
 	return f.judge.get(func() (judge.Judge, error) {

@@ -76,6 +76,7 @@ evaluates every prompt on every link of its chain, to gate prompt changes in CI 
 		newCmdChains(f, nil),
 		newCmdEval(f, nil),
 		newCmdJudge(f, nil),
+		newCmdSimulate(f, nil),
 	)
 	return root
 }
