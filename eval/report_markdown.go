@@ -50,6 +50,9 @@ func WriteMarkdown(w io.Writer, rs *Results) error {
 		fmt.Fprintf(&b, ", %d from the baseline", s.Carried)
 	}
 	fmt.Fprintf(&b, " · $%.4f\n", s.CostUSD)
+	if s.Judge != nil {
+		fmt.Fprintf(&b, "\n%s\n", s.Judge)
+	}
 	if g := s.Gate; g != nil && !g.Pass {
 		b.WriteString("\n### Gate\n\n")
 		for _, v := range g.Violations {

@@ -213,6 +213,9 @@ func writeTotals(w io.Writer, rs *Results, st termStyles) {
 	parts = append(parts, (time.Duration(s.DurationMS) * time.Millisecond).String())
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, st.dim.Render(strings.Join(parts, " · ")))
+	if s.Judge != nil {
+		fmt.Fprintln(w, st.dim.Render(s.Judge.String()))
+	}
 	if s.Interrupted {
 		fmt.Fprintln(w, st.warn.Render("interrupted: the results above are the cases that finished"))
 	}

@@ -54,6 +54,8 @@ func reportResults() *Results {
 			Error: "anthropic: overloaded (HTTP 529 overloaded_error): Overloaded", File: "prompts/cases/intent.jsonl", Line: 3,
 			Assertions: []AssertionResult{}},
 	}}
+	rs.Summary.Judge = &JudgeSummary{Models: map[string]int{"anthropic/claude-sonnet-4-5": 5, "openai/gpt-4.1": 1},
+		Verdicts: 6, Errors: 1, Pairwise: 3, Inconsistent: 1, InconsistencyRate: 1.0 / 3, CostUSD: 0.0021}
 	rs.summarize()
 	rs.Summary.DurationMS = 2450
 	Gate(rs, GateOptions{MinPassRate: 0.9})

@@ -71,6 +71,8 @@ type Summary struct {
 	Offline     bool    `json:"offline"`
 	Links       []Cell  `json:"links"`
 	Gate        *Gating `json:"gate,omitempty"`
+	// Judge is who judged and how reliably; nil when no assertion needed a judge.
+	Judge *JudgeSummary `json:"judge,omitempty"`
 }
 
 // Cell is one prompt × link of the matrix.
@@ -151,6 +153,9 @@ func (rs *Results) summarize() {
 			s.Carried++
 		}
 		s.CostUSD += r.CostUSD
+	}
+	if s.Judge != nil {
+		s.CostUSD += s.Judge.CostUSD
 	}
 	s.PassRate = passRate(s.Passed, s.Passed+s.Failed)
 	s.Links = Cells(rs.Results)

@@ -138,6 +138,7 @@ dispatch:
 		rs.Results = append(rs.Results, *res)
 	}
 	rs.Results = append(rs.Results, plan.Carried...)
+	rs.Summary.Judge = r.judged.summary()
 	rs.summarize()
 	rs.Summary.DurationMS = time.Since(start).Milliseconds()
 	rs.Summary.Offline = opts.Offline
@@ -178,6 +179,8 @@ type runner struct {
 
 	mu   sync.Mutex // serialises Progress calls
 	prog Progress
+
+	judged judgeTally
 }
 
 // group is what the other links of a (prompt, test, repeat) wait for: the
@@ -431,7 +434,7 @@ func (r *runner) judge(ctx context.Context, c *Case, a *Assertion, output string
 	}
 	in := judge.RubricInput{Prompt: c.Test.Rendered(), Output: output, Rubric: a.Rubric, Reference: a.Reference,
 		CandidateProvider: c.Target.Provider, Threshold: a.Threshold}
-	v, err := r.verdict(ctx, cacheKey("rubric", r.opts.JudgeID, in), func(ctx context.Context) (judge.Verdict, error) {
+	v, err := r.verdict(ctx, false, cacheKey("rubric", r.opts.JudgeID, in), func(ctx context.Context) (judge.Verdict, error) {
 		return r.opts.Judge.Rubric(ctx, in)
 	})
 	if err != nil {
@@ -455,7 +458,7 @@ func (r *runner) consistent(ctx context.Context, c *Case, a *Assertion, output s
 	}
 	in := judge.PairInput{Prompt: c.Test.Rendered(), Primary: g.text, Candidate: output,
 		PrimaryProvider: g.provider, CandidateProvider: c.Target.Provider, Threshold: a.Threshold}
-	v, err := r.verdict(ctx, cacheKey("pair", r.opts.JudgeID, in), func(ctx context.Context) (judge.Verdict, error) {
+	v, err := r.verdict(ctx, true, cacheKey("pair", r.opts.JudgeID, in), func(ctx context.Context) (judge.Verdict, error) {
 		return r.opts.Judge.Consistent(ctx, in)
 	})
 	if err != nil {
@@ -472,10 +475,12 @@ func verdictReason(v judge.Verdict) string {
 	return reason
 }
 
-// verdict asks the judge through the cache, the judge's limits and retries.
-func (r *runner) verdict(ctx context.Context, key string, ask func(context.Context) (judge.Verdict, error)) (judge.Verdict, error) {
+// verdict asks the judge through the cache, the judge's limits and retries,
+// and tallies who judged.
+func (r *runner) verdict(ctx context.Context, pairwise bool, key string, ask func(context.Context) (judge.Verdict, error)) (judge.Verdict, error) {
 	var v judge.Verdict
 	if r.opts.Cache.get(key, &v) {
+		r.judged.verdict(v, pairwise, true)
 		return v, nil
 	}
 	err := r.withRetries(ctx, r.judgeLim, true, func(ctx context.Context) error {
@@ -484,8 +489,12 @@ func (r *runner) verdict(ctx context.Context, key string, ask func(context.Conte
 		return err
 	})
 	if err != nil {
+		if ctx.Err() == nil {
+			r.judged.failed()
+		}
 		return v, err
 	}
+	r.judged.verdict(v, pairwise, false)
 	_ = r.opts.Cache.put(key, v)
 	return v, nil
 }
