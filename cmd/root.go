@@ -8,13 +8,25 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
 )
 
-// Version is set at build time with -ldflags "-X github.com/llmfall/llmfall/cmd.Version=v1.2.3".
-var Version = "dev"
+// Version is set at build time with -ldflags "-X github.com/llmfall/llmfall/cmd.Version=v1.2.3";
+// otherwise it is the module version `go install` recorded, or "dev".
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "dev"
+}
 
 // Execute runs the command line and returns the process exit code.
 func Execute() int {
@@ -55,7 +67,7 @@ func newCmdRoot(f *factory) *cobra.Command {
 		Long: `llmfall groups models of equal capability across providers into categories, turns each
 category into a fallback chain, and serves requests down the chain (llmfall run). It also
 evaluates every prompt on every link of its chain, to gate prompt changes in CI (llmfall eval).`,
-		Version:       Version,
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(c *cobra.Command, args []string) error {
