@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -121,6 +122,18 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
+	if f.Verbose {
+		// Print each attempt as it ends, so that a slow failover shows
+		// while it happens, before the answer's text.
+		var mu sync.Mutex
+		n := 0
+		f.OnAttempt = func(_ string, a fallback.Attempt) {
+			mu.Lock()
+			defer mu.Unlock()
+			n++
+			printAttempt(f.IO.Err, n, a)
+		}
+	}
 	eng, err := f.Engine()
 	if err != nil {
 		return err
@@ -165,9 +178,6 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	}
 	if res == nil {
 		return callErr
-	}
-	if f.Verbose {
-		printAttempts(f.IO.Err, res.Attempts)
 	}
 	if opts.JSON {
 		if err := writeRunDoc(f, res, callErr); err != nil {
@@ -244,19 +254,17 @@ func writeRunDoc(f *factory, res *fallback.Result, callErr error) error {
 	return enc.Encode(doc)
 }
 
-// printAttempts writes the attempt log, one line per attempt, skipped ones included.
-func printAttempts(w io.Writer, attempts []fallback.Attempt) {
-	for i, a := range attempts {
-		line := fmt.Sprintf("attempt %d: %-40s %-9s %8s", i+1, a.Target.String(), a.Outcome, a.Duration.Round(time.Millisecond))
-		switch {
-		case a.Err != nil && a.Outcome != fallback.OutcomeOK:
-			// The error names its class already ("openai: rate_limited (HTTP 429 …)").
-			line += "  " + provider.Redact(a.Err.Error())
-		case a.Class != "":
-			line += "  " + string(a.Class)
-		}
-		fmt.Fprintln(w, strings.TrimRight(line, " "))
+// printAttempt writes one line of the attempt log.
+func printAttempt(w io.Writer, n int, a fallback.Attempt) {
+	line := fmt.Sprintf("attempt %d: %-40s %-9s %8s", n, a.Target.String(), a.Outcome, a.Duration.Round(time.Millisecond))
+	switch {
+	case a.Err != nil && a.Outcome != fallback.OutcomeOK:
+		// The error names its class already ("openai: rate_limited (HTTP 429 …)").
+		line += "  " + provider.Redact(a.Err.Error())
+	case a.Class != "":
+		line += "  " + string(a.Class)
 	}
+	fmt.Fprintln(w, strings.TrimRight(line, " "))
 }
 
 // hintFor suggests the next step for a failed call.
