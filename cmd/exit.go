@@ -45,17 +45,16 @@ func exitErr(code int, err error, hint string) error {
 // usageErr marks err as the user's mistake on the command line.
 func usageErr(err error, hint string) error { return exitErr(ExitUsage, err, hint) }
 
-// exitCode picks the code for an error that reached the top, and prints it.
+// report prints an error that reached the top, once, and returns its exit
+// code. A code without an error exits silently: the command has reported.
 func report(w io.Writer, err error) int {
 	code, hint := classify(err)
 	var ee *exitError
 	if errors.As(err, &ee) && ee.err == nil {
 		return code
 	}
-	msg := strings.TrimSpace(err.Error())
-	// Validation errors come joined, one per line: keep them on their
-	// own lines rather than one unreadable run-on.
-	fmt.Fprintf(w, "llmfall: %s\n", msg)
+	// Validation errors come joined, one problem per line, and stay so.
+	fmt.Fprintf(w, "llmfall: %s\n", strings.TrimSpace(err.Error()))
 	if hint != "" {
 		fmt.Fprintf(w, "hint: %s\n", hint)
 	}
