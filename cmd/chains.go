@@ -105,7 +105,6 @@ func keyStatus(p config.Provider, getenv func(string) string) providerKey {
 
 func renderChains(f *factory, doc chainsDoc) {
 	r := f.IO.Render
-	head := r.NewStyle().Bold(true)
 	width := 0
 	for _, c := range doc.Categories {
 		width = max(width, len(c.Chain))
@@ -114,14 +113,7 @@ func renderChains(f *factory, doc chainsDoc) {
 	for i := range width {
 		headers = append(headers, strconv.Itoa(i+1))
 	}
-	t := table.New().Border(lipgloss.NormalBorder()).BorderStyle(r.NewStyle()).Headers(headers...).
-		StyleFunc(func(row, col int) lipgloss.Style {
-			s := r.NewStyle().Padding(0, 1)
-			if row == table.HeaderRow {
-				return s.Inherit(head)
-			}
-			return s
-		})
+	t := newTable(r).Headers(headers...)
 	for _, c := range doc.Categories {
 		row := []string{c.Name}
 		for i := range width {
@@ -140,15 +132,7 @@ func renderChains(f *factory, doc chainsDoc) {
 	fmt.Fprintln(out, t.Render())
 
 	ok, bad := r.NewStyle().Foreground(lipgloss.Color("2")), r.NewStyle().Foreground(lipgloss.Color("1"))
-	pt := table.New().Border(lipgloss.NormalBorder()).BorderStyle(r.NewStyle()).
-		Headers("PROVIDER", "TYPE", "BASE URL", "KEY").
-		StyleFunc(func(row, col int) lipgloss.Style {
-			s := r.NewStyle().Padding(0, 1)
-			if row == table.HeaderRow {
-				return s.Inherit(head)
-			}
-			return s
-		})
+	pt := newTable(r).Headers("PROVIDER", "TYPE", "BASE URL", "KEY")
 	for _, p := range doc.Providers {
 		base := p.BaseURL
 		if base == "" {
@@ -164,4 +148,20 @@ func renderChains(f *factory, doc chainsDoc) {
 		pt.Row(p.Name, p.Type, base, key)
 	}
 	fmt.Fprintln(out, pt.Render())
+}
+
+// newTable is the bordered table every command prints: bold headers and a
+// space of padding in each cell.
+func newTable(r *lipgloss.Renderer) *table.Table {
+	return table.New().Border(lipgloss.NormalBorder()).BorderStyle(r.NewStyle()).
+		StyleFunc(func(row, _ int) lipgloss.Style { return cellStyle(r, row) })
+}
+
+// cellStyle is newTable's style for a cell of row, for tables that add to it.
+func cellStyle(r *lipgloss.Renderer, row int) lipgloss.Style {
+	s := r.NewStyle().Padding(0, 1)
+	if row == table.HeaderRow {
+		s = s.Bold(true)
+	}
+	return s
 }

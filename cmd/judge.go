@@ -99,15 +99,10 @@ func renderCalibration(f *factory, rep judge.Report) {
 	fmt.Fprintf(out, "%d examples: %d rubric, %d pairwise, %d preference\n",
 		rep.Examples, kinds[judge.KindRubric], kinds[judge.KindPair], kinds[judge.KindPreference])
 
-	head := r.NewStyle().Bold(true)
-	t := table.New().Border(lipgloss.NormalBorder()).BorderStyle(r.NewStyle()).
-		Headers("JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "ERRORS", "COST").
+	t := newTable(r).Headers("JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "ERRORS", "COST").
 		StyleFunc(func(row, col int) lipgloss.Style {
-			s := r.NewStyle().Padding(0, 1)
-			if row == table.HeaderRow {
-				return s.Inherit(head)
-			}
-			if col > 0 {
+			s := cellStyle(r, row)
+			if row != table.HeaderRow && col > 0 {
 				s = s.Align(lipgloss.Right)
 			}
 			return s

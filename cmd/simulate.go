@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/lipgloss/table"
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
@@ -168,14 +167,7 @@ func renderSimulation(f *factory, sc *simulate.Scenario, hedging bool, reports [
 	for _, rep := range reports {
 		headers = append(headers, strings.ToUpper(rep.Policy))
 	}
-	t := table.New().Border(lipgloss.NormalBorder()).BorderStyle(r.NewStyle()).Headers(headers...).
-		StyleFunc(func(row, col int) lipgloss.Style {
-			s := r.NewStyle().Padding(0, 1)
-			if row == table.HeaderRow {
-				return s.Inherit(head)
-			}
-			return s
-		})
+	t := newTable(r).Headers(headers...)
 	row := func(label string, cell func(rep *simulate.Report) string) {
 		cells := []string{label}
 		for _, rep := range reports {
