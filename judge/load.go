@@ -70,13 +70,7 @@ func loadLines(data []byte) ([]Example, error) {
 		}
 		out = append(out, e)
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no examples")
-	}
-	return out, nil
+	return examplesOrErrors(out, errs)
 }
 
 func loadArray(data []byte) ([]Example, error) {
@@ -94,6 +88,12 @@ func loadArray(data []byte) ([]Example, error) {
 		}
 		out = append(out, e)
 	}
+	return examplesOrErrors(out, errs)
+}
+
+// examplesOrErrors is what a loader returns: every problem at once, or the
+// examples, of which there must be some.
+func examplesOrErrors(out []Example, errs []error) ([]Example, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
