@@ -69,8 +69,7 @@ func TestRequestContract(t *testing.T) {
 					map[string]any{"role": "user", "content": "Summarise it."},
 				},
 				"max_tokens":     200.0,
-				"temperature":    0.2,
-				"top_p":          0.9,
+				"temperature":    0.2, // top_p is dropped: Claude 4 models reject both
 				"stop_sequences": []any{"END"},
 			},
 		},
@@ -90,6 +89,18 @@ func TestRequestContract(t *testing.T) {
 				"max_tokens": float64(provider.DefaultMaxTokens),
 				"stream":     true,
 			},
+		},
+		{
+			name:       "top_p alone is sent",
+			req:        &provider.Request{Model: "m", MaxTokens: 5, TopP: ptr(0.9)},
+			wantHeader: map[string]string{"Anthropic-Version": "2023-06-01"},
+			wantBody:   map[string]any{"model": "m", "messages": []any{}, "max_tokens": 5.0, "top_p": 0.9},
+		},
+		{
+			name:       "temperature above Anthropic's range is sent as 1",
+			req:        &provider.Request{Model: "m", MaxTokens: 5, Temperature: ptr(1.5)},
+			wantHeader: map[string]string{"Anthropic-Version": "2023-06-01"},
+			wantBody:   map[string]any{"model": "m", "messages": []any{}, "max_tokens": 5.0, "temperature": 1.0},
 		},
 		{
 			name:       "json mode without system",

@@ -51,6 +51,21 @@ func newMessageRequest(req *provider.Request, stream bool) *messageRequest {
 		// Anthropic rejects a request without max_tokens.
 		m.MaxTokens = provider.DefaultMaxTokens
 	}
+	// One request serves every link of a chain, so sampling settings that
+	// are valid elsewhere must not become a 400 here, which would not fall
+	// back (invalid_request) and would fail the whole call:
+	//   - the Claude 4 models reject temperature and top_p together ("cannot
+	//     both be specified for this model"), and Anthropic advises changing
+	//     only one of them on every model: when both are set, temperature wins;
+	//   - Anthropic's temperature range is 0–1 where OpenAI's and Gemini's is
+	//     0–2: a higher value is sent as 1, the most random Anthropic allows.
+	if m.Temperature != nil && m.TopP != nil {
+		m.TopP = nil
+	}
+	if t := m.Temperature; t != nil && *t > 1 {
+		one := 1.0
+		m.Temperature = &one
+	}
 	if req.JSON {
 		if m.System == "" {
 			m.System = jsonInstruction
