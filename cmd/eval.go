@@ -133,6 +133,11 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		fmt.Fprintln(f.IO.Err, "llmfall: no cases to run (check --filter and --changed-since)")
 		return nil
 	}
+	if !f.Offline {
+		if err := checkKeys(cfg, plan, f.Getenv); err != nil {
+			return usageErr(err, "export them, or run with --offline to use simulated providers")
+		}
+	}
 	run, err := runOptionsFor(opts, cfg, plan, prices)
 	if err != nil {
 		return err
@@ -361,4 +366,27 @@ func evalExit(runErr error, rs *eval.Results, gate *eval.Gating) error {
 			"see the errors above; answers already received are cached, so a re-run only retries these")
 	}
 	return nil
+}
+
+// checkKeys fails before any call when a provider the plan measures needs a
+// key and has none: every one of its cases would come back a 401 (or, with
+// no network, a dial error) after retries, which says less and costs time.
+func checkKeys(cfg *config.Config, plan *eval.Plan, getenv func(string) string) error {
+	seen := map[string]bool{}
+	var errs []error
+	for _, c := range plan.Cases {
+		name := c.Target.Provider
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		p, ok := cfg.Provider(name)
+		if !ok || len(p.APIKeyEnv) == 0 {
+			continue
+		}
+		if key, _ := p.APIKey(getenv); key == "" {
+			errs = append(errs, fmt.Errorf("provider %q needs an API key: %s is not set", name, strings.Join(p.APIKeyEnv, " or ")))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -157,6 +157,9 @@ func TestEvalExitCodes(t *testing.T) {
 		{"bad prompt file", []string{"eval", "bad/", "--offline"}, map[string]string{"bad/p.yaml": "category: fast\nprompt: hi\ntests: [{assert: [{type: nope}]}]\n"},
 			ExitUsage, "", `bad/p.yaml:3: unknown assertion type "nope"`},
 		{"gate from the flag", []string{"eval", "prompts/", "--offline", "--no-progress", "--providers", "gemini", "--filter", "^ticket-summary/", "--min-pass-rate", "1"}, nil, ExitOK, "gate: passed", ""},
+		{"keys missing", []string{"eval", "prompts/", "--no-progress", "--filter", "^intent/"}, nil, ExitUsage, "",
+			"provider \"openai\" needs an API key: OPENAI_API_KEY is not set\nprovider \"anthropic\" needs an API key: ANTHROPIC_API_KEY is not set\nhint: export them, or run with --offline"},
+		{"dry run needs no keys", []string{"eval", "prompts/", "--dry-run", "--filter", "^intent/"}, nil, ExitOK, "plan: 1 prompts, 10 cases", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
