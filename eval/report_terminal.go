@@ -187,7 +187,15 @@ func writeGate(w io.Writer, rs *Results, st termStyles) {
 		return
 	}
 	fmt.Fprintln(w)
-	if g.Pass {
+	s := rs.Summary
+	switch {
+	case g.Pass && s.Passed+s.Failed == 0:
+		fmt.Fprintln(w, st.warn.Render("gate: nothing to judge (no case has a grade)"))
+		return
+	case g.Pass && s.Errored > 0:
+		fmt.Fprintln(w, st.warn.Render(fmt.Sprintf("gate: passed on the graded cases; %d errored cases have no grade", s.Errored)))
+		return
+	case g.Pass:
 		fmt.Fprintln(w, st.good.Render("gate: passed"))
 		return
 	}

@@ -182,3 +182,29 @@ func TestProgressPrinter(t *testing.T) {
 		t.Errorf("tty progress = %q; want %q", tty.String(), want)
 	}
 }
+
+func TestWriteTerminalGateLine(t *testing.T) {
+	errored := Result{Prompt: "p", Test: "t", Provider: "a", Model: "m", Error: "a: network: connection refused"}
+	passed := Result{Prompt: "p", Test: "u", Provider: "a", Model: "m", Pass: true, Score: 1}
+	tests := []struct {
+		name    string
+		results []Result
+		want    string
+	}{
+		{"every case errored", []Result{errored}, "gate: nothing to judge (no case has a grade)"},
+		{"some errored", []Result{errored, passed}, "gate: passed on the graded cases; 1 errored cases have no grade"},
+		{"all graded", []Result{passed}, "gate: passed\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rs := &Results{Version: ResultsVersion, Results: tc.results}
+			rs.summarize()
+			Gate(rs, GateOptions{MinPassRate: 1})
+			var b strings.Builder
+			WriteTerminal(&b, rs, TerminalOptions{})
+			if !strings.Contains(b.String(), tc.want) {
+				t.Errorf("report lacks %q:\n%s", tc.want, b.String())
+			}
+		})
+	}
+}
