@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestClassOf(t *testing.T) {
@@ -154,5 +155,25 @@ func TestStepStreamClassifiesErrors(t *testing.T) {
 	}
 	if c := ClassOf(s.Err()); c != ClassCancelled {
 		t.Errorf("class after cancel = %q; want cancelled", c)
+	}
+}
+
+func TestExcerptRedactsBeforeCutting(t *testing.T) {
+	key := "custom-secret-token-0123456789"
+	// The key straddles the cut: cutting first would leave a fragment
+	// ("custom-secret-tok") that no longer matches the key.
+	body := []byte("<html>\n" + strings.Repeat("x", MaxExcerpt-20) + " " + key + " rest</html>")
+	got := Excerpt(body, key)
+	if strings.Contains(got, "custom-secret") {
+		t.Errorf("Excerpt() = %q; kept part of the key", got)
+	}
+	if len(got) > MaxExcerpt+len("…") || !strings.HasSuffix(got, "…") {
+		t.Errorf("Excerpt() = %q (%d bytes); want at most %d bytes and an ellipsis", got, len(got), MaxExcerpt)
+	}
+	if got := Excerpt([]byte("  Bad\n gateway  ")); got != "Bad gateway" {
+		t.Errorf("Excerpt() = %q; want %q", got, "Bad gateway")
+	}
+	if got := Excerpt([]byte(strings.Repeat("é", MaxExcerpt))); !utf8.ValidString(got) {
+		t.Errorf("Excerpt() cut inside a character: %q", got)
 	}
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // keyLike matches strings shaped like the providers' API keys, including the
@@ -22,4 +23,24 @@ func Redact(s string, secrets ...string) string {
 		return s
 	}
 	return keyLike.ReplaceAllString(s, "[REDACTED]")
+}
+
+// MaxExcerpt bounds how much of a body that is not an error document (a
+// proxy's HTML page, plain text) an error message keeps.
+const MaxExcerpt = 200
+
+// Excerpt is body on one line, with secrets and key-shaped strings redacted
+// and then cut to MaxExcerpt bytes at a character boundary. Redacting before
+// cutting matters: a key that straddled the cut would otherwise survive as a
+// fragment too short to be recognised.
+func Excerpt(body []byte, secrets ...string) string {
+	s := Redact(strings.Join(strings.Fields(string(body)), " "), secrets...)
+	if len(s) <= MaxExcerpt {
+		return s
+	}
+	cut := MaxExcerpt
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/llmfall/llmfall/provider"
 )
@@ -25,10 +24,6 @@ type errorDetail struct {
 	Message string `json:"message"`
 }
 
-// maxSnippet bounds how much of a non-JSON error body (a proxy's HTML page)
-// goes into an error message.
-const maxSnippet = 200
-
 // newError builds the error for a response that reported a failure: an
 // error status, or a JSON error document where a message was expected. The
 // class starts from the status and is refined by the body's error type.
@@ -44,11 +39,11 @@ func (c *Client) newError(status int, h http.Header, body []byte) *provider.Erro
 	if err := json.Unmarshal(body, &eb); err != nil || eb.Error == nil {
 		// Not Anthropic speaking (an HTML 502 from a proxy, an empty
 		// body): the status is all we know, the text helps a human.
-		e.Message = provider.Redact(snippet(body), c.key)
+		e.Message = provider.Excerpt(body, c.key)
 		e.RequestID = firstNonEmpty(e.RequestID, provider.RequestIDFrom(h))
 		return e
 	}
-	e.Code = eb.Error.Type
+	e.Code = provider.Redact(eb.Error.Type, c.key)
 	e.Message = provider.Redact(eb.Error.Message, c.key)
 	e.Class = classify(e.Class, eb.Error.Type, eb.Error.Message)
 	e.RequestID = firstNonEmpty(e.RequestID, eb.RequestID, provider.RequestIDFrom(h))
@@ -103,17 +98,4 @@ func isContextLength(msg string) bool {
 		}
 	}
 	return false
-}
-
-// snippet is the start of body on one line, for an error message.
-func snippet(body []byte) string {
-	s := strings.Join(strings.Fields(string(body)), " ")
-	if len(s) <= maxSnippet {
-		return s
-	}
-	cut := maxSnippet
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

@@ -51,7 +51,7 @@ func (d *streamDecoder) step(meta *provider.Response) (string, error) {
 	}
 	var e streamEvent
 	if err := json.Unmarshal(ev.Data, &e); err != nil {
-		return "", provider.MalformedError(d.name, d.status, fmt.Errorf("decoding %q event: %w", ev.Type, err))
+		return "", provider.MalformedError(d.name, d.status, fmt.Errorf("decoding %q event: %w", provider.Redact(ev.Type, d.key), err))
 	}
 	typ := ev.Type
 	if typ == "" {
@@ -130,7 +130,7 @@ func (d *streamDecoder) streamError(meta *provider.Response, e *streamEvent) *pr
 		pe.Message = "error event without details"
 		return pe
 	}
-	pe.Code = e.Error.Type
+	pe.Code = provider.Redact(e.Error.Type, d.key)
 	pe.Message = provider.Redact(e.Error.Message, d.key)
 	pe.Class = classify(provider.ClassUnknown, e.Error.Type, e.Error.Message)
 	return pe

@@ -47,7 +47,7 @@ func (c *Client) errorFromResponse(resp *http.Response) *provider.Error {
 	if apiErr == nil {
 		// Not Google's document (an HTML page from a proxy, an empty body):
 		// the status alone decides, and a short excerpt helps diagnosis.
-		e.Message = provider.Redact(excerpt(body), c.secrets...)
+		e.Message = provider.Excerpt(body, c.secrets...)
 		return e
 	}
 	c.fill(e, apiErr)
@@ -72,8 +72,9 @@ func (c *Client) chunkError(status int, r *generateContentResponse) *provider.Er
 		return e
 	}
 	if len(r.Candidates) == 0 && r.PromptFeedback != nil && r.PromptFeedback.BlockReason != "" {
+		reason := provider.Redact(r.PromptFeedback.BlockReason, c.secrets...)
 		return &provider.Error{Provider: c.name, Status: status, Class: provider.ClassContentFilter,
-			Code: r.PromptFeedback.BlockReason, Message: "prompt blocked (" + r.PromptFeedback.BlockReason + ")"}
+			Code: reason, Message: "prompt blocked (" + reason + ")"}
 	}
 	return nil
 }
@@ -81,7 +82,7 @@ func (c *Client) chunkError(status int, r *generateContentResponse) *provider.Er
 // fill refines e, whose class so far comes from the HTTP status, with what
 // Google's error document says.
 func (c *Client) fill(e *provider.Error, a *apiError) {
-	e.Code = a.Status
+	e.Code = provider.Redact(a.Status, c.secrets...)
 	e.Message = provider.Redact(a.Message, c.secrets...)
 	if class, ok := statusClass[a.Status]; ok {
 		e.Class = class
@@ -168,14 +169,4 @@ func decodeErrorBody(body []byte) *apiError {
 		return nil
 	}
 	return eb.Error
-}
-
-// excerpt is the start of a non-JSON error body on one line.
-func excerpt(body []byte) string {
-	const limit = 200
-	s := strings.Join(strings.Fields(string(body)), " ")
-	if len(s) > limit {
-		s = strings.ToValidUTF8(s[:limit], "") + "…"
-	}
-	return s
 }

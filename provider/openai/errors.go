@@ -92,7 +92,7 @@ func (c *Client) statusError(resp *http.Response) *provider.Error {
 	if we == nil {
 		// Not an OpenAI error document: an HTML page from a proxy, or
 		// plain text. The status alone decides the class.
-		we = &wireError{Message: bodySnippet(body, resp.StatusCode)}
+		we = &wireError{Message: bodySnippet(body, resp.StatusCode, c.apiKey)}
 	}
 	return c.bodyError(resp.StatusCode, resp.Header, we)
 }
@@ -176,24 +176,13 @@ var codeClass = map[string]provider.Class{
 	"content_policy_violation":   provider.ClassContentFilter,
 }
 
-// maxSnippet bounds the part of a non-JSON error body kept as the message.
-const maxSnippet = 200
-
 // bodySnippet gives a message for an error body that is not an error
 // document. An HTML page says nothing a person wants in a one-line error,
 // so it is replaced by the status text.
-func bodySnippet(body []byte, status int) string {
+func bodySnippet(body []byte, status int, key string) string {
 	s := strings.TrimSpace(string(body))
 	if s == "" || s[0] == '<' || !utf8.ValidString(s) {
 		return http.StatusText(status)
 	}
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > maxSnippet {
-		cut := maxSnippet
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
+	return provider.Excerpt(body, key)
 }

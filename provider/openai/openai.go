@@ -319,7 +319,7 @@ func (s *streamState) apply(meta *provider.Response, eventType string, data []by
 		// even be JSON.
 		we := ch.Error
 		if we == nil {
-			we = &wireError{Message: bodySnippet(data, 0)}
+			we = &wireError{Message: bodySnippet(data, 0, s.c.apiKey)}
 		}
 		e := s.c.streamError(we)
 		e.RequestID = meta.RequestID
