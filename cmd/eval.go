@@ -87,6 +87,7 @@ are still written).`,
 	fl.Float64Var(&opts.MinPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
 	fl.StringSliceVar(&opts.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
 	fl.BoolVar(&opts.NoProgress, "no-progress", false, "print no progress while running")
+	c.RegisterFlagCompletionFunc("providers", completeProviders(f))
 	return c
 }
 

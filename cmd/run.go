@@ -69,6 +69,8 @@ manual switchover without editing the config.`,
 	fl.Float64Var(&opts.Temperature, "temperature", 0, "sampling temperature (default: the provider's)")
 	fl.BoolVar(&opts.NoStream, "no-stream", false, "wait for the whole answer instead of streaming it")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON document with the answer and the attempt log")
+	c.RegisterFlagCompletionFunc("category", completeCategories(f))
+	c.RegisterFlagCompletionFunc("order", completeProviders(f))
 	return c
 }
 

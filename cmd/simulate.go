@@ -70,6 +70,8 @@ The engine's own timers (timeouts, hedge delay, retry backoff) run in real time 
 	fl.Int64Var(&opts.Seed, "seed", 1, "seed of every random draw")
 	fl.BoolVar(&opts.Compare, "compare", false, "also run the naive policy (no breaker, no hedging) beside the configured one")
 	fl.BoolVar(&opts.JSON, "json", false, "print the report as JSON")
+	c.RegisterFlagCompletionFunc("category", completeCategories(f))
+	c.RegisterFlagCompletionFunc("scenario", completeScenarios)
 	return c
 }
 
