@@ -43,9 +43,10 @@ failovers, added latency, time lost on dead links, breaker openings and hedges w
 Built-in scenarios: ` + strings.Join(simulate.Builtins(), ", ") + `. A scenario file (YAML) gives
 per-link timelines: windows with error rate, error class mix, latency p50/p95 and hang rate.
 
-Simulated time is exact and repeatable: the same scenario and --seed give the same report.
-The engine's own timers (timeouts, hedge delay, retry backoff) run in real time divided by
---speed. No request leaves this machine and no key is needed.`,
+Each request's fate and latency are drawn in simulated time, so the same scenario and --seed
+give the same report. The engine's own timers (timeouts, hedge delay, retry backoff) run in
+real time divided by --speed; on a heavily loaded machine a scheduling stall longer than such
+a timer can flip a race, and a lower --speed widens the margin. No request leaves this machine and no key is needed.`,
 		Example: `  llmfall simulate --scenario seed --compare
   llmfall simulate -c smart --scenario hang --rps 20 --duration 2h --json
   llmfall simulate --scenario incidents/2025-03-outage.yaml`,
