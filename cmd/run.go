@@ -265,6 +265,8 @@ func printAttempt(w io.Writer, n int, a fallback.Attempt) {
 		line += "  " + provider.Redact(a.Err.Error())
 	case a.Class != "":
 		line += "  " + string(a.Class)
+	case a.TTFT > 0:
+		line += fmt.Sprintf("  first token after %s", a.TTFT.Round(time.Millisecond))
 	}
 	fmt.Fprintln(w, strings.TrimRight(line, " "))
 }
