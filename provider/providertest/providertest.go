@@ -197,20 +197,25 @@ func FuzzComplete(f *testing.F, seeds []Seed, newClient NewClient, req *provider
 	})
 }
 
-// FuzzStream fuzzes a 200 event stream's body: the stream must end, every
-// chunk must carry text, the chunks must make up Response().Text, its error
-// must be classified without the key, and Close must release the body and
-// be safe to repeat.
+// FuzzStream fuzzes the body of a 200 answer to a streaming request, sent
+// as an event stream or, as some servers do, as JSON: the stream must end,
+// every chunk must carry text, the chunks must make up Response().Text, its
+// error must be classified without the key, and Close must release the body
+// and be safe to repeat.
 func FuzzStream(f *testing.F, seeds []Seed, newClient NewClient, req *provider.Request) {
 	seen := map[string]bool{}
 	for _, s := range seeds {
 		if !seen[string(s.Body)] {
 			seen[string(s.Body)] = true
-			f.Add(s.Body)
+			f.Add(s.Body, false)
+			f.Add(s.Body, true)
 		}
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
+	f.Fuzz(func(t *testing.T, b []byte, asJSON bool) {
 		tr := &Transport{Status: http.StatusOK, ContentType: "text/event-stream", Body: b}
+		if asJSON {
+			tr.ContentType = "application/json"
+		}
 		s, err := newClient(tr).Stream(t.Context(), req)
 		if err != nil {
 			checkError(t, "Stream()", err)
