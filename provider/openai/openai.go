@@ -62,6 +62,8 @@ type Client struct {
 	// official is true when the base URL is OpenAI's own API, which takes
 	// max_completion_tokens rather than max_tokens.
 	official bool
+	// rejected remembers the sampling settings each model refused.
+	rejected rejections
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -143,9 +145,21 @@ const (
 	streamed
 )
 
-// do builds and sends the request. On a non-2xx status it consumes the body
-// and returns the classified error; otherwise the caller owns resp.Body.
+// do sends the request, once more without a sampling setting the model
+// turns out to reject (see sampling.go). On a non-2xx status it consumes the
+// body and returns the classified error; otherwise the caller owns resp.Body.
 func (c *Client) do(ctx context.Context, req *provider.Request, m mode) (*http.Response, error) {
+	for {
+		resp, err := c.send(ctx, req, m)
+		var pe *provider.Error
+		if err == nil || !errors.As(err, &pe) || !c.rejected.learn(req, pe) {
+			return resp, err
+		}
+	}
+}
+
+// send builds and sends the request once.
+func (c *Client) send(ctx context.Context, req *provider.Request, m mode) (*http.Response, error) {
 	if req == nil {
 		return nil, &provider.Error{Provider: c.name, Class: provider.ClassInvalidRequest, Message: "nil request"}
 	}

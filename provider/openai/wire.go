@@ -72,6 +72,7 @@ func (c *Client) wireRequest(req *provider.Request, m mode) *wireRequest {
 		w.Stream = true
 		w.StreamOptions = &streamOptions{IncludeUsage: true}
 	}
+	c.rejected.strip(w)
 	return w
 }
 
