@@ -172,9 +172,14 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	var res *fallback.Result
 	var callErr error
 	streamed := false
-	if opts.NoStream || opts.JSON {
+	switch {
+	case opts.NoStream:
 		res, callErr = eng.Complete(ctx, req)
-	} else {
+	case opts.JSON:
+		// Streamed all the same, so that ttft_ms is the real time to the
+		// first token; the text goes into the document instead.
+		res, callErr = streamTo(ctx, eng, req, io.Discard)
+	default:
 		res, callErr = streamTo(ctx, eng, req, f.IO.Out)
 		streamed = true
 	}

@@ -280,11 +280,7 @@ func TestRunJSON(t *testing.T) {
 		w.WriteHeader(503)
 		w.Write([]byte(`{"error":{"message":"That model is currently overloaded with other requests.","type":"server_error","param":null,"code":null}}`))
 	})
-	c.anthropic = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("request-id", "req_test_json")
-		w.Write([]byte(`{"id":"msg_test_json","type":"message","role":"assistant","model":"claude-3-5-haiku-20241022","content":[{"type":"text","text":"JSON answer."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":9,"output_tokens":3}}`))
-	})
+	c.anthropic = newFakeProvider(t, sseReply(t, "anthropic_stream.sse"))
 	c.gemini = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
 	code, stdout, stderr := runCLI(t, "hello from stdin", "run", "--json", "--config", writeChainConfig(t, c))
 	if code != 0 {
@@ -299,8 +295,12 @@ func TestRunJSON(t *testing.T) {
 			t.Errorf("JSON document lacks %q: %s", k, stdout)
 		}
 	}
-	if doc["provider"] != "anthropic" || doc["output"] != "JSON answer." || doc["finish_reason"] != "stop" || doc["category"] != "fast" {
+	if doc["provider"] != "anthropic" || doc["output"] != "Anthropic here: the refund is on its way." ||
+		doc["finish_reason"] != "stop" || doc["category"] != "fast" || doc["model"] != "claude-3-5-haiku-20241022" {
 		t.Errorf("doc = %v", doc)
+	}
+	if u, _ := doc["usage"].(map[string]any); u["input_tokens"] != 14.0 || u["output_tokens"] != 9.0 {
+		t.Errorf("usage = %v; want 14 in, 9 out", doc["usage"])
 	}
 	attempts, _ := doc["attempts"].([]any)
 	if len(attempts) != 2 {
@@ -348,5 +348,30 @@ func TestRunUsageErrors(t *testing.T) {
 				t.Errorf("stderr should be one line plus a hint, got:\n%s", stderr)
 			}
 		})
+	}
+}
+
+func TestRunNoStream(t *testing.T) {
+	var c chain
+	c.openai = newFakeProvider(t, errorReply(t, 500, "openai_500.json"))
+	c.anthropic = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		if _, streamed := body["stream"]; streamed {
+			t.Errorf("--no-stream sent stream: %v", body["stream"])
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"id":"msg_test_ns","type":"message","role":"assistant","model":"claude-3-5-haiku-20241022","content":[{"type":"text","text":"Whole answer."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":9,"output_tokens":3}}`))
+	})
+	c.gemini = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) { t.Error("gemini called") })
+	code, stdout, stderr := runCLI(t, "", "run", "--no-stream", "-v", "--config", writeChainConfig(t, c), "hi")
+	if code != 0 {
+		t.Fatalf("exit code = %d; want 0\n%s", code, stderr)
+	}
+	if stdout != "Whole answer.\n" {
+		t.Errorf("stdout = %q; want %q", stdout, "Whole answer.\n")
+	}
+	if !strings.Contains(stderr, "attempt 1: openai/gpt-4.1-mini") || !strings.Contains(stderr, "attempt 2: anthropic/claude-3-5-haiku-latest") {
+		t.Errorf("stderr lacks the attempt log:\n%s", stderr)
 	}
 }
