@@ -54,9 +54,5 @@ func completeProviders(f *factory) cobra.CompletionFunc {
 
 // completeScenarios offers the built-in scenarios, and files for the rest.
 func completeScenarios(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	var out []cobra.Completion
-	for _, name := range simulate.Builtins() {
-		out = append(out, name)
-	}
-	return out, cobra.ShellCompDirectiveDefault
+	return simulate.Builtins(), cobra.ShellCompDirectiveDefault
 }
