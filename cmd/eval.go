@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -103,7 +104,11 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	}
 	suite, err := eval.LoadSuite(opts.Paths, categoryNames(cfg))
 	if err != nil {
-		return usageErr(err, "fix the prompt files above (see DESIGN.md for the format)")
+		hint := "fix the prompt files above (the format is in README)"
+		if errors.Is(err, fs.ErrNotExist) {
+			hint = "pass directories or files of prompt files (*.yaml), e.g. llmfall eval prompts/"
+		}
+		return usageErr(err, hint)
 	}
 	engine, err := f.Engine()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 
 	"github.com/charmbracelet/lipgloss"
@@ -61,7 +62,11 @@ judge/testdata/calibration.jsonl is a small labelled set to start from.`,
 func runJudgeCalibrate(ctx context.Context, opts *judgeOptions) error {
 	examples, err := judge.LoadExamplesFile(opts.File)
 	if err != nil {
-		return usageErr(err, `each line needs "input", "output" (or "output_1" and "output_2"), and "pass" (or "label" 1|2); see judge/testdata/README.md`)
+		hint := `each line needs "input", "output" (or "output_1" and "output_2"), and "pass" (or "label" 1|2); see judge/testdata/README.md`
+		if errors.Is(err, fs.ErrNotExist) {
+			hint = "judge/testdata/calibration.jsonl is a labelled set to start from"
+		}
+		return usageErr(err, hint)
 	}
 	j, err := opts.Judge()
 	if err != nil {

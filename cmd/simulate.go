@@ -95,7 +95,7 @@ func runSimulate(ctx context.Context, opts *simulateOptions) error {
 	}
 	sc, err := simulate.Open(opts.Scenario)
 	if err != nil {
-		return usageErr(err, "built-in scenarios: "+strings.Join(simulate.Builtins(), ", ")+"; or a YAML file (see README)")
+		return usageErr(err, "pass a built-in scenario's name or a scenario YAML file (format in README)")
 	}
 	if opts.Speed < 1 {
 		return usageErr(fmt.Errorf("--speed %v: must be at least 1", opts.Speed), "")

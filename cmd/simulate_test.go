@@ -156,7 +156,7 @@ func TestSimulateErrors(t *testing.T) {
 		wantErr []string
 	}{
 		{"no scenario", []string{"simulate"}, []string{"llmfall: no scenario given", "hint: pass --scenario with a built-in name (" + strings.Join(simulate.Builtins(), ", ")}},
-		{"unknown scenario", []string{"simulate", "--scenario", "blackout"}, []string{`unknown scenario "blackout"`, "hint: built-in scenarios:"}},
+		{"unknown scenario", []string{"simulate", "--scenario", "blackout"}, []string{`unknown scenario "blackout"`, "hint: pass a built-in scenario's name or a scenario YAML file"}},
 		{"bad file", []string{"simulate", "--scenario", bad}, []string{bad + ":4: links[0]: hang: must be between 0 and 1, got 2"}},
 		{"link past the chain", []string{"simulate", "--scenario", far}, []string{"line 3: link 5: the chain of fast has 3 links", "hint: a scenario names links"}},
 		{"unknown category", []string{"simulate", "-c", "tiny", "--scenario", "hang"}, []string{`unknown category "tiny"`, "hint: categories in"}},

@@ -20,7 +20,11 @@ type LoadError struct {
 	File string
 	Line int
 	Msg  string
+	// Err is the cause when there is one (a path that does not exist).
+	Err error
 }
+
+func (e *LoadError) Unwrap() error { return e.Err }
 
 func (e *LoadError) Error() string {
 	if e.Line > 0 {
@@ -42,7 +46,7 @@ func LoadSuite(paths []string, categories []string) (*Suite, error) {
 	for _, root := range paths {
 		files, rootDir, err := promptFiles(root)
 		if err != nil {
-			errs = append(errs, &LoadError{File: root, Msg: err.Error()})
+			errs = append(errs, &LoadError{File: root, Msg: err.Error(), Err: err})
 			continue
 		}
 		for _, file := range files {
