@@ -159,6 +159,8 @@ func TestEvalExitCodes(t *testing.T) {
 		{"gate from the flag", []string{"eval", "prompts/", "--offline", "--no-progress", "--providers", "gemini", "--filter", "^ticket-summary/", "--min-pass-rate", "1"}, nil, ExitOK, "gate: passed", ""},
 		{"keys missing", []string{"eval", "prompts/", "--no-progress", "--filter", "^intent/"}, nil, ExitUsage, "",
 			"provider \"openai\" needs an API key: OPENAI_API_KEY is not set\nprovider \"anthropic\" needs an API key: ANTHROPIC_API_KEY is not set\nhint: export them, or run with --offline"},
+		{"missing path", []string{"eval", "nope/", "--offline"}, nil, ExitUsage, "",
+			"llmfall: nope/: no such file or directory\nhint: pass directories or files of prompt files"},
 		{"dry run needs no keys", []string{"eval", "prompts/", "--dry-run", "--filter", "^intent/"}, nil, ExitOK, "plan: 1 prompts, 10 cases", ""},
 	}
 	for _, tc := range tests {
