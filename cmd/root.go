@@ -32,6 +32,10 @@ func version() string {
 func Execute() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first Ctrl-C asks the command to stop cleanly (eval still writes
+	// every finished result); restoring the default lets a second one end
+	// the process at once.
+	context.AfterFunc(ctx, stop)
 	io := systemIO(os.Getenv)
 	f := newFactory(io, os.Getenv)
 	return executeArgs(ctx, f, os.Args[1:])
