@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +176,21 @@ func TestExcerptRedactsBeforeCutting(t *testing.T) {
 	}
 	if got := Excerpt([]byte(strings.Repeat("é", MaxExcerpt))); !utf8.ValidString(got) {
 		t.Errorf("Excerpt() cut inside a character: %q", got)
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	got := Secrets("k-123", map[string]string{
+		"authorization":       "Bearer gw-token",
+		"X-Api-Key":           "xk",
+		"Anthropic-Beta":      "prompt-caching",
+		"X-Goog-Api-Key":      "",
+		"Http-Referer":        "https://example.com",
+		"Proxy-Authorization": "Basic cHJveHk=",
+	})
+	slices.Sort(got)
+	want := []string{"Basic cHJveHk=", "Bearer gw-token", "gw-token", "k-123", "xk"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Secrets() = %q; want %q", got, want)
 	}
 }

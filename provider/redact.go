@@ -1,7 +1,9 @@
 package provider
 
 import (
+	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -43,4 +45,27 @@ func Excerpt(body []byte, secrets ...string) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// credentialHeaders carry secrets when a config sets them, for a gateway or
+// a proxy in front of a provider.
+var credentialHeaders = []string{"Authorization", "Proxy-Authorization", "X-Api-Key", "Api-Key", "X-Goog-Api-Key"}
+
+// Secrets is what an adapter must redact from every message: its key and
+// the values of the credential headers its config adds.
+func Secrets(key string, headers map[string]string) []string {
+	var out []string
+	if key != "" {
+		out = append(out, key)
+	}
+	for k, v := range headers {
+		if v == "" || !slices.Contains(credentialHeaders, http.CanonicalHeaderKey(k)) {
+			continue
+		}
+		out = append(out, v)
+		if token, ok := strings.CutPrefix(v, "Bearer "); ok {
+			out = append(out, token)
+		}
+	}
+	return out
 }

@@ -64,6 +64,9 @@ type Client struct {
 	version string
 	headers map[string]string
 	http    *http.Client
+	// secrets are redacted from every provider message: the key and any
+	// credential header the config adds.
+	secrets []string
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -95,6 +98,7 @@ func New(cfg Config) *Client {
 	if c.http == nil {
 		c.http = provider.NewHTTPClient()
 	}
+	c.secrets = provider.Secrets(cfg.APIKey, cfg.Headers)
 	return c
 }
 
@@ -159,7 +163,7 @@ func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.St
 	}
 	d := &streamDecoder{
 		name:      c.name,
-		key:       c.key,
+		secrets:   c.secrets,
 		r:         sse.NewReader(resp.Body),
 		status:    resp.StatusCode,
 		requestID: firstNonEmpty(resp.Header.Get("Request-Id"), provider.RequestIDFrom(resp.Header)),

@@ -39,12 +39,12 @@ func (c *Client) newError(status int, h http.Header, body []byte) *provider.Erro
 	if err := json.Unmarshal(body, &eb); err != nil || eb.Error == nil {
 		// Not Anthropic speaking (an HTML 502 from a proxy, an empty
 		// body): the status is all we know, the text helps a human.
-		e.Message = provider.Excerpt(body, c.key)
+		e.Message = provider.Excerpt(body, c.secrets...)
 		e.RequestID = firstNonEmpty(e.RequestID, provider.RequestIDFrom(h))
 		return e
 	}
-	e.Code = provider.Redact(eb.Error.Type, c.key)
-	e.Message = provider.Redact(eb.Error.Message, c.key)
+	e.Code = provider.Redact(eb.Error.Type, c.secrets...)
+	e.Message = provider.Redact(eb.Error.Message, c.secrets...)
 	e.Class = classify(e.Class, eb.Error.Type, eb.Error.Message)
 	e.RequestID = firstNonEmpty(e.RequestID, eb.RequestID, provider.RequestIDFrom(h))
 	return e

@@ -73,15 +73,9 @@ func New(cfg Config) *Client {
 	if c.http == nil {
 		c.http = provider.NewHTTPClient()
 	}
-	if c.key != "" {
-		c.secrets = append(c.secrets, c.key)
-	}
+	c.secrets = provider.Secrets(c.key, cfg.Headers)
 	for k, v := range cfg.Headers {
 		c.headers[k] = v
-		switch http.CanonicalHeaderKey(k) {
-		case "X-Goog-Api-Key", "Authorization":
-			c.secrets = append(c.secrets, v, strings.TrimPrefix(v, "Bearer "))
-		}
 	}
 	return c
 }

@@ -92,7 +92,7 @@ func (c *Client) statusError(resp *http.Response) *provider.Error {
 	if we == nil {
 		// Not an OpenAI error document: an HTML page from a proxy, or
 		// plain text. The status alone decides the class.
-		we = &wireError{Message: bodySnippet(body, resp.StatusCode, c.apiKey)}
+		we = &wireError{Message: bodySnippet(body, resp.StatusCode, c.secrets)}
 	}
 	return c.bodyError(resp.StatusCode, resp.Header, we)
 }
@@ -107,8 +107,8 @@ func (c *Client) bodyError(status int, h http.Header, we *wireError) *provider.E
 		Provider:   c.name,
 		Status:     status,
 		Class:      classify(status, we),
-		Code:       provider.Redact(code, c.apiKey),
-		Message:    provider.Redact(we.Message, c.apiKey),
+		Code:       provider.Redact(code, c.secrets...),
+		Message:    provider.Redact(we.Message, c.secrets...),
 		RetryAfter: provider.ParseRetryAfter(h, time.Now()),
 		RequestID:  provider.RequestIDFrom(h),
 	}
@@ -179,10 +179,10 @@ var codeClass = map[string]provider.Class{
 // bodySnippet gives a message for an error body that is not an error
 // document. An HTML page says nothing a person wants in a one-line error,
 // so it is replaced by the status text.
-func bodySnippet(body []byte, status int, key string) string {
+func bodySnippet(body []byte, status int, secrets []string) string {
 	s := strings.TrimSpace(string(body))
 	if s == "" || s[0] == '<' || !utf8.ValidString(s) {
 		return http.StatusText(status)
 	}
-	return provider.Excerpt(body, key)
+	return provider.Excerpt(body, secrets...)
 }

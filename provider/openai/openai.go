@@ -64,6 +64,9 @@ type Client struct {
 	official bool
 	// rejected remembers the sampling settings each model refused.
 	rejected rejections
+	// secrets are redacted from every provider message: the key and any
+	// credential header the config adds (a gateway's Authorization).
+	secrets []string
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -94,6 +97,7 @@ func New(cfg Config) *Client {
 	if c.http == nil {
 		c.http = provider.NewHTTPClient()
 	}
+	c.secrets = provider.Secrets(cfg.APIKey, cfg.Headers)
 	return c
 }
 
@@ -257,10 +261,11 @@ func isJSON(contentType string) bool {
 // redactErr keeps a key out of transport errors: a url.Error quotes the URL,
 // and some gateways take the key as a query parameter.
 func (c *Client) redactErr(err error) error {
-	if c.apiKey == "" || !strings.Contains(err.Error(), c.apiKey) {
+	msg := provider.Redact(err.Error(), c.secrets...)
+	if msg == err.Error() {
 		return err
 	}
-	return &redactedError{msg: provider.Redact(err.Error(), c.apiKey), err: err}
+	return &redactedError{msg: msg, err: err}
 }
 
 // redactedError shows a redacted message but still unwraps, so that
@@ -333,7 +338,7 @@ func (s *streamState) apply(meta *provider.Response, eventType string, data []by
 		// even be JSON.
 		we := ch.Error
 		if we == nil {
-			we = &wireError{Message: bodySnippet(data, 0, s.c.apiKey)}
+			we = &wireError{Message: bodySnippet(data, 0, s.c.secrets)}
 		}
 		e := s.c.streamError(we)
 		e.RequestID = meta.RequestID
