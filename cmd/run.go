@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/provider"
 )
@@ -125,16 +126,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		return err
 	}
 	if f.Verbose {
-		// Print each attempt as it ends, so that a slow failover shows
-		// while it happens, before the answer's text.
-		var mu sync.Mutex
-		n := 0
-		f.OnAttempt = func(_ string, a fallback.Attempt) {
-			mu.Lock()
-			defer mu.Unlock()
-			n++
-			printAttempt(f.IO.Err, n, a)
-		}
+		f.OnAttempt = attemptPrinter(f.IO.Err)
 	}
 	eng, err := f.Engine()
 	if err != nil {
@@ -143,12 +135,8 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if opts.Category == "" {
 		opts.Category = cfg.Categories[0].Name
 	}
-	if _, ok := cfg.Category(opts.Category); !ok {
-		names := make([]string, 0, len(cfg.Categories))
-		for _, c := range cfg.Categories {
-			names = append(names, c.Name)
-		}
-		return usageErr(fmt.Errorf("unknown category %q", opts.Category), "categories in "+cfg.Path+": "+strings.Join(names, ", "))
+	if err := checkCategory(cfg, opts.Category); err != nil {
+		return err
 	}
 	if len(opts.Order) > 0 {
 		if err := eng.SetOrder(opts.Category, opts.Order); err != nil {
@@ -159,16 +147,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		fmt.Fprintln(f.IO.Err, "llmfall: offline: answers come from simulated providers, not real models")
 	}
 
-	req := &fallback.Request{Category: opts.Category, Request: provider.Request{
-		System:    opts.System,
-		Messages:  []provider.Message{{Role: provider.RoleUser, Content: opts.Prompt}},
-		MaxTokens: opts.MaxTokens,
-	}}
-	if opts.TempSet {
-		t := opts.Temperature
-		req.Temperature = &t
-	}
-
+	req := opts.request()
 	var res *fallback.Result
 	var callErr error
 	streamed := false
@@ -203,6 +182,45 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		return exitErr(ExitProviders, callErr, hintFor(callErr))
 	}
 	return nil
+}
+
+// checkCategory is a usage error naming the categories when name is not one.
+func checkCategory(cfg *config.Config, name string) error {
+	if _, ok := cfg.Category(name); ok {
+		return nil
+	}
+	names := make([]string, 0, len(cfg.Categories))
+	for _, c := range cfg.Categories {
+		names = append(names, c.Name)
+	}
+	return usageErr(fmt.Errorf("unknown category %q", name), "categories in "+cfg.Path+": "+strings.Join(names, ", "))
+}
+
+// request is the engine request the flags describe.
+func (opts *runOptions) request() *fallback.Request {
+	req := &fallback.Request{Category: opts.Category, Request: provider.Request{
+		System:    opts.System,
+		Messages:  []provider.Message{{Role: provider.RoleUser, Content: opts.Prompt}},
+		MaxTokens: opts.MaxTokens,
+	}}
+	if opts.TempSet {
+		t := opts.Temperature
+		req.Temperature = &t
+	}
+	return req
+}
+
+// attemptPrinter prints each attempt as it ends, so that a slow failover
+// shows while it happens, before the answer's text.
+func attemptPrinter(w io.Writer) func(string, fallback.Attempt) {
+	var mu sync.Mutex
+	n := 0
+	return func(_ string, a fallback.Attempt) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		printAttempt(w, n, a)
+	}
 }
 
 // streamTo copies the engine's stream to w as it arrives.

@@ -85,14 +85,10 @@ func runSimulate(ctx context.Context, opts *simulateOptions) error {
 	if opts.Category == "" {
 		opts.Category = cfg.Categories[0].Name
 	}
-	cat, ok := cfg.Category(opts.Category)
-	if !ok {
-		names := make([]string, 0, len(cfg.Categories))
-		for _, c := range cfg.Categories {
-			names = append(names, c.Name)
-		}
-		return usageErr(fmt.Errorf("unknown category %q", opts.Category), "categories in "+cfg.Path+": "+strings.Join(names, ", "))
+	if err := checkCategory(cfg, opts.Category); err != nil {
+		return err
 	}
+	cat, _ := cfg.Category(opts.Category)
 	sc, err := simulate.Open(opts.Scenario)
 	if err != nil {
 		return usageErr(err, "pass a built-in scenario's name or a scenario YAML file (format in README)")
