@@ -250,3 +250,24 @@ func FuzzStream(f *testing.F, seeds []Seed, newClient NewClient, req *provider.R
 		}
 	})
 }
+
+// NewClientWithHeaders builds the adapter under test over tr with no key
+// and the given extra headers, as a config for a gateway would.
+type NewClientWithHeaders func(headers map[string]string, tr *Transport) provider.Provider
+
+// CheckHeaderCredential checks that a credential the config adds as a
+// header (a gateway's token) is redacted like the key when a 401 body
+// echoes it, and that the error is classed auth.
+func CheckHeaderCredential(t *testing.T, newClient NewClientWithHeaders, req *provider.Request) {
+	t.Helper()
+	const token = "gw-secret-token-777"
+	tr := &Transport{Status: http.StatusUnauthorized, ContentType: "application/json",
+		Body: []byte(`{"error":{"message":"gateway token ` + token + ` rejected","type":"authentication_error","code":401,"status":"UNAUTHENTICATED"},"type":"error"}`)}
+	_, err := newClient(map[string]string{"Authorization": "Bearer " + token}, tr).Complete(t.Context(), req)
+	if err == nil || provider.ClassOf(err) != provider.ClassAuth {
+		t.Fatalf("Complete() error = %v; want an auth error", err)
+	}
+	if strings.Contains(err.Error(), token) {
+		t.Errorf("error = %q; want the header's token redacted", err)
+	}
+}
