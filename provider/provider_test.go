@@ -194,3 +194,26 @@ func TestSecrets(t *testing.T) {
 		t.Errorf("Secrets() = %q; want %q", got, want)
 	}
 }
+
+func TestRedactError(t *testing.T) {
+	const key = "plain-secret-42"
+	if RedactError(nil, key) != nil {
+		t.Error("RedactError(nil) != nil")
+	}
+	plain := errors.New("connection refused")
+	if got := RedactError(plain, key); got != plain {
+		t.Errorf("RedactError changed an error without secrets: %v", got)
+	}
+	cause := fmt.Errorf("dial https://gw.example/?key=%s: %w", key, context.Canceled)
+	pe := &Error{Provider: "p", Class: ClassAuth, Code: key, Message: "bad key " + key, RequestID: key, Err: cause}
+	got := RedactError(pe, key)
+	if strings.Contains(got.Error(), key) || strings.Contains(fmt.Sprintf("%+v", got), key) {
+		t.Errorf("RedactError() = %+v; still shows the key", got)
+	}
+	if !errors.Is(got, context.Canceled) || ClassOf(got) != ClassAuth {
+		t.Errorf("RedactError() lost the chain: Is(Canceled) = %v, class %q", errors.Is(got, context.Canceled), ClassOf(got))
+	}
+	if pe.Message != "bad key "+key {
+		t.Error("RedactError changed the original error; want a copy")
+	}
+}

@@ -69,3 +69,47 @@ func Secrets(key string, headers map[string]string) []string {
 	}
 	return out
 }
+
+// RedactError is err with secrets and key-shaped strings removed from every
+// text it carries. Adapters pass every error through it where it leaves
+// them (Complete, Stream and each stream step), so that no field, present
+// or added later, can carry a key out: redacting field by field at each
+// place an error is built is how keys leaked before.
+func RedactError(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	if pe, ok := err.(*Error); ok {
+		r := *pe
+		r.Code = Redact(pe.Code, secrets...)
+		r.Message = Redact(pe.Message, secrets...)
+		r.RequestID = Redact(pe.RequestID, secrets...)
+		if pe.Err != nil {
+			r.Err = RedactError(pe.Err, secrets...)
+		}
+		return &r
+	}
+	msg := err.Error()
+	if red := Redact(msg, secrets...); red != msg {
+		return &redactedError{msg: red, err: err}
+	}
+	return err
+}
+
+// redactedError shows a redacted message but still unwraps, so that
+// errors.Is(err, context.Canceled) and net.Error checks keep working.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// RedactStep is step with RedactError applied to the errors it returns.
+func RedactStep(step StepFunc, secrets ...string) StepFunc {
+	return func(meta *Response) (string, error) {
+		delta, err := step(meta)
+		return delta, RedactError(err, secrets...)
+	}
+}

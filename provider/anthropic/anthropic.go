@@ -102,8 +102,26 @@ func New(cfg Config) *Client {
 	return c
 }
 
-// Complete sends req and waits for the whole message.
+// Complete sends req and waits for the whole answer. Every error it returns
+// has passed provider.RedactError.
 func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
+	resp, err := c.complete(ctx, req)
+	return resp, provider.RedactError(err, c.secrets...)
+}
+
+// Stream sends req and returns once the response headers have arrived; a
+// failure the provider reports before that is returned here, later ones
+// through the stream's Err. Every error has passed provider.RedactError.
+func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
+	s, err := c.stream(ctx, req)
+	if err != nil {
+		return nil, provider.RedactError(err, c.secrets...)
+	}
+	return s, nil
+}
+
+// complete sends req and waits for the whole message.
+func (c *Client) complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
 	body, err := c.encode(req, false)
 	if err != nil {
 		return nil, err
@@ -139,10 +157,10 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 	return out, nil
 }
 
-// Stream sends req with stream: true and returns once the response headers
+// stream sends req with stream: true and returns once the response headers
 // arrived. An error status is returned here; an error Anthropic sends after
 // the 200 (an "event: error") ends the stream and comes out of Stream.Err.
-func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
+func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
 	body, err := c.encode(req, true)
 	if err != nil {
 		return nil, err
@@ -163,12 +181,11 @@ func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.St
 	}
 	d := &streamDecoder{
 		name:      c.name,
-		secrets:   c.secrets,
 		r:         sse.NewReader(resp.Body),
 		status:    resp.StatusCode,
 		requestID: firstNonEmpty(resp.Header.Get("Request-Id"), provider.RequestIDFrom(resp.Header)),
 	}
-	return provider.NewStream(ctx, c.name, resp.Body, start, d.step), nil
+	return provider.NewStream(ctx, c.name, resp.Body, start, provider.RedactStep(d.step, c.secrets...)), nil
 }
 
 // send POSTs body and returns a 2xx response whose body the caller must

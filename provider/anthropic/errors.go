@@ -43,8 +43,8 @@ func (c *Client) newError(status int, h http.Header, body []byte) *provider.Erro
 		e.RequestID = firstNonEmpty(e.RequestID, provider.RequestIDFrom(h))
 		return e
 	}
-	e.Code = provider.Redact(eb.Error.Type, c.secrets...)
-	e.Message = provider.Redact(eb.Error.Message, c.secrets...)
+	e.Code = eb.Error.Type
+	e.Message = eb.Error.Message
 	e.Class = classify(e.Class, eb.Error.Type, eb.Error.Message)
 	e.RequestID = firstNonEmpty(e.RequestID, eb.RequestID, provider.RequestIDFrom(h))
 	return e

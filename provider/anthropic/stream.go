@@ -23,7 +23,6 @@ var errTruncated = fmt.Errorf("event stream ended before message_stop: %w", io.E
 // and an "event: error" at any point after the 200.
 type streamDecoder struct {
 	name      string
-	secrets   []string
 	r         *sse.Reader
 	status    int
 	requestID string // from the headers; message_start's id is the fallback
@@ -51,7 +50,7 @@ func (d *streamDecoder) step(meta *provider.Response) (string, error) {
 	}
 	var e streamEvent
 	if err := json.Unmarshal(ev.Data, &e); err != nil {
-		return "", provider.MalformedError(d.name, d.status, fmt.Errorf("decoding %q event: %w", provider.Redact(ev.Type, d.secrets...), err))
+		return "", provider.MalformedError(d.name, d.status, fmt.Errorf("decoding %q event: %w", ev.Type, err))
 	}
 	typ := ev.Type
 	if typ == "" {
@@ -130,8 +129,8 @@ func (d *streamDecoder) streamError(meta *provider.Response, e *streamEvent) *pr
 		pe.Message = "error event without details"
 		return pe
 	}
-	pe.Code = provider.Redact(e.Error.Type, d.secrets...)
-	pe.Message = provider.Redact(e.Error.Message, d.secrets...)
+	pe.Code = e.Error.Type
+	pe.Message = e.Error.Message
 	pe.Class = classify(provider.ClassUnknown, e.Error.Type, e.Error.Message)
 	return pe
 }

@@ -72,7 +72,7 @@ func (c *Client) chunkError(status int, r *generateContentResponse) *provider.Er
 		return e
 	}
 	if len(r.Candidates) == 0 && r.PromptFeedback != nil && r.PromptFeedback.BlockReason != "" {
-		reason := provider.Redact(r.PromptFeedback.BlockReason, c.secrets...)
+		reason := r.PromptFeedback.BlockReason
 		return &provider.Error{Provider: c.name, Status: status, Class: provider.ClassContentFilter,
 			Code: reason, Message: "prompt blocked (" + reason + ")"}
 	}
@@ -82,8 +82,8 @@ func (c *Client) chunkError(status int, r *generateContentResponse) *provider.Er
 // fill refines e, whose class so far comes from the HTTP status, with what
 // Google's error document says.
 func (c *Client) fill(e *provider.Error, a *apiError) {
-	e.Code = provider.Redact(a.Status, c.secrets...)
-	e.Message = provider.Redact(a.Message, c.secrets...)
+	e.Code = a.Status
+	e.Message = a.Message
 	if class, ok := statusClass[a.Status]; ok {
 		e.Class = class
 	}

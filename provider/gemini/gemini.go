@@ -80,8 +80,26 @@ func New(cfg Config) *Client {
 	return c
 }
 
-// Complete sends req to :generateContent and waits for the whole answer.
+// Complete sends req and waits for the whole answer. Every error it returns
+// has passed provider.RedactError.
 func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
+	resp, err := c.complete(ctx, req)
+	return resp, provider.RedactError(err, c.secrets...)
+}
+
+// Stream sends req and returns once the response headers have arrived; a
+// failure the provider reports before that is returned here, later ones
+// through the stream's Err. Every error has passed provider.RedactError.
+func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
+	s, err := c.stream(ctx, req)
+	if err != nil {
+		return nil, provider.RedactError(err, c.secrets...)
+	}
+	return s, nil
+}
+
+// complete sends req to :generateContent and waits for the whole answer.
+func (c *Client) complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
 	model, httpReq, err := c.newRequest(ctx, req, "generateContent")
 	if err != nil {
 		return nil, err
@@ -124,7 +142,7 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 	return out, nil
 }
 
-// Stream sends req to :streamGenerateContent?alt=sse and returns once the
+// stream sends req to :streamGenerateContent?alt=sse and returns once the
 // response headers have arrived.
 //
 // Gemini sends no end-of-stream sentinel: every event is a whole
@@ -133,7 +151,7 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 // an EOF before that, including one before any chunk at all, means the
 // answer was cut short and is reported as a network error, so the engine
 // treats it like any other dropped connection.
-func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
+func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
 	model, httpReq, err := c.newRequest(ctx, req, "streamGenerateContent")
 	if err != nil {
 		return nil, err
@@ -187,7 +205,7 @@ func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.St
 			return wire.text(), nil
 		}
 	}
-	return provider.NewStream(ctx, c.name, resp.Body, start, step), nil
+	return provider.NewStream(ctx, c.name, resp.Body, start, provider.RedactStep(step, c.secrets...)), nil
 }
 
 // errTruncated ends a stream whose body ended before any chunk carried a
@@ -242,5 +260,5 @@ func (c *Client) newRequest(ctx context.Context, req *provider.Request, method s
 
 // invalid reports a request this adapter refuses to send.
 func (c *Client) invalid(msg string) *provider.Error {
-	return &provider.Error{Provider: c.name, Class: provider.ClassInvalidRequest, Message: provider.Redact(msg, c.secrets...)}
+	return &provider.Error{Provider: c.name, Class: provider.ClassInvalidRequest, Message: msg}
 }

@@ -107,8 +107,8 @@ func (c *Client) bodyError(status int, h http.Header, we *wireError) *provider.E
 		Provider:   c.name,
 		Status:     status,
 		Class:      classify(status, we),
-		Code:       provider.Redact(code, c.secrets...),
-		Message:    provider.Redact(we.Message, c.secrets...),
+		Code:       code,
+		Message:    we.Message,
 		RetryAfter: provider.ParseRetryAfter(h, time.Now()),
 		RequestID:  provider.RequestIDFrom(h),
 	}

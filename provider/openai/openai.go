@@ -101,8 +101,26 @@ func New(cfg Config) *Client {
 	return c
 }
 
-// Complete sends req and waits for the whole answer.
+// Complete sends req and waits for the whole answer. Every error it returns
+// has passed provider.RedactError.
 func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
+	resp, err := c.complete(ctx, req)
+	return resp, provider.RedactError(err, c.secrets...)
+}
+
+// Stream sends req and returns once the response headers have arrived; a
+// failure the provider reports before that is returned here, later ones
+// through the stream's Err. Every error has passed provider.RedactError.
+func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
+	s, err := c.stream(ctx, req)
+	if err != nil {
+		return nil, provider.RedactError(err, c.secrets...)
+	}
+	return s, nil
+}
+
+// complete is Complete before redaction.
+func (c *Client) complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
 	start := time.Now()
 	resp, err := c.do(ctx, req, whole)
 	if err != nil {
@@ -122,10 +140,10 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 	return out, nil
 }
 
-// Stream sends req with stream: true and returns once the response headers
+// stream sends req with stream: true and returns once the response headers
 // have arrived. A non-2xx status is returned here as a *provider.Error; errors
 // after that surface through the stream's Err.
-func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
+func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
 	start := time.Now()
 	resp, err := c.do(ctx, req, streamed)
 	if err != nil {
@@ -138,7 +156,7 @@ func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.St
 		return c.jsonStream(ctx, resp, start), nil
 	}
 	st := &streamState{c: c, rd: sse.NewReader(resp.Body), requestID: resp.Header.Get("X-Request-Id")}
-	return provider.NewStream(ctx, c.name, resp.Body, start, st.step), nil
+	return provider.NewStream(ctx, c.name, resp.Body, start, provider.RedactStep(st.step, c.secrets...)), nil
 }
 
 // mode says whether a call asks for the answer whole or streamed.
@@ -193,7 +211,7 @@ func (c *Client) send(ctx context.Context, req *provider.Request, m mode) (*http
 	}
 	resp, err := c.http.Do(hreq)
 	if err != nil {
-		return nil, provider.TransportError(ctx, c.name, c.redactErr(err))
+		return nil, provider.TransportError(ctx, c.name, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.statusError(resp)
@@ -221,7 +239,7 @@ func (c *Client) decodeCompletion(resp *http.Response, body []byte) (*provider.R
 // jsonStream serves a whole JSON answer to a streaming call as one delta.
 func (c *Client) jsonStream(ctx context.Context, resp *http.Response, start time.Time) provider.Stream {
 	sent := false
-	return provider.NewStream(ctx, c.name, resp.Body, start, func(meta *provider.Response) (string, error) {
+	return provider.NewStream(ctx, c.name, resp.Body, start, provider.RedactStep(func(meta *provider.Response) (string, error) {
 		if sent {
 			return "", io.EOF
 		}
@@ -238,7 +256,7 @@ func (c *Client) jsonStream(ctx context.Context, resp *http.Response, start time
 		out.Text = ""
 		*meta = *out
 		return text, nil
-	})
+	}, c.secrets...))
 }
 
 // requestID prefers OpenAI's x-request-id header, then the body's id (which
@@ -257,26 +275,6 @@ func isJSON(contentType string) bool {
 	mt, _, err := mime.ParseMediaType(contentType)
 	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
-
-// redactErr keeps a key out of transport errors: a url.Error quotes the URL,
-// and some gateways take the key as a query parameter.
-func (c *Client) redactErr(err error) error {
-	msg := provider.Redact(err.Error(), c.secrets...)
-	if msg == err.Error() {
-		return err
-	}
-	return &redactedError{msg: msg, err: err}
-}
-
-// redactedError shows a redacted message but still unwraps, so that
-// errors.Is(err, context.Canceled) and net.Error checks keep working.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
 
 // streamState is the per-stream state of the SSE step function.
 type streamState struct {
@@ -305,7 +303,7 @@ func (s *streamState) step(meta *provider.Response) (string, error) {
 			return "", fmt.Errorf("%w: %w", errTruncated, io.ErrUnexpectedEOF)
 		}
 		if err != nil {
-			return "", s.c.redactErr(err)
+			return "", err
 		}
 		data := bytes.TrimSpace(ev.Data)
 		if string(data) == "[DONE]" {
