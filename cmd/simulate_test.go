@@ -71,7 +71,10 @@ func TestSimulateFlags(t *testing.T) {
 }
 
 func TestSimulateTerminalGolden(t *testing.T) {
-	code, out, errOut := simulateCLI(t, "simulate", "--scenario", "outage", "--duration", "10m", "--rps", "5", "--compare")
+	// --speed 50: a 750 ms first-token timeout that no scheduling stall on a
+	// loaded machine outlasts, so the golden output cannot flip (at 1000×
+	// it is 15 ms, and a parallel race-enabled test run did flip it).
+	code, out, errOut := simulateCLI(t, "simulate", "--scenario", "outage", "--duration", "10m", "--rps", "5", "--compare", "--speed", "50")
 	if code != ExitOK {
 		t.Fatalf("exit %d; want 0; stderr:\n%s", code, errOut)
 	}
