@@ -137,11 +137,14 @@ type Timeouts struct {
 
 // Fallback tunes how the engine moves down a chain.
 type Fallback struct {
-	Retries         int           // same-link retries before moving on; default 0
-	RetryBackoff    time.Duration // wait before a same-link retry; default 250ms
-	OnContentFilter bool          // fall back on content_filter; default false
-	BreakerFailures int           // consecutive failures that open a breaker; default 5
-	BreakerCooldown time.Duration // how long a breaker stays open; default 30s
+	Retries      int           // same-link retries before moving on; default 0
+	RetryBackoff time.Duration // wait before a same-link retry; default 250ms
+	// RetryAfterMaxWait is the longest Retry-After (429/503) waited out on
+	// the same link before moving on; default 0: move on at once.
+	RetryAfterMaxWait time.Duration
+	OnContentFilter   bool          // fall back on content_filter; default false
+	BreakerFailures   int           // consecutive failures that open a breaker; default 5
+	BreakerCooldown   time.Duration // how long a breaker stays open; default 30s
 }
 
 // Judge chooses the model that grades eval outputs.

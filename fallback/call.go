@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -41,7 +40,6 @@ type verdict uint8
 
 const (
 	verdictNext verdict = iota
-	verdictRetry
 	verdictStop
 )
 
@@ -164,7 +162,7 @@ func (c *call) succeed(idx int, l *link, gen uint64) {
 
 // fail closes a failed attempt, tells its breaker, and decides what comes
 // next. On verdictStop the error is the one to return to the caller.
-func (c *call) fail(idx int, l *link, gen uint64, err error, mayRetry bool) (verdict, error) {
+func (c *call) fail(idx int, l *link, gen uint64, err error) (verdict, error) {
 	if c.parent.Err() != nil {
 		c.finish(idx, OutcomeCancelled, provider.ClassCancelled, err)
 		return verdictStop, c.ctxErr()
@@ -185,9 +183,6 @@ func (c *call) fail(idx int, l *link, gen uint64, err error, mayRetry bool) (ver
 	c.finish(idx, outcome, class, err)
 	if !c.shouldFallback(err, class) {
 		return verdictStop, fmt.Errorf("fallback: %s: %w", l.target, err)
-	}
-	if mayRetry && retryable(err) {
-		return verdictRetry, nil
 	}
 	return verdictNext, nil
 }
@@ -222,7 +217,8 @@ func (c *call) exhausted() error {
 }
 
 // sequential walks the chain one link at a time, calling try for each
-// attempt until one succeeds; try records its own success.
+// attempt until one succeeds; try records its own success. Whether a failed
+// link is tried again, and after what wait, is the retry policy's call.
 func (c *call) sequential(try func(l *link, idx int, gen uint64) error) error {
 	for {
 		l, gen, ok := c.next()
@@ -238,39 +234,37 @@ func (c *call) sequential(try func(l *link, idx int, gen uint64) error) error {
 			if err == nil {
 				return nil
 			}
-			v, stopErr := c.fail(idx, l, gen, err, retry < c.st.cfg.Retries)
-			if v == verdictStop {
+			if v, stopErr := c.fail(idx, l, gen, err); v == verdictStop {
 				return stopErr
 			}
-			if v == verdictNext {
+			d, again := c.st.retry.Next(retry, err, c.budget())
+			if !again {
 				break
 			}
-			if err := c.backoff(retry); err != nil {
+			if err := c.wait(d); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// backoff waits before retry number n+1: RetryBackoff doubled n times,
-// jittered by ±50% so that callers who failed together do not retry together.
-func (c *call) backoff(n int) error {
-	d := c.st.cfg.RetryBackoff << min(n, 16)
+// budget is the time left before the total timeout, 0 when there is none.
+func (c *call) budget() time.Duration {
+	if c.deadline.IsZero() {
+		return 0
+	}
+	return max(time.Until(c.deadline), time.Nanosecond)
+}
+
+// wait is the engine's one wait between tries of a link.
+func (c *call) wait(d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
-	d = d/2 + rand.N(d)
-	if !c.deadline.IsZero() {
-		d = min(d, time.Until(c.deadline))
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-c.parent.Done():
+	if err := c.st.cfg.sleep(c.parent, d); err != nil {
 		return c.ctxErr()
 	}
+	return nil
 }
 
 // request is the request for one link: the caller's, with the link's model.

@@ -1,6 +1,7 @@
 package fallback
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -28,13 +29,26 @@ type Config struct {
 	// Timeouts apply to every category unless it or the call overrides
 	// them. Zero fields mean no limit.
 	Timeouts Timeouts
-	// Retries is how many times a link is retried after a transient error
-	// (rate limited without Retry-After, overloaded, server, timeout,
-	// network) before the engine moves on. 0 moves on at once.
+	// Retries is how many times a link is retried after a fast transient
+	// error (see CheckRetry) before the engine moves on. 0 moves on at once.
+	// A timeout is never retried on the same link.
 	Retries int
 	// RetryBackoff is the wait before the first retry, doubled for each
-	// further retry and jittered by ±50%. 0 retries at once.
+	// further retry and jittered (see Backoff). 0 retries at once.
 	RetryBackoff time.Duration
+	// RetryAfterMaxWait is the longest Retry-After (of a 429 or 503) that
+	// is waited out on the same link, within the total timeout, before the
+	// chain moves on; a longer one moves on at once. 0 moves on at once.
+	RetryAfterMaxWait time.Duration
+	// CheckRetry decides which errors are retried on the same link; nil
+	// means provider.DefaultCheckRetry.
+	CheckRetry provider.CheckRetry
+	// Backoff computes the wait before a retry; nil means
+	// provider.DefaultBackoff.
+	Backoff provider.Backoff
+	// Rand jitters the backoff: Rand(n) is uniform in [0, n). nil means
+	// math/rand/v2's Int64N. It must be safe for concurrent use.
+	Rand func(n int64) int64
 	// OnContentFilter makes a content_filter refusal fall back to the next
 	// link; by default it is returned to the caller.
 	OnContentFilter bool
@@ -57,6 +71,25 @@ type Config struct {
 	// Now is the breakers' clock; nil means time.Now. Timeouts always use
 	// real timers.
 	Now func() time.Time
+
+	// sleep is the engine's one wait (retry backoff, Retry-After): it
+	// waits d or until ctx ends. nil means provider.Sleep, a real timer;
+	// tests inject their own.
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+// RetryPolicy is the engine's retry policy as provider.Retry, the one type
+// eval and the judge share, so that a judge chain built from the same
+// configuration retries as the engine does.
+func (cfg *Config) RetryPolicy() provider.Retry {
+	return provider.Retry{
+		Max:               cfg.Retries,
+		WaitMin:           cfg.RetryBackoff,
+		RetryAfterMaxWait: cfg.RetryAfterMaxWait,
+		CheckRetry:        cfg.CheckRetry,
+		Backoff:           cfg.Backoff,
+		Rand:              cfg.Rand,
+	}
 }
 
 // Category is a group of models of equal capability across providers.
@@ -198,8 +231,8 @@ func (cfg *Config) validate(providers map[string]provider.Provider) error {
 	if cfg.Retries < 0 {
 		errs = append(errs, fmt.Errorf("negative retries %d", cfg.Retries))
 	}
-	if cfg.RetryBackoff < 0 || cfg.BreakerCooldown < 0 {
-		errs = append(errs, errors.New("negative retry_backoff or breaker_cooldown"))
+	if cfg.RetryBackoff < 0 || cfg.RetryAfterMaxWait < 0 || cfg.BreakerCooldown < 0 {
+		errs = append(errs, errors.New("negative retry_backoff, retry_after_max_wait or breaker_cooldown"))
 	}
 	return errors.Join(errs...)
 }

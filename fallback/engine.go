@@ -23,6 +23,7 @@ type Engine struct {
 // state is an immutable snapshot of everything a call needs.
 type state struct {
 	cfg       Config
+	retry     provider.Retry
 	providers map[string]provider.Provider
 	breakers  map[Target]*breaker // nil when breakers are disabled
 	// globalOrder and catOrder are the runtime overrides of SetOrder.
@@ -160,6 +161,9 @@ func newState(cfg Config, providers map[string]provider.Provider, old map[Target
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.sleep == nil {
+		cfg.sleep = provider.Sleep
+	}
 	if cfg.BreakerFailures == 0 {
 		cfg.BreakerFailures = DefaultBreakerFailures
 	}
@@ -168,6 +172,7 @@ func newState(cfg Config, providers map[string]provider.Provider, old map[Target
 	}
 	st := &state{
 		cfg:       cfg,
+		retry:     cfg.RetryPolicy(),
 		providers: maps.Clone(providers),
 		cats:      make(map[string]*category, len(cfg.Categories)),
 	}

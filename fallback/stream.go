@@ -179,7 +179,7 @@ func (s *Stream) end(err error) {
 		}
 		// Only the attempt's record and breaker matter here: after the
 		// first token there is nothing to fall back to.
-		c.fail(o.idx, o.l, o.gen, err, false)
+		c.fail(o.idx, o.l, o.gen, err)
 		s.err = &InterruptedError{Target: o.l.target, Chunks: s.chunks, Bytes: s.bytes, Err: c.res.Attempts[o.idx].Err}
 	}
 	o.s.Close()
@@ -334,7 +334,7 @@ func (s *Stream) race() error {
 				c.finish(o.idx, OutcomeCancelled, provider.ClassCancelled, context.Cause(o.ctx))
 			default:
 				o.cancel(nil)
-				v, err := c.fail(o.idx, o.l, o.gen, o.err, false)
+				v, err := c.fail(o.idx, o.l, o.gen, o.err)
 				if decided {
 					break
 				}

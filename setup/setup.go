@@ -87,13 +87,14 @@ func newSim(p config.Provider) provider.Provider {
 // EngineConfig maps the file's settings onto the engine's, one to one.
 func EngineConfig(cfg *config.Config) fallback.Config {
 	out := fallback.Config{
-		Order:           cfg.Order,
-		Timeouts:        engineTimeouts(cfg.Timeouts),
-		Retries:         cfg.Fallback.Retries,
-		RetryBackoff:    cfg.Fallback.RetryBackoff,
-		OnContentFilter: cfg.Fallback.OnContentFilter,
-		BreakerFailures: cfg.Fallback.BreakerFailures,
-		BreakerCooldown: cfg.Fallback.BreakerCooldown,
+		Order:             cfg.Order,
+		Timeouts:          engineTimeouts(cfg.Timeouts),
+		Retries:           cfg.Fallback.Retries,
+		RetryBackoff:      cfg.Fallback.RetryBackoff,
+		RetryAfterMaxWait: cfg.Fallback.RetryAfterMaxWait,
+		OnContentFilter:   cfg.Fallback.OnContentFilter,
+		BreakerFailures:   cfg.Fallback.BreakerFailures,
+		BreakerCooldown:   cfg.Fallback.BreakerCooldown,
 	}
 	for _, c := range cfg.Categories {
 		out.Categories = append(out.Categories, fallback.Category{
