@@ -134,7 +134,10 @@ func Judge(cfg *config.Config, eng *fallback.Engine, providers map[string]provid
 		links = append(links, judge.Link{Provider: t.Provider, Model: t.Model, Client: providers[t.Provider],
 			Price: judge.Price{Input: price.Input, Output: price.Output}})
 	}
-	j, err := judge.New(judge.Config{Chain: links, DifferentProvider: cfg.Judge.DifferentProvider, Threshold: cfg.Judge.Threshold})
+	// The judge chain retries as the engine's chains do: one policy.
+	ecfg := EngineConfig(cfg)
+	j, err := judge.New(judge.Config{Chain: links, DifferentProvider: cfg.Judge.DifferentProvider, Threshold: cfg.Judge.Threshold,
+		Retry: ecfg.RetryPolicy()})
 	if err != nil {
 		return nil, err
 	}
