@@ -32,6 +32,9 @@ type Attempt struct {
 	// Class is the error's class; empty when the attempt succeeded.
 	Class provider.Class
 	Err   error
+	// MalformedEvents counts the stream events that did not decode and
+	// were skipped (provider.Response.MalformedEvents).
+	MalformedEvents int
 }
 
 // attemptJSON is the attempt's shape in `llmfall run --json` (DESIGN.md).
@@ -43,18 +46,21 @@ type attemptJSON struct {
 	Outcome    Outcome        `json:"outcome"`
 	ErrorClass provider.Class `json:"error_class"`
 	Error      string         `json:"error"`
+	// MalformedEvents appears only when a stream skipped any.
+	MalformedEvents int `json:"malformed_events,omitempty"`
 }
 
 // MarshalJSON writes the attempt with the field names DESIGN.md documents,
 // times in whole milliseconds and the error as a redacted string.
 func (a Attempt) MarshalJSON() ([]byte, error) {
 	j := attemptJSON{
-		Provider:   a.Provider,
-		Model:      a.Model,
-		StartedMS:  a.Start.Milliseconds(),
-		DurationMS: a.Duration.Milliseconds(),
-		Outcome:    a.Outcome,
-		ErrorClass: a.Class,
+		Provider:        a.Provider,
+		Model:           a.Model,
+		StartedMS:       a.Start.Milliseconds(),
+		DurationMS:      a.Duration.Milliseconds(),
+		Outcome:         a.Outcome,
+		ErrorClass:      a.Class,
+		MalformedEvents: a.MalformedEvents,
 	}
 	if a.Err != nil {
 		j.Error = provider.Redact(a.Err.Error())

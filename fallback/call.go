@@ -320,11 +320,23 @@ func (c *call) complete(l *link) (*provider.Response, error) {
 	return resp, err
 }
 
-// checkResponse turns a provider's (nil, nil) into an error rather than a
-// nil response handed to the caller.
+// checkResponse turns a provider's (nil, nil), and an answer that finished
+// with nothing in it, into a malformed error rather than a useless answer
+// handed to the caller: another link may answer.
 func checkResponse(l *link, resp *provider.Response, err error) (*provider.Response, error) {
-	if err == nil && resp == nil {
+	switch {
+	case err != nil:
+	case resp == nil:
 		err = provider.MalformedError(l.target.Provider, 0, errors.New("no response and no error"))
+	case resp.Empty():
+		err = errEmptyAnswer(l, resp)
 	}
 	return resp, err
+}
+
+// errEmptyAnswer is the error of an answer with no text and no tool calls
+// that finished as if complete (provider.Response.Empty).
+func errEmptyAnswer(l *link, resp *provider.Response) error {
+	return provider.MalformedError(l.target.Provider, 0,
+		fmt.Errorf("empty answer (no text, finish reason %q)", resp.FinishReason))
 }

@@ -155,6 +155,7 @@ func (s *Stream) Close() error {
 	}
 	o.w.stop()
 	s.c.res.Response = o.s.Response()
+	s.c.res.Attempts[o.idx].MalformedEvents = s.c.res.Response.MalformedEvents
 	s.c.res.Target = o.l.target
 	s.c.finish(o.idx, OutcomeCancelled, provider.ClassCancelled, errClosed)
 	o.cancel(errClosed)
@@ -170,6 +171,7 @@ func (s *Stream) end(err error) {
 	c, o := &s.c, s.win
 	o.w.stop()
 	c.res.Response = o.s.Response()
+	c.res.Attempts[o.idx].MalformedEvents = c.res.Response.MalformedEvents
 	if err == nil {
 		c.succeed(o.idx, o.l, o.gen)
 	} else {
@@ -241,8 +243,8 @@ func (c *call) open(o *opened) {
 	if err == nil {
 		if s.Next() {
 			o.first, o.hasFirst, o.ttft = s.Current(), true, time.Since(begun)
-		} else {
-			err = s.Err()
+		} else if err = s.Err(); err == nil && s.Response().Empty() {
+			err = errEmptyAnswer(o.l, s.Response())
 		}
 	}
 	if err == nil && !o.w.streaming() {
