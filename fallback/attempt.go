@@ -15,7 +15,7 @@ const (
 	OutcomeOK        Outcome = "ok"
 	OutcomeError     Outcome = "error"
 	OutcomeTimeout   Outcome = "timeout"
-	OutcomeSkipped   Outcome = "skipped"   // the target's breaker was open
+	OutcomeSkipped   Outcome = "skipped"   // the target's breaker was open, or its rate limit full
 	OutcomeCancelled Outcome = "cancelled" // the caller gave up, or a hedge lost
 )
 

@@ -121,14 +121,24 @@ func (c *call) next() (*link, uint64, bool) {
 			return l, 0, true
 		case c.forced:
 			c.tried++
+			l.lim.force()
 			return l, l.b.current(), true
 		}
-		if gen, ok := l.b.allow(); ok {
-			c.tried++
-			return l, gen, true
+		gen, ok := l.b.allow()
+		if !ok {
+			idx := c.begin(l)
+			c.finish(idx, OutcomeSkipped, "", errBreakerOpen)
+			continue
 		}
-		idx := c.begin(l)
-		c.finish(idx, OutcomeSkipped, "", errBreakerOpen)
+		if !l.lim.acquire() {
+			// Only the overflow of a rate-limited link goes on down
+			// the chain.
+			idx := c.begin(l)
+			c.finish(idx, OutcomeSkipped, provider.ClassRateLimited, l.lim.overLimit())
+			continue
+		}
+		c.tried++
+		return l, gen, true
 	}
 }
 
@@ -147,9 +157,22 @@ func (c *call) finish(idx int, o Outcome, class provider.Class, err error) {
 		a.Duration = time.Since(c.start) - a.Start
 	}
 	a.Outcome, a.Class, a.Err = o, class, err
+	if o != OutcomeSkipped {
+		c.limiterOf(a.Target).release(class)
+	}
 	if hook := c.st.cfg.OnAttempt; hook != nil {
 		hook(c.res.Category, *a)
 	}
+}
+
+// limiterOf is the limiter of the attempt's link, nil when there is none.
+func (c *call) limiterOf(t Target) *limiter {
+	for i := range c.links {
+		if c.links[i].target == t {
+			return c.links[i].lim
+		}
+	}
+	return nil
 }
 
 func (c *call) succeed(idx int, l *link, gen uint64) {
@@ -177,14 +200,24 @@ func (c *call) fail(idx int, l *link, gen uint64, err error) (verdict, error) {
 	if class == provider.ClassTimeout {
 		outcome = OutcomeTimeout
 	}
-	if l.b != nil && breakerCounts(class) {
-		l.b.failure(gen, provider.RetryAfterOf(err))
-	}
 	c.finish(idx, outcome, class, err)
+	if l.b != nil && breakerCounts(class) {
+		l.b.failure(gen, c.cooling(l, err, class))
+	}
 	if !c.shouldFallback(err, class) {
 		return verdictStop, fmt.Errorf("fallback: %s: %w", l.target, err)
 	}
 	return verdictNext, nil
+}
+
+// cooling is how long a failure cools the whole link: the wait the provider
+// named, except that a rate limit does so only once most of the link's recent
+// requests are refused; before that, its limiter sheds the overflow instead.
+func (c *call) cooling(l *link, err error, class provider.Class) time.Duration {
+	if class == provider.ClassRateLimited && !l.lim.mostlyRefused() {
+		return 0
+	}
+	return provider.RetryAfterOf(err)
 }
 
 func (c *call) shouldFallback(err error, class provider.Class) bool {
@@ -244,6 +277,9 @@ func (c *call) sequential(try func(l *link, idx int, gen uint64) error) error {
 			if err := c.wait(d); err != nil {
 				return err
 			}
+			// The retry is a request in flight of its own; it was
+			// decided on, so the limit does not apply.
+			l.lim.force()
 		}
 	}
 }

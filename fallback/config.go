@@ -54,7 +54,8 @@ type Config struct {
 	OnContentFilter bool
 	// BreakerFailures is how many consecutive failures of a target open
 	// its breaker. 0 means DefaultBreakerFailures; negative disables the
-	// breakers (and the Retry-After cool-down that goes with them).
+	// breakers (and the Retry-After cool-down and the adaptive rate-limit
+	// concurrency limits that go with them).
 	BreakerFailures int
 	// BreakerCooldown is how long an open breaker waits before letting a
 	// probe through. 0 means DefaultBreakerCooldown.

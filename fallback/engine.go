@@ -26,6 +26,7 @@ type state struct {
 	retry     provider.Retry
 	providers map[string]provider.Provider
 	breakers  map[Target]*breaker // nil when breakers are disabled
+	limiters  map[Target]*limiter // nil when breakers are disabled
 	// globalOrder and catOrder are the runtime overrides of SetOrder.
 	globalOrder []string
 	catOrder    map[string][]string
@@ -44,6 +45,7 @@ type link struct {
 	target Target
 	p      provider.Provider
 	b      *breaker // nil when breakers are disabled
+	lim    *limiter // nil when breakers are disabled
 }
 
 // Request is one call to the engine.
@@ -63,7 +65,7 @@ type Request struct {
 // New builds an engine over the configured providers, keyed by provider name.
 func New(cfg Config, providers map[string]provider.Provider) (*Engine, error) {
 	e := &Engine{}
-	st, err := newState(cfg, providers, nil)
+	st, err := newState(cfg, providers, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +80,7 @@ func (e *Engine) Reload(cfg Config, providers map[string]provider.Provider) erro
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	old := e.state.Load()
-	st, err := newState(cfg, providers, old.breakers)
+	st, err := newState(cfg, providers, old.breakers, old.limiters)
 	if err != nil {
 		return err
 	}
@@ -154,7 +156,7 @@ func (e *Engine) Breaker(t Target) (BreakerState, time.Time) {
 	return b.snapshot()
 }
 
-func newState(cfg Config, providers map[string]provider.Provider, old map[Target]*breaker) (*state, error) {
+func newState(cfg Config, providers map[string]provider.Provider, old map[Target]*breaker, oldLims map[Target]*limiter) (*state, error) {
 	if err := cfg.validate(providers); err != nil {
 		return nil, fmt.Errorf("fallback: invalid config: %w", err)
 	}
@@ -178,9 +180,16 @@ func newState(cfg Config, providers map[string]provider.Provider, old map[Target
 	}
 	if cfg.BreakerFailures > 0 {
 		st.breakers = make(map[Target]*breaker)
+		st.limiters = make(map[Target]*limiter)
 		for _, c := range cfg.Categories {
 			for p, m := range c.Models {
 				t := Target{Provider: p, Model: m}
+				if st.limiters[t] == nil {
+					st.limiters[t] = oldLims[t]
+				}
+				if st.limiters[t] == nil {
+					st.limiters[t] = &limiter{}
+				}
 				if b, ok := old[t]; ok {
 					// Settings may have changed; the history (and the
 					// clock, which is read without the lock) stays.
@@ -225,7 +234,7 @@ func (st *state) resolve() {
 func (st *state) links(chain []Target) []link {
 	links := make([]link, len(chain))
 	for i, t := range chain {
-		links[i] = link{target: t, p: st.providers[t.Provider], b: st.breakers[t]}
+		links[i] = link{target: t, p: st.providers[t.Provider], b: st.breakers[t], lim: st.limiters[t]}
 	}
 	return links
 }

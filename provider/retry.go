@@ -86,6 +86,11 @@ type Retry struct {
 // on at once. budget is the time left for the whole call, and a wait that
 // would use it all moves on instead; budget <= 0 means no limit.
 func (p *Retry) Next(n int, err error, budget time.Duration) (d time.Duration, ok bool) {
+	if n >= p.Max && (p.RetryAfterMaxWait <= 0 || n >= max(p.Max, 1)) {
+		// Nothing left to allow, whatever err is: skip classifying it,
+		// which costs allocations on the engine's failover path.
+		return 0, false
+	}
 	check := p.CheckRetry
 	if check == nil {
 		check = DefaultCheckRetry
