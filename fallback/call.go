@@ -124,17 +124,20 @@ func (c *call) next() (*link, uint64, bool) {
 			l.lim.force()
 			return l, l.b.current(), true
 		}
-		gen, ok := l.b.allow()
-		if !ok {
-			idx := c.begin(l)
-			c.finish(idx, OutcomeSkipped, "", errBreakerOpen)
-			continue
-		}
+		// The limit is asked first, so that a request it turns away
+		// never spends a half-open breaker's one probe.
 		if !l.lim.acquire() {
 			// Only the overflow of a rate-limited link goes on down
 			// the chain.
 			idx := c.begin(l)
 			c.finish(idx, OutcomeSkipped, provider.ClassRateLimited, l.lim.overLimit())
+			continue
+		}
+		gen, ok := l.b.allow()
+		if !ok {
+			l.lim.undo()
+			idx := c.begin(l)
+			c.finish(idx, OutcomeSkipped, "", errBreakerOpen)
 			continue
 		}
 		c.tried++

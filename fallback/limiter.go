@@ -78,6 +78,13 @@ func (l *limiter) force() {
 	}
 }
 
+// undo takes back an acquire whose request was not sent after all.
+func (l *limiter) undo() {
+	if l != nil {
+		l.inflight.Add(-1)
+	}
+}
+
 // release ends a request counted by acquire or force, with the class of its
 // error ("" on success).
 func (l *limiter) release(class provider.Class) {

@@ -174,3 +174,57 @@ func TestOverflowSkipsDownTheChain(t *testing.T) {
 		t.Errorf("in flight after the call = %d; want the 1 left before it", inflight)
 	}
 }
+
+// TestLimiterInFlightBalanced: every attempt that counted itself in flight
+// counts itself out, on every path an attempt can end by.
+func TestLimiterInFlightBalanced(t *testing.T) {
+	cfg := testConfig()
+	cfg.Retries = 1
+	cfg.sleep = (&sleeper{}).sleep
+	a := newFake("a",
+		step{}, // Complete ok
+		step{err: perr("a", provider.ClassServer)}, step{err: perr("a", provider.ClassServer)}, // retried, then b
+		step{chunks: []string{"x", "y"}},                                      // stream drained
+		step{chunks: []string{"x", "y"}},                                      // stream closed mid-way
+		step{err: perr("a", provider.ClassAuth)},                              // stream fails before its first token
+		step{chunks: []string{"x"}, midErr: perr("a", provider.ClassNetwork)}, // interrupted
+		step{err: rateLimited("a", 0)},                                        // hedged: a refused, b wins
+	)
+	e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
+	ctx := context.Background()
+	for range 2 {
+		if _, err := e.Complete(ctx, userRequest("fast")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 4 {
+		s, err := e.Stream(ctx, userRequest("fast"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			s.Next()
+		} else {
+			drain(s)
+		}
+		s.Close()
+	}
+	cfg.Categories[0].HedgeAfter = time.Hour
+	if err := e.Reload(cfg, providers(a, newFake("b"), newFake("c"))); err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.Stream(ctx, userRequest("fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(s)
+	s.Close()
+	if got := outcomes(s.Result().Attempts); len(got) != 2 || got[1] != "b:ok" {
+		t.Errorf("hedged attempts = %v; want a refused, then b", got)
+	}
+	for target, lim := range e.state.Load().limiters {
+		if _, inflight := lim.snapshot(); inflight != 0 {
+			t.Errorf("%s: %d in flight after every call ended; want 0", target, inflight)
+		}
+	}
+}
