@@ -291,6 +291,9 @@ func printAttempt(w io.Writer, n int, a fallback.Attempt) {
 	case a.TTFT > 0:
 		line += fmt.Sprintf("  first token after %s", a.TTFT.Round(time.Millisecond))
 	}
+	if a.MalformedEvents > 0 {
+		line += fmt.Sprintf("  (%d malformed events skipped)", a.MalformedEvents)
+	}
 	fmt.Fprintln(w, strings.TrimRight(line, " "))
 }
 
