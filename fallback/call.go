@@ -263,7 +263,15 @@ func (c *call) sequential(try func(l *link, idx int, gen uint64) error) error {
 		}
 		for retry := 0; ; retry++ {
 			if c.parent.Err() != nil || c.overTotal() {
+				if retry == 0 {
+					l.lim.undo() // next counted it in flight
+				}
 				return c.ctxErr()
+			}
+			if retry > 0 {
+				// The retry is a request in flight of its own; it
+				// was decided on, so the limit does not apply.
+				l.lim.force()
 			}
 			idx := c.begin(l)
 			err := try(l, idx, gen)
@@ -280,9 +288,6 @@ func (c *call) sequential(try func(l *link, idx int, gen uint64) error) error {
 			if err := c.wait(d); err != nil {
 				return err
 			}
-			// The retry is a request in flight of its own; it was
-			// decided on, so the limit does not apply.
-			l.lim.force()
 		}
 	}
 }

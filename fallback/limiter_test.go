@@ -222,6 +222,12 @@ func TestLimiterInFlightBalanced(t *testing.T) {
 	if got := outcomes(s.Result().Attempts); len(got) != 2 || got[1] != "b:ok" {
 		t.Errorf("hedged attempts = %v; want a refused, then b", got)
 	}
+	// A call whose context is already done sends nothing.
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := e.Complete(cancelled, userRequest("fast")); err == nil {
+		t.Error("Complete() on a cancelled context: err = nil")
+	}
 	for target, lim := range e.state.Load().limiters {
 		if _, inflight := lim.snapshot(); inflight != 0 {
 			t.Errorf("%s: %d in flight after every call ended; want 0", target, inflight)
