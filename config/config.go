@@ -67,13 +67,12 @@ func (c *Config) Category(name string) (Category, bool) {
 // Provider is one entry of the providers section.
 type Provider struct {
 	Name string
-	Type string // openai, anthropic, gemini or sim
+	Type string // a provider.Type's Name, from the types Parse was given
 	// BaseURL overrides the adapter's default; "" keeps it. OpenAI-style URLs
 	// end in /v1, Anthropic and Gemini ones are the host root.
 	BaseURL string
 	// APIKeyEnv names the environment variables the key is read from, in
-	// order. It defaults by type (openai OPENAI_API_KEY, anthropic
-	// ANTHROPIC_API_KEY, gemini GEMINI_API_KEY then GOOGLE_API_KEY, sim none);
+	// order. It defaults to the type's provider.Type.KeyEnv;
 	// `api_key_env: ""` leaves it empty for servers that need no key.
 	APIKeyEnv []string
 	Headers   map[string]string // extra request headers; nil when none
@@ -81,9 +80,9 @@ type Provider struct {
 	// own (eval then uses Eval.Concurrency).
 	Concurrency int
 	RPM         int // requests per minute; 0 means no limit
-	// Sim holds the simulation settings of a provider of type sim; the keys
+	// Sim holds the simulation settings of a Simulated type (sim); the keys
 	// are an error on any other type.
-	Sim  Sim
+	Sim  provider.Simulation
 	Line int // where the provider is defined, for later messages
 }
 
@@ -97,18 +96,6 @@ func (p Provider) APIKey(getenv func(string) string) (key, envName string) {
 		}
 	}
 	return "", ""
-}
-
-// Sim configures a simulated provider. Zero values leave the simulator's own
-// defaults in place.
-type Sim struct {
-	Latency         time.Duration // total time of an answer
-	FirstToken      time.Duration // time to the first token
-	TokensPerSecond float64
-	ErrorRate       float64 // 0..1: share of calls that fail
-	HangRate        float64 // 0..1: share of calls that never answer
-	ErrorClasses    []provider.Class
-	Seed            int64
 }
 
 // Category is a set of models of equal capability, one per provider.
@@ -225,8 +212,9 @@ func Find(dir string) (string, error) {
 	}
 }
 
-// Load reads and parses the config file at path.
-func Load(path string) (*Config, error) {
+// Load reads and parses the config file at path; types are the provider
+// types its entries may name (registry.Types() in the CLI).
+func Load(path string, types provider.Types) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		msg := fmt.Sprintf("cannot read config: %v", unwrapPath(err))
@@ -235,7 +223,7 @@ func Load(path string) (*Config, error) {
 		}
 		return nil, &Error{File: path, Msg: msg, err: err}
 	}
-	return Parse(path, data)
+	return Parse(path, data, types)
 }
 
 // unwrapPath drops the path from an *fs.PathError, since our Error already
@@ -249,9 +237,11 @@ func unwrapPath(err error) error {
 }
 
 // Parse decodes and validates a config file's contents. name identifies the
-// file in messages exactly as given. It never reads the environment.
-func Parse(name string, data []byte) (*Config, error) {
-	d := &decoder{file: name}
+// file in messages exactly as given; types are the provider types its
+// entries may name, whose rules (default key variables, base URLs) apply.
+// It never reads the environment.
+func Parse(name string, data []byte, types provider.Types) (*Config, error) {
+	d := &decoder{file: name, types: types}
 	root := d.document(data)
 	var cfg *Config
 	if root != nil {

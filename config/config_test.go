@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/registry"
 )
 
 func parseFile(t *testing.T, rel string) (*Config, error) {
@@ -21,7 +22,7 @@ func parseFile(t *testing.T, rel string) (*Config, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Parse(FileName, data)
+	return Parse(FileName, data, registry.Types())
 }
 
 // withPrices is DefaultPrices with extra entries over it.
@@ -127,7 +128,7 @@ func TestParseEveryKey(t *testing.T) {
 			{Name: "backup", Type: "gemini", APIKeyEnv: []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"}, Line: 12},
 			{
 				Name: "chaos", Type: "sim", Line: 15,
-				Sim: Sim{
+				Sim: provider.Simulation{
 					Latency: 1500 * time.Millisecond, FirstToken: 200 * time.Millisecond,
 					TokensPerSecond: 80, ErrorRate: 0.25, HangRate: 0.05,
 					ErrorClasses: []provider.Class{provider.ClassRateLimited, provider.ClassOverloaded, provider.ClassServer},
@@ -427,7 +428,7 @@ func TestNoKeyInMessages(t *testing.T) {
 				}
 			}
 			for _, in := range inputs {
-				_, err := Parse(FileName, in)
+				_, err := Parse(FileName, in, registry.Types())
 				if err == nil {
 					t.Fatalf("Parse(%q) succeeded; want an error", in)
 				}
@@ -492,7 +493,7 @@ func TestParseAcceptsEdgeValues(t *testing.T) {
 			if !strings.Contains(src, "categories:") {
 				src += "\ncategories: {fast: {o: m}}"
 			}
-			c, err := Parse(FileName, []byte(src))
+			c, err := Parse(FileName, []byte(src), registry.Types())
 			if err != nil {
 				t.Fatalf("Parse() error = %v", err)
 			}
@@ -537,7 +538,7 @@ func TestAPIKey(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := Parse(FileName, []byte("providers: {p: "+tc.yaml+"}\ncategories: {fast: {p: m}}\n"))
+			c, err := Parse(FileName, []byte("providers: {p: "+tc.yaml+"}\ncategories: {fast: {p: m}}\n"), registry.Types())
 			if err != nil {
 				t.Fatalf("Parse() error = %v", err)
 			}
@@ -600,7 +601,7 @@ func TestLoad(t *testing.T) {
 	if err := os.WriteFile(path, []byte("providers: {o: {type: openai}}\ncategories: {fast: {o: m}}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load(path)
+	c, err := Load(path, registry.Types())
 	if err != nil {
 		t.Fatalf("Load() error = %v", err)
 	}
@@ -612,20 +613,20 @@ func TestLoad(t *testing.T) {
 	if err := os.WriteFile(path, []byte("providers: {o: {type: openai}}\ncategories: {fast: {o: m}}\ntimeoutz: {}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Load(path)
+	_, err = Load(path, registry.Types())
 	if want := path + `:3: unknown key "timeoutz" (did you mean "timeouts"?)`; err == nil || err.Error() != want {
 		t.Errorf("Load() error = %v; want %q", err, want)
 	}
 
 	missing := filepath.Join(dir, "nope.yaml")
-	_, err = Load(missing)
+	_, err = Load(missing, registry.Types())
 	var ce *Error
 	if !errors.As(err, &ce) || !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("Load(missing) error = %#v; want a *config.Error wrapping fs.ErrNotExist", err)
+		t.Errorf("Load(missing, registry.Types()) error = %#v; want a *config.Error wrapping fs.ErrNotExist", err)
 	}
 	want := missing + ": cannot read config: no such file or directory (create llmfall.yaml or pass --config with an existing file)"
 	if err == nil || err.Error() != want {
-		t.Errorf("Load(missing) error = %v; want %q", err, want)
+		t.Errorf("Load(missing, registry.Types()) error = %v; want %q", err, want)
 	}
 }
 

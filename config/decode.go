@@ -23,8 +23,9 @@ import (
 // structs, so that every message carries the line of the offending key or
 // value and every problem is collected instead of only the first.
 type decoder struct {
-	file string
-	errs []*Error
+	file  string
+	types provider.Types
+	errs  []*Error
 }
 
 // fail records a problem at n (its line; 0 when n is nil), prefixed with the

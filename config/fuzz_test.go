@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/llmfall/llmfall/provider/registry"
 )
 
 // FuzzParse checks that no input panics and that every outcome keeps Parse's
@@ -26,7 +28,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("providers: {o: {type: openai, <<: {rpm: 1}}}"))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := Parse(FileName, data)
+		cfg, err := Parse(FileName, data, registry.Types())
 		if err != nil {
 			if cfg != nil {
 				t.Fatalf("Parse() = %+v, %v; want nil config with an error", cfg, err)
@@ -61,7 +63,7 @@ func checkConfig(t *testing.T, cfg *Config) {
 		t.Fatalf("valid config without providers or categories: %+v", cfg)
 	}
 	for _, p := range cfg.Providers {
-		if !slices.Contains(providerTypes, p.Type) {
+		if !slices.Contains(registry.Types().Names(), p.Type) {
 			t.Fatalf("provider %q has type %q", p.Name, p.Type)
 		}
 	}

@@ -12,9 +12,7 @@ import (
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/judge"
 	"github.com/llmfall/llmfall/provider"
-	"github.com/llmfall/llmfall/provider/anthropic"
-	"github.com/llmfall/llmfall/provider/gemini"
-	"github.com/llmfall/llmfall/provider/openai"
+	"github.com/llmfall/llmfall/provider/registry"
 	"github.com/llmfall/llmfall/provider/sim"
 )
 
@@ -25,6 +23,16 @@ type Options struct {
 	// Offline replaces every provider with a sim of the same name, and the
 	// judge with the offline heuristic.
 	Offline bool
+	// Types are the provider types a config file may name and the
+	// constructors of their clients; nil means registry.Types().
+	Types provider.Types
+}
+
+func (o Options) types() provider.Types {
+	if o.Types == nil {
+		return registry.Types()
+	}
+	return o.Types
 }
 
 func (o Options) getenv(name string) string {
@@ -34,54 +42,32 @@ func (o Options) getenv(name string) string {
 	return o.Getenv(name)
 }
 
-// builder makes a provider client from its config entry and its key.
-type builder func(p config.Provider, key string) provider.Provider
-
-// builders maps a config `type` to its adapter.
-var builders = map[string]builder{
-	"openai": func(p config.Provider, key string) provider.Provider {
-		return openai.New(openai.Config{Name: p.Name, BaseURL: p.BaseURL, APIKey: key, Headers: p.Headers})
-	},
-	"anthropic": func(p config.Provider, key string) provider.Provider {
-		return anthropic.New(anthropic.Config{Name: p.Name, BaseURL: p.BaseURL, APIKey: key, Headers: p.Headers})
-	},
-	"gemini": func(p config.Provider, key string) provider.Provider {
-		return gemini.New(gemini.Config{Name: p.Name, BaseURL: p.BaseURL, APIKey: key, Headers: p.Headers})
-	},
-	"sim": func(p config.Provider, _ string) provider.Provider { return newSim(p) },
+// Load reads and validates the config file at path against opts' provider
+// types.
+func Load(path string, opts Options) (*config.Config, error) {
+	return config.Load(path, opts.types())
 }
 
-// Providers builds one client per configured provider, keyed by name.
+// Providers builds one client per configured provider, keyed by name, each
+// with its type's constructor; offline, each is a sim of the same name (with
+// the entry's sim settings, which only a sim entry has).
 func Providers(cfg *config.Config, opts Options) (map[string]provider.Provider, error) {
+	types := opts.types()
 	out := make(map[string]provider.Provider, len(cfg.Providers))
 	for _, p := range cfg.Providers {
+		s := provider.Settings{Name: p.Name, BaseURL: p.BaseURL, Headers: p.Headers, Simulation: p.Sim}
 		if opts.Offline {
-			out[p.Name] = newSim(p)
+			out[p.Name] = sim.New(sim.FromSettings(s))
 			continue
 		}
-		build, ok := builders[p.Type]
+		t, ok := types.Lookup(p.Type)
 		if !ok {
 			return nil, fmt.Errorf("provider %q: unknown type %q", p.Name, p.Type)
 		}
-		key, _ := p.APIKey(opts.getenv)
-		out[p.Name] = build(p, key)
+		s.APIKey, _ = p.APIKey(opts.getenv)
+		out[p.Name] = t.New(s)
 	}
 	return out, nil
-}
-
-// newSim is the simulated stand-in for p: its own sim settings when p is a
-// sim, instant and fault-free otherwise.
-func newSim(p config.Provider) provider.Provider {
-	return sim.New(sim.Config{
-		Name:            p.Name,
-		Latency:         p.Sim.Latency,
-		FirstToken:      p.Sim.FirstToken,
-		TokensPerSecond: p.Sim.TokensPerSecond,
-		ErrorRate:       p.Sim.ErrorRate,
-		ErrorClasses:    p.Sim.ErrorClasses,
-		HangRate:        p.Sim.HangRate,
-		Seed:            p.Sim.Seed,
-	})
 }
 
 // EngineConfig maps the file's settings onto the engine's, one to one.
