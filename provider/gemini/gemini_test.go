@@ -428,7 +428,7 @@ func TestCompleteCancelled(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	c := New(Config{})
-	if c.name != "gemini" || c.base != DefaultBaseURL || c.http == nil {
-		t.Errorf("New(Config{}) = name %q base %q client %v; want gemini, %s, a client", c.name, c.base, c.http, DefaultBaseURL)
+	if c.name != "gemini" || c.base != DefaultBaseURL {
+		t.Errorf("New(Config{}) = name %q base %q; want gemini, %s", c.name, c.base, DefaultBaseURL)
 	}
 }
