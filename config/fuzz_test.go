@@ -81,8 +81,8 @@ func checkConfig(t *testing.T, cfg *Config) {
 				t.Fatalf("category %q lists %q without a provider or model", c.Name, p)
 			}
 		}
-		if c.Timeouts.Attempt <= 0 || c.Timeouts.FirstToken <= 0 || c.Timeouts.Idle <= 0 || c.Timeouts.Total <= 0 {
-			t.Fatalf("category %q has unset timeouts %+v", c.Name, c.Timeouts)
+		if c.Timeouts.Attempt < 0 || c.Timeouts.FirstToken < 0 || c.Timeouts.Idle < 0 || c.Timeouts.Total < 0 {
+			t.Fatalf("category %q has negative timeouts %+v", c.Name, c.Timeouts)
 		}
 	}
 	if _, ok := cfg.Category(cfg.Judge.Category); !ok {

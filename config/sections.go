@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -26,21 +25,11 @@ var (
 	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
-func defaults() *Config {
-	return &Config{
-		Timeouts: Timeouts{Attempt: 60 * time.Second, FirstToken: 15 * time.Second, Idle: 30 * time.Second, Total: 120 * time.Second},
-		Fallback: Fallback{RetryBackoff: 250 * time.Millisecond, BreakerFailures: 5, BreakerCooldown: 30 * time.Second},
-		Judge:    Judge{DifferentProvider: true, Threshold: 0.7},
-		Eval:     Eval{ChainDepth: 2, Concurrency: 8, MinPassRate: 1, Repeat: 1, Retries: 3},
-		Pricing:  DefaultPrices(),
-	}
-}
-
 // config decodes the top-level mapping. Sections that refer to others
 // (categories to providers, judge to categories) are decoded after them;
 // the order of messages comes from sorting by line.
 func (d *decoder) config(root *yaml.Node) *Config {
-	cfg := defaults()
+	cfg := &Config{Pricing: make(map[string]Price)}
 	root = deref(root)
 	if root.Kind != yaml.MappingNode {
 		d.fail(root, "", "the top level must be a mapping of settings (providers, categories, ...), got %s", describe(root))
@@ -76,7 +65,6 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	}
 	catsOK := d.categories(cfg, top, known, names)
 	for i := range cfg.Categories {
-		d.inherit(&cfg.Categories[i].Timeouts, cfg.Timeouts)
 		if checkReach {
 			d.reachable(cfg.Categories[i], cfg.Order)
 		}
@@ -115,18 +103,6 @@ func (d *decoder) timeoutFields(t *Timeouts) []field {
 		{key: "first_token", decode: d.duration(&t.FirstToken, positive)},
 		{key: "idle", decode: d.duration(&t.Idle, positive)},
 		{key: "total", decode: d.duration(&t.Total, positive)},
-	}
-}
-
-// inherit fills the fields a category leaves out from the global timeouts.
-func (d *decoder) inherit(t *Timeouts, global Timeouts) {
-	for _, f := range []struct{ dst, src *time.Duration }{
-		{&t.Attempt, &global.Attempt}, {&t.FirstToken, &global.FirstToken},
-		{&t.Idle, &global.Idle}, {&t.Total, &global.Total},
-	} {
-		if *f.dst == 0 {
-			*f.dst = *f.src
-		}
 	}
 }
 

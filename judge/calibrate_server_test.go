@@ -103,8 +103,7 @@ func TestCalibrateEndToEnd(t *testing.T) {
 
 	client := openai.New(openai.Config{Name: "openai", BaseURL: srv.URL + "/v1", APIKey: testKey, HTTPClient: srv.Client()})
 	j := mustNew(t, Config{
-		Chain:             []Link{{Provider: "openai", Model: "gpt-4.1", Client: client, Price: Price{Input: 2, Output: 8}}},
-		DifferentProvider: true,
+		Chain: []Link{{Provider: "openai", Model: "gpt-4.1", Client: client, Price: Price{Input: 2, Output: 8}}},
 	})
 	rep, err := Calibrate(context.Background(), j, examples)
 	if err != nil {

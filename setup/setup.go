@@ -6,9 +6,11 @@
 package setup
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/llmfall/llmfall/config"
+	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/judge"
 	"github.com/llmfall/llmfall/provider"
@@ -43,9 +45,61 @@ func (o Options) getenv(name string) string {
 }
 
 // Load reads and validates the config file at path against opts' provider
-// types.
+// types, and applies the packages' defaults to what it leaves out.
 func Load(path string, opts Options) (*config.Config, error) {
-	return config.Load(path, opts.types())
+	cfg, err := config.Load(path, opts.types())
+	if err != nil {
+		return nil, err
+	}
+	ApplyDefaults(cfg)
+	return cfg, nil
+}
+
+// ApplyDefaults fills in what the file leaves out with the defaults of the
+// packages the settings are for, each declared once in its package: the
+// engine's timeouts and breakers (fallback), eval's depth, concurrency,
+// retries and gate (eval), the judge's threshold and provider rule (judge).
+// A category's own timeouts stay as the file gives them: the engine
+// inherits the global ones field by field.
+func ApplyDefaults(cfg *config.Config) {
+	t := &cfg.Timeouts
+	t.Attempt = cmp.Or(t.Attempt, fallback.DefaultAttemptTimeout)
+	t.FirstToken = cmp.Or(t.FirstToken, fallback.DefaultFirstTokenTimeout)
+	t.Idle = cmp.Or(t.Idle, fallback.DefaultIdleTimeout)
+	t.Total = cmp.Or(t.Total, fallback.DefaultTotalTimeout)
+
+	f := &cfg.Fallback
+	f.RetryBackoff = cmp.Or(f.RetryBackoff, fallback.DefaultRetryBackoff)
+	f.BreakerFailures = cmp.Or(f.BreakerFailures, fallback.DefaultBreakerFailures)
+	f.BreakerCooldown = cmp.Or(f.BreakerCooldown, fallback.DefaultBreakerCooldown)
+
+	e := &cfg.Eval
+	e.ChainDepth = cmp.Or(e.ChainDepth, eval.DefaultDepth)
+	e.Concurrency = cmp.Or(e.Concurrency, eval.DefaultConcurrency)
+	if !cfg.Has("eval.retries") {
+		e.Retries = eval.DefaultRetries
+	}
+	if !cfg.Has("eval.min_pass_rate") {
+		e.MinPassRate = eval.DefaultMinPassRate
+	}
+
+	if !cfg.Has("judge.threshold") {
+		cfg.Judge.Threshold = judge.DefaultThreshold
+	}
+	if !cfg.Has("judge.different_provider") {
+		var zero judge.Config
+		cfg.Judge.DifferentProvider = !zero.AllowSameProvider
+	}
+}
+
+// Prices is the file's pricing over eval's DefaultPrices: what eval and the
+// judge charge each call.
+func Prices(cfg *config.Config) eval.Prices {
+	p := eval.Prices{}
+	for model, pr := range cfg.Pricing {
+		p[model] = eval.Price{Input: pr.Input, Output: pr.Output}
+	}
+	return p.WithDefaults()
 }
 
 // Providers builds one client per configured provider, keyed by name, each
@@ -113,13 +167,14 @@ func Judge(cfg *config.Config, eng *fallback.Engine, providers map[string]provid
 	if err != nil {
 		return nil, fmt.Errorf("judge: %w", err)
 	}
+	prices := Prices(cfg)
 	links := make([]judge.Link, 0, len(chain))
 	for _, t := range chain {
-		price := cfg.Pricing[t.Model]
+		price, _ := prices.Lookup(t.Model)
 		links = append(links, judge.Link{Provider: t.Provider, Model: t.Model, Client: providers[t.Provider],
 			Price: judge.Price{Input: price.Input, Output: price.Output}})
 	}
-	j, err := judge.New(judge.Config{Chain: links, DifferentProvider: cfg.Judge.DifferentProvider, Threshold: cfg.Judge.Threshold})
+	j, err := judge.New(judge.Config{Chain: links, AllowSameProvider: !cfg.Judge.DifferentProvider, Threshold: cfg.Judge.Threshold})
 	if err != nil {
 		return nil, err
 	}

@@ -14,9 +14,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.uber.org/goleak"
 
 	"github.com/llmfall/llmfall/config"
+	"github.com/llmfall/llmfall/eval"
+	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/judge"
 	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/provider/anthropic"
@@ -250,5 +253,44 @@ func sendUntilReloaded(t *testing.T, reloaded <-chan error) {
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+func TestApplyDefaults(t *testing.T) {
+	minimal := "providers: {o: {type: openai}}\ncategories: {fast: {o: m}}\n"
+	cfg, _ := load(t, minimal)
+	want := config.Config{
+		Timeouts: config.Timeouts{Attempt: fallback.DefaultAttemptTimeout, FirstToken: fallback.DefaultFirstTokenTimeout,
+			Idle: fallback.DefaultIdleTimeout, Total: fallback.DefaultTotalTimeout},
+		Fallback: config.Fallback{RetryBackoff: fallback.DefaultRetryBackoff, BreakerFailures: fallback.DefaultBreakerFailures,
+			BreakerCooldown: fallback.DefaultBreakerCooldown},
+		Judge: config.Judge{Category: "fast", DifferentProvider: true, Threshold: judge.DefaultThreshold},
+		Eval: config.Eval{ChainDepth: eval.DefaultDepth, Concurrency: eval.DefaultConcurrency,
+			MinPassRate: eval.DefaultMinPassRate, Retries: eval.DefaultRetries},
+	}
+	got := config.Config{Timeouts: cfg.Timeouts, Fallback: cfg.Fallback, Judge: cfg.Judge, Eval: cfg.Eval}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreUnexported(config.Config{})); diff != "" {
+		t.Errorf("defaults mismatch (-want +got):\n%s", diff)
+	}
+	if cfg.Categories[0].Timeouts != (config.Timeouts{}) {
+		t.Errorf("category timeouts = %+v; want them left to the engine to inherit", cfg.Categories[0].Timeouts)
+	}
+
+	// An explicit zero or false is kept, not taken for unset.
+	zeros, _ := load(t, minimal+"judge: {threshold: 0.25, different_provider: false}\neval: {retries: 0, min_pass_rate: 0}\n")
+	if j, e := zeros.Judge, zeros.Eval; j.Threshold != 0.25 || j.DifferentProvider || e.Retries != 0 || e.MinPassRate != 0 {
+		t.Errorf("judge %+v, eval %+v; want the file's 0.25, false, 0 and 0 kept", j, e)
+	}
+
+	// The judge a file without a threshold gets is the judge package's
+	// default, offline too.
+	ps, _ := Providers(cfg, Options{Offline: true})
+	eng, err := Engine(cfg, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, _ := Judge(cfg, eng, ps, Options{Offline: true})
+	if h, ok := j.(*judge.Heuristic); !ok || h.Threshold != judge.DefaultThreshold {
+		t.Errorf("offline judge = %+v; want a heuristic at judge.DefaultThreshold", j)
 	}
 }
