@@ -93,7 +93,7 @@ func (s *judgeServer) problem(format string, args ...any) {
 }
 
 func TestCalibrateEndToEnd(t *testing.T) {
-	examples, err := LoadExamplesFile("testdata/calibration.jsonl")
+	examples, err := BuiltinExamples()
 	if err != nil {
 		t.Fatalf("LoadExamplesFile() error = %v", err)
 	}
