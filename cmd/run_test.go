@@ -199,8 +199,10 @@ func TestRunFallback(t *testing.T) {
 			wantCalls: [3]int32{1, 1, 0},
 		},
 		{
-			name:      "garbage falls back",
-			replies:   func(t *testing.T) replies { return replies{garbageReply, sseReply(recording(t, "anthropic/stream_text.sse")), nil} },
+			name: "garbage falls back",
+			replies: func(t *testing.T) replies {
+				return replies{garbageReply, sseReply(recording(t, "anthropic/stream_text.sse")), nil}
+			},
 			wantOut:   "Refund approved for order 1182.",
 			wantErr:   []string{"malformed"},
 			wantCalls: [3]int32{1, 1, 0},
