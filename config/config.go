@@ -168,16 +168,9 @@ type Eval struct {
 	Retries       int     // retries of a transient error per call; see Has (eval.DefaultRetries)
 }
 
-// Price is a model's price in USD per 1M tokens.
-type Price struct {
-	Input  float64
-	Output float64
-}
-
-// Cost is the price in USD of a call that used these tokens.
-func (p Price) Cost(u provider.Usage) float64 {
-	return (float64(u.InputTokens)*p.Input + float64(u.OutputTokens)*p.Output) / 1e6
-}
+// Price is a model's price in USD per 1M tokens: provider.Price, the one
+// price type.
+type Price = provider.Price
 
 // Error is one problem with a config file. Parse and Load return every
 // problem they find as *Error values joined with errors.Join, sorted by line.

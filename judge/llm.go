@@ -26,16 +26,8 @@ const DefaultMaxTokens = 1024
 // candidate's provider, so no judge may grade it.
 var ErrNoJudge = errors.New("no judge in the chain may grade this candidate")
 
-// Price is what a model costs, in US dollars per million tokens.
-type Price struct {
-	Input  float64 `json:"input"`
-	Output float64 `json:"output"`
-}
-
-// Cost is the price of u.
-func (p Price) Cost(u provider.Usage) float64 {
-	return (float64(u.InputTokens)*p.Input + float64(u.OutputTokens)*p.Output) / 1e6
-}
+// Price is what a model costs: provider.Price, the one price type.
+type Price = provider.Price
 
 // Link is one judge model of the judge chain.
 type Link struct {

@@ -95,11 +95,7 @@ func ApplyDefaults(cfg *config.Config) {
 // Prices is the file's pricing over eval's DefaultPrices: what eval and the
 // judge charge each call.
 func Prices(cfg *config.Config) eval.Prices {
-	p := eval.Prices{}
-	for model, pr := range cfg.Pricing {
-		p[model] = eval.Price{Input: pr.Input, Output: pr.Output}
-	}
-	return p.WithDefaults()
+	return eval.Prices(cfg.Pricing).WithDefaults()
 }
 
 // Providers builds one client per configured provider, keyed by name, each
@@ -172,7 +168,7 @@ func Judge(cfg *config.Config, eng *fallback.Engine, providers map[string]provid
 	for _, t := range chain {
 		price, _ := prices.Lookup(t.Model)
 		links = append(links, judge.Link{Provider: t.Provider, Model: t.Model, Client: providers[t.Provider],
-			Price: judge.Price{Input: price.Input, Output: price.Output}})
+			Price: price})
 	}
 	j, err := judge.New(judge.Config{Chain: links, AllowSameProvider: !cfg.Judge.DifferentProvider, Threshold: cfg.Judge.Threshold})
 	if err != nil {
