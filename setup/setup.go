@@ -55,6 +55,17 @@ func Load(path string, opts Options) (*config.Config, error) {
 	return cfg, nil
 }
 
+// Parse is Load for a file's contents (a config read from a git revision,
+// say); name identifies it in messages.
+func Parse(name string, data []byte, opts Options) (*config.Config, error) {
+	cfg, err := config.Parse(name, data, opts.types())
+	if err != nil {
+		return nil, err
+	}
+	ApplyDefaults(cfg)
+	return cfg, nil
+}
+
 // ApplyDefaults fills in what the file leaves out with the defaults of the
 // packages the settings are for, each declared once in its package: the
 // engine's timeouts and breakers (fallback), eval's depth, concurrency,

@@ -276,10 +276,17 @@ func TestApplyDefaults(t *testing.T) {
 		t.Errorf("category timeouts = %+v; want them left to the engine to inherit", cfg.Categories[0].Timeouts)
 	}
 
-	// An explicit zero or false is kept, not taken for unset.
-	zeros, _ := load(t, minimal+"judge: {threshold: 0.25, different_provider: false}\neval: {retries: 0, min_pass_rate: 0}\n")
+	// An explicit zero or false is kept, not taken for unset; Parse
+	// applies the defaults as Load does.
+	zeros, err := Parse("base.yaml", []byte(minimal+"judge: {threshold: 0.25, different_provider: false}\neval: {retries: 0, min_pass_rate: 0}\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if j, e := zeros.Judge, zeros.Eval; j.Threshold != 0.25 || j.DifferentProvider || e.Retries != 0 || e.MinPassRate != 0 {
 		t.Errorf("judge %+v, eval %+v; want the file's 0.25, false, 0 and 0 kept", j, e)
+	}
+	if zeros.Eval.ChainDepth != eval.DefaultDepth || zeros.Timeouts.Attempt != fallback.DefaultAttemptTimeout {
+		t.Errorf("Parse() eval %+v, timeouts %+v; want the defaults applied", zeros.Eval, zeros.Timeouts)
 	}
 
 	// The judge a file without a threshold gets is the judge package's
