@@ -37,7 +37,7 @@ type Attempt struct {
 	MalformedEvents int
 }
 
-// attemptJSON is the attempt's shape in `llmfall run --json` (DESIGN.md).
+// attemptJSON is the attempt's shape in `llmfall run --json` (docs/design.md).
 type attemptJSON struct {
 	Provider   string         `json:"provider"`
 	Model      string         `json:"model"`
@@ -50,7 +50,7 @@ type attemptJSON struct {
 	MalformedEvents int `json:"malformed_events,omitempty"`
 }
 
-// MarshalJSON writes the attempt with the field names DESIGN.md documents,
+// MarshalJSON writes the attempt with the field names docs/design.md documents,
 // times in whole milliseconds and the error as a redacted string.
 func (a Attempt) MarshalJSON() ([]byte, error) {
 	j := attemptJSON{
