@@ -102,7 +102,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	suite, err := eval.LoadSuite(opts.Paths, categoryNames(cfg))
+	suite, err := eval.LoadSuite(opts.Paths, eval.LoadOptions{Categories: categoryNames(cfg), MaxPromptBytes: int64(cfg.Eval.MaxPromptBytes)})
 	if err != nil {
 		hint := "fix the prompt files above (the format is in README)"
 		if errors.Is(err, fs.ErrNotExist) {

@@ -162,6 +162,8 @@ type Eval struct {
 	MaxRegression float64 // 0..1 pass-rate drop allowed against --baseline; default 0
 	Repeat        int     // runs of each case; default 1
 	Retries       int     // retries of a transient error per call; default 3
+	// MaxPromptBytes caps each rendered prompt; 0 leaves eval's default.
+	MaxPromptBytes int
 }
 
 // Price is a model's price in USD per 1M tokens.

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -225,9 +223,9 @@ func (l *fileLoader) renderValue(n node, vars map[string]any) string {
 		l.errorf(n.file, n.Line, "value: %v", err)
 		return ""
 	}
-	out, err := render(t, vars)
+	out, err := render(t, vars, l.opts.MaxPromptBytes)
 	if err != nil {
-		l.errorf(n.file, n.Line, "value: %v", err)
+		l.fail(n.file, n.Line, fmt.Errorf("value: %w", err))
 	}
 	return out
 }
@@ -236,7 +234,9 @@ func (l *fileLoader) renderValue(n node, vars map[string]any) string {
 // prompt file.
 func (l *fileLoader) schema(n node) *jsonschema.Schema {
 	var doc any
-	loc := fmt.Sprintf("%s:%d", n.file, n.Line)
+	// An inline schema is compiled as if it were the prompt file, so that
+	// its relative $refs resolve beside it, inside the suite.
+	url := l.root.schemaURL(l.name)
 	switch n.Kind {
 	case yaml.MappingNode:
 		var v any
@@ -255,14 +255,14 @@ func (l *fileLoader) schema(n node) *jsonschema.Schema {
 			return nil
 		}
 	case yaml.ScalarNode:
-		path := filepath.Join(filepath.Dir(l.file), n.Value)
-		if filepath.IsAbs(n.Value) || !inside(l.root, path) {
-			l.errorf(n.file, n.Line, "schema file %q must be inside the suite directory %s", n.Value, l.root)
+		name, err := l.root.resolve(l.name, n.Value)
+		if err != nil {
+			l.fail(n.file, n.Line, fmt.Errorf("schema file %w", err))
 			return nil
 		}
-		b, err := os.ReadFile(path)
+		b, err := l.root.readFile(name)
 		if err != nil {
-			l.errorf(n.file, n.Line, "schema file %q: %v", n.Value, errCause(err))
+			l.fail(n.file, n.Line, fmt.Errorf("schema file %q: %w", n.Value, err))
 			return nil
 		}
 		var perr error
@@ -270,20 +270,20 @@ func (l *fileLoader) schema(n node) *jsonschema.Schema {
 			l.errorf(n.file, n.Line, "schema file %q: %v", n.Value, perr)
 			return nil
 		}
-		loc = path
+		url = l.root.schemaURL(name)
 	default:
 		l.errorf(n.file, n.Line, "schema must be a mapping or the path of a schema file")
 		return nil
 	}
 	c := jsonschema.NewCompiler()
-	url := "file:///" + filepath.ToSlash(strings.TrimPrefix(loc, "/"))
+	c.UseLoader(schemaLoader{l.root})
 	if err := c.AddResource(url, doc); err != nil {
 		l.errorf(n.file, n.Line, "schema: %v", err)
 		return nil
 	}
 	s, err := c.Compile(url)
 	if err != nil {
-		l.errorf(n.file, n.Line, "invalid schema: %v", err)
+		l.fail(n.file, n.Line, fmt.Errorf("invalid schema: %w", err))
 		return nil
 	}
 	return s

@@ -13,7 +13,12 @@ func parseAssertion(t *testing.T, src string) *Assertion {
 	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
 		t.Fatal(err)
 	}
-	l := &fileLoader{file: "t.yaml", root: "."}
+	root, err := openSuiteRoot(t.TempDir(), DefaultMaxFileBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	l := &fileLoader{file: "t.yaml", name: "t.yaml", root: root, opts: LoadOptions{MaxPromptBytes: DefaultMaxPromptBytes}}
 	a := l.assertion(node{doc.Content[0], "t.yaml"}, map[string]any{"order": "1182"})
 	if len(l.errs) > 0 {
 		t.Fatalf("assertion %s: %v", src, l.errs)

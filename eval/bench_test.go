@@ -116,7 +116,7 @@ func benchSuite(tb testing.TB, n int) *Suite {
 	if err := writeFile(dir+"/bench.yaml", sb.String()); err != nil {
 		tb.Fatal(err)
 	}
-	s, err := LoadSuite([]string{dir}, nil)
+	s, err := LoadSuite([]string{dir}, LoadOptions{})
 	if err != nil {
 		tb.Fatal(err)
 	}
