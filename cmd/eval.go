@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/internal/untrusted"
 )
 
 type evalOptions struct {
@@ -321,8 +324,20 @@ func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in ev
 }
 
 func writeReports(opts *evalOptions, rs *eval.Results) error {
-	io := opts.f.IO
-	eval.WriteTerminal(io.Out, rs, eval.TerminalOptions{Renderer: io.Render})
+	streams := opts.f.IO
+	getenv := opts.f.Getenv
+	terminal := func(w io.Writer) error {
+		eval.WriteTerminal(w, rs, eval.TerminalOptions{Renderer: streams.Render})
+		return nil
+	}
+	if inJobLog(getenv) {
+		// The report quotes test names and model outputs: in the job log
+		// none of its lines may run as a workflow command. The annotations
+		// below are ours, escaped, and must run.
+		untrusted.StopCommands(streams.Out, rand.Text(), terminal)
+	} else {
+		terminal(streams.Out)
+	}
 	var errs []error
 	if opts.Output != "" {
 		errs = append(errs, rs.WriteFile(opts.Output))
@@ -333,9 +348,8 @@ func writeReports(opts *evalOptions, rs *eval.Results) error {
 	if opts.Markdown != "" {
 		errs = append(errs, writeFileWith(opts.Markdown, func(w *os.File) error { return eval.WriteMarkdown(w, rs) }))
 	}
-	getenv := opts.f.Getenv
-	if getenv("GITHUB_ACTIONS") == "true" {
-		eval.WriteGitHubAnnotations(io.Out, rs, getenv("GITHUB_WORKSPACE"))
+	if inJobLog(getenv) {
+		eval.WriteGitHubAnnotations(streams.Out, rs, getenv("GITHUB_WORKSPACE"))
 		if path := getenv("GITHUB_STEP_SUMMARY"); path != "" {
 			errs = append(errs, eval.AppendGitHubSummary(path, rs))
 		}

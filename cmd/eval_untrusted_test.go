@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,5 +98,80 @@ func TestEvalMaxPromptBytes(t *testing.T) {
 	want := "llmfall: prompts/p.yaml:4: test \"test-1\": the rendered text is over the size limit of 16 bytes"
 	if code != ExitUsage || !strings.HasPrefix(stderr, want) {
 		t.Errorf("exit code %d, stderr:\n%s\nwant %d and\n%s\nstdout:\n%s", code, stderr, ExitUsage, want, stdout)
+	}
+}
+
+// TestEvalInJobLog: under GitHub Actions, a test name and an assertion
+// value that try to run workflow commands stay text: the terminal report
+// sits between ::stop-commands:: and its random token, the only commands
+// that run are llmfall's own annotations, and the step summary carries no
+// HTML from them.
+func TestEvalInJobLog(t *testing.T) {
+	dir := t.TempDir()
+	const evil = "evil\\n::set-output name=gate::passed\\n::error::forged <img src=x onerror=alert(1)> \\u001b]0;title\\u0007"
+	writeTree(t, dir, map[string]string{
+		"llmfall.yaml":   untrustedConfig,
+		"prompts/p.yaml": "category: fast\nprompt: hi\ntests:\n  - name: \"" + evil + "\"\n    assert: [{type: equals, value: \"" + evil + "\"}]\n",
+	})
+	summary := filepath.Join(dir, "summary.md")
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary}
+	code, stdout, stderr := evalIn(t, dir, env, "prompts/", "--offline")
+	if code != ExitOK { // min_pass_rate 0: the failures are reported, the gate passes
+		t.Fatalf("exit code = %d; want %d\nstdout:\n%s\nstderr:\n%s", code, ExitOK, stdout, stderr)
+	}
+	token := ""
+	for _, line := range strings.Split(stdout, "\n") {
+		cmd := strings.TrimSpace(line)
+		switch {
+		case !strings.HasPrefix(cmd, "::") && !strings.Contains(cmd, "##["):
+		case token == "" && strings.HasPrefix(cmd, "::stop-commands::"):
+			token = strings.TrimPrefix(cmd, "::stop-commands::")
+			if len(token) < 20 {
+				t.Errorf("stop-commands token %q is guessable", token)
+			}
+		case token != "" && cmd == "::"+token+"::":
+			token = ""
+		case token != "":
+			// Inside the block: text, whatever it looks like.
+		case strings.HasPrefix(cmd, "::error file=prompts/p.yaml,line=4,title=p / evil%0A%3A%3Aset-output"),
+			strings.HasPrefix(cmd, "::error title=llmfall eval gate::"):
+			if strings.ContainsAny(cmd, "\x1b\x07") || strings.Contains(cmd[2:], "\n") {
+				t.Errorf("annotation carries control characters: %q", cmd)
+			}
+		default:
+			t.Errorf("a line outside the stop-commands block runs a workflow command: %q", line)
+		}
+	}
+	if token != "" {
+		t.Errorf("the stop-commands block is never closed:\n%s", stdout)
+	}
+	if strings.ContainsAny(stdout, "\x1b\x07") {
+		t.Errorf("stdout carries control characters:\n%q", stdout)
+	}
+	md, err := os.ReadFile(summary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(md), "<img") || strings.ContainsAny(string(md), "\x1b\x07") {
+		t.Errorf("step summary carries HTML or control characters:\n%s", md)
+	}
+}
+
+// TestReportEscapesErrors: an error that reaches the top quotes untrusted
+// text; its control characters are escaped, and in a job log it sits in a
+// stop-commands block.
+func TestReportEscapesErrors(t *testing.T) {
+	err := usageErr(errors.New("p.yaml:3: test \"x\x1b[2J\"\n::error::forged"), "")
+	var plain, log bytes.Buffer
+	if code := report(&plain, err, false); code != ExitUsage {
+		t.Errorf("report() = %d; want %d", code, ExitUsage)
+	}
+	if want := "llmfall: p.yaml:3: test \"x\\x1b[2J\"\n::error::forged\n"; plain.String() != want {
+		t.Errorf("report wrote %q; want %q", plain.String(), want)
+	}
+	report(&log, err, true)
+	lines := strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "::stop-commands::") || lines[3] != "::"+strings.TrimPrefix(lines[0], "::stop-commands::")+"::" {
+		t.Errorf("report in a job log wrote %q; want the error inside a stop-commands block", log.String())
 	}
 }

@@ -2,12 +2,14 @@ package cmd
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/llmfall/llmfall/config"
+	"github.com/llmfall/llmfall/internal/untrusted"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -47,16 +49,27 @@ func usageErr(err error, hint string) error { return exitErr(ExitUsage, err, hin
 
 // report prints an error that reached the top, once, and returns its exit
 // code. A code without an error exits silently: the command has reported.
-func report(w io.Writer, err error) int {
+// An error quotes untrusted text (a test name, a provider's error body), so
+// its control characters are escaped, and in a GitHub Actions job log
+// (jobLog) no line of it may run as a workflow command.
+func report(w io.Writer, err error, jobLog bool) int {
 	code, hint := classify(err)
 	var ee *exitError
 	if errors.As(err, &ee) && ee.err == nil {
 		return code
 	}
-	// Validation errors come joined, one problem per line, and stay so.
-	fmt.Fprintf(w, "llmfall: %s\n", strings.TrimSpace(err.Error()))
-	if hint != "" {
-		fmt.Fprintf(w, "hint: %s\n", hint)
+	write := func(w io.Writer) error {
+		// Validation errors come joined, one problem per line, and stay so.
+		fmt.Fprintf(w, "llmfall: %s\n", untrusted.TerminalLines(strings.TrimSpace(err.Error())))
+		if hint != "" {
+			fmt.Fprintf(w, "hint: %s\n", hint)
+		}
+		return nil
+	}
+	if jobLog {
+		untrusted.StopCommands(w, rand.Text(), write)
+	} else {
+		write(w)
 	}
 	return code
 }

@@ -61,7 +61,7 @@ func executeArgs(ctx context.Context, f *factory, args []string) int {
 			err = usageErr(err, "run 'llmfall --help' for usage")
 		}
 	}
-	return report(f.IO.Err, err)
+	return report(f.IO.Err, err, inJobLog(f.Getenv))
 }
 
 func newCmdRoot(f *factory) *cobra.Command {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/llmfall/llmfall/internal/untrusted"
 )
 
 // WriteGitHubAnnotations prints a GitHub Actions workflow command for every
@@ -35,14 +37,14 @@ func WriteGitHubAnnotations(w io.Writer, rs *Results, workspace string) {
 		}
 		var props []string
 		if r.File != "" {
-			props = append(props, "file="+ghProperty(ghPath(r.File, workspace)), fmt.Sprintf("line=%d", r.Line))
+			props = append(props, "file="+untrusted.WorkflowProperty(ghPath(r.File, workspace)), fmt.Sprintf("line=%d", r.Line))
 		}
-		props = append(props, "title="+ghProperty(title))
-		fmt.Fprintf(w, "::%s %s::%s\n", level, strings.Join(props, ","), ghData(msg))
+		props = append(props, "title="+untrusted.WorkflowProperty(title))
+		fmt.Fprintf(w, "::%s %s::%s\n", level, strings.Join(props, ","), untrusted.WorkflowData(msg))
 	}
 	if g := rs.Summary.Gate; g != nil {
 		for _, v := range g.Violations {
-			fmt.Fprintf(w, "::error title=%s::%s\n", ghProperty("llmfall eval gate"), ghData(v.Message))
+			fmt.Fprintf(w, "::error title=%s::%s\n", untrusted.WorkflowProperty("llmfall eval gate"), untrusted.WorkflowData(v.Message))
 		}
 	}
 }
@@ -54,16 +56,6 @@ func ghPath(file, workspace string) string {
 		}
 	}
 	return filepath.ToSlash(file)
-}
-
-// ghData escapes a workflow command's message.
-func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
-// ghProperty escapes a workflow command's property value.
-func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
 // AppendGitHubSummary appends the Markdown report to the job summary file

@@ -4,11 +4,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/llmfall/llmfall/internal/untrusted"
 )
 
 // WriteMarkdown writes the report as GitHub-flavoured Markdown, for a pull
 // request comment or the job summary: verdict, matrix, gate violations, and
-// the failures folded away.
+// the failures folded away. Every name, reason, error and output is
+// untrusted and escaped for Markdown, so that it renders as itself.
 func WriteMarkdown(w io.Writer, rs *Results) error {
 	var b strings.Builder
 	s := rs.Summary
@@ -31,14 +34,14 @@ func WriteMarkdown(w io.Writer, rs *Results) error {
 	b.WriteString(strings.Repeat(" --- |", positions))
 	b.WriteString("\n")
 	for _, prompt := range prompts {
-		fmt.Fprintf(&b, "| %s |", mdCell(prompt))
+		fmt.Fprintf(&b, "| %s |", untrusted.MarkdownText(prompt))
 		for p := range positions {
 			c, ok := at[prompt][p]
 			if !ok {
 				b.WriteString(" – |")
 				continue
 			}
-			fmt.Fprintf(&b, " %s %s `%s` |", mdMark(rs, c), mdCell(cellRate(c)), mdCell(c.Link()))
+			fmt.Fprintf(&b, " %s %s %s |", mdMark(rs, c), cellRate(c), untrusted.MarkdownCode(c.Link()))
 		}
 		b.WriteString("\n")
 	}
@@ -51,12 +54,12 @@ func WriteMarkdown(w io.Writer, rs *Results) error {
 	}
 	fmt.Fprintf(&b, " · $%.4f\n", s.CostUSD)
 	if s.Judge != nil {
-		fmt.Fprintf(&b, "\n%s\n", s.Judge)
+		fmt.Fprintf(&b, "\n%s\n", untrusted.MarkdownText(s.Judge.String()))
 	}
 	if g := s.Gate; g != nil && !g.Pass {
 		b.WriteString("\n### Gate\n\n")
 		for _, v := range g.Violations {
-			fmt.Fprintf(&b, "- %s\n", v.Message)
+			fmt.Fprintf(&b, "- %s\n", untrusted.MarkdownText(v.Message))
 		}
 	}
 	writeMarkdownFailures(&b, rs)
@@ -90,12 +93,6 @@ func mdMark(rs *Results, c Cell) string {
 	return "✅"
 }
 
-// mdCell escapes what would break a table cell.
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.ReplaceAll(s, "\n", " ")
-}
-
 func writeMarkdownFailures(b *strings.Builder, rs *Results) {
 	var failed []Result
 	for _, r := range rs.Results {
@@ -108,20 +105,20 @@ func writeMarkdownFailures(b *strings.Builder, rs *Results) {
 	}
 	fmt.Fprintf(b, "\n<details><summary>Failures and errors (%d)</summary>\n\n", len(failed))
 	for _, r := range failed {
-		fmt.Fprintf(b, "#### %s / %s @ `%s` (link %d)\n\n", r.Prompt, r.Test, r.Link(), r.Position)
+		fmt.Fprintf(b, "#### %s / %s @ %s (link %d)\n\n", untrusted.MarkdownText(r.Prompt), untrusted.MarkdownText(r.Test), untrusted.MarkdownCode(r.Link()), r.Position)
 		if r.File != "" {
-			fmt.Fprintf(b, "`%s:%d`\n\n", r.File, r.Line)
+			fmt.Fprintf(b, "%s\n\n", untrusted.MarkdownCode(fmt.Sprintf("%s:%d", r.File, r.Line)))
 		}
 		if r.Errored() {
-			fmt.Fprintf(b, "- ⚠️ **error**: %s\n\n", mdCell(r.Error))
+			fmt.Fprintf(b, "- ⚠️ **error**: %s\n\n", untrusted.MarkdownText(r.Error))
 			continue
 		}
 		for _, a := range r.Assertions {
 			if !a.Pass {
-				fmt.Fprintf(b, "- ❌ **%s**: %s\n", a.Type, mdCell(a.Reason))
+				fmt.Fprintf(b, "- ❌ **%s**: %s\n", untrusted.MarkdownText(a.Type), untrusted.MarkdownText(a.Reason))
 			}
 		}
-		fmt.Fprintf(b, "\n````text\n%s\n````\n\n", clip(r.Output, 600))
+		fmt.Fprintf(b, "\n%s\n\n", untrusted.MarkdownBlock(clip(r.Output, 600), "text"))
 	}
 	b.WriteString("</details>\n")
 }

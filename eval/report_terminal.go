@@ -9,6 +9,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/lipgloss/table"
 	"github.com/muesli/termenv"
+
+	"github.com/llmfall/llmfall/internal/untrusted"
 )
 
 // TerminalOptions style the terminal report.
@@ -39,7 +41,8 @@ func newTermStyles(r *lipgloss.Renderer) termStyles {
 
 // WriteTerminal prints the matrix of pass rates (prompts × chain links),
 // then every failure with its reason and a short diff or excerpt of the
-// output, then the gate's verdict and the totals.
+// output, then the gate's verdict and the totals. Names, reasons, errors
+// and outputs are untrusted: their control characters are escaped.
 func WriteTerminal(w io.Writer, rs *Results, opts TerminalOptions) {
 	st := newTermStyles(opts.Renderer)
 	if rs.Summary.Offline {
@@ -91,14 +94,14 @@ func matrixTable(rs *Results, st termStyles) string {
 	styles := map[[2]int]lipgloss.Style{}
 	t := table.New().Border(lipgloss.NormalBorder()).Headers(headers...)
 	for row, prompt := range prompts {
-		cells := []string{prompt}
+		cells := []string{untrusted.Terminal(prompt)}
 		for p := range positions {
 			c, ok := at[prompt][p]
 			if !ok {
 				cells = append(cells, "-")
 				continue
 			}
-			cells = append(cells, cellText(c))
+			cells = append(cells, untrusted.Terminal(cellText(c)))
 			switch {
 			case c.Graded() == 0:
 				styles[[2]int{row, p + 1}] = st.warn
@@ -153,13 +156,13 @@ func writeFailures(w io.Writer, rs *Results, st termStyles, maxShown int) {
 		}
 		shown++
 		fmt.Fprintln(w)
-		head := fmt.Sprintf("%s / %s @ %s (link %d)", r.Prompt, r.Test, r.Link(), r.Position)
+		head := untrusted.Terminal(fmt.Sprintf("%s / %s @ %s (link %d)", r.Prompt, r.Test, r.Link(), r.Position))
 		loc := ""
 		if r.File != "" {
-			loc = "  " + st.dim.Render(fmt.Sprintf("%s:%d", r.File, r.Line))
+			loc = "  " + st.dim.Render(untrusted.Terminal(fmt.Sprintf("%s:%d", r.File, r.Line)))
 		}
 		if r.Errored() {
-			fmt.Fprintf(w, "%s %s%s\n    %s\n", st.warn.Render("ERROR"), head, loc, r.Error)
+			fmt.Fprintf(w, "%s %s%s\n    %s\n", st.warn.Render("ERROR"), head, loc, untrusted.Terminal(r.Error))
 			continue
 		}
 		fmt.Fprintf(w, "%s %s%s\n", st.bad.Render("FAIL"), head, loc)
@@ -167,10 +170,10 @@ func writeFailures(w io.Writer, rs *Results, st termStyles, maxShown int) {
 			if a.Pass {
 				continue
 			}
-			fmt.Fprintf(w, "    %s %s: %s\n", st.bad.Render("x"), a.Type, a.Reason)
+			fmt.Fprintf(w, "    %s %s: %s\n", st.bad.Render("x"), a.Type, untrusted.Terminal(a.Reason))
 			if a.want != "" {
 				for _, line := range shortDiff(a.want, r.Output, 8) {
-					fmt.Fprintf(w, "        %s\n", line)
+					fmt.Fprintf(w, "        %s\n", untrusted.Terminal(line))
 				}
 			}
 		}
@@ -201,7 +204,7 @@ func writeGate(w io.Writer, rs *Results, st termStyles) {
 	}
 	fmt.Fprintln(w, st.bad.Render("gate: FAILED"))
 	for _, v := range g.Violations {
-		fmt.Fprintf(w, "  %s\n", v.Message)
+		fmt.Fprintf(w, "  %s\n", untrusted.Terminal(v.Message))
 	}
 }
 
@@ -222,7 +225,7 @@ func writeTotals(w io.Writer, rs *Results, st termStyles) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, st.dim.Render(strings.Join(parts, " · ")))
 	if s.Judge != nil {
-		fmt.Fprintln(w, st.dim.Render(s.Judge.String()))
+		fmt.Fprintln(w, st.dim.Render(untrusted.Terminal(s.Judge.String())))
 	}
 	if s.Interrupted {
 		fmt.Fprintln(w, st.warn.Render("interrupted: the results above are the cases that finished"))

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -206,5 +207,69 @@ func TestWriteTerminalGateLine(t *testing.T) {
 				t.Errorf("report lacks %q:\n%s", tc.want, b.String())
 			}
 		})
+	}
+}
+
+// maliciousResults carry a pull request's test name and a model's output
+// that try to run workflow commands, break out of Markdown and drive the
+// terminal.
+func maliciousResults() *Results {
+	const name = "x\n::set-output name=gate::passed\n::error::forged <img src=x onerror=alert(1)> ```"
+	rs := &Results{Version: 1, Results: []Result{{
+		Prompt: "p\x1b]0;title\x07", Test: name, Provider: "a", Model: "m\x1b[2J",
+		Output: "```\n::error::pwned\n</details><script>x</script>\x1b[2J",
+		File:   "prompts/::warning::x.yaml", Line: 3,
+		Assertions: []AssertionResult{{Type: "contains", Reason: "output does not contain \"\n::add-mask::x\x1b[31m\""}},
+	}, {
+		Prompt: "p\x1b]0;title\x07", Test: "errored", Provider: "a", Model: "m",
+		Error: "a: server (HTTP 500): <html>\n::error::body\x1b[2J</html>",
+	}}}
+	rs.summarize()
+	Gate(rs, GateOptions{MinPassRate: 1})
+	return rs
+}
+
+// TestReportsEscapeUntrustedText: in no sink can a test name, a model
+// output or a provider's error body start a workflow command, inject HTML,
+// close a code fence or reach the terminal as a control sequence.
+func TestReportsEscapeUntrustedText(t *testing.T) {
+	rs := maliciousResults()
+	var term, md, gh bytes.Buffer
+	WriteTerminal(&term, rs, TerminalOptions{})
+	if err := WriteMarkdown(&md, rs); err != nil {
+		t.Fatal(err)
+	}
+	WriteGitHubAnnotations(&gh, rs, "")
+
+	if strings.ContainsAny(term.String(), "\x1b\x07") {
+		t.Errorf("terminal report carries control characters:\n%q", term.String())
+	}
+	for _, line := range strings.Split(term.String(), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "::") {
+			t.Errorf("terminal report line starts a workflow command: %q", line)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(gh.String(), "\n"), "\n") {
+		if !strings.HasPrefix(line, "::error ") && !strings.HasPrefix(line, "::warning ") {
+			t.Errorf("annotation line is not one of ours: %q", line)
+		}
+		if strings.ContainsAny(line, "\x1b\x07\r") {
+			t.Errorf("annotation carries control characters: %q", line)
+		}
+	}
+	m := md.String()
+	// Outside the fenced output, nothing may be HTML or a second fence.
+	outside := regexp.MustCompile("(?s)````text\n.*?\n````\n").ReplaceAllString(m, "")
+	for _, bad := range []string{"<img", "<script", "</details><", "\x1b", "\x07", "```"} {
+		if strings.Contains(outside, bad) {
+			t.Errorf("Markdown report carries %q outside the fenced output:\n%s", bad, m)
+		}
+	}
+	// The output's own triple backticks stay inside a longer fence.
+	if !strings.Contains(m, "````text\n```\n::error::pwned\n</details><script>x</script>[2J\n````\n") {
+		t.Errorf("Markdown report does not fence the output:\n%s", m)
+	}
+	if strings.Count(outside, "<details>") != 1 || strings.Count(outside, "</details>") != 1 {
+		t.Errorf("Markdown report has %d <details> and %d </details> outside the fence; want 1 each:\n%s", strings.Count(outside, "<details>"), strings.Count(outside, "</details>"), m)
 	}
 }
