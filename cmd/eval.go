@@ -53,8 +53,8 @@ links of its category's chain. Each link is called directly, with no fallback, s
 fallback that would give worse answers shows up before it serves users.
 
 Exit codes: 0 the gate passed; 1 it failed; 2 a bad flag, config or prompt file; 3 cases
-were left without a result (a provider kept failing); 130 interrupted (finished results
-are still written).`,
+were left without a result (a provider kept failing); 130 interrupted by SIGINT, 143 by
+SIGTERM (finished results are still written; the gate is incomplete, never passed).`,
 		Example: `  llmfall eval prompts/ --offline
   llmfall eval prompts/ --depth 3 -j 4 --output results.json --junit junit.xml
   llmfall eval --changed-since origin/main --baseline main-results.json
@@ -370,13 +370,13 @@ func writeFileWith(path string, write func(*os.File) error) error {
 }
 
 // evalExit turns the run's outcome into the exit-code contract: an
-// interrupt is 130 (results written), a failed gate 1, cases without a
-// result 3.
+// interrupt is 130, or 143 for SIGTERM (results written, gate incomplete),
+// a failed gate 1, cases without a result 3.
 func evalExit(runErr error, rs *eval.Results, gate *eval.Gating) error {
 	s := rs.Summary
 	switch {
 	case runErr != nil && s.Interrupted:
-		return exitErr(ExitInterrupted, fmt.Errorf("interrupted: %d finished cases reported, %d not run", s.Total-s.Carried, s.NotRun), "")
+		return exitErr(ExitInterrupted, fmt.Errorf("interrupted: the gate is incomplete; %d finished cases reported, %d not run", s.Total-s.Carried, s.NotRun), "")
 	case runErr != nil:
 		return runErr
 	case !gate.Pass:

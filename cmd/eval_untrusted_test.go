@@ -3,10 +3,12 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -173,5 +175,62 @@ func TestReportEscapesErrors(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n")
 	if len(lines) != 4 || !strings.HasPrefix(lines[0], "::stop-commands::") || lines[3] != "::"+strings.TrimPrefix(lines[0], "::stop-commands::")+"::" {
 		t.Errorf("report in a job log wrote %q; want the error inside a stop-commands block", log.String())
+	}
+}
+
+// TestEvalInterrupted: a run stopped by a signal never reports a passed
+// gate, in any report, and exits 130 for SIGINT and 143 for SIGTERM. The
+// signal is a context's cause, as signalContext sets it; no real signal.
+func TestEvalInterrupted(t *testing.T) {
+	for _, tc := range []struct {
+		sig  os.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(tc.sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			writeTree(t, dir, map[string]string{
+				"llmfall.yaml":   untrustedConfig,
+				"prompts/p.yaml": "category: fast\nprompt: hi\ntests:\n  - assert: [{type: not-contains, value: zzz}]\n  - assert: [{type: not-contains, value: yyy}]\n",
+			})
+			t.Chdir(dir)
+			ctx, cancel := context.WithCancelCause(context.Background())
+			cancel(&interruptError{sig: tc.sig})
+			var stdout, stderr bytes.Buffer
+			summary := filepath.Join(dir, "summary.md")
+			f := newFactory(testIO(strings.NewReader(""), &stdout, &stderr), envOf(map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary}))
+			code := executeArgs(ctx, f, []string{"eval", "prompts/", "--offline", "--no-progress", "-o", "r.json", "--markdown", "r.md"})
+			if code != tc.code {
+				t.Errorf("exit code = %d; want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout.String(), stderr.String())
+			}
+			var doc struct {
+				Summary struct {
+					Gate struct {
+						Pass   bool   `json:"pass"`
+						Status string `json:"status"`
+						NotRun int    `json:"not_run"`
+					} `json:"gate"`
+				} `json:"summary"`
+			}
+			raw, err := os.ReadFile("r.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if g := doc.Summary.Gate; g.Pass || g.Status != "incomplete" || g.NotRun != 4 {
+				t.Errorf("results gate = %+v; want incomplete with 4 not run", g)
+			}
+			md, _ := os.ReadFile("r.md")
+			sum, _ := os.ReadFile(summary)
+			for name, text := range map[string]string{"stdout": stdout.String(), "markdown": string(md), "step summary": string(sum)} {
+				if !strings.Contains(text, "incomplete") && !strings.Contains(text, "INCOMPLETE") {
+					t.Errorf("%s does not say the gate is incomplete:\n%s", name, text)
+				}
+				if strings.Contains(text, "gate passed") || strings.Contains(text, "gate: passed") {
+					t.Errorf("%s says the gate passed:\n%s", name, text)
+				}
+			}
+		})
 	}
 }

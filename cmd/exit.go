@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"syscall"
 
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/internal/untrusted"
@@ -16,11 +18,28 @@ import (
 // Exit codes: the contract in DESIGN.md that users' scripts rely on.
 const (
 	ExitOK          = 0
-	ExitFailed      = 1 // eval gate failed, or a runtime error that is nobody's input
-	ExitUsage       = 2 // bad usage, config or prompt file
-	ExitProviders   = 3 // run: every link failed; eval: cases left without a result
-	ExitInterrupted = 130
+	ExitFailed      = 1   // eval gate failed, or a runtime error that is nobody's input
+	ExitUsage       = 2   // bad usage, config or prompt file
+	ExitProviders   = 3   // run: every link failed; eval: cases left without a result
+	ExitInterrupted = 130 // SIGINT (Ctrl-C), or an interrupt of unknown cause
+	ExitTerminated  = 143 // SIGTERM (128 + 15), as shells report it
 )
+
+// interruptError is the cause of a context cancelled by a signal.
+type interruptError struct{ sig os.Signal }
+
+func (e *interruptError) Error() string { return "interrupted by " + e.sig.String() }
+
+// interruptedCode is the exit code of a command that stopped because ctx
+// was cancelled: 143 when SIGTERM cancelled it, 130 otherwise, so that CI
+// and process supervisors see which signal ended the run.
+func interruptedCode(ctx context.Context) int {
+	var ie *interruptError
+	if errors.As(context.Cause(ctx), &ie) && ie.sig == syscall.SIGTERM {
+		return ExitTerminated
+	}
+	return ExitInterrupted
+}
 
 // exitError carries the exit code and an optional hint to the top level,
 // where the error is printed once.

@@ -43,6 +43,10 @@ func WriteGitHubAnnotations(w io.Writer, rs *Results, workspace string) {
 		fmt.Fprintf(w, "::%s %s::%s\n", level, strings.Join(props, ","), untrusted.WorkflowData(msg))
 	}
 	if g := rs.Summary.Gate; g != nil {
+		if g.Status == GateIncomplete {
+			fmt.Fprintf(w, "::error title=%s::%s\n", untrusted.WorkflowProperty("llmfall eval gate"),
+				untrusted.WorkflowData(fmt.Sprintf("gate incomplete: the run was interrupted with %d cases not run", g.NotRun)))
+		}
 		for _, v := range g.Violations {
 			fmt.Fprintf(w, "::error title=%s::%s\n", untrusted.WorkflowProperty("llmfall eval gate"), untrusted.WorkflowData(v.Message))
 		}

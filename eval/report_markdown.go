@@ -16,9 +16,13 @@ func WriteMarkdown(w io.Writer, rs *Results) error {
 	var b strings.Builder
 	s := rs.Summary
 	verdict := "no gate"
-	if g := s.Gate; g != nil && g.Pass {
+	switch g := s.Gate; {
+	case g == nil:
+	case g.Status == GateIncomplete:
+		verdict = fmt.Sprintf("⏹️ gate incomplete (interrupted: %d cases not run)", g.NotRun)
+	case g.Pass:
 		verdict = "✅ gate passed"
-	} else if g != nil {
+	default:
 		verdict = "❌ gate failed"
 	}
 	fmt.Fprintf(&b, "## llmfall eval: %s\n\n", verdict)
@@ -56,7 +60,7 @@ func WriteMarkdown(w io.Writer, rs *Results) error {
 	if s.Judge != nil {
 		fmt.Fprintf(&b, "\n%s\n", untrusted.MarkdownText(s.Judge.String()))
 	}
-	if g := s.Gate; g != nil && !g.Pass {
+	if g := s.Gate; g != nil && len(g.Violations) > 0 {
 		b.WriteString("\n### Gate\n\n")
 		for _, v := range g.Violations {
 			fmt.Fprintf(&b, "- %s\n", untrusted.MarkdownText(v.Message))

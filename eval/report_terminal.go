@@ -192,6 +192,12 @@ func writeGate(w io.Writer, rs *Results, st termStyles) {
 	fmt.Fprintln(w)
 	s := rs.Summary
 	switch {
+	case g.Status == GateIncomplete:
+		fmt.Fprintln(w, st.bad.Render(fmt.Sprintf("gate: INCOMPLETE (interrupted: %d cases not run; it cannot pass)", g.NotRun)))
+		for _, v := range g.Violations {
+			fmt.Fprintf(w, "  %s\n", untrusted.Terminal(v.Message))
+		}
+		return
 	case g.Pass && s.Passed+s.Failed == 0:
 		fmt.Fprintln(w, st.warn.Render("gate: nothing to judge (no case has a grade)"))
 		return
