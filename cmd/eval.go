@@ -17,6 +17,7 @@ import (
 
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
+	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/untrusted"
 )
@@ -151,9 +152,9 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	var progress *eval.ProgressPrinter
+	var progress *report.ProgressPrinter
 	if !opts.NoProgress {
-		progress = eval.NewProgressPrinter(f.IO.Err, f.IO.ErrTTY)
+		progress = report.NewProgressPrinter(f.IO.Err, f.IO.ErrTTY)
 		run.Progress = progress.Update
 	}
 	rs, runErr := eval.Run(ctx, plan, run)
@@ -327,7 +328,7 @@ func writeReports(opts *evalOptions, rs *eval.Results) error {
 	streams := opts.f.IO
 	getenv := opts.f.Getenv
 	terminal := func(w io.Writer) error {
-		eval.WriteTerminal(w, rs, eval.TerminalOptions{Renderer: streams.Render})
+		report.WriteTerminal(w, rs, report.TerminalOptions{Renderer: streams.Render})
 		return nil
 	}
 	if inJobLog(getenv) {
@@ -343,15 +344,15 @@ func writeReports(opts *evalOptions, rs *eval.Results) error {
 		errs = append(errs, rs.WriteFile(opts.Output))
 	}
 	if opts.JUnit != "" {
-		errs = append(errs, writeFileWith(opts.JUnit, func(w *os.File) error { return eval.WriteJUnit(w, rs) }))
+		errs = append(errs, writeFileWith(opts.JUnit, func(w *os.File) error { return report.WriteJUnit(w, rs) }))
 	}
 	if opts.Markdown != "" {
-		errs = append(errs, writeFileWith(opts.Markdown, func(w *os.File) error { return eval.WriteMarkdown(w, rs) }))
+		errs = append(errs, writeFileWith(opts.Markdown, func(w *os.File) error { return report.WriteMarkdown(w, rs) }))
 	}
 	if inJobLog(getenv) {
-		eval.WriteGitHubAnnotations(streams.Out, rs, getenv("GITHUB_WORKSPACE"))
+		report.WriteGitHubAnnotations(streams.Out, rs, getenv("GITHUB_WORKSPACE"))
 		if path := getenv("GITHUB_STEP_SUMMARY"); path != "" {
-			errs = append(errs, eval.AppendGitHubSummary(path, rs))
+			errs = append(errs, report.AppendGitHubSummary(path, rs))
 		}
 	}
 	return errors.Join(errs...)

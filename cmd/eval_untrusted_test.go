@@ -165,13 +165,13 @@ func TestEvalInJobLog(t *testing.T) {
 func TestReportEscapesErrors(t *testing.T) {
 	err := usageErr(errors.New("p.yaml:3: test \"x\x1b[2J\"\n::error::forged"), "")
 	var plain, log bytes.Buffer
-	if code := report(&plain, err, false); code != ExitUsage {
-		t.Errorf("report() = %d; want %d", code, ExitUsage)
+	if code := reportError(&plain, err, false); code != ExitUsage {
+		t.Errorf("reportError() = %d; want %d", code, ExitUsage)
 	}
 	if want := "llmfall: p.yaml:3: test \"x\\x1b[2J\"\n::error::forged\n"; plain.String() != want {
 		t.Errorf("report wrote %q; want %q", plain.String(), want)
 	}
-	report(&log, err, true)
+	reportError(&log, err, true)
 	lines := strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n")
 	if len(lines) != 4 || !strings.HasPrefix(lines[0], "::stop-commands::") || lines[3] != "::"+strings.TrimPrefix(lines[0], "::stop-commands::")+"::" {
 		t.Errorf("report in a job log wrote %q; want the error inside a stop-commands block", log.String())

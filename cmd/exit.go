@@ -66,12 +66,12 @@ func exitErr(code int, err error, hint string) error {
 // usageErr marks err as the user's mistake on the command line.
 func usageErr(err error, hint string) error { return exitErr(ExitUsage, err, hint) }
 
-// report prints an error that reached the top, once, and returns its exit
+// reportError prints an error that reached the top, once, and returns its exit
 // code. A code without an error exits silently: the command has reported.
 // An error quotes untrusted text (a test name, a provider's error body), so
 // its control characters are escaped, and in a GitHub Actions job log
 // (jobLog) no line of it may run as a workflow command.
-func report(w io.Writer, err error, jobLog bool) int {
+func reportError(w io.Writer, err error, jobLog bool) int {
 	code, hint := classify(err)
 	var ee *exitError
 	if errors.As(err, &ee) && ee.err == nil {

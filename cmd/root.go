@@ -57,7 +57,7 @@ func executeArgs(ctx context.Context, f *factory, args []string) int {
 			err = usageErr(err, "run 'llmfall --help' for usage")
 		}
 	}
-	code := report(f.IO.Err, err, inJobLog(f.Getenv))
+	code := reportError(f.IO.Err, err, inJobLog(f.Getenv))
 	if code == ExitInterrupted {
 		code = interruptedCode(ctx)
 	}

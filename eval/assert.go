@@ -305,8 +305,9 @@ type AssertionResult struct {
 	Score  float64 `json:"score"`
 	Reason string  `json:"reason"`
 
-	// want is the expected text of a failed equals, for the report's diff.
-	want string
+	// Want is the expected text of a failed equals, for the report's diff;
+	// not part of the document.
+	Want string `json:"-"`
 }
 
 // Output is what the deterministic assertions check.
@@ -325,7 +326,7 @@ func (a *Assertion) Check(out Output) AssertionResult {
 	ok, fact := a.holds(out)
 	r := a.result(ok, boolScore(ok), fact)
 	if a.Type == TypeEquals && !r.Pass && !a.Negate {
-		r.want = a.Value
+		r.Want = a.Value
 	}
 	return r
 }

@@ -88,7 +88,7 @@ func Gate(rs *Results, opts GateOptions) *Gating {
 		where := fmt.Sprintf("%s @ %s (link %d)", c.Prompt, c.Link(), c.Position)
 		if min := opts.minimum(c); c.PassRate < min-epsilon {
 			v.Rule, v.Want = "min_pass_rate", min
-			v.Message = fmt.Sprintf("%s: pass rate %s (%d/%d) is below the minimum %s", where, pct(c.PassRate), c.Passed, c.Graded(), pct(min))
+			v.Message = fmt.Sprintf("%s: pass rate %s (%d/%d) is below the minimum %s", where, Percent(c.PassRate), c.Passed, c.Graded(), Percent(min))
 			g.Violations = append(g.Violations, v)
 		}
 		b, ok := base[cellKey{prompt: c.Prompt, provider: c.Provider, model: c.Model}]
@@ -97,7 +97,7 @@ func Gate(rs *Results, opts GateOptions) *Gating {
 		}
 		if b.PassRate-c.PassRate > opts.MaxRegression+epsilon {
 			v.Rule, v.Want = "max_regression", b.PassRate
-			v.Message = fmt.Sprintf("%s: pass rate fell from %s to %s, more than the allowed %s", where, pct(b.PassRate), pct(c.PassRate), pct(opts.MaxRegression))
+			v.Message = fmt.Sprintf("%s: pass rate fell from %s to %s, more than the allowed %s", where, Percent(b.PassRate), Percent(c.PassRate), Percent(opts.MaxRegression))
 			g.Violations = append(g.Violations, v)
 		}
 	}
@@ -124,9 +124,9 @@ func (o GateOptions) minimum(c Cell) float64 {
 	return o.MinPassRate
 }
 
-// pct formats a rate as a whole percentage, or with one decimal when that
-// matters (99.5%).
-func pct(r float64) string {
+// Percent formats a rate as a whole percentage, or with one decimal when
+// that matters (99.5%).
+func Percent(r float64) string {
 	p := r * 100
 	if p == float64(int(p)) {
 		return fmt.Sprintf("%d%%", int(p))

@@ -30,7 +30,7 @@ func resultsOf(parts ...[]Result) *Results {
 	for _, p := range parts {
 		rs.Results = append(rs.Results, p...)
 	}
-	rs.summarize()
+	rs.Summarize()
 	return rs
 }
 
@@ -97,13 +97,13 @@ func TestSummary(t *testing.T) {
 }
 
 // TestGateIncompleteWhenInterrupted: an interrupted run never passes its
-// gate, even when every finished case passed, and every report says so with
-// the number of cases not run.
+// gate, even when every finished case passed, and the results document
+// says so with the number of cases not run (eval/report shows it too).
 func TestGateIncompleteWhenInterrupted(t *testing.T) {
 	passed := Result{Prompt: "p", Test: "t", Provider: "a", Model: "m", Pass: true, Score: 1}
 	rs := &Results{Version: ResultsVersion, Results: []Result{passed}}
 	rs.Summary.NotRun, rs.Summary.Interrupted = 4, true
-	rs.summarize()
+	rs.Summarize()
 	g := Gate(rs, GateOptions{MinPassRate: 1})
 	if g.Pass || g.Status != GateIncomplete || g.NotRun != 4 {
 		t.Errorf("Gate() = %+v; want not passed, incomplete, 4 not run", g)
@@ -119,23 +119,5 @@ func TestGateIncompleteWhenInterrupted(t *testing.T) {
       "status": "incomplete",
       "not_run": 4,`) {
 		t.Errorf("results.json does not record an incomplete gate:\n%s", raw)
-	}
-	var term, md, gh strings.Builder
-	WriteTerminal(&term, rs, TerminalOptions{})
-	if err := WriteMarkdown(&md, rs); err != nil {
-		t.Fatal(err)
-	}
-	WriteGitHubAnnotations(&gh, rs, "")
-	for _, tc := range []struct{ sink, got, want string }{
-		{"terminal", term.String(), "gate: INCOMPLETE (interrupted: 4 cases not run; it cannot pass)"},
-		{"markdown", md.String(), "## llmfall eval: ⏹️ gate incomplete (interrupted: 4 cases not run)"},
-		{"annotations", gh.String(), "::error title=llmfall eval gate::gate incomplete: the run was interrupted with 4 cases not run"},
-	} {
-		if !strings.Contains(tc.got, tc.want) {
-			t.Errorf("%s report lacks %q:\n%s", tc.sink, tc.want, tc.got)
-		}
-		if strings.Contains(tc.got, "gate: passed") || strings.Contains(tc.got, "gate passed") {
-			t.Errorf("%s report says the gate passed:\n%s", tc.sink, tc.got)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package eval
+package report
 
 import (
 	"fmt"
@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/lipgloss/table"
 	"github.com/muesli/termenv"
 
+	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/internal/untrusted"
 )
 
@@ -22,7 +22,8 @@ type TerminalOptions struct {
 }
 
 type termStyles struct {
-	good, warn, bad, dim, bold lipgloss.Style
+	r                    *lipgloss.Renderer
+	good, warn, bad, dim lipgloss.Style
 }
 
 func newTermStyles(r *lipgloss.Renderer) termStyles {
@@ -31,11 +32,11 @@ func newTermStyles(r *lipgloss.Renderer) termStyles {
 		r.SetColorProfile(termenv.Ascii)
 	}
 	return termStyles{
+		r:    r,
 		good: r.NewStyle().Foreground(lipgloss.Color("2")),
 		warn: r.NewStyle().Foreground(lipgloss.Color("3")),
 		bad:  r.NewStyle().Foreground(lipgloss.Color("1")).Bold(true),
 		dim:  r.NewStyle().Foreground(lipgloss.Color("8")),
-		bold: r.NewStyle().Bold(true),
 	}
 }
 
@@ -43,7 +44,7 @@ func newTermStyles(r *lipgloss.Renderer) termStyles {
 // then every failure with its reason and a short diff or excerpt of the
 // output, then the gate's verdict and the totals. Names, reasons, errors
 // and outputs are untrusted: their control characters are escaped.
-func WriteTerminal(w io.Writer, rs *Results, opts TerminalOptions) {
+func WriteTerminal(w io.Writer, rs *eval.Results, opts TerminalOptions) {
 	st := newTermStyles(opts.Renderer)
 	if rs.Summary.Offline {
 		fmt.Fprintln(w, st.warn.Render("offline: simulated providers and heuristic judge; these results say nothing about real models"))
@@ -56,11 +57,11 @@ func WriteTerminal(w io.Writer, rs *Results, opts TerminalOptions) {
 
 // matrix arranges cells by prompt (rows, in order of appearance) and chain
 // position (columns).
-func matrix(rs *Results) (prompts []string, positions int, at map[string]map[int]Cell) {
-	at = map[string]map[int]Cell{}
+func matrix(rs *eval.Results) (prompts []string, positions int, at map[string]map[int]eval.Cell) {
+	at = map[string]map[int]eval.Cell{}
 	for _, c := range rs.Summary.Links {
 		if at[c.Prompt] == nil {
-			at[c.Prompt] = map[int]Cell{}
+			at[c.Prompt] = map[int]eval.Cell{}
 			prompts = append(prompts, c.Prompt)
 		}
 		at[c.Prompt][c.Position] = c
@@ -69,7 +70,7 @@ func matrix(rs *Results) (prompts []string, positions int, at map[string]map[int
 	return prompts, positions, at
 }
 
-func violated(rs *Results, c Cell) bool {
+func violated(rs *eval.Results, c eval.Cell) bool {
 	if rs.Summary.Gate == nil {
 		return false
 	}
@@ -81,7 +82,7 @@ func violated(rs *Results, c Cell) bool {
 	return false
 }
 
-func matrixTable(rs *Results, st termStyles) string {
+func matrixTable(rs *eval.Results, st termStyles) string {
 	prompts, positions, at := matrix(rs)
 	headers := []string{"prompt"}
 	for p := range positions {
@@ -92,7 +93,7 @@ func matrixTable(rs *Results, st termStyles) string {
 		headers = append(headers, name)
 	}
 	styles := map[[2]int]lipgloss.Style{}
-	t := table.New().Border(lipgloss.NormalBorder()).Headers(headers...)
+	t := NewTable(st.r).Headers(headers...)
 	for row, prompt := range prompts {
 		cells := []string{untrusted.Terminal(prompt)}
 		for p := range positions {
@@ -116,24 +117,17 @@ func matrixTable(rs *Results, st termStyles) string {
 		t.Row(cells...)
 	}
 	t.StyleFunc(func(row, col int) lipgloss.Style {
-		base := lipgloss.NewStyle().Padding(0, 1)
-		if row == table.HeaderRow {
-			return st.bold.Padding(0, 1)
-		}
-		if s, ok := styles[[2]int{row, col}]; ok {
-			return s.Padding(0, 1)
-		}
-		return base
+		return CellStyle(st.r, row).Inherit(styles[[2]int{row, col}])
 	})
 	return t.Render()
 }
 
-func cellText(c Cell) string {
+func cellText(c eval.Cell) string {
 	s := c.Link() + "  "
 	if c.Graded() == 0 {
 		s += "no result"
 	} else {
-		s += fmt.Sprintf("%s (%d/%d)", pct(c.PassRate), c.Passed, c.Graded())
+		s += fmt.Sprintf("%s (%d/%d)", eval.Percent(c.PassRate), c.Passed, c.Graded())
 	}
 	if c.Errored > 0 {
 		s += fmt.Sprintf(" +%d errored", c.Errored)
@@ -141,7 +135,7 @@ func cellText(c Cell) string {
 	return s
 }
 
-func writeFailures(w io.Writer, rs *Results, st termStyles, maxShown int) {
+func writeFailures(w io.Writer, rs *eval.Results, st termStyles, maxShown int) {
 	if maxShown <= 0 {
 		maxShown = 20
 	}
@@ -171,8 +165,8 @@ func writeFailures(w io.Writer, rs *Results, st termStyles, maxShown int) {
 				continue
 			}
 			fmt.Fprintf(w, "    %s %s: %s\n", st.bad.Render("x"), a.Type, untrusted.Terminal(a.Reason))
-			if a.want != "" {
-				for _, line := range shortDiff(a.want, r.Output, 8) {
+			if a.Want != "" {
+				for _, line := range shortDiff(a.Want, r.Output, 8) {
 					fmt.Fprintf(w, "        %s\n", untrusted.Terminal(line))
 				}
 			}
@@ -184,7 +178,7 @@ func writeFailures(w io.Writer, rs *Results, st termStyles, maxShown int) {
 	}
 }
 
-func writeGate(w io.Writer, rs *Results, st termStyles) {
+func writeGate(w io.Writer, rs *eval.Results, st termStyles) {
 	g := rs.Summary.Gate
 	if g == nil {
 		return
@@ -192,7 +186,7 @@ func writeGate(w io.Writer, rs *Results, st termStyles) {
 	fmt.Fprintln(w)
 	s := rs.Summary
 	switch {
-	case g.Status == GateIncomplete:
+	case g.Status == eval.GateIncomplete:
 		fmt.Fprintln(w, st.bad.Render(fmt.Sprintf("gate: INCOMPLETE (interrupted: %d cases not run; it cannot pass)", g.NotRun)))
 		for _, v := range g.Violations {
 			fmt.Fprintf(w, "  %s\n", untrusted.Terminal(v.Message))
@@ -214,7 +208,7 @@ func writeGate(w io.Writer, rs *Results, st termStyles) {
 	}
 }
 
-func writeTotals(w io.Writer, rs *Results, st termStyles) {
+func writeTotals(w io.Writer, rs *eval.Results, st termStyles) {
 	s := rs.Summary
 	parts := []string{fmt.Sprintf("%d cases: %d passed, %d failed, %d errored", s.Total, s.Passed, s.Failed, s.Errored)}
 	if s.NotRun > 0 {

@@ -1,4 +1,4 @@
-package eval
+package report
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/internal/untrusted"
 )
 
@@ -14,7 +15,7 @@ import (
 // failure (an error) and every errored case (a warning), pointing at the
 // test's file and line so that the pull request shows it in place. Paths
 // are made relative to workspace (GITHUB_WORKSPACE) when they are absolute.
-func WriteGitHubAnnotations(w io.Writer, rs *Results, workspace string) {
+func WriteGitHubAnnotations(w io.Writer, rs *eval.Results, workspace string) {
 	for _, r := range rs.Results {
 		if r.Pass || r.Carried {
 			continue
@@ -43,7 +44,7 @@ func WriteGitHubAnnotations(w io.Writer, rs *Results, workspace string) {
 		fmt.Fprintf(w, "::%s %s::%s\n", level, strings.Join(props, ","), untrusted.WorkflowData(msg))
 	}
 	if g := rs.Summary.Gate; g != nil {
-		if g.Status == GateIncomplete {
+		if g.Status == eval.GateIncomplete {
 			fmt.Fprintf(w, "::error title=%s::%s\n", untrusted.WorkflowProperty("llmfall eval gate"),
 				untrusted.WorkflowData(fmt.Sprintf("gate incomplete: the run was interrupted with %d cases not run", g.NotRun)))
 		}
@@ -64,7 +65,7 @@ func ghPath(file, workspace string) string {
 
 // AppendGitHubSummary appends the Markdown report to the job summary file
 // ($GITHUB_STEP_SUMMARY).
-func AppendGitHubSummary(path string, rs *Results) error {
+func AppendGitHubSummary(path string, rs *eval.Results) error {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Errorf("writing the job summary: %w", err)

@@ -1,10 +1,11 @@
-package eval
+package report
 
 import (
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/internal/untrusted"
 )
 
@@ -12,13 +13,13 @@ import (
 // request comment or the job summary: verdict, matrix, gate violations, and
 // the failures folded away. Every name, reason, error and output is
 // untrusted and escaped for Markdown, so that it renders as itself.
-func WriteMarkdown(w io.Writer, rs *Results) error {
+func WriteMarkdown(w io.Writer, rs *eval.Results) error {
 	var b strings.Builder
 	s := rs.Summary
 	verdict := "no gate"
 	switch g := s.Gate; {
 	case g == nil:
-	case g.Status == GateIncomplete:
+	case g.Status == eval.GateIncomplete:
 		verdict = fmt.Sprintf("⏹️ gate incomplete (interrupted: %d cases not run)", g.NotRun)
 	case g.Pass:
 		verdict = "✅ gate passed"
@@ -74,10 +75,10 @@ func WriteMarkdown(w io.Writer, rs *Results) error {
 	return nil
 }
 
-func cellRate(c Cell) string {
+func cellRate(c eval.Cell) string {
 	s := "no result"
 	if c.Graded() > 0 {
-		s = fmt.Sprintf("%s (%d/%d)", pct(c.PassRate), c.Passed, c.Graded())
+		s = fmt.Sprintf("%s (%d/%d)", eval.Percent(c.PassRate), c.Passed, c.Graded())
 	}
 	if c.Errored > 0 {
 		s += fmt.Sprintf(" +%d errored", c.Errored)
@@ -85,7 +86,7 @@ func cellRate(c Cell) string {
 	return s
 }
 
-func mdMark(rs *Results, c Cell) string {
+func mdMark(rs *eval.Results, c eval.Cell) string {
 	switch {
 	case c.Graded() == 0:
 		return "⚠️"
@@ -97,8 +98,8 @@ func mdMark(rs *Results, c Cell) string {
 	return "✅"
 }
 
-func writeMarkdownFailures(b *strings.Builder, rs *Results) {
-	var failed []Result
+func writeMarkdownFailures(b *strings.Builder, rs *eval.Results) {
+	var failed []eval.Result
 	for _, r := range rs.Results {
 		if !r.Pass && !r.Carried {
 			failed = append(failed, r)
