@@ -176,8 +176,5 @@ func csvAssertion(cell, path string, line int) node {
 	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: line, Content: []*yaml.Node{
 		scalar("type"), scalar(typ), scalar("value"), scalar(value),
 	}}
-	if typ == TypeJudge {
-		m.Content[2] = scalar("rubric")
-	}
 	return node{m, path}
 }

@@ -150,7 +150,6 @@ var (
 	paramKeys    = []string{"temperature", "max_tokens", "top_p", "stop", "json", "seed"}
 	defaultsKeys = []string{"vars", "assert"}
 	testKeys     = []string{"name", "description", "vars", "assert", "threshold", "file"}
-	assertKeys   = []string{"type", "value", "rubric", "reference", "threshold", "weight", "min", "max"}
 )
 
 // fileLoader loads one prompt file and collects every problem in it.
