@@ -73,7 +73,9 @@ func typeNames() string {
 
 // assertKeys are the keys any assertion may have: type, weight, and every
 // type's own.
-func assertKeys() []string {
+var assertKeys = unionKeys()
+
+func unionKeys() []string {
 	keys := []string{"type", "weight"}
 	for _, t := range assertionTypes {
 		keys = append(keys, t.keys...)
@@ -84,7 +86,7 @@ func assertKeys() []string {
 
 // assertion builds one assertion, rendering its values with vars.
 func (l *fileLoader) assertion(n node, vars map[string]any) *Assertion {
-	kv := l.mapping(n, "assertion", assertKeys())
+	kv := l.mapping(n, "assertion", assertKeys)
 	if kv == nil {
 		return nil
 	}
