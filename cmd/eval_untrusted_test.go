@@ -50,41 +50,62 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 }
 
 // TestEvalRefusesFilesOutsideTheSuite: a pull request that links a case
-// file to a file of the runner exits 2 naming the reference, and the file's
-// content appears in no output and no report.
+// file to a file of the runner, climbs out with "..", or points a schema
+// $ref at it exits 2 naming the reference, and the file's content appears
+// in no output and no report.
 func TestEvalRefusesFilesOutsideTheSuite(t *testing.T) {
 	const secret = "ssh-ed25519-PRIVATE-do-not-leak"
-	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{
-		"llmfall.yaml":            untrustedConfig,
-		"prompts/p.yaml":          "category: fast\nprompt: \"Summarise {{.key}}\"\ntests:\n  - file: cases/keys.jsonl\n",
-		"runner/id_ed25519.jsonl": `{"vars": {"key": "` + secret + `"}, "assert": [{"type": "contains", "value": "x"}]}` + "\n",
-	})
-	if err := os.MkdirAll(filepath.Join(dir, "prompts", "cases"), 0o755); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name   string
+		prompt string
+		link   bool // prompts/cases/keys.jsonl links to the runner's file
+		want   string
+	}{
+		{"linked case file", "tests:\n  - file: cases/keys.jsonl\n", true,
+			`llmfall: prompts/p.yaml:4: case file "cases/keys.jsonl": cases/keys.jsonl is a link outside the suite directory prompts/`},
+		{"case file climbing out", "tests:\n  - file: ../runner/id_ed25519.jsonl\n", false,
+			`llmfall: prompts/p.yaml:4: case file "../runner/id_ed25519.jsonl" is outside the suite directory prompts/`},
+		{"schema $ref to a file of the runner", "tests:\n  - vars: {key: a}\n    assert: [{type: json-schema, value: {$ref: \"file://RUNNER/id_ed25519.json\"}}]\n", false,
+			`llmfall: prompts/p.yaml:5: invalid schema: `},
 	}
-	if err := os.Symlink(filepath.Join(dir, "runner", "id_ed25519.jsonl"), filepath.Join(dir, "prompts", "cases", "keys.jsonl")); err != nil {
-		t.Skipf("no symlinks here: %v", err)
-	}
-	out := filepath.Join(dir, "results.json")
-	md := filepath.Join(dir, "report.md")
-	code, stdout, stderr := evalIn(t, dir, nil, "prompts/", "--offline", "--output", out, "--markdown", md)
-	if code != ExitUsage {
-		t.Errorf("exit code = %d; want %d\nstdout:\n%s\nstderr:\n%s", code, ExitUsage, stdout, stderr)
-	}
-	want := `llmfall: prompts/p.yaml:4: case file "cases/keys.jsonl": cases/keys.jsonl is a link outside the suite directory prompts/`
-	if !strings.HasPrefix(stderr, want) {
-		t.Errorf("stderr =\n%s\nwant it to start\n%s", stderr, want)
-	}
-	for name, text := range map[string]string{"stdout": stdout, "stderr": stderr} {
-		if strings.Contains(text, secret) {
-			t.Errorf("%s shows the secret:\n%s", name, text)
-		}
-	}
-	for _, p := range []string{out, md} {
-		if _, err := os.Stat(p); err == nil {
-			t.Errorf("%s was written; want no report from a suite that failed to load", p)
-		}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			runner := filepath.Join(dir, "runner")
+			writeTree(t, dir, map[string]string{
+				"llmfall.yaml":            untrustedConfig,
+				"prompts/p.yaml":          "category: fast\nprompt: \"Summarise {{.key}}\"\n" + strings.ReplaceAll(tc.prompt, "RUNNER", filepath.ToSlash(runner)),
+				"runner/id_ed25519.jsonl": `{"vars": {"key": "` + secret + `"}, "assert": [{"type": "contains", "value": "x"}]}` + "\n",
+				"runner/id_ed25519.json":  `{"properties": {"key": {"const": "` + secret + `"}}}`,
+			})
+			if tc.link {
+				if err := os.MkdirAll(filepath.Join(dir, "prompts", "cases"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Symlink(filepath.Join(runner, "id_ed25519.jsonl"), filepath.Join(dir, "prompts", "cases", "keys.jsonl")); err != nil {
+					t.Skipf("no symlinks here: %v", err)
+				}
+			}
+			out := filepath.Join(dir, "results.json")
+			md := filepath.Join(dir, "report.md")
+			code, stdout, stderr := evalIn(t, dir, nil, "prompts/", "--offline", "--output", out, "--markdown", md)
+			if code != ExitUsage {
+				t.Errorf("exit code = %d; want %d\nstdout:\n%s\nstderr:\n%s", code, ExitUsage, stdout, stderr)
+			}
+			if !strings.HasPrefix(stderr, tc.want) {
+				t.Errorf("stderr =\n%s\nwant it to start\n%s", stderr, tc.want)
+			}
+			for name, text := range map[string]string{"stdout": stdout, "stderr": stderr} {
+				if strings.Contains(text, secret) {
+					t.Errorf("%s shows the secret:\n%s", name, text)
+				}
+			}
+			for _, p := range []string{out, md} {
+				if _, err := os.Stat(p); err == nil {
+					t.Errorf("%s was written; want no report from a suite that failed to load", p)
+				}
+			}
+		})
 	}
 }
 
