@@ -113,3 +113,11 @@ func RedactStep(step StepFunc, secrets ...string) StepFunc {
 		return delta, RedactError(err, secrets...)
 	}
 }
+
+// RedactChunkStep is RedactStep for a ChunkStepFunc.
+func RedactChunkStep(step ChunkStepFunc, secrets ...string) ChunkStepFunc {
+	return func(meta *Response) (Chunk, error) {
+		ch, err := step(meta)
+		return ch, RedactError(err, secrets...)
+	}
+}

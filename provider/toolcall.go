@@ -1,0 +1,40 @@
+package provider
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// ArgumentsJSON turns a model's argument text into ToolCall.Arguments: the
+// text itself when it is valid JSON, "{}" when it is empty (a call without
+// arguments), else the text as a JSON string, so that a truncated or
+// garbled call still travels as valid JSON.
+func ArgumentsJSON(s string) json.RawMessage {
+	t := bytes.TrimSpace([]byte(s))
+	if len(t) == 0 {
+		return json.RawMessage("{}")
+	}
+	if json.Valid(t) {
+		return json.RawMessage(t)
+	}
+	q, _ := json.Marshal(s)
+	return q
+}
+
+// ArgumentsObject is args as a JSON object, for the providers whose calls
+// carry an object (Anthropic's input, Gemini's args): args itself when it is
+// one, "{}" for nothing or null, else {"arguments": args}, so that nothing a
+// model produced is lost on the way.
+func ArgumentsObject(args json.RawMessage) json.RawMessage {
+	t := bytes.TrimSpace(args)
+	switch {
+	case len(t) == 0 || string(t) == "null":
+		return json.RawMessage("{}")
+	case t[0] == '{' && json.Valid(t):
+		return t
+	case json.Valid(t):
+		return append(append(json.RawMessage(`{"arguments":`), t...), '}')
+	}
+	q, _ := json.Marshal(string(t))
+	return append(append(json.RawMessage(`{"arguments":`), q...), '}')
+}
