@@ -323,8 +323,8 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:7: providers.chaos.error_rate: must be between 0 and 1, got 1.5`,
 			`llmfall.yaml:8: providers.chaos.hang_rate: must be between 0 and 1, got -0.1`,
 			`llmfall.yaml:9: providers.chaos.tokens_per_second: must not be negative, got -3`,
-			`llmfall.yaml:10: providers.chaos.error_classes: unknown error class "ratelimited" (did you mean "rate_limited"? valid classes: rate_limited, overloaded, server, timeout, network, auth, not_found, invalid_request, context_length, content_filter, malformed, cancelled, unknown)`,
-			`llmfall.yaml:10: providers.chaos.error_classes: unknown error class "teapot" (valid classes: rate_limited, overloaded, server, timeout, network, auth, not_found, invalid_request, context_length, content_filter, malformed, cancelled, unknown)`,
+			`llmfall.yaml:10: providers.chaos.error_classes: unknown error class "ratelimited" (did you mean "rate_limited"? valid classes: rate_limited, overloaded, server, timeout, network, auth, not_found, invalid_request, context_length, content_filter, malformed, cancelled, unknown, unsupported)`,
+			`llmfall.yaml:10: providers.chaos.error_classes: unknown error class "teapot" (valid classes: rate_limited, overloaded, server, timeout, network, auth, not_found, invalid_request, context_length, content_filter, malformed, cancelled, unknown, unsupported)`,
 			`llmfall.yaml:11: providers.chaos.seed: "lucky" is not a whole number`,
 		}},
 		{"tabs", []string{

@@ -14,8 +14,9 @@ func ArgumentsJSON(s string) json.RawMessage {
 	if len(t) == 0 {
 		return json.RawMessage("{}")
 	}
-	if json.Valid(t) {
-		return json.RawMessage(t)
+	var c bytes.Buffer
+	if json.Compact(&c, t) == nil {
+		return c.Bytes()
 	}
 	q, _ := json.Marshal(s)
 	return q
