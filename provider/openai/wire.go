@@ -25,9 +25,9 @@ type wireRequest struct {
 	Seed                *int64          `json:"seed,omitempty"`
 	Tools               []wireTool      `json:"tools,omitempty"`
 	// ToolChoice is a string or a wireNamedChoice; nil leaves it out.
-	ToolChoice any `json:"tool_choice,omitempty"`
-	Stream              bool            `json:"stream,omitempty"`
-	StreamOptions       *streamOptions  `json:"stream_options,omitempty"`
+	ToolChoice    any            `json:"tool_choice,omitempty"`
+	Stream        bool           `json:"stream,omitempty"`
+	StreamOptions *streamOptions `json:"stream_options,omitempty"`
 }
 
 type streamOptions struct {

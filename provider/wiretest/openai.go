@@ -258,4 +258,3 @@ func openAIFormat(m map[string]any) error {
 	}
 	return fmt.Errorf("response_format.type: invalid value %v", f["type"])
 }
-
