@@ -1,7 +1,6 @@
 package anthropic
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"slices"
@@ -197,7 +196,7 @@ func newOutputTool(req *provider.Request) *outputTool {
 // answer is the answer text carried by the output tool's input.
 func (o *outputTool) answer(input json.RawMessage) string {
 	if !o.wrapped {
-		return string(bytes.TrimSpace(input))
+		return string(provider.ArgumentsJSON(string(input)))
 	}
 	var w struct {
 		Value json.RawMessage `json:"value"`

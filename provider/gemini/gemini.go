@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -247,6 +248,11 @@ func (c *Client) newRequest(ctx context.Context, req *provider.Request, method s
 		return "", nil, c.invalid("no model given")
 	}
 	wire, err := newGenerateContentRequest(req)
+	var se *SchemaError
+	if errors.As(err, &se) {
+		// Another link may take the schema: this one cannot.
+		return "", nil, &provider.Error{Provider: c.name, Class: provider.ClassUnsupported, Message: err.Error()}
+	}
 	if err != nil {
 		return "", nil, c.invalid(err.Error())
 	}

@@ -102,6 +102,11 @@ func wireMessageOf(m *provider.Message) wireMessage {
 	case m.Role == provider.RoleTool:
 		w.ToolCallID = m.ToolCallID
 		w.Content = m.Text()
+		if m.IsError {
+			// Chat Completions has no error flag for a tool result: the
+			// model learns of the failure from the text.
+			w.Content = "Error: " + m.Text()
+		}
 	case len(m.ToolCalls) > 0:
 		w.ToolCalls = make([]wireToolCall, len(m.ToolCalls))
 		for i, c := range m.ToolCalls {

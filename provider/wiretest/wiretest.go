@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -210,4 +211,37 @@ func objectSchema(where string, v any) error {
 		return fmt.Errorf("%s.type: must be \"object\", got %v", where, t)
 	}
 	return nil
+}
+
+// Golden compares body, a JSON request, indented, with the file at path,
+// after rewriting the file when update is set.
+func Golden(t testing.TB, path string, body []byte, update bool) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, body, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	buf.WriteByte('\n')
+	if update {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got := buf.String(); got != string(want) {
+		t.Errorf("request body differs from %s:\ngot:\n%s", path, got)
+	}
+}
+
+// Fixture reads a file of the calling test's package.
+func Fixture(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
