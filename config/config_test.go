@@ -318,7 +318,7 @@ func TestParseErrors(t *testing.T) {
 		{"sim_keys", []string{
 			`llmfall.yaml:2: providers.openai.latency: only valid for type sim (this provider is type openai)`,
 			`llmfall.yaml:2: providers.openai.seed: only valid for type sim (this provider is type openai)`,
-			`llmfall.yaml:3: providers.gemini: unknown key "laetncy" (valid keys: type, base_url, api_key_env, headers, concurrency, rpm)`,
+			`llmfall.yaml:3: providers.gemini: unknown key "laetncy" (valid keys: type, base_url, api_key_env, headers, concurrency, rpm, text_only)`,
 			`llmfall.yaml:6: providers.chaos: unknown key "eror_rate" (did you mean "error_rate"?)`,
 			`llmfall.yaml:7: providers.chaos.error_rate: must be between 0 and 1, got 1.5`,
 			`llmfall.yaml:8: providers.chaos.hang_rate: must be between 0 and 1, got -0.1`,
