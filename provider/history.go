@@ -29,7 +29,13 @@ func NormalizeHistory(msgs []Message, validID func(string) bool) []Message {
 	if !hasToolTraffic(msgs) {
 		return msgs
 	}
-	n := normalizer{validID: validID, used: make(map[string]bool)}
+	ncalls := 0
+	for i := range msgs {
+		ncalls += len(msgs[i].ToolCalls)
+	}
+	// Every kept call goes into one backing array, and ids into one map,
+	// so that a long history costs a handful of allocations.
+	n := normalizer{validID: validID, used: make(map[string]bool, ncalls), calls: make([]ToolCall, 0, ncalls)}
 	out := make([]Message, 0, len(msgs))
 	for i := 0; i < len(msgs); i++ {
 		m := msgs[i]
@@ -63,38 +69,53 @@ type normalizer struct {
 	validID func(string) bool
 	used    map[string]bool
 	next    int
+	calls   []ToolCall
 }
 
 // turn appends an assistant message with calls and the results after it.
 func (n *normalizer) turn(out []Message, m Message, results []Message) []Message {
-	answer := make([]int, len(m.ToolCalls)) // call → index in results+1; 0: none
-	var orphans []Message
-	for ri := range results {
-		ci := matchCall(m.ToolCalls, answer, results[ri].ToolCallID)
-		if ci < 0 {
-			orphans = append(orphans, orphan(results[ri]))
-			continue
-		}
-		answer[ci] = ri + 1
+	// answer[ci] is 1 + the index in results of call ci's result, 0 for
+	// none; matched[ri] says result ri answers a call.
+	var small [16]int
+	var answer, matched []int
+	if k := len(m.ToolCalls) + len(results); k <= len(small) {
+		answer, matched = small[:len(m.ToolCalls)], small[len(m.ToolCalls):k]
+	} else {
+		answer, matched = make([]int, len(m.ToolCalls)), make([]int, len(results))
 	}
-	calls := make([]ToolCall, 0, len(m.ToolCalls))
-	answered := make([]Message, 0, len(results))
+	for ri := range results {
+		if ci := matchCall(m.ToolCalls, answer, results[ri].ToolCallID); ci >= 0 {
+			answer[ci], matched[ri] = ri+1, 1
+		}
+	}
+	start := len(n.calls)
 	for ci, c := range m.ToolCalls {
+		if answer[ci] != 0 {
+			c.ID = n.id(c.ID)
+			n.calls = append(n.calls, c)
+		}
+	}
+	calls := n.calls[start:len(n.calls):len(n.calls)]
+	if len(calls) > 0 || m.Content != "" || len(m.Parts) > 0 {
+		m.ToolCalls = calls
+		out = append(out, m)
+	}
+	k := 0
+	for ci := range m.ToolCalls {
 		if answer[ci] == 0 {
 			continue
 		}
-		c.ID = n.id(c.ID)
-		calls = append(calls, c)
 		r := results[answer[ci]-1]
-		r.ToolCallID = c.ID
-		answered = append(answered, r)
+		r.ToolCallID = calls[k].ID
+		k++
+		out = append(out, r)
 	}
-	m.ToolCalls = calls
-	if len(calls) > 0 || m.Content != "" || len(m.Parts) > 0 {
-		out = append(out, m)
+	for ri := range results {
+		if matched[ri] == 0 {
+			out = append(out, orphan(results[ri]))
+		}
 	}
-	out = append(out, answered...)
-	return append(out, orphans...)
+	return out
 }
 
 // matchCall is the call a result with this id answers: the first

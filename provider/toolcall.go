@@ -25,17 +25,17 @@ func ArgumentsJSON(s string) json.RawMessage {
 // ArgumentsObject is args as a JSON object, for the providers whose calls
 // carry an object (Anthropic's input, Gemini's args): args itself when it is
 // one, "{}" for nothing or null, else {"arguments": args}, so that nothing a
-// model produced is lost on the way.
+// model produced is lost on the way. args is valid JSON, as ToolCall
+// documents; it is not checked again here, since the request's encoder
+// checks every raw value it writes.
 func ArgumentsObject(args json.RawMessage) json.RawMessage {
 	t := bytes.TrimSpace(args)
 	switch {
 	case len(t) == 0 || string(t) == "null":
 		return json.RawMessage("{}")
-	case t[0] == '{' && json.Valid(t):
+	case t[0] == '{':
 		return t
-	case json.Valid(t):
-		return append(append(json.RawMessage(`{"arguments":`), t...), '}')
 	}
-	q, _ := json.Marshal(string(t))
-	return append(append(json.RawMessage(`{"arguments":`), q...), '}')
+	out := make(json.RawMessage, 0, len(t)+14)
+	return append(append(append(out, `{"arguments":`...), t...), '}')
 }

@@ -55,17 +55,26 @@ func validID(id string) bool { return provider.IDAlphabet(id, 0) }
 // turn left with nothing goes.
 func wireMessages(msgs []provider.Message) []wireMessage {
 	msgs = provider.NormalizeHistory(msgs, validID)
+	n := 0
+	for i := range msgs {
+		n += 1 + len(msgs[i].Parts) + len(msgs[i].ToolCalls)
+	}
+	// One backing array for every turn's blocks: a turn's blocks are always
+	// the tail of buf, so merging a message into the last turn extends it.
+	buf := make([]block, 0, n)
 	out := make([]wireMessage, 0, len(msgs))
 	for i := range msgs {
-		role, blocks := blocksOf(&msgs[i])
-		if len(blocks) == 0 {
+		start := len(buf)
+		var role string
+		role, buf = appendBlocks(buf, &msgs[i])
+		if len(buf) == start {
 			continue
 		}
-		if n := len(out); n > 0 && out[n-1].Role == role {
-			out[n-1].blocks = append(out[n-1].blocks, blocks...)
+		if k := len(out); k > 0 && out[k-1].Role == role {
+			out[k-1].blocks = buf[start-len(out[k-1].blocks) : len(buf) : len(buf)]
 			continue
 		}
-		out = append(out, wireMessage{Role: role, blocks: blocks})
+		out = append(out, wireMessage{Role: role, blocks: buf[start:len(buf):len(buf)]})
 	}
 	for i := range out {
 		// A lone text block goes as a plain string, the shape every
@@ -79,32 +88,33 @@ func wireMessages(msgs []provider.Message) []wireMessage {
 	return out
 }
 
-// blocksOf is a message's role on the wire and its content blocks.
-func blocksOf(m *provider.Message) (string, []block) {
+// appendBlocks appends a message's content blocks and returns its role on
+// the wire.
+func appendBlocks(buf []block, m *provider.Message) (string, []block) {
 	switch m.Role {
 	case provider.RoleTool:
-		return "user", []block{{Type: "tool_result", ToolUseID: m.ToolCallID, Content: m.Text(), IsError: m.IsError}}
+		return "user", append(buf, block{Type: "tool_result", ToolUseID: m.ToolCallID, Content: m.Text(), IsError: m.IsError})
 	case provider.RoleAssistant:
-		var out []block
 		if t := m.Text(); t != "" {
-			out = append(out, block{Type: "text", Text: t})
+			buf = append(buf, block{Type: "text", Text: t})
 		}
 		for _, c := range m.ToolCalls {
-			out = append(out, block{Type: "tool_use", ID: c.ID, Name: c.Name, Input: provider.ArgumentsObject(c.Arguments)})
+			buf = append(buf, block{Type: "tool_use", ID: c.ID, Name: c.Name, Input: provider.ArgumentsObject(c.Arguments)})
 		}
-		return "assistant", out
+		return "assistant", buf
 	}
-	parts := m.AllParts()
-	out := make([]block, 0, len(parts))
-	for _, p := range parts {
+	if m.Content != "" {
+		buf = append(buf, block{Type: "text", Text: m.Content})
+	}
+	for _, p := range m.Parts {
 		switch {
 		case p.Image != nil:
-			out = append(out, block{Type: "image", Source: source(p.Image)})
+			buf = append(buf, block{Type: "image", Source: source(p.Image)})
 		case p.Text != "":
-			out = append(out, block{Type: "text", Text: p.Text})
+			buf = append(buf, block{Type: "text", Text: p.Text})
 		}
 	}
-	return string(m.Role), out
+	return string(m.Role), buf
 }
 
 func source(img *provider.Image) *imageSource {

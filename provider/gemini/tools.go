@@ -32,8 +32,8 @@ type functionCall struct {
 }
 
 type functionResponse struct {
-	Name     string          `json:"name"`
-	Response json.RawMessage `json:"response"`
+	Name     string       `json:"name"`
+	Response resultObject `json:"response"`
 }
 
 type wireTool struct {
@@ -59,9 +59,17 @@ type functionCallingConfig struct {
 // parts of a user turn (named after the call they answer, since Gemini
 // matches by name and order), consecutive turns of one role are merged, so
 // that all the responses to one call turn arrive together as the API
-// demands, and empty text is left out.
+// demands, and empty text is left out. Parts point into msgs rather than
+// copy them.
 func contents(msgs []provider.Message) ([]content, error) {
 	msgs = provider.NormalizeHistory(msgs, nil)
+	n := 0
+	for i := range msgs {
+		n += 1 + len(msgs[i].Parts) + len(msgs[i].ToolCalls)
+	}
+	// One backing array for every turn's parts: a turn's parts are always
+	// the tail of buf, so merging a message into the last turn extends it.
+	buf := make([]part, 0, n)
 	out := make([]content, 0, len(msgs))
 	for i := range msgs {
 		m := &msgs[i]
@@ -69,64 +77,71 @@ func contents(msgs []provider.Message) ([]content, error) {
 		if err != nil {
 			return nil, fmt.Errorf("message %d: %w", i, err)
 		}
-		parts := partsOf(msgs[:i], m)
-		if len(parts) == 0 {
+		start := len(buf)
+		buf = appendParts(buf, msgs[:i], m)
+		if len(buf) == start {
 			continue
 		}
-		if n := len(out); n > 0 && out[n-1].Role == role {
-			out[n-1].Parts = append(out[n-1].Parts, parts...)
+		if k := len(out); k > 0 && out[k-1].Role == role {
+			out[k-1].Parts = buf[start-len(out[k-1].Parts) : len(buf) : len(buf)]
 			continue
 		}
-		out = append(out, content{Role: role, Parts: parts})
+		out = append(out, content{Role: role, Parts: buf[start:len(buf):len(buf)]})
 	}
 	return out, nil
 }
 
-func partsOf(before []provider.Message, m *provider.Message) []part {
+func appendParts(buf []part, before []provider.Message, m *provider.Message) []part {
 	if m.Role == provider.RoleTool {
-		return []part{{FunctionResponse: &functionResponse{
+		return append(buf, part{FunctionResponse: &functionResponse{
 			Name:     provider.ToolName(before, m.ToolCallID),
 			Response: responseObject(m),
-		}}}
+		}})
 	}
-	all := m.AllParts()
-	out := make([]part, 0, len(all)+len(m.ToolCalls))
-	for _, p := range all {
+	start := len(buf)
+	if m.Content != "" {
+		buf = append(buf, part{Text: &m.Content})
+	}
+	for i := range m.Parts {
+		p := &m.Parts[i]
 		switch {
 		case p.Image != nil && p.Image.URL != "":
-			out = append(out, part{FileData: &fileData{MimeType: p.Image.MediaType, FileURI: p.Image.URL}})
+			buf = append(buf, part{FileData: &fileData{MimeType: p.Image.MediaType, FileURI: p.Image.URL}})
 		case p.Image != nil:
-			out = append(out, part{InlineData: &blob{MimeType: p.Image.MediaType, Data: base64.StdEncoding.EncodeToString(p.Image.Data)}})
+			buf = append(buf, part{InlineData: &blob{MimeType: p.Image.MediaType, Data: base64.StdEncoding.EncodeToString(p.Image.Data)}})
 		case p.Text != "":
-			out = append(out, part{Text: p.Text})
+			buf = append(buf, part{Text: &p.Text})
 		}
 	}
-	for _, c := range m.ToolCalls {
-		out = append(out, part{FunctionCall: &functionCall{Name: c.Name, Args: provider.ArgumentsObject(c.Arguments)}})
+	if len(m.ToolCalls) > 0 {
+		calls := make([]functionCall, len(m.ToolCalls))
+		for i, c := range m.ToolCalls {
+			calls[i] = functionCall{Name: c.Name, Args: provider.ArgumentsObject(c.Arguments)}
+			buf = append(buf, part{FunctionCall: &calls[i]})
+		}
 	}
-	if len(out) == 0 && m.Role == provider.RoleUser && len(m.Parts) == 0 {
+	if len(buf) == start && m.Role == provider.RoleUser && len(m.Parts) == 0 {
 		// A plain message with empty text keeps its turn.
-		out = append(out, part{Text: ""})
+		buf = append(buf, part{Text: &m.Content})
 	}
-	return out
+	return buf
 }
 
-// responseObject is a tool result as functionResponse.response, which must
-// be an object: the result itself when it is a JSON object, else
-// {"content": text}, or {"error": text} for a failed call.
-func responseObject(m *provider.Message) json.RawMessage {
-	text := m.Text()
-	if !m.IsError {
-		if obj := provider.ArgumentsObject(json.RawMessage(text)); len(text) > 0 && text[0] == '{' && string(obj) != "{}" || text == "{}" {
-			return obj
-		}
-	}
-	key := "content"
+// resultObject is a tool result as functionResponse.response, which must
+// be an object: {"content": text}, or {"error": text} for a failed call.
+// The text goes as a string even when it holds JSON: the model reads it
+// either way, and nothing a caller's tool printed can make the request
+// invalid.
+type resultObject struct {
+	Content string `json:"content,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+func responseObject(m *provider.Message) resultObject {
 	if m.IsError {
-		key = "error"
+		return resultObject{Error: m.Text()}
 	}
-	b, _ := json.Marshal(map[string]string{key: text})
-	return b
+	return resultObject{Content: m.Text()}
 }
 
 // setTools maps tools, tool choice and the response format onto out.

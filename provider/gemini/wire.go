@@ -1,7 +1,6 @@
 package gemini
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -23,38 +22,15 @@ type content struct {
 	Parts []part `json:"parts"`
 }
 
-// part is one part of a request turn: exactly one field is set. Text is
-// marshalled by MarshalJSON so that an empty text part stays a text part.
+// part is one part of a request turn: exactly one field is set. Text is a
+// pointer so that an empty text part (an empty prompt) is still sent as
+// one.
 type part struct {
-	Text             string
-	InlineData       *blob
-	FileData         *fileData
-	FunctionCall     *functionCall
-	FunctionResponse *functionResponse
-}
-
-func (p part) MarshalJSON() ([]byte, error) {
-	switch {
-	case p.InlineData != nil:
-		return json.Marshal(struct {
-			InlineData *blob `json:"inlineData"`
-		}{p.InlineData})
-	case p.FileData != nil:
-		return json.Marshal(struct {
-			FileData *fileData `json:"fileData"`
-		}{p.FileData})
-	case p.FunctionCall != nil:
-		return json.Marshal(struct {
-			FunctionCall *functionCall `json:"functionCall"`
-		}{p.FunctionCall})
-	case p.FunctionResponse != nil:
-		return json.Marshal(struct {
-			FunctionResponse *functionResponse `json:"functionResponse"`
-		}{p.FunctionResponse})
-	}
-	return json.Marshal(struct {
-		Text string `json:"text"`
-	}{p.Text})
+	Text             *string           `json:"text,omitempty"`
+	InlineData       *blob             `json:"inlineData,omitempty"`
+	FileData         *fileData         `json:"fileData,omitempty"`
+	FunctionCall     *functionCall     `json:"functionCall,omitempty"`
+	FunctionResponse *functionResponse `json:"functionResponse,omitempty"`
 }
 
 type generationConfig struct {
@@ -79,7 +55,7 @@ func newGenerateContentRequest(req *provider.Request) (*generateContentRequest, 
 	out := &generateContentRequest{Contents: cs}
 	if req.System != "" {
 		// systemInstruction has no role: the field itself says who speaks.
-		out.SystemInstruction = &content{Parts: []part{{Text: req.System}}}
+		out.SystemInstruction = &content{Parts: []part{{Text: &req.System}}}
 	}
 
 	gc := generationConfig{

@@ -53,3 +53,27 @@ func TextOnly(req *provider.Request) *provider.Request {
 	}
 	return &r
 }
+
+// LongConversation is a tool conversation of the given number of turns,
+// each an assistant turn with text and two calls, their two results and a
+// user follow-up; id makes the ids of turn i's calls (j is 0 or 1), in the
+// style of the provider that produced the history.
+func LongConversation(turns int, id func(i, j int) string) *provider.Request {
+	req := &provider.Request{
+		System:   "You are a weather assistant.",
+		Messages: []provider.Message{{Role: provider.RoleUser, Content: "Plan my trip around the weather."}},
+		Tools:    []provider.Tool{WeatherTool},
+	}
+	for i := range turns {
+		a, b := id(i, 0), id(i, 1)
+		req.Messages = append(req.Messages,
+			provider.Message{Role: provider.RoleAssistant, Content: "Checking two cities.", ToolCalls: []provider.ToolCall{
+				{ID: a, Name: "get_weather", Arguments: json.RawMessage(`{"city":"Paris"}`)},
+				{ID: b, Name: "get_weather", Arguments: json.RawMessage(`{"city":"Rome","units":"celsius"}`)},
+			}},
+			provider.Message{Role: provider.RoleTool, ToolCallID: a, Content: `{"temp_c":18,"sky":"clear"}`},
+			provider.Message{Role: provider.RoleTool, ToolCallID: b, Content: `{"temp_c":24,"sky":"sunny"}`},
+			provider.Message{Role: provider.RoleUser, Content: "And the next stop?"})
+	}
+	return req
+}

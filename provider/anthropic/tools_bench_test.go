@@ -1,0 +1,22 @@
+package anthropic
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/llmfall/llmfall/provider/wiretest"
+)
+
+// BenchmarkTranslateToolConversation is the cost this link adds to a
+// 20-turn tool conversation begun on Gemini (no ids): id mapping, result
+// pairing, turn merging and the JSON body (target: under 50 µs).
+func BenchmarkTranslateToolConversation(b *testing.B) {
+	req := wiretest.LongConversation(20, func(i, j int) string { return "" })
+	req.Model = "claude-3-5-haiku-latest"
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(newMessageRequest(req, false)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
