@@ -69,11 +69,11 @@ func TestChunkStreamTruncatedArgumentsStayJSON(t *testing.T) {
 
 func TestArgumentsObject(t *testing.T) {
 	for in, want := range map[string]string{
-		``:           `{}`,
-		`null`:       `{}`,
-		` {"a":1} `:  `{"a":1}`,
-		`[1,2]`:      `{"arguments":[1,2]}`,
-		`"x"`:        `{"arguments":"x"}`,
+		``:          `{}`,
+		`null`:      `{}`,
+		` {"a":1} `: `{"a":1}`,
+		`[1,2]`:     `{"arguments":[1,2]}`,
+		`"x"`:       `{"arguments":"x"}`,
 	} {
 		if got := string(ArgumentsObject([]byte(in))); got != want {
 			t.Errorf("ArgumentsObject(%q) = %s; want %s", in, got, want)
