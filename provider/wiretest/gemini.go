@@ -264,7 +264,7 @@ func GeminiSchema(where string, v any) error {
 	}
 	for k := range s {
 		if !slices.Contains(geminiSchemaKeys, k) {
-			return fmt.Errorf("Invalid JSON payload received. Unknown name %q at '%s'", k, where)
+			return fmt.Errorf("invalid JSON payload received. Unknown name %q at '%s'", k, where)
 		}
 	}
 	if t, ok := s["type"]; ok {
