@@ -88,8 +88,9 @@ func (n *normalizer) turn(out []Message, m Message, results []Message) []Message
 			answer[ci], matched[ri] = ri+1, 1
 		}
 	}
+	orig := m.ToolCalls
 	start := len(n.calls)
-	for ci, c := range m.ToolCalls {
+	for ci, c := range orig {
 		if answer[ci] != 0 {
 			c.ID = n.id(c.ID)
 			n.calls = append(n.calls, c)
@@ -101,7 +102,7 @@ func (n *normalizer) turn(out []Message, m Message, results []Message) []Message
 		out = append(out, m)
 	}
 	k := 0
-	for ci := range m.ToolCalls {
+	for ci := range orig {
 		if answer[ci] == 0 {
 			continue
 		}

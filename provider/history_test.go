@@ -63,6 +63,12 @@ func TestNormalizeHistory(t *testing.T) {
 				{Role: RoleUser, Content: "Tool result for call zzz: stale"}, {Role: RoleUser, Content: "Tool error for call q: boom"}},
 		},
 		{
+			name: "unanswered call before an answered one",
+			in: []Message{user, {Role: RoleAssistant, ToolCalls: []ToolCall{call("a", "w"), call("b", "w")}},
+				result("b", "Rome: rain")},
+			want: []Message{user, {Role: RoleAssistant, ToolCalls: []ToolCall{call("b", "w")}}, result("b", "Rome: rain")},
+		},
+		{
 			name: "assistant left empty is dropped",
 			in:   []Message{user, {Role: RoleAssistant, ToolCalls: []ToolCall{call("a", "w")}}, {Role: RoleUser, Content: "never mind"}},
 			want: []Message{user, {Role: RoleUser, Content: "never mind"}},

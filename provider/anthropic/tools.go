@@ -76,6 +76,13 @@ func wireMessages(msgs []provider.Message) []wireMessage {
 		}
 		out = append(out, wireMessage{Role: role, blocks: buf[start:len(buf):len(buf)]})
 	}
+	if len(out) > 0 && out[0].Role == "assistant" {
+		// The API wants the user first; a history that opens with the
+		// model's turn (a greeting, or a window cut from a longer
+		// conversation) gets a minimal user turn before it, as other
+		// gateways do.
+		out = append([]wireMessage{{Role: "user", blocks: []block{{Type: "text", Text: "."}}}}, out...)
+	}
 	for i := range out {
 		// A lone text block goes as a plain string, the shape every
 		// Anthropic-compatible server understands.

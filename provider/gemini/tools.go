@@ -88,6 +88,12 @@ func contents(msgs []provider.Message) ([]content, error) {
 		}
 		out = append(out, content{Role: role, Parts: buf[start:len(buf):len(buf)]})
 	}
+	if len(out) > 0 && out[0].Role == "model" {
+		// A function call turn must follow a user turn; a history that
+		// opens with the model's turn gets a minimal one before it.
+		dot := "."
+		out = append([]content{{Role: "user", Parts: []part{{Text: &dot}}}}, out...)
+	}
 	return out, nil
 }
 
