@@ -158,19 +158,6 @@ func orphan(m Message) Message {
 	return Message{Role: RoleUser, Content: label + ": " + m.Text()}
 }
 
-// ToolName is the name of the tool the call with this id called, searched
-// in the assistant messages of msgs, latest first; "" if none did.
-func ToolName(msgs []Message, id string) string {
-	for i := len(msgs) - 1; i >= 0; i-- {
-		for _, c := range msgs[i].ToolCalls {
-			if c.ID == id {
-				return c.Name
-			}
-		}
-	}
-	return ""
-}
-
 // IDAlphabet reports whether id is non-empty, at most max bytes (0: no
 // limit) and made of ASCII letters, digits, '_' and '-' only: the rule of
 // Anthropic's tool_use ids, and a safe one anywhere.

@@ -71,14 +71,20 @@ func contents(msgs []provider.Message) ([]content, error) {
 	// the tail of buf, so merging a message into the last turn extends it.
 	buf := make([]part, 0, n)
 	out := make([]content, 0, len(msgs))
+	// calls are those of the last assistant message: normalised, every
+	// result answers one of them.
+	var calls []provider.ToolCall
 	for i := range msgs {
 		m := &msgs[i]
 		role, err := wireRole(m.Role)
 		if err != nil {
 			return nil, fmt.Errorf("message %d: %w", i, err)
 		}
+		if m.Role == provider.RoleAssistant {
+			calls = m.ToolCalls
+		}
 		start := len(buf)
-		buf = appendParts(buf, msgs[:i], m)
+		buf = appendParts(buf, calls, m)
 		if len(buf) == start {
 			continue
 		}
@@ -97,12 +103,16 @@ func contents(msgs []provider.Message) ([]content, error) {
 	return out, nil
 }
 
-func appendParts(buf []part, before []provider.Message, m *provider.Message) []part {
+func appendParts(buf []part, calls []provider.ToolCall, m *provider.Message) []part {
 	if m.Role == provider.RoleTool {
-		return append(buf, part{FunctionResponse: &functionResponse{
-			Name:     provider.ToolName(before, m.ToolCallID),
-			Response: responseObject(m),
-		}})
+		name := ""
+		for _, c := range calls {
+			if c.ID == m.ToolCallID {
+				name = c.Name
+				break
+			}
+		}
+		return append(buf, part{FunctionResponse: &functionResponse{Name: name, Response: responseObject(m)}})
 	}
 	start := len(buf)
 	if m.Content != "" {
