@@ -244,8 +244,11 @@ func streamTo(ctx context.Context, eng *fallback.Engine, req *fallback.Request, 
 	defer s.Close()
 	last := ""
 	for s.Next() {
-		last = s.Current().Text
-		io.WriteString(w, last)
+		if t := s.Current().Text; t != "" {
+			// Tool-call deltas print after the stream, whole.
+			last = t
+			io.WriteString(w, t)
+		}
 	}
 	if last != "" && !strings.HasSuffix(last, "\n") {
 		io.WriteString(w, "\n")

@@ -127,3 +127,20 @@ func TestRunToolFlagErrors(t *testing.T) {
 		})
 	}
 }
+
+// Text streamed before a tool call ends its line before the call prints.
+func TestRunStreamsTextThenToolCall(t *testing.T) {
+	srv := wiretest.NewServer(t, wiretest.OpenAI, wiretest.ToolCallAnswer(wiretest.KindOpenAI, true))
+	cfg := writeFile(t, "llmfall.yaml", `providers:
+  openai: { type: openai, base_url: "`+srv.URL+`/v1", api_key_env: "" }
+categories:
+  fast: { openai: gpt-4.1-mini }
+`)
+	code, stdout, stderr := runCLI(t, "", "run", "--config", cfg, "--tools", writeFile(t, "t.json", `[{"name":"get_weather"}]`), "Paris and Rome?")
+	want := "Let me check both cities.\n" +
+		`tool call call_Pa1s9xQ: get_weather {"city":"Paris"}` + "\n" +
+		`tool call call_R0me7kT: get_weather {"city":"Rome","units":"celsius"}` + "\n"
+	if code != 0 || stdout != want {
+		t.Errorf("exit %d, stdout %q; want %q\n%s", code, stdout, want, stderr)
+	}
+}
