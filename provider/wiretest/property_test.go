@@ -69,7 +69,8 @@ func randomHistory(r *rand.Rand) []provider.Message {
 }
 
 // TestRandomHistoriesAreAccepted holds every adapter to the promise of
-// provider.NormalizeHistory: whatever shape a history has, what is sent is
+// provider.NormalizeHistory: whatever shape a history has, with whatever
+// tools, tool choice, response format and images, what is sent is
 // something the API accepts.
 func TestRandomHistoriesAreAccepted(t *testing.T) {
 	kinds := []struct {
@@ -89,9 +90,26 @@ func TestRandomHistoriesAreAccepted(t *testing.T) {
 	r := rand.New(rand.NewPCG(12, 1))
 	for i := range 2000 {
 		msgs := randomHistory(r)
+		if r.IntN(3) == 0 {
+			last := &msgs[len(msgs)-1]
+			last.Parts = []provider.Part{{Image: &provider.Image{Data: wiretest.PNG, MediaType: "image/png"}}, {Image: &provider.Image{URL: "https://example.com/a.jpg"}}}
+		}
+		choices := []provider.ToolChoice{{}, {Mode: provider.ToolChoiceAuto}, {Mode: provider.ToolChoiceNone},
+			{Mode: provider.ToolChoiceRequired}, {Mode: provider.ToolChoiceTool, Name: "issue_refund"}}
+		formats := []*provider.ResponseFormat{nil, {Type: provider.FormatJSONObject},
+			{Type: provider.FormatJSONSchema, Name: "report", Schema: json.RawMessage(`{"type":"object","properties":{"a":{"type":["string","null"]}},"additionalProperties":false}`)},
+			{Type: provider.FormatJSONSchema, Schema: json.RawMessage(`{"type":"array","items":{"type":"integer"}}`)}}
+		offered := tools
+		if r.IntN(4) == 0 {
+			offered = nil
+		}
+		choice, format := choices[r.IntN(len(choices))], formats[r.IntN(len(formats))]
 		for _, k := range kinds {
 			tr := &validating{validate: k.v, answer: k.answer}
-			req := &provider.Request{Model: "m", Messages: msgs, Tools: tools}
+			req := &provider.Request{Model: "m", Messages: msgs, Tools: offered, ResponseFormat: format}
+			if offered != nil {
+				req.ToolChoice = choice
+			}
 			if _, err := k.client(&http.Client{Transport: tr}).Complete(context.Background(), req); err != nil {
 				t.Fatalf("case %d, %s: Complete() error = %v", i, k.name, err)
 			}
