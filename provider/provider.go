@@ -150,8 +150,12 @@ type ToolCall struct {
 	Name string `json:"name"`
 	// Arguments is a JSON value, an object when the model behaved. A
 	// model's arguments that are not valid JSON arrive as a JSON string
-	// holding the raw text.
+	// holding the raw text. A caller building a call must give valid JSON.
 	Arguments json.RawMessage `json:"arguments"`
+	// Signature is opaque data a provider attached to the call (Gemini's
+	// thoughtSignature, which its thinking models want back with the call
+	// in the next turn); other providers ignore it.
+	Signature string `json:"signature,omitempty"`
 }
 
 // Tool is a function the model may call.
@@ -315,4 +319,6 @@ type ToolCallDelta struct {
 	ID        string
 	Name      string
 	Arguments string
+	// Signature is ToolCall.Signature, on the delta that carries it.
+	Signature string
 }

@@ -138,8 +138,8 @@ type callBuilder struct {
 }
 
 type partialCall struct {
-	id, name string
-	args     strings.Builder
+	id, name, sig string
+	args          strings.Builder
 }
 
 func (b *callBuilder) add(d *ToolCallDelta) {
@@ -158,6 +158,9 @@ func (b *callBuilder) add(d *ToolCallDelta) {
 	if d.Name != "" {
 		c.name = d.Name
 	}
+	if d.Signature != "" {
+		c.sig = d.Signature
+	}
 	c.args.WriteString(d.Arguments)
 }
 
@@ -170,7 +173,7 @@ func (b *callBuilder) calls() []ToolCall {
 	out := make([]ToolCall, len(b.order))
 	for i, idx := range b.order {
 		c := b.byIdx[idx]
-		out[i] = ToolCall{ID: c.id, Name: c.name, Arguments: ArgumentsJSON(c.args.String())}
+		out[i] = ToolCall{ID: c.id, Name: c.name, Arguments: ArgumentsJSON(c.args.String()), Signature: c.sig}
 	}
 	return out
 }

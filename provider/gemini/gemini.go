@@ -207,7 +207,7 @@ func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.St
 			}
 			wire.apply(meta)
 			for _, tc := range wire.calls(ncalls) {
-				pending = append(pending, provider.Chunk{ToolCall: &provider.ToolCallDelta{Index: ncalls, ID: tc.ID, Name: tc.Name, Arguments: string(tc.Arguments)}})
+				pending = append(pending, provider.Chunk{ToolCall: &provider.ToolCallDelta{Index: ncalls, ID: tc.ID, Name: tc.Name, Arguments: string(tc.Arguments), Signature: tc.Signature}})
 				ncalls++
 			}
 			meta.FinishReason = callFinish(meta.FinishReason, ncalls)

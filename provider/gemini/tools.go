@@ -133,7 +133,7 @@ func appendParts(buf []part, calls []provider.ToolCall, m *provider.Message) []p
 		calls := make([]functionCall, len(m.ToolCalls))
 		for i, c := range m.ToolCalls {
 			calls[i] = functionCall{Name: c.Name, Args: provider.ArgumentsObject(c.Arguments)}
-			buf = append(buf, part{FunctionCall: &calls[i]})
+			buf = append(buf, part{FunctionCall: &calls[i], ThoughtSignature: c.Signature})
 		}
 	}
 	if len(buf) == start && m.Role == provider.RoleUser && len(m.Parts) == 0 {
@@ -215,7 +215,7 @@ func toolCalls(parts []responsePart, responseID string, first int) []provider.To
 		if id == "" {
 			id = callID(responseID, first+len(out))
 		}
-		out = append(out, provider.ToolCall{ID: id, Name: p.FunctionCall.Name, Arguments: provider.ArgumentsJSON(string(p.FunctionCall.Args))})
+		out = append(out, provider.ToolCall{ID: id, Name: p.FunctionCall.Name, Arguments: provider.ArgumentsJSON(string(p.FunctionCall.Args)), Signature: p.ThoughtSignature})
 	}
 	return out
 }

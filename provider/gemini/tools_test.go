@@ -177,3 +177,28 @@ func TestSchemaTranslationIsAcceptedByTheAPI(t *testing.T) {
 		t.Errorf("geminiSchema() mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// A thinking model's thoughtSignature goes back with its call, as Gemini
+// asks; other providers never see it.
+func TestThoughtSignatureRoundTrip(t *testing.T) {
+	srv := wiretest.NewServer(t, wiretest.Gemini, wiretest.JSON(toolFixture(t, "function_call_signed.json")), wiretest.JSON(toolFixture(t, "structured.json")))
+	c := toolClient(srv)
+	req := &provider.Request{Model: "gemini-2.5-flash", Messages: []provider.Message{{Role: provider.RoleUser, Content: "Paris?"}},
+		Tools: []provider.Tool{wiretest.WeatherTool}}
+	resp, err := c.Complete(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := "CiQBVKhc7oVxWqSig2ZnMPaBDtesyUJDc2lnbmF0dXJl"
+	if len(resp.ToolCalls) != 1 || resp.ToolCalls[0].Signature != sig {
+		t.Fatalf("ToolCalls = %+v; want the call with its signature", resp.ToolCalls)
+	}
+	req.Messages = append(req.Messages, provider.Message{Role: provider.RoleAssistant, ToolCalls: resp.ToolCalls},
+		provider.Message{Role: provider.RoleTool, ToolCallID: resp.ToolCalls[0].ID, Content: "18C"})
+	if _, err := c.Complete(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if body := string(srv.Bodies()[1]); !strings.Contains(body, `"functionCall":{"name":"get_weather","args":{"city":"Paris"}},"thoughtSignature":"`+sig+`"`) {
+		t.Errorf("second request does not send the signature back with the call: %s", body)
+	}
+}

@@ -31,6 +31,8 @@ type part struct {
 	FileData         *fileData         `json:"fileData,omitempty"`
 	FunctionCall     *functionCall     `json:"functionCall,omitempty"`
 	FunctionResponse *functionResponse `json:"functionResponse,omitempty"`
+	// ThoughtSignature goes back with the function call it came with.
+	ThoughtSignature string `json:"thoughtSignature,omitempty"`
 }
 
 type generationConfig struct {
@@ -114,8 +116,9 @@ type responseContent struct {
 }
 
 type responsePart struct {
-	Text         string        `json:"text"`
-	FunctionCall *functionCall `json:"functionCall"`
+	Text             string        `json:"text"`
+	FunctionCall     *functionCall `json:"functionCall"`
+	ThoughtSignature string        `json:"thoughtSignature"`
 	// Thought marks a thinking summary, which is not part of the answer.
 	Thought bool `json:"thought"`
 }
