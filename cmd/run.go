@@ -14,6 +14,7 @@ import (
 
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/internal/untrusted"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -301,7 +302,7 @@ func printAttempt(w io.Writer, n int, a fallback.Attempt) {
 	switch {
 	case a.Err != nil && a.Outcome != fallback.OutcomeOK:
 		// The error names its class already ("openai: rate_limited (HTTP 429 …)").
-		line += "  " + provider.Redact(a.Err.Error())
+		line += "  " + untrusted.Terminal(provider.Redact(a.Err.Error()))
 	case a.Class != "":
 		line += "  " + string(a.Class)
 	case a.TTFT > 0:

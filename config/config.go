@@ -169,6 +169,8 @@ type Eval struct {
 	MaxRegression float64 // 0..1 pass-rate drop allowed against --baseline
 	Repeat        int     // runs of each case (once)
 	Retries       int     // retries of a transient error per call; see Has (eval.DefaultRetries)
+	// MaxPromptBytes caps each rendered prompt; 0 leaves eval's default.
+	MaxPromptBytes int
 }
 
 // Price is a model's price in USD per 1M tokens: provider.Price, the one

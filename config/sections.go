@@ -89,6 +89,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			{key: "max_regression", decode: d.fraction(&e.MaxRegression)},
 			{key: "repeat", decode: d.integer(&e.Repeat, 1)},
 			{key: "retries", decode: d.integer(&e.Retries, 0)},
+			{key: "max_prompt_bytes", decode: d.integer(&e.MaxPromptBytes, 1)},
 		})
 	}
 	if p, ok := top["pricing"]; ok {
