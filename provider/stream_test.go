@@ -65,6 +65,34 @@ func TestStreamMalformedEvents(t *testing.T) {
 	}
 }
 
+// TestStreamMalformedEventAfterToolCall: a tool-call delta is a first token
+// as much as text is, so a bad event after one is skipped too.
+func TestStreamMalformedEventAfterToolCall(t *testing.T) {
+	events := []func(*Response) (Chunk, error){
+		func(*Response) (Chunk, error) {
+			return Chunk{ToolCall: &ToolCallDelta{Index: 0, ID: "call_1", Name: "refund", Arguments: `{"order":`}}, nil
+		},
+		func(*Response) (Chunk, error) { return Chunk{}, MalformedEvent("p", 200, errors.New("bad chunk")) },
+		func(*Response) (Chunk, error) { return Chunk{ToolCall: &ToolCallDelta{Index: 0, Arguments: `1182}`}}, nil },
+		func(meta *Response) (Chunk, error) { meta.FinishReason = FinishToolCalls; return Chunk{}, io.EOF },
+	}
+	i := 0
+	s := NewChunkStream(context.Background(), "p", nil, time.Now(), func(meta *Response) (Chunk, error) {
+		ev := events[i]
+		i++
+		return ev(meta)
+	})
+	for s.Next() {
+	}
+	if err := s.Err(); err != nil {
+		t.Fatalf("Err() = %v; want nil", err)
+	}
+	r := s.Response()
+	if r.MalformedEvents != 1 || len(r.ToolCalls) != 1 || string(r.ToolCalls[0].Arguments) != `{"order":1182}` {
+		t.Errorf("Response() = %d malformed events, calls %+v; want 1, one call with {\"order\":1182}", r.MalformedEvents, r.ToolCalls)
+	}
+}
+
 func TestResponseEmpty(t *testing.T) {
 	tests := []struct {
 		r    *Response
@@ -75,6 +103,7 @@ func TestResponseEmpty(t *testing.T) {
 		{&Response{}, true},
 		{&Response{Text: "x", FinishReason: FinishStop}, false},
 		{&Response{FinishReason: FinishToolCalls}, false},
+		{&Response{FinishReason: FinishStop, ToolCalls: []ToolCall{{ID: "call_1", Name: "refund", Arguments: []byte(`{}`)}}}, false},
 		{&Response{FinishReason: FinishContentFilter}, false},
 		{&Response{FinishReason: FinishLength}, false},
 	}
