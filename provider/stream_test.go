@@ -73,7 +73,9 @@ func TestStreamMalformedEventAfterToolCall(t *testing.T) {
 			return Chunk{ToolCall: &ToolCallDelta{Index: 0, ID: "call_1", Name: "refund", Arguments: `{"order":`}}, nil
 		},
 		func(*Response) (Chunk, error) { return Chunk{}, MalformedEvent("p", 200, errors.New("bad chunk")) },
-		func(*Response) (Chunk, error) { return Chunk{ToolCall: &ToolCallDelta{Index: 0, Arguments: `1182}`}}, nil },
+		func(*Response) (Chunk, error) {
+			return Chunk{ToolCall: &ToolCallDelta{Index: 0, Arguments: `1182}`}}, nil
+		},
 		func(meta *Response) (Chunk, error) { meta.FinishReason = FinishToolCalls; return Chunk{}, io.EOF },
 	}
 	i := 0
