@@ -20,6 +20,7 @@ import (
 	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/untrusted"
+	"github.com/llmfall/llmfall/setup"
 )
 
 type evalOptions struct {
@@ -134,7 +135,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return usageErr(err, "")
 	}
-	prices := pricesOf(cfg)
+	prices := setup.Prices(cfg)
 	if opts.DryRun {
 		eval.WriteEstimate(f.IO.Out, plan, plan.Estimate(prices, judgeModel(cfg, engine)))
 		return nil
@@ -228,14 +229,6 @@ func categoryNames(cfg *config.Config) []string {
 		names[i] = c.Name
 	}
 	return names
-}
-
-func pricesOf(cfg *config.Config) eval.Prices {
-	p := eval.Prices{}
-	for model, pr := range cfg.Pricing {
-		p[model] = eval.Price{Input: pr.Input, Output: pr.Output}
-	}
-	return p.WithDefaults()
 }
 
 // judgeModel is the first model of the judge's chain, to price judge calls.

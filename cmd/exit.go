@@ -15,7 +15,7 @@ import (
 	"github.com/llmfall/llmfall/provider"
 )
 
-// Exit codes: the contract in DESIGN.md that users' scripts rely on.
+// Exit codes: the contract in docs/design.md that users' scripts rely on.
 const (
 	ExitOK          = 0
 	ExitFailed      = 1   // eval gate failed, or a runtime error that is nobody's input

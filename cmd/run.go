@@ -104,7 +104,7 @@ func readPrompt(args []string, io_ *IO) (string, error) {
 	return prompt, nil
 }
 
-// runDoc is the `llmfall run --json` document (DESIGN.md); error is added
+// runDoc is the `llmfall run --json` document (docs/design.md); error is added
 // when the call failed.
 type runDoc struct {
 	Provider     string                `json:"provider"`

@@ -12,7 +12,7 @@ import (
 // ResultsVersion is the version of the results document.
 const ResultsVersion = 1
 
-// Result is one case's outcome, in the shape DESIGN.md documents for
+// Result is one case's outcome, in the shape docs/design.md documents for
 // --output. A result with an Error has no grade: the link failed to answer,
 // which is not a quality failure.
 type Result struct {

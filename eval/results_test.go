@@ -45,7 +45,7 @@ func TestResultsRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(rs.Summary, back.Summary); diff != "" {
 		t.Errorf("summary after a round trip (-want +got):\n%s", diff)
 	}
-	// The document's shape is a contract (DESIGN.md): check the keys.
+	// The document's shape is a contract (docs/design.md): check the keys.
 	raw, _ := os.ReadFile(path)
 	for _, key := range []string{`"version": 1`, `"prompt"`, `"test"`, `"provider"`, `"model"`, `"position"`, `"output"`, `"pass"`,
 		`"score"`, `"latency_ms"`, `"usage"`, `"input_tokens"`, `"cost_usd"`, `"error"`, `"assertions"`, `"type"`, `"reason"`, `"summary"`} {
