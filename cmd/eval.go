@@ -122,11 +122,18 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if repeat == 0 {
 		repeat = cfg.Eval.Repeat
 	}
-	plan, err := eval.NewPlan(suite, eval.PlanOptions{
-		Chain: func(cat string) ([]fallback.Target, error) { return engine.Chain(cat) },
-		Depth: depth, Providers: opts.Providers, Repeat: repeat, Filter: in.filter,
-		Changed: in.changed, Baseline: in.baseline,
-	})
+	inputs := fingerprintInputs(cfg, engine, f.Offline)
+	po := eval.PlanOptions{
+		Chain: engine.Chain, Depth: depth, Providers: opts.Providers, Repeat: repeat, Filter: in.filter,
+		Inputs: inputs, Baseline: in.baseline,
+	}
+	if in.changedSince != nil {
+		warn := func(msg string) { fmt.Fprintf(f.IO.Err, "llmfall: --changed-since: %s\n", msg) }
+		if po.Base, err = baseFingerprints(ctx, in.changedSince, cfg, opts.Paths, po, f.Offline, warn); err != nil {
+			return usageErr(fmt.Errorf("--changed-since %s: %w", opts.ChangedSince, err), "")
+		}
+	}
+	plan, err := eval.NewPlan(suite, po)
 	if err != nil {
 		return usageErr(err, "")
 	}
@@ -136,7 +143,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		return nil
 	}
 	if len(plan.Cases) == 0 && len(plan.Carried) == 0 {
-		fmt.Fprintln(f.IO.Err, "llmfall: no cases to run (check --filter and --changed-since)")
+		fmt.Fprintf(f.IO.Err, "llmfall: no cases to run (%d unchanged since the base; check --filter and --changed-since)\n", plan.Unchanged)
 		return nil
 	}
 	if !f.Offline {
@@ -144,7 +151,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 			return usageErr(err, "export them, or run with --offline to use simulated providers")
 		}
 	}
-	run, err := runOptionsFor(opts, cfg, plan, prices)
+	run, err := runOptionsFor(opts, cfg, plan, prices, inputs)
 	if err != nil {
 		return err
 	}
@@ -167,13 +174,13 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	return evalExit(runErr, rs, gate)
 }
 
-// evalInputs are what the flags name beyond the suite: a filter, the files
-// changed since a ref, a baseline.
+// evalInputs are what the flags name beyond the suite: a filter, the
+// revision to compare with, a baseline.
 type evalInputs struct {
-	filter   *regexp.Regexp
-	changed  map[string]bool
-	baseline *eval.Results
-	minAt    map[int]float64
+	filter       *regexp.Regexp
+	changedSince *eval.Revision
+	baseline     *eval.Results
+	minAt        map[int]float64
 }
 
 func loadEvalInputs(ctx context.Context, opts *evalOptions) (evalInputs, error) {
@@ -185,12 +192,8 @@ func loadEvalInputs(ctx context.Context, opts *evalOptions) (evalInputs, error) 
 		}
 	}
 	if opts.ChangedSince != "" {
-		dir := opts.Paths[0]
-		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-			dir = filepath.Dir(dir)
-		}
-		if in.changed, err = eval.ChangedFiles(ctx, dir, opts.ChangedSince); err != nil {
-			return in, usageErr(fmt.Errorf("--changed-since: %w", err), "")
+		if in.changedSince, err = resolveRef(ctx, opts.Paths[0], opts.ChangedSince); err != nil {
+			return in, usageErr(fmt.Errorf("--changed-since: %w", err), "pass a branch, tag or commit, e.g. origin/main")
 		}
 	}
 	if opts.Baseline != "" {
@@ -202,6 +205,15 @@ func loadEvalInputs(ctx context.Context, opts *evalOptions) (evalInputs, error) 
 		return in, usageErr(err, "write it as POSITION=RATE, e.g. 2=0.8")
 	}
 	return in, nil
+}
+
+// resolveRef verifies ref in the repository holding path.
+func resolveRef(ctx context.Context, path, ref string) (*eval.Revision, error) {
+	dir := path
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		dir = filepath.Dir(dir)
+	}
+	return eval.ResolveRevision(ctx, dir, ref)
 }
 
 func parseMinAt(items []string) (map[int]float64, error) {
@@ -243,7 +255,7 @@ func judgeModel(cfg *config.Config, engine *fallback.Engine) string {
 	return chain[0].Model
 }
 
-func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, prices eval.Prices) (eval.RunOptions, error) {
+func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, prices eval.Prices, inputs eval.Inputs) (eval.RunOptions, error) {
 	f := opts.f
 	providers, err := f.Providers()
 	if err != nil {
@@ -274,7 +286,7 @@ func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, price
 		if run.Judge, err = f.Judge(); err != nil {
 			return run, err
 		}
-		run.JudgeID = judgeID(cfg)
+		run.JudgeID = inputs.Judge.ID()
 	}
 	// Offline answers cost nothing to make again, and caching them would
 	// only let a stale simulation outlive a new version of it.
@@ -301,12 +313,6 @@ func needsJudge(plan *eval.Plan) bool {
 		}
 	}
 	return false
-}
-
-// judgeID names the judge's configuration in cache keys, so that a verdict
-// cached under one judge is not reused by another.
-func judgeID(cfg *config.Config) string {
-	return fmt.Sprintf("%s different_provider=%v threshold=%v", cfg.Judge.Category, cfg.Judge.DifferentProvider, cfg.Judge.Threshold)
 }
 
 func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in evalInputs) eval.GateOptions {

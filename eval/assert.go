@@ -158,7 +158,7 @@ func (l *fileLoader) args(a *Assertion, kind argKind, kv *fields, vars map[strin
 			}
 			return
 		}
-		a.schema = l.schema(value)
+		a.schema = l.schema(a, value)
 	case argBounds:
 		a.Min, a.Max = l.bound(kv, "min"), l.bound(kv, "max")
 		switch {
@@ -234,7 +234,7 @@ func (l *fileLoader) renderValue(n node, vars map[string]any) string {
 
 // schema compiles an inline schema, or one read from a file relative to the
 // prompt file.
-func (l *fileLoader) schema(n node) *jsonschema.Schema {
+func (l *fileLoader) schema(a *Assertion, n node) *jsonschema.Schema {
 	var doc any
 	loc := fmt.Sprintf("%s:%d", n.file, n.Line)
 	switch n.Kind {
@@ -249,6 +249,7 @@ func (l *fileLoader) schema(n node) *jsonschema.Schema {
 			l.errorf(n.file, n.Line, "schema: %v", err)
 			return nil
 		}
+		a.schemaSource = string(b)
 		doc, err = jsonschema.UnmarshalJSON(bytes.NewReader(b))
 		if err != nil {
 			l.errorf(n.file, n.Line, "schema: %v", err)
@@ -265,6 +266,7 @@ func (l *fileLoader) schema(n node) *jsonschema.Schema {
 			l.errorf(n.file, n.Line, "schema file %q: %v", n.Value, errCause(err))
 			return nil
 		}
+		a.schemaSource = string(b)
 		var perr error
 		if doc, perr = jsonschema.UnmarshalJSON(bytes.NewReader(b)); perr != nil {
 			l.errorf(n.file, n.Line, "schema file %q: %v", n.Value, perr)

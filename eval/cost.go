@@ -151,7 +151,20 @@ func WriteEstimate(w io.Writer, p *Plan, e Estimate) {
 	if len(e.Unpriced) > 0 {
 		fmt.Fprintf(w, "no price for: %s (counted as $0; add them under pricing in llmfall.yaml)\n", strings.Join(e.Unpriced, ", "))
 	}
+	if len(p.Cases) > 0 {
+		fmt.Fprintln(w, "cases, and why each runs:")
+	}
+	for _, c := range p.Cases {
+		rep := ""
+		if c.Repeat > 0 {
+			rep = fmt.Sprintf(" #%d", c.Repeat+1)
+		}
+		fmt.Fprintf(w, "  %s @ %s (link %d)%s: %s\n", c.Name(), c.Target, c.Position, rep, c.Reason)
+	}
 	if len(p.Carried) > 0 {
-		fmt.Fprintf(w, "carried from the baseline: %d results\n", len(p.Carried))
+		fmt.Fprintf(w, "carried from the baseline: %d results (same fingerprint)\n", len(p.Carried))
+	}
+	if p.Unchanged > 0 {
+		fmt.Fprintf(w, "unchanged since the base, not run: %d cases\n", p.Unchanged)
 	}
 }

@@ -221,6 +221,9 @@ func writeTotals(w io.Writer, rs *Results, st termStyles) {
 	parts = append(parts, (time.Duration(s.DurationMS) * time.Millisecond).String())
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, st.dim.Render(strings.Join(parts, " · ")))
+	if why := s.ReasonsLine(); why != "" {
+		fmt.Fprintln(w, st.dim.Render(why))
+	}
 	if s.Judge != nil {
 		fmt.Fprintln(w, st.dim.Render(s.Judge.String()))
 	}

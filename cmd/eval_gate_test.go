@@ -1,0 +1,205 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// gitRepo is a git repository in a temporary directory, made the working
+// directory, that works on a fresh CI machine: no system or global config,
+// an author from the environment.
+type gitRepo struct {
+	t   *testing.T
+	dir string
+}
+
+func newGitRepo(t *testing.T, files map[string]string) *gitRepo {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	for k, v := range map[string]string{
+		"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.DevNull,
+		"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+		"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+	} {
+		t.Setenv(k, v)
+	}
+	r := &gitRepo{t: t, dir: t.TempDir()}
+	t.Chdir(r.dir)
+	r.git("init", "-q", "-b", "main")
+	r.commit("base", files)
+	return r
+}
+
+func (r *gitRepo) git(args ...string) string {
+	r.t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", r.dir, "-c", "commit.gpgsign=false"}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		r.t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// write changes files in the work tree without committing.
+func (r *gitRepo) write(files map[string]string) {
+	r.t.Helper()
+	for name, content := range files {
+		p := filepath.Join(r.dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			r.t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+}
+
+func (r *gitRepo) commit(msg string, files map[string]string) {
+	r.t.Helper()
+	r.write(files)
+	r.git("add", "-A")
+	r.git("commit", "-q", "-m", msg)
+}
+
+// gateConfig is a config whose fast chain is openai then anthropic.
+func gateConfig(secondModel string, judgeThreshold float64) string {
+	return fmt.Sprintf(`providers:
+  openai:    { type: openai }
+  anthropic: { type: anthropic }
+order: [openai, anthropic]
+categories:
+  fast:  { openai: gpt-4.1-mini, anthropic: %s }
+  smart: { openai: gpt-4.1, anthropic: claude-sonnet-4-5 }
+judge: { category: smart, threshold: %v }
+eval:  { chain_depth: 2, min_pass_rate: 0 }
+`, secondModel, judgeThreshold)
+}
+
+// gateSuite has a prompt checked against a schema file and a judged one.
+var gateSuite = map[string]string{
+	"llmfall.yaml":               gateConfig("claude-3-5-haiku-latest", 0.7),
+	"prompts/order.yaml":         "name: order\ncategory: fast\nprompt: \"order {{.id}}\"\ntests:\n  - name: t\n    vars: {id: 7}\n    assert: [{type: json-schema, value: schemas/order.json}]\n",
+	"prompts/schemas/order.json": `{"type": "object"}`,
+	"prompts/greet.yaml":         "name: greet\ncategory: fast\nprompt: hi\ntests:\n  - name: t\n    assert: [{type: judge, rubric: says hi}]\n",
+}
+
+// evalIn runs llmfall with args in the working directory.
+func evalIn(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	f := newFactory(testIO(strings.NewReader(""), &out, &errb), envOf(nil))
+	code = executeArgs(context.Background(), f, args)
+	return code, out.String(), errb.String()
+}
+
+type gateResult struct {
+	Prompt      string `json:"prompt"`
+	Position    int    `json:"position"`
+	Model       string `json:"model"`
+	Fingerprint string `json:"fingerprint"`
+	Reason      string `json:"reason"`
+}
+
+// ranAndWhy reads a results file as "prompt@position model" → reason.
+func ranAndWhy(t *testing.T, path string) map[string]string {
+	t.Helper()
+	var doc struct{ Results []gateResult }
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no results written: %v", err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, r := range doc.Results {
+		if len(r.Fingerprint) != 64 {
+			t.Errorf("%s@%d: fingerprint %q; want sha256 hex", r.Prompt, r.Position, r.Fingerprint)
+		}
+		out[fmt.Sprintf("%s@%d %s", r.Prompt, r.Position, r.Model)] = r.Reason
+	}
+	return out
+}
+
+// TestEvalChangedSinceSeesEveryInput is the attack of issue 9 item 1: a
+// pull request that changes only llmfall.yaml or only a schema file must
+// re-run exactly the cases it affects, and a baseline must not stand in
+// for them.
+func TestEvalChangedSinceSeesEveryInput(t *testing.T) {
+	tests := []struct {
+		name   string
+		change map[string]string
+		want   map[string]string // cases that run → why
+	}{
+		{"model of link 1", map[string]string{"llmfall.yaml": gateConfig("claude-3-7-sonnet-latest", 0.7)}, map[string]string{
+			"order@1 claude-3-7-sonnet-latest": "link changed", "greet@1 claude-3-7-sonnet-latest": "link changed",
+		}},
+		{"schema file only", map[string]string{"prompts/schemas/order.json": `{"type": "object", "required": ["id"]}`}, map[string]string{
+			"order@0 gpt-4.1-mini": "assertions changed", "order@1 claude-3-5-haiku-latest": "assertions changed",
+		}},
+		{"judge threshold", map[string]string{"llmfall.yaml": gateConfig("claude-3-5-haiku-latest", 0.95)}, map[string]string{
+			"greet@0 gpt-4.1-mini": "judge changed", "greet@1 claude-3-5-haiku-latest": "judge changed",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			repo := newGitRepo(t, gateSuite)
+			baseline := filepath.Join(t.TempDir(), "baseline.json")
+			if code, out, errs := evalIn(t, "eval", "prompts", "--offline", "--no-progress", "-o", baseline); code != ExitOK {
+				t.Fatalf("base run: exit %d\n%s%s", code, out, errs)
+			}
+			repo.commit("the pull request", tc.change)
+
+			// --changed-since alone: only the affected cases run.
+			results := filepath.Join(t.TempDir(), "results.json")
+			code, out, errs := evalIn(t, "eval", "prompts", "--offline", "--no-progress", "--changed-since", "HEAD~1", "-o", results)
+			if code != ExitOK {
+				t.Fatalf("exit %d\n%s%s", code, out, errs)
+			}
+			if diff := cmp.Diff(tc.want, ranAndWhy(t, results)); diff != "" {
+				t.Errorf("--changed-since: cases run and why (-want +got):\n%s\nstdout:\n%s\nstderr:\n%s", diff, out, errs)
+			}
+
+			// With the baseline too: the affected cases run, every other
+			// is carried, and no carried result names an old model.
+			code, out, errs = evalIn(t, "eval", "prompts", "--offline", "--no-progress", "--changed-since", "HEAD~1", "--baseline", baseline, "-o", results)
+			if code != ExitOK {
+				t.Fatalf("exit %d\n%s%s", code, out, errs)
+			}
+			got := ranAndWhy(t, results)
+			if len(got) != 4 {
+				t.Errorf("--baseline: %d results; want all 4: %v", len(got), got)
+			}
+			for k, why := range tc.want {
+				if got[k] != why {
+					t.Errorf("--baseline: %s: reason %q; want %q (results: %v)", k, got[k], why, got)
+				}
+			}
+			for k, why := range got {
+				if _, ran := tc.want[k]; !ran && why != "unchanged since the baseline" {
+					t.Errorf("--baseline: %s: reason %q; want it carried", k, why)
+				}
+			}
+
+			// --dry-run says the same, case by case.
+			_, out, _ = evalIn(t, "eval", "prompts", "--offline", "--dry-run", "--changed-since", "HEAD~1")
+			for k, why := range tc.want {
+				prompt, _, _ := strings.Cut(k, "@")
+				if !strings.Contains(out, prompt+"/t @ ") || !strings.Contains(out, ": "+why) {
+					t.Errorf("--dry-run does not say that %s runs because %s:\n%s", k, why, out)
+				}
+			}
+		})
+	}
+}
