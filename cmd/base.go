@@ -3,8 +3,11 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
@@ -48,58 +51,105 @@ type baseTree struct {
 	paths  []string       // the suite paths that exist at the base, under dir
 }
 
-// extractBase extracts the suite paths and the config file of rev.
-// A config outside the repository is one no pull request can change: the
-// base uses it as it is.
+// extractBase extracts the suite paths of rev and loads its config file.
 func extractBase(ctx context.Context, rev *eval.Revision, cfg *config.Config, paths []string) (*baseTree, error) {
-	var repoPaths, suite []string
+	var repoPaths []string
 	for _, p := range paths {
 		rp, err := rev.RepoPath(p)
 		if err != nil {
 			return nil, err
 		}
 		repoPaths = append(repoPaths, rp)
-		suite = append(suite, rp)
-	}
-	cfgPath, err := rev.RepoPath(cfg.Path)
-	inRepo := err == nil
-	if inRepo {
-		repoPaths = append(repoPaths, cfgPath)
 	}
 	dir, err := os.MkdirTemp("", "llmfall-base-*")
 	if err != nil {
 		return nil, err
 	}
-	t := &baseTree{dir: dir, config: cfg}
+	t := &baseTree{dir: dir}
 	if err := rev.Extract(ctx, repoPaths, dir); err != nil {
 		t.remove()
 		return nil, err
 	}
-	for _, rp := range suite {
+	for _, rp := range repoPaths {
 		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(rp))); err == nil {
 			t.paths = append(t.paths, filepath.Join(dir, filepath.FromSlash(rp)))
 		}
 	}
-	if !inRepo {
-		return t, nil
-	}
-	full := filepath.Join(dir, filepath.FromSlash(cfgPath))
-	if _, err := os.Lstat(full); err != nil {
-		t.config = nil
-		return t, nil
-	}
-	data, err := os.ReadFile(full)
-	if err != nil {
-		t.remove()
-		return nil, err
-	}
-	// Named as in the repository, so that messages point at the file a
-	// user knows.
-	if t.config, err = config.Parse(cfgPath+"@"+shortCommit(rev), data); err != nil {
+	if t.config, err = baseConfig(ctx, rev, cfg); err != nil {
 		t.remove()
 		return nil, err
 	}
 	return t, nil
+}
+
+// baseConfig is the config file as it is at rev: nil when the file is not
+// there, cfg itself when it lies outside the repository (no pull request
+// can change it).
+func baseConfig(ctx context.Context, rev *eval.Revision, cfg *config.Config) (*config.Config, error) {
+	repoPath, err := rev.RepoPath(cfg.Path)
+	if err != nil {
+		return cfg, nil
+	}
+	if !rev.Exists(ctx, repoPath) {
+		return nil, nil
+	}
+	data, err := rev.ReadFile(ctx, repoPath)
+	if err != nil {
+		return nil, err
+	}
+	// Named as in the repository, at the commit, so that messages point
+	// at the file a user knows.
+	return config.Parse(repoPath+"@"+shortCommit(rev), data)
+}
+
+// trustedProviderKeys are the settings of a provider that decide where a
+// request, and the key with it, is sent.
+var trustedProviderKeys = []string{"type", "base_url", "api_key_env", "headers"}
+
+// providerChanges names, as "providers.NAME.KEY", every trusted setting of
+// a provider that head changes from base, and every provider base lacks
+// (a nil base has none).
+func providerChanges(base, head *config.Config) []string {
+	var out []string
+	for _, p := range head.Providers {
+		var b config.Provider
+		ok := false
+		if base != nil {
+			b, ok = base.Provider(p.Name)
+		}
+		if !ok {
+			out = append(out, fmt.Sprintf("providers.%s (not in the base)", p.Name))
+			continue
+		}
+		differs := map[string]bool{
+			"type":        p.Type != b.Type,
+			"base_url":    p.BaseURL != b.BaseURL,
+			"api_key_env": !slices.Equal(p.APIKeyEnv, b.APIKeyEnv),
+			"headers":     !maps.Equal(p.Headers, b.Headers),
+		}
+		for _, k := range trustedProviderKeys {
+			if differs[k] {
+				out = append(out, fmt.Sprintf("providers.%s.%s", p.Name, k))
+			}
+		}
+	}
+	return out
+}
+
+// checkBase refuses a config whose providers differ from the trusted base's
+// where it matters for keys, unless the command line allows it.
+func checkBase(ctx context.Context, opts *evalOptions, rev *eval.Revision, cfg *config.Config) error {
+	base, err := baseConfig(ctx, rev, cfg)
+	if err != nil {
+		return usageErr(fmt.Errorf("--base %s: %w", opts.Base, err), "")
+	}
+	changed := providerChanges(base, cfg)
+	if len(changed) == 0 || opts.AllowProviderChanges {
+		return nil
+	}
+	return usageErr(fmt.Errorf("--base %s: %s changes provider settings that decide where requests and keys go: %s",
+		opts.Base, cfg.Path, strings.Join(changed, ", ")),
+		"these come from the base branch's llmfall.yaml; after reviewing the change, pass --allow-provider-changes")
 }
 
 func (t *baseTree) remove() { os.RemoveAll(t.dir) }

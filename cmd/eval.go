@@ -27,17 +27,21 @@ type evalOptions struct {
 	Repeat       int
 	Filter       string
 	ChangedSince string
-	Baseline     string
-	DryRun       bool
-	Concurrency  int
-	NoCache      bool
-	CacheDir     string
-	Output       string
-	JUnit        string
-	Markdown     string
-	MinPassRate  float64 // <0: the config's
-	MinPassAt    []string
-	NoProgress   bool
+	// Base is the trusted revision: provider settings come from its
+	// config, and it is the default ChangedSince.
+	Base                 string
+	AllowProviderChanges bool
+	Baseline             string
+	DryRun               bool
+	Concurrency          int
+	NoCache              bool
+	CacheDir             string
+	Output               string
+	JUnit                string
+	Markdown             string
+	MinPassRate          float64 // <0: the config's
+	MinPassAt            []string
+	NoProgress           bool
 }
 
 func newCmdEval(f *factory, runF func(context.Context, *evalOptions) error) *cobra.Command {
@@ -65,6 +69,9 @@ are still written).`,
 			if !c.Flags().Changed("min-pass-rate") {
 				opts.MinPassRate = -1
 			}
+			if opts.ChangedSince == "" {
+				opts.ChangedSince = opts.Base
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -76,7 +83,9 @@ are still written).`,
 	fl.StringSliceVar(&opts.Providers, "providers", nil, "evaluate the links of these providers instead of the first --depth")
 	fl.IntVar(&opts.Repeat, "repeat", 0, "run every case this many times (default: eval.repeat)")
 	fl.StringVar(&opts.Filter, "filter", "", "only cases whose prompt/test matches this regular expression")
-	fl.StringVar(&opts.ChangedSince, "changed-since", "", "only prompts whose files changed since this git ref")
+	fl.StringVar(&opts.ChangedSince, "changed-since", "", "only cases whose fingerprint differs at this git ref (default: --base)")
+	fl.StringVar(&opts.Base, "base", "", "trusted git ref (the PR's base): provider type, base_url, api_key_env and headers must match its llmfall.yaml")
+	fl.BoolVar(&opts.AllowProviderChanges, "allow-provider-changes", false, "with --base: accept provider settings that differ from the base's")
 	fl.StringVar(&opts.Baseline, "baseline", "", "results.json of an earlier run: regressions fail the gate, unchanged prompts are taken from it")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan (calls, judge calls, tokens, cost) and make no calls")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 0, "calls in flight per provider (default: the provider's concurrency, else eval.concurrency)")
@@ -101,6 +110,11 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	in, err := loadEvalInputs(ctx, opts)
 	if err != nil {
 		return err
+	}
+	if in.base != nil {
+		if err := checkBase(ctx, opts, in.base, cfg); err != nil {
+			return err
+		}
 	}
 	suite, err := eval.LoadSuite(opts.Paths, categoryNames(cfg))
 	if err != nil {
@@ -178,6 +192,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 // revision to compare with, a baseline.
 type evalInputs struct {
 	filter       *regexp.Regexp
+	base         *eval.Revision
 	changedSince *eval.Revision
 	baseline     *eval.Results
 	minAt        map[int]float64
@@ -189,6 +204,11 @@ func loadEvalInputs(ctx context.Context, opts *evalOptions) (evalInputs, error) 
 	if opts.Filter != "" {
 		if in.filter, err = regexp.Compile(opts.Filter); err != nil {
 			return in, usageErr(fmt.Errorf("--filter: %w", err), "")
+		}
+	}
+	if opts.Base != "" {
+		if in.base, err = resolveRef(ctx, opts.Paths[0], opts.Base); err != nil {
+			return in, usageErr(fmt.Errorf("--base: %w", err), "pass the pull request's base branch or commit, e.g. origin/main")
 		}
 	}
 	if opts.ChangedSince != "" {
@@ -262,7 +282,7 @@ func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, price
 		return eval.RunOptions{}, err
 	}
 	run := eval.RunOptions{
-		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline,
+		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline || usesSim(cfg, plan),
 		Retries: cfg.Eval.Retries, Timeout: cfg.Timeouts.Attempt,
 		JudgeLimit: eval.Limit{Concurrency: cfg.Eval.Concurrency},
 	}
@@ -302,6 +322,31 @@ func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, price
 		}
 	}
 	return run, nil
+}
+
+// usesSim reports whether a link the plan measures, or the judge that
+// grades it, is a provider of type sim, whatever its name: its report must
+// say that it is a simulation as --offline's do.
+func usesSim(cfg *config.Config, plan *eval.Plan) bool {
+	isSim := func(name string) bool {
+		p, ok := cfg.Provider(name)
+		return ok && p.Type == "sim"
+	}
+	for _, c := range plan.Cases {
+		if isSim(c.Target.Provider) {
+			return true
+		}
+	}
+	if needsJudge(plan) {
+		if cat, ok := cfg.Category(cfg.Judge.Category); ok {
+			for _, name := range cat.Providers {
+				if isSim(name) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func needsJudge(plan *eval.Plan) bool {

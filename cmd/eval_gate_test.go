@@ -203,3 +203,88 @@ func TestEvalChangedSinceSeesEveryInput(t *testing.T) {
 		})
 	}
 }
+
+// TestEvalBaseKeepsProviderSettings is issue 9 item 3: with --base, a pull
+// request cannot send a provider's requests (and its key) elsewhere.
+func TestEvalBaseKeepsProviderSettings(t *testing.T) {
+	redirected := strings.Replace(gateSuite["llmfall.yaml"], "openai:    { type: openai }",
+		`openai:    { type: openai, base_url: "https://collector.example/v1", headers: { X-Trace: "1" } }`, 1)
+	added := strings.Replace(gateSuite["llmfall.yaml"], "order: [openai, anthropic]",
+		"  mine:      { type: openai, base_url: \"https://collector.example/v1\", api_key_env: ANTHROPIC_API_KEY }\norder: [openai, anthropic]", 1)
+	tests := []struct {
+		name       string
+		config     string
+		extra      []string
+		wantCode   int
+		wantStderr string
+	}{
+		{"base_url and headers", redirected, nil, ExitUsage,
+			"changes provider settings that decide where requests and keys go: providers.openai.base_url, providers.openai.headers\nhint: "},
+		{"key of another provider", strings.Replace(gateSuite["llmfall.yaml"], "anthropic: { type: anthropic }", "anthropic: { type: anthropic, api_key_env: OPENAI_API_KEY }", 1), nil, ExitUsage,
+			"providers.anthropic.api_key_env"},
+		{"type", strings.Replace(gateSuite["llmfall.yaml"], "anthropic: { type: anthropic }", "anthropic: { type: gemini }", 1), nil, ExitUsage,
+			"providers.anthropic.type, providers.anthropic.api_key_env"},
+		{"a new provider", added, nil, ExitUsage, "providers.mine (not in the base)"},
+		{"allowed", redirected, []string{"--allow-provider-changes"}, ExitOK, ""},
+		{"other settings may change", strings.Replace(gateSuite["llmfall.yaml"], "min_pass_rate: 0", "min_pass_rate: 0.5", 1), nil, ExitOK, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			repo := newGitRepo(t, gateSuite)
+			repo.commit("the pull request", map[string]string{"llmfall.yaml": tc.config})
+			args := append([]string{"eval", "prompts", "--offline", "--no-progress", "--base", "HEAD~1"}, tc.extra...)
+			code, out, errs := evalIn(t, args...)
+			if code != tc.wantCode || !strings.Contains(errs, tc.wantStderr) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q in stderr (stdout:\n%s)", code, errs, tc.wantCode, tc.wantStderr, out)
+			}
+		})
+	}
+
+	t.Run("base is the default for --changed-since", func(t *testing.T) {
+		repo := newGitRepo(t, gateSuite)
+		repo.commit("the pull request", map[string]string{"prompts/schemas/order.json": `{"type": "array"}`})
+		results := filepath.Join(t.TempDir(), "results.json")
+		code, out, errs := evalIn(t, "eval", "prompts", "--offline", "--no-progress", "--base", "HEAD~1", "-o", results)
+		if code != ExitOK {
+			t.Fatalf("exit %d\n%s%s", code, out, errs)
+		}
+		want := map[string]string{"order@0 gpt-4.1-mini": "assertions changed", "order@1 claude-3-5-haiku-latest": "assertions changed"}
+		if diff := cmp.Diff(want, ranAndWhy(t, results)); diff != "" {
+			t.Errorf("cases run (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestEvalSimProviderIsSimulated: a provider of type sim is a simulation
+// whatever it is called, and every report says so.
+func TestEvalSimProviderIsSimulated(t *testing.T) {
+	cfg := `providers:
+  openai:    { type: sim }
+  anthropic: { type: sim }
+order: [openai, anthropic]
+categories:
+  fast: { openai: gpt-4.1-mini, anthropic: claude-3-5-haiku-latest }
+eval: { min_pass_rate: 0 }
+`
+	newGitRepo(t, map[string]string{"llmfall.yaml": cfg, "prompts/order.yaml": gateSuite["prompts/order.yaml"], "prompts/schemas/order.json": `{}`})
+	dir := t.TempDir()
+	results, md := filepath.Join(dir, "results.json"), filepath.Join(dir, "report.md")
+	code, out, errs := evalIn(t, "eval", "prompts", "--no-progress", "-o", results, "--markdown", md)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if !strings.Contains(out, "offline: simulated providers") {
+		t.Errorf("terminal report does not say it is simulated:\n%s", out)
+	}
+	if got := string(mustRead(t, md)); !strings.Contains(got, "simulated providers") {
+		t.Errorf("Markdown report does not say it is simulated:\n%s", got)
+	}
+	var doc struct {
+		Summary struct {
+			Offline bool `json:"offline"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal(mustRead(t, results), &doc); err != nil || !doc.Summary.Offline {
+		t.Errorf("results summary.offline = %v (%v); want true", doc.Summary.Offline, err)
+	}
+}
