@@ -136,18 +136,19 @@ func providerChanges(base, head *config.Config) []string {
 	return out
 }
 
-// checkBase refuses a config whose providers differ from the trusted base's
-// where it matters for keys, unless the command line allows it.
-func checkBase(ctx context.Context, opts *evalOptions, rev *eval.Revision, cfg *config.Config) error {
+// checkBase loads the trusted base's config and refuses a config whose
+// providers differ from it where it matters for keys, unless the command
+// line allows it.
+func checkBase(ctx context.Context, opts *evalOptions, rev *eval.Revision, cfg *config.Config) (*config.Config, error) {
 	base, err := baseConfig(ctx, rev, cfg)
 	if err != nil {
-		return usageErr(fmt.Errorf("--base %s: %w", opts.Base, err), "")
+		return nil, usageErr(fmt.Errorf("--base %s: %w", opts.Base, err), "")
 	}
 	changed := providerChanges(base, cfg)
 	if len(changed) == 0 || opts.AllowProviderChanges {
-		return nil
+		return base, nil
 	}
-	return usageErr(fmt.Errorf("--base %s: %s changes provider settings that decide where requests and keys go: %s",
+	return nil, usageErr(fmt.Errorf("--base %s: %s changes provider settings that decide where requests and keys go: %s",
 		opts.Base, cfg.Path, strings.Join(changed, ", ")),
 		"these come from the base branch's llmfall.yaml; after reviewing the change, pass --allow-provider-changes")
 }

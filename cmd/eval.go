@@ -69,7 +69,8 @@ are still written).`,
 			if !c.Flags().Changed("min-pass-rate") {
 				opts.MinPassRate = -1
 			}
-			if opts.ChangedSince == "" {
+			// An explicit --changed-since "" runs every case under --base.
+			if !c.Flags().Changed("changed-since") {
 				opts.ChangedSince = opts.Base
 			}
 			if runF != nil {
@@ -83,7 +84,7 @@ are still written).`,
 	fl.StringSliceVar(&opts.Providers, "providers", nil, "evaluate the links of these providers instead of the first --depth")
 	fl.IntVar(&opts.Repeat, "repeat", 0, "run every case this many times (default: eval.repeat)")
 	fl.StringVar(&opts.Filter, "filter", "", "only cases whose prompt/test matches this regular expression")
-	fl.StringVar(&opts.ChangedSince, "changed-since", "", "only cases whose fingerprint differs at this git ref (default: --base)")
+	fl.StringVar(&opts.ChangedSince, "changed-since", "", "only cases whose fingerprint differs at this git ref (default: --base; \"\" for every case)")
 	fl.StringVar(&opts.Base, "base", "", "trusted git ref (the PR's base): provider type, base_url, api_key_env and headers must match its llmfall.yaml")
 	fl.BoolVar(&opts.AllowProviderChanges, "allow-provider-changes", false, "with --base: accept provider settings that differ from the base's")
 	fl.StringVar(&opts.Baseline, "baseline", "", "results.json of an earlier run: regressions fail the gate, unchanged prompts are taken from it")
@@ -112,7 +113,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		return err
 	}
 	if in.base != nil {
-		if err := checkBase(ctx, opts, in.base, cfg); err != nil {
+		if in.baseConfig, err = checkBase(ctx, opts, in.base, cfg); err != nil {
 			return err
 		}
 	}
@@ -193,6 +194,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 type evalInputs struct {
 	filter       *regexp.Regexp
 	base         *eval.Revision
+	baseConfig   *config.Config // the config at base, when it is in the repository there
 	changedSince *eval.Revision
 	baseline     *eval.Results
 	minAt        map[int]float64
@@ -360,15 +362,29 @@ func needsJudge(plan *eval.Plan) bool {
 	return false
 }
 
+// gateOptions are the gate's thresholds. The command line's are floors;
+// without it, the base's llmfall.yaml (under --base) is: the file a pull
+// request changes may tighten the gate, never loosen it, and every such
+// setting is listed in the report.
 func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in evalInputs) eval.GateOptions {
-	min := cfg.Eval.MinPassRate
-	if opts.MinPassRate >= 0 {
-		min = opts.MinPassRate
-	}
-	return eval.GateOptions{
-		MinPassRate: min, PositionMinPassRate: in.minAt, PromptMinPassRate: eval.PromptMinimums(suite),
+	g := eval.GateOptions{
+		MinPassRate: cfg.Eval.MinPassRate, PositionMinPassRate: in.minAt, PromptMinPassRate: eval.PromptMinimums(suite),
 		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression,
 	}
+	if b := in.baseConfig; b != nil {
+		if head, base := cfg.Eval.MinPassRate, b.Eval.MinPassRate; head != base && opts.MinPassRate < 0 {
+			g.Overrides = append(g.Overrides, eval.Override{Rule: "min_pass_rate", Value: head, Floor: base, Ignored: head < base})
+			g.MinPassRate = max(head, base)
+		}
+		if head, base := cfg.Eval.MaxRegression, b.Eval.MaxRegression; head != base {
+			g.Overrides = append(g.Overrides, eval.Override{Rule: "max_regression", Value: head, Floor: base, Ignored: head > base})
+			g.MaxRegression = min(head, base)
+		}
+	}
+	if opts.MinPassRate >= 0 {
+		g.MinPassRate = opts.MinPassRate
+	}
+	return g
 }
 
 func writeReports(opts *evalOptions, rs *eval.Results) error {

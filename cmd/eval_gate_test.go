@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -286,5 +287,49 @@ eval: { min_pass_rate: 0 }
 	}
 	if err := json.Unmarshal(mustRead(t, results), &doc); err != nil || !doc.Summary.Offline {
 		t.Errorf("results summary.offline = %v (%v); want true", doc.Summary.Offline, err)
+	}
+}
+
+// TestEvalThresholdsAreFloors is issue 9 item 4 end to end: neither a
+// prompt file nor, under --base, llmfall.yaml can lower the gate. The
+// order prompt fails on every link offline (sim answers are not JSON).
+func TestEvalThresholdsAreFloors(t *testing.T) {
+	strict := maps.Clone(gateSuite)
+	strict["llmfall.yaml"] = strings.Replace(gateSuite["llmfall.yaml"], "min_pass_rate: 0", "min_pass_rate: 1", 1)
+	lowered := strings.Replace(gateSuite["prompts/order.yaml"], "tests:", "min_pass_rate: 0\ntests:", 1)
+	tests := []struct {
+		name   string
+		change map[string]string
+		want   string
+	}{
+		{"prompt file", map[string]string{"prompts/order.yaml": lowered}, "threshold override: order: min_pass_rate 0% is below the floor 100%: ignored"},
+		{"llmfall.yaml", map[string]string{"llmfall.yaml": gateSuite["llmfall.yaml"]}, "threshold override: llmfall.yaml: min_pass_rate 0% is below the floor 100%: ignored"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			repo := newGitRepo(t, strict)
+			repo.commit("the pull request", tc.change)
+			results := filepath.Join(t.TempDir(), "results.json")
+			code, out, errs := evalIn(t, "eval", "prompts", "--offline", "--no-progress", "--base", "HEAD~1", "--changed-since=", "--filter", "^order/", "-o", results)
+			if code != ExitFailed {
+				t.Errorf("exit %d; want %d (gate failed)\n%s%s", code, ExitFailed, out, errs)
+			}
+			if !strings.Contains(out, tc.want) || !strings.Contains(out, "gate: FAILED") {
+				t.Errorf("stdout lacks %q:\n%s", tc.want, out)
+			}
+			var doc struct {
+				Summary struct {
+					Gate struct {
+						Overrides []struct {
+							Rule    string `json:"rule"`
+							Ignored bool   `json:"ignored"`
+						} `json:"overrides"`
+					} `json:"gate"`
+				} `json:"summary"`
+			}
+			if err := json.Unmarshal(mustRead(t, results), &doc); err != nil || len(doc.Summary.Gate.Overrides) != 1 || !doc.Summary.Gate.Overrides[0].Ignored {
+				t.Errorf("summary.gate.overrides = %+v (%v); want the one ignored override", doc.Summary.Gate.Overrides, err)
+			}
+		})
 	}
 }

@@ -187,6 +187,9 @@ func writeGate(w io.Writer, rs *Results, st termStyles) {
 		return
 	}
 	fmt.Fprintln(w)
+	for _, o := range g.Overrides {
+		fmt.Fprintln(w, st.dim.Render("threshold override: "+o.String()))
+	}
 	s := rs.Summary
 	switch {
 	case g.Pass && s.Passed+s.Failed == 0:
