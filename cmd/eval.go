@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -161,10 +162,8 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		fmt.Fprintf(f.IO.Err, "llmfall: no cases to run (%d unchanged since the base; check --filter and --changed-since)\n", plan.Unchanged)
 		return nil
 	}
-	if !f.Offline {
-		if err := checkKeys(cfg, plan, f.Getenv); err != nil {
-			return usageErr(err, "export them, or run with --offline to use simulated providers")
-		}
+	if err := f.CheckKeys(planProviders(plan)); err != nil {
+		return err
 	}
 	run, err := runOptionsFor(opts, cfg, plan, prices, inputs)
 	if err != nil {
@@ -351,6 +350,17 @@ func usesSim(cfg *config.Config, plan *eval.Plan) bool {
 	return false
 }
 
+// planProviders are the providers the plan calls, in order of first use.
+func planProviders(plan *eval.Plan) []string {
+	var names []string
+	for _, c := range plan.Cases {
+		if !slices.Contains(names, c.Target.Provider) {
+			names = append(names, c.Target.Provider)
+		}
+	}
+	return names
+}
+
 func needsJudge(plan *eval.Plan) bool {
 	for _, c := range plan.Cases {
 		for _, a := range c.Test.Asserts {
@@ -439,27 +449,4 @@ func evalExit(runErr error, rs *eval.Results, gate *eval.Gating) error {
 			"see the errors above; answers already received are cached, so a re-run only retries these")
 	}
 	return nil
-}
-
-// checkKeys fails before any call when a provider the plan measures needs a
-// key and has none: every one of its cases would come back a 401 (or, with
-// no network, a dial error) after retries, which says less and costs time.
-func checkKeys(cfg *config.Config, plan *eval.Plan, getenv func(string) string) error {
-	seen := map[string]bool{}
-	var errs []error
-	for _, c := range plan.Cases {
-		name := c.Target.Provider
-		if seen[name] {
-			continue
-		}
-		seen[name] = true
-		p, ok := cfg.Provider(name)
-		if !ok || len(p.APIKeyEnv) == 0 {
-			continue
-		}
-		if key, _ := p.APIKey(getenv); key == "" {
-			errs = append(errs, fmt.Errorf("provider %q needs an API key: %s is not set", name, strings.Join(p.APIKeyEnv, " or ")))
-		}
-	}
-	return errors.Join(errs...)
 }

@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -329,6 +332,99 @@ func TestEvalThresholdsAreFloors(t *testing.T) {
 			}
 			if err := json.Unmarshal(mustRead(t, results), &doc); err != nil || len(doc.Summary.Gate.Overrides) != 1 || !doc.Summary.Gate.Overrides[0].Ignored {
 				t.Errorf("summary.gate.overrides = %+v (%v); want the one ignored override", doc.Summary.Gate.Overrides, err)
+			}
+		})
+	}
+}
+
+// TestRefsAreVerified is issue 9 item 8: a ref is a commit, verified before
+// anything else, and never an option to git.
+func TestRefsAreVerified(t *testing.T) {
+	repo := newGitRepo(t, gateSuite)
+	written := filepath.Join(t.TempDir(), "written-by-git")
+	blob := repo.git("rev-parse", "HEAD:llmfall.yaml")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"option as --changed-since", []string{"--changed-since=--output=" + written}, `may not be empty or start with "-"`},
+		{"option as --base", []string{"--base=--output=" + written}, `may not be empty or start with "-"`},
+		{"unknown ref", []string{"--changed-since", "no-such-branch"}, `ref "no-such-branch" does not name a commit`},
+		{"a blob, not a commit", []string{"--base", blob}, "does not name a commit"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := evalIn(t, append([]string{"eval", "prompts", "--offline", "--no-progress"}, tc.args...)...)
+			if code != ExitUsage || !strings.Contains(errs, tc.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q (stdout:\n%s)", code, errs, ExitUsage, tc.want, out)
+			}
+			if _, err := os.Stat(written); err == nil {
+				t.Errorf("git wrote %s: the ref reached git as an option", written)
+			}
+		})
+	}
+}
+
+// TestParamsOutOfRange: temperature, top_p and max_tokens are checked the
+// same way for every provider, in prompt files and in run's flags.
+func TestParamsOutOfRange(t *testing.T) {
+	prompt := func(params string) string {
+		return "name: p\ncategory: fast\nprompt: hi\nparams: { " + params + " }\ntests:\n  - assert: [{type: contains, value: hi}]\n"
+	}
+	tests := []struct {
+		name string
+		args []string
+		file string
+		want string
+	}{
+		{"prompt temperature", []string{"eval", "prompts", "--offline"}, prompt("temperature: 3"), "prompts/p.yaml:4: temperature 3 is out of range (want 0 to 2)"},
+		{"prompt top_p", []string{"eval", "prompts", "--offline"}, prompt("top_p: 1.5"), "prompts/p.yaml:4: top_p 1.5 is out of range (want 0 to 1)"},
+		{"prompt max_tokens", []string{"eval", "prompts", "--offline"}, prompt("max_tokens: 0"), "prompts/p.yaml:4: max_tokens 0 is out of range"},
+		{"run temperature", []string{"run", "--offline", "--temperature", "-1", "hi"}, "", "temperature -1 is out of range (want 0 to 2)"},
+		{"run max_tokens", []string{"run", "--offline", "--max-tokens", "-5", "hi"}, "", "max_tokens -5 is out of range"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			files := map[string]string{"llmfall.yaml": gateSuite["llmfall.yaml"]}
+			if tc.file != "" {
+				files["prompts/p.yaml"] = tc.file
+			}
+			newGitRepo(t, files)
+			code, out, errs := evalIn(t, tc.args...)
+			if code != ExitUsage || !strings.Contains(errs, tc.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q (stdout:\n%s)", code, errs, ExitUsage, tc.want, out)
+			}
+		})
+	}
+}
+
+// TestKeysCheckedBeforeAnyCall: run and judge calibrate refuse, as eval
+// does, to send requests no key authenticates.
+func TestKeysCheckedBeforeAnyCall(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.Error(w, `{"error": {"message": "no key", "type": "invalid_request_error"}}`, http.StatusUnauthorized)
+	}))
+	defer srv.Close()
+	cfg := fmt.Sprintf(`providers:
+  openai: { type: openai, base_url: %q, api_key_env: TEST_OPENAI_KEY }
+categories:
+  fast:  { openai: gpt-4.1-mini }
+  smart: { openai: gpt-4.1 }
+judge: { category: smart, different_provider: false }
+`, srv.URL+"/v1")
+	newGitRepo(t, map[string]string{"llmfall.yaml": cfg, "set.jsonl": calibrationSet})
+	for _, args := range [][]string{{"run", "hi"}, {"judge", "calibrate", "set.jsonl"}} {
+		t.Run(args[0], func(t *testing.T) {
+			code, out, errs := evalIn(t, args...)
+			want := `provider "openai" needs an API key: TEST_OPENAI_KEY is not set`
+			if code != ExitUsage || !strings.Contains(errs, want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q (stdout:\n%s)", code, errs, ExitUsage, want, out)
+			}
+			if n := requests.Load(); n != 0 {
+				t.Errorf("the provider got %d requests without a key; want none", n)
 			}
 		})
 	}

@@ -131,6 +131,9 @@ func (c *Client) complete(ctx context.Context, req *provider.Request) (*provider
 
 	out := &provider.Response{RequestID: provider.RequestIDFrom(resp.Header), Model: model}
 	wire.apply(out)
+	if err := provider.CheckUsage(c.name, resp.StatusCode, out.Usage); err != nil {
+		return nil, err
+	}
 	out.Text = wire.text()
 	if out.FinishReason == "" {
 		// A whole response always has stopped for some reason, even one
