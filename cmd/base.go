@@ -18,7 +18,7 @@ import (
 // fingerprintInputs describe what of cfg decides cases' outcomes: each
 // provider's identity (never its key) and the judge's chain and settings.
 func fingerprintInputs(cfg *config.Config, engine *fallback.Engine, offline bool) eval.Inputs {
-	in := eval.Inputs{Links: map[string]eval.LinkIdentity{}}
+	in := eval.Inputs{Links: map[string]eval.LinkIdentity{}, Prices: pricesOf(cfg)}
 	for _, p := range cfg.Providers {
 		in.Links[p.Name] = linkIdentity(p, offline)
 	}

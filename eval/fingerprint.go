@@ -22,11 +22,14 @@ type Inputs struct {
 	Links map[string]LinkIdentity
 	// Judge is who grades judge and consistent assertions.
 	Judge JudgeIdentity
+	// Prices decide cost assertions: a case with one changes when its
+	// model's price does.
+	Prices Prices
 }
 
 // LinkIdentity is what decides a provider's answers besides the request.
-// It never holds a key, only the name of where the key comes from is
-// irrelevant to answers and left out.
+// It never holds a key; which variable the key comes from does not change
+// answers and is left out.
 type LinkIdentity struct {
 	Name    string            `json:"name"`
 	Type    string            `json:"type"`
@@ -135,17 +138,25 @@ func fingerprint(c *Case, primary *Case, in Inputs) Fingerprint {
 		Min, Max                               *int
 	}
 	asserts := make([]assertion, len(c.Test.Asserts))
-	judged, consistent := false, false
+	judged, consistent, priced := false, false, false
 	for i, a := range c.Test.Asserts {
+		priced = priced || a.Type == TypeCost
 		asserts[i] = assertion{a.Type, a.Value, a.Rubric, a.Reference, a.schemaSource, a.Negate, a.Values, a.Threshold, a.Weight, a.Min, a.Max}
 		// A primary's consistent assertion passes without asking anyone.
 		judged = judged || a.Type == TypeJudge || a.Type == TypeConsistent && primary != nil
 		consistent = consistent || a.Type == TypeConsistent
 	}
+	var price *Price
+	if priced {
+		if pr, ok := in.Prices.Lookup(c.Target.Model); ok {
+			price = &pr
+		}
+	}
 	parts[partAssertions] = hashOf(struct {
 		Threshold *float64
 		Asserts   []assertion
-	}{c.Test.Threshold, asserts})
+		Price     *Price `json:",omitempty"`
+	}{c.Test.Threshold, asserts, price})
 	if judged {
 		parts[partJudge] = in.Judge.ID()
 	}

@@ -18,12 +18,14 @@ var fpSuite = map[string]string{
 	"judged.yaml":       "name: judged\ncategory: fast\nprompt: hi\ntests:\n  - name: t\n    assert: [{type: judge, rubric: says hi}]\n",
 	"pair.yaml":         "name: pair\ncategory: fast\nprompt: hello\ntests:\n  - name: t\n    assert: [{type: consistent}]\n",
 	"order.schema.json": `{"type": "object", "required": ["id"]}`,
+	"priced.yaml":       "name: priced\ncategory: fast\nprompt: cheap\ntests:\n  - name: t\n    assert: [{type: cost, threshold: 0.001}]\n",
 }
 
 func fpInputs() Inputs {
 	return Inputs{
-		Links: map[string]LinkIdentity{"a": {Name: "a", Type: "openai"}, "b": {Name: "b", Type: "anthropic"}},
-		Judge: JudgeIdentity{Chain: []JudgeLink{{Model: "gpt-4.1", Link: LinkIdentity{Name: "a", Type: "openai"}}}, Threshold: 0.7, DifferentProvider: true},
+		Links:  map[string]LinkIdentity{"a": {Name: "a", Type: "openai"}, "b": {Name: "b", Type: "anthropic"}},
+		Judge:  JudgeIdentity{Chain: []JudgeLink{{Model: "gpt-4.1", Link: LinkIdentity{Name: "a", Type: "openai"}}}, Threshold: 0.7, DifferentProvider: true},
+		Prices: Prices{"gpt-4.1-mini": {Input: 0.4, Output: 1.6}, "haiku": {Input: 0.8, Output: 4}},
 	}
 }
 
@@ -87,6 +89,8 @@ func TestPlanReusesOnlyMatchingFingerprints(t *testing.T) {
 	changedSchema["order.schema.json"] = `{"type": "object", "required": ["id", "total"]}`
 	otherJudge := fpInputs()
 	otherJudge.Judge.Chain[0].Model = "gpt-4.1-mini"
+	otherPrice := fpInputs()
+	otherPrice.Prices["haiku"] = Price{Input: 0.08, Output: 0.4}
 	otherEndpoint := fpInputs()
 	otherEndpoint.Links["b"] = LinkIdentity{Name: "b", Type: "anthropic", BaseURL: "https://proxy.example"}
 
@@ -99,12 +103,14 @@ func TestPlanReusesOnlyMatchingFingerprints(t *testing.T) {
 	}{
 		{"nothing changed", fpSuite, "haiku", fpInputs(), map[string]string{}},
 		{"model of link 1", fpSuite, "sonnet", fpInputs(), map[string]string{
-			"schema@1": "link changed", "judged@1": "link changed", "pair@1": "link changed",
+			// sonnet has no price, so the cost check changes too.
+			"schema@1": "link changed", "judged@1": "link changed", "pair@1": "link changed", "priced@1": "link changed, assertions changed",
 			// pair@1 compares with pair@0's answer, which the baseline does not keep.
 			"pair@0": "primary of a consistent check that runs",
 		}},
+		{"price of link 1's model", fpSuite, "haiku", otherPrice, map[string]string{"priced@1": "assertions changed"}},
 		{"endpoint of link 1", fpSuite, "haiku", otherEndpoint, map[string]string{
-			"schema@1": "link changed", "judged@1": "link changed", "pair@1": "link changed",
+			"schema@1": "link changed", "judged@1": "link changed", "pair@1": "link changed", "priced@1": "link changed",
 			"pair@0": "primary of a consistent check that runs",
 		}},
 		{"schema file only", changedSchema, "haiku", fpInputs(), map[string]string{
