@@ -199,3 +199,41 @@ func baseFingerprints(ctx context.Context, rev *eval.Revision, cfg *config.Confi
 	}
 	return plan.Fingerprints(), nil
 }
+
+// applyBaseFloors holds the settings of cfg that decide how strict the gate
+// is to the trusted base's: a pull request's llmfall.yaml may tighten them,
+// never loosen them. cfg is changed in place, before the judge and the plan
+// are built from it, and every setting that differs is returned for the
+// report. A setting the command line gives is left to it.
+func applyBaseFloors(opts *evalOptions, cfg, base *config.Config) []eval.Override {
+	if base == nil || base == cfg {
+		return nil
+	}
+	var out []eval.Override
+	floor := func(rule string, head *float64, trusted float64, stricter func(a, b float64) float64) {
+		if *head == trusted {
+			return
+		}
+		eff := stricter(*head, trusted)
+		out = append(out, eval.Override{Rule: rule, Value: *head, Floor: trusted, Ignored: eff != *head})
+		*head = eff
+	}
+	if opts.MinPassRate < 0 {
+		floor("min_pass_rate", &cfg.Eval.MinPassRate, base.Eval.MinPassRate, maxOf)
+	}
+	floor("max_regression", &cfg.Eval.MaxRegression, base.Eval.MaxRegression, minOf)
+	floor("judge.threshold", &cfg.Judge.Threshold, base.Judge.Threshold, maxOf)
+	if opts.Depth == 0 {
+		depth := float64(cfg.Eval.ChainDepth)
+		floor("chain_depth", &depth, float64(base.Eval.ChainDepth), maxOf)
+		cfg.Eval.ChainDepth = int(depth)
+	}
+	if base.Judge.DifferentProvider && !cfg.Judge.DifferentProvider {
+		out = append(out, eval.Override{Rule: "judge.different_provider", Value: 0, Floor: 1, Ignored: true})
+		cfg.Judge.DifferentProvider = true
+	}
+	return out
+}
+
+func maxOf(a, b float64) float64 { return max(a, b) }
+func minOf(a, b float64) float64 { return min(a, b) }

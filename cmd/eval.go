@@ -114,9 +114,11 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		return err
 	}
 	if in.base != nil {
-		if in.baseConfig, err = checkBase(ctx, opts, in.base, cfg); err != nil {
+		base, err := checkBase(ctx, opts, in.base, cfg)
+		if err != nil {
 			return err
 		}
+		in.overrides = applyBaseFloors(opts, cfg, base)
 	}
 	suite, err := eval.LoadSuite(opts.Paths, categoryNames(cfg))
 	if err != nil {
@@ -191,9 +193,11 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 // evalInputs are what the flags name beyond the suite: a filter, the
 // revision to compare with, a baseline.
 type evalInputs struct {
-	filter       *regexp.Regexp
-	base         *eval.Revision
-	baseConfig   *config.Config // the config at base, when it is in the repository there
+	filter *regexp.Regexp
+	base   *eval.Revision
+	// overrides are the settings of llmfall.yaml that differ from the
+	// base's where they decide how strict the gate is.
+	overrides    []eval.Override
 	changedSince *eval.Revision
 	baseline     *eval.Results
 	minAt        map[int]float64
@@ -372,24 +376,12 @@ func needsJudge(plan *eval.Plan) bool {
 	return false
 }
 
-// gateOptions are the gate's thresholds. The command line's are floors;
-// without it, the base's llmfall.yaml (under --base) is: the file a pull
-// request changes may tighten the gate, never loosen it, and every such
-// setting is listed in the report.
+// gateOptions are the gate's thresholds: the config's, after
+// applyBaseFloors, unless the command line sets them.
 func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in evalInputs) eval.GateOptions {
 	g := eval.GateOptions{
 		MinPassRate: cfg.Eval.MinPassRate, PositionMinPassRate: in.minAt, PromptMinPassRate: eval.PromptMinimums(suite),
-		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression,
-	}
-	if b := in.baseConfig; b != nil {
-		if head, base := cfg.Eval.MinPassRate, b.Eval.MinPassRate; head != base && opts.MinPassRate < 0 {
-			g.Overrides = append(g.Overrides, eval.Override{Rule: "min_pass_rate", Value: head, Floor: base, Ignored: head < base})
-			g.MinPassRate = max(head, base)
-		}
-		if head, base := cfg.Eval.MaxRegression, b.Eval.MaxRegression; head != base {
-			g.Overrides = append(g.Overrides, eval.Override{Rule: "max_regression", Value: head, Floor: base, Ignored: head > base})
-			g.MaxRegression = min(head, base)
-		}
+		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression, Overrides: in.overrides,
 	}
 	if opts.MinPassRate >= 0 {
 		g.MinPassRate = opts.MinPassRate

@@ -429,3 +429,29 @@ judge: { category: smart, different_provider: false }
 		})
 	}
 }
+
+// TestEvalBaseFloorsTheJudgeAndDepth: under --base, a pull request's
+// llmfall.yaml cannot evaluate fewer links or judge more leniently.
+func TestEvalBaseFloorsTheJudgeAndDepth(t *testing.T) {
+	repo := newGitRepo(t, gateSuite)
+	loose := strings.Replace(gateConfig("claude-3-5-haiku-latest", 0), "chain_depth: 2", "chain_depth: 1", 1)
+	loose = strings.Replace(loose, "judge: { category: smart,", "judge: { category: smart, different_provider: false,", 1)
+	repo.commit("the pull request", map[string]string{"llmfall.yaml": loose})
+	results := filepath.Join(t.TempDir(), "results.json")
+	code, out, errs := evalIn(t, "eval", "prompts", "--offline", "--no-progress", "--base", "HEAD~1", "--changed-since=", "-o", results)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	for _, want := range []string{
+		"threshold override: llmfall.yaml: judge.threshold 0 is looser than the trusted 0.7: ignored",
+		"threshold override: llmfall.yaml: chain_depth 1 is looser than the trusted 2: ignored",
+		"threshold override: llmfall.yaml: judge.different_provider false is looser than the trusted true: ignored",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if got := ranAndWhy(t, results); len(got) != 4 {
+		t.Errorf("%d cases ran; want 4, both links of both prompts: %v", len(got), got)
+	}
+}

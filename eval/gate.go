@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 )
 
 // GateOptions set what a run must reach. The zero value passes any run.
@@ -51,15 +52,17 @@ type Gating struct {
 	Overrides []Override `json:"overrides"`
 }
 
-// Override is a threshold set by a file that a pull request may change: a
-// prompt file's min_pass_rate, or llmfall.yaml's against the base's.
+// Override is a setting of how strict the gate is, made in a file a pull
+// request may change: a prompt file's min_pass_rate, or one of
+// llmfall.yaml's that differs from the trusted base's.
 type Override struct {
 	// Prompt is the prompt whose file sets it; "" for llmfall.yaml.
 	Prompt string `json:"prompt,omitempty"`
-	// Rule is "min_pass_rate" or "max_regression".
+	// Rule is "min_pass_rate", "max_regression", "chain_depth",
+	// "judge.threshold" or "judge.different_provider" (1 for true).
 	Rule string `json:"rule"`
 	// Value is what the file asks for, Floor the trusted value it is held
-	// to (for min_pass_rate a minimum, for max_regression a maximum).
+	// to (for max_regression a maximum, for the others a minimum).
 	Value float64 `json:"value"`
 	Floor float64 `json:"floor"`
 	// Ignored is true when Value would have loosened the gate, so Floor
@@ -73,13 +76,22 @@ func (o Override) String() string {
 	if who == "" {
 		who = "llmfall.yaml"
 	}
-	switch {
-	case o.Ignored && o.Rule == "max_regression":
-		return fmt.Sprintf("%s: %s %s is above the trusted %s: ignored", who, o.Rule, pct(o.Value), pct(o.Floor))
-	case o.Ignored:
-		return fmt.Sprintf("%s: %s %s is below the floor %s: ignored", who, o.Rule, pct(o.Value), pct(o.Floor))
+	val := func(v float64) string {
+		switch o.Rule {
+		case "min_pass_rate", "max_regression":
+			return pct(v)
+		case "judge.different_provider":
+			return strconv.FormatBool(v != 0)
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
-	return fmt.Sprintf("%s: %s %s (the floor is %s)", who, o.Rule, pct(o.Value), pct(o.Floor))
+	switch {
+	case o.Ignored && o.Rule == "min_pass_rate":
+		return fmt.Sprintf("%s: %s %s is below the floor %s: ignored", who, o.Rule, val(o.Value), val(o.Floor))
+	case o.Ignored:
+		return fmt.Sprintf("%s: %s %s is looser than the trusted %s: ignored", who, o.Rule, val(o.Value), val(o.Floor))
+	}
+	return fmt.Sprintf("%s: %s %s (the trusted value is %s)", who, o.Rule, val(o.Value), val(o.Floor))
 }
 
 // Violation is one prompt × link that missed its mark.
