@@ -164,7 +164,12 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		fmt.Fprintf(f.IO.Err, "llmfall: no cases to run (%d unchanged since the base; check --filter and --changed-since)\n", plan.Unchanged)
 		return nil
 	}
-	if err := f.CheckKeys(planProviders(plan)); err != nil {
+	keyed := planProviders(plan)
+	if needsJudge(plan) {
+		chain, _ := engine.Chain(cfg.Judge.Category)
+		keyed = append(keyed, chainProviders(chain)...)
+	}
+	if err := f.CheckKeys(keyed); err != nil {
 		return err
 	}
 	run, err := runOptionsFor(opts, cfg, plan, prices, inputs)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -101,8 +102,13 @@ var gateSuite = map[string]string{
 // evalIn runs llmfall with args in the working directory.
 func evalIn(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return evalWithEnv(t, nil, args...)
+}
+
+func evalWithEnv(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	f := newFactory(testIO(strings.NewReader(""), &out, &errb), envOf(nil))
+	f := newFactory(testIO(strings.NewReader(""), &out, &errb), envOf(env))
 	code = executeArgs(context.Background(), f, args)
 	return code, out.String(), errb.String()
 }
@@ -453,5 +459,35 @@ func TestEvalBaseFloorsTheJudgeAndDepth(t *testing.T) {
 	}
 	if got := ranAndWhy(t, results); len(got) != 4 {
 		t.Errorf("%d cases ran; want 4, both links of both prompts: %v", len(got), got)
+	}
+}
+
+// TestEvalChecksTheJudgesKeys: eval checks the keys of the judge's chain
+// too, not only of the links it measures.
+func TestEvalChecksTheJudgesKeys(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"c1","object":"chat.completion","model":"gpt-4.1-mini","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1}}`)
+	}))
+	defer srv.Close()
+	cfg := fmt.Sprintf(`providers:
+  openai: { type: openai, base_url: %[1]q, api_key_env: TEST_OPENAI_KEY }
+  grader: { type: openai, base_url: %[1]q, api_key_env: TEST_GRADER_KEY }
+order: [openai, grader]
+categories:
+  fast:  { openai: gpt-4.1-mini }
+  smart: { grader: gpt-4.1 }
+judge: { category: smart }
+`, srv.URL+"/v1")
+	newGitRepo(t, map[string]string{"llmfall.yaml": cfg, "prompts/greet.yaml": gateSuite["prompts/greet.yaml"]})
+	code, out, errs := evalWithEnv(t, map[string]string{"TEST_OPENAI_KEY": "sk-test"}, "eval", "prompts", "--no-progress", "--no-cache")
+	want := `provider "grader" needs an API key: TEST_GRADER_KEY is not set`
+	if code != ExitUsage || !strings.Contains(errs, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q (stdout:\n%s)", code, errs, ExitUsage, want, out)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests were sent; want none before the keys are checked", n)
 	}
 }
