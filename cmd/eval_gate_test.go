@@ -99,13 +99,13 @@ var gateSuite = map[string]string{
 	"prompts/greet.yaml":         "name: greet\ncategory: fast\nprompt: hi\ntests:\n  - name: t\n    assert: [{type: judge, rubric: says hi}]\n",
 }
 
-// evalIn runs llmfall with args in the working directory.
-func evalIn(t *testing.T, args ...string) (code int, stdout, stderr string) {
+// llmfallIn runs llmfall with args in the working directory.
+func llmfallIn(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	return evalWithEnv(t, nil, args...)
+	return llmfallWithEnv(t, nil, args...)
 }
 
-func evalWithEnv(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+func llmfallWithEnv(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	f := newFactory(testIO(strings.NewReader(""), &out, &errb), envOf(env))
@@ -166,14 +166,14 @@ func TestEvalChangedSinceSeesEveryInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			repo := newGitRepo(t, gateSuite)
 			baseline := filepath.Join(t.TempDir(), "baseline.json")
-			if code, out, errs := evalIn(t, "eval", "prompts", "--offline", "--no-progress", "-o", baseline); code != ExitOK {
+			if code, out, errs := llmfallIn(t, "eval", "prompts", "--offline", "--no-progress", "-o", baseline); code != ExitOK {
 				t.Fatalf("base run: exit %d\n%s%s", code, out, errs)
 			}
 			repo.commit("the pull request", tc.change)
 
 			// --changed-since alone: only the affected cases run.
 			results := filepath.Join(t.TempDir(), "results.json")
-			code, out, errs := evalIn(t, "eval", "prompts", "--offline", "--no-progress", "--changed-since", "HEAD~1", "-o", results)
+			code, out, errs := llmfallIn(t, "eval", "prompts", "--offline", "--no-progress", "--changed-since", "HEAD~1", "-o", results)
 			if code != ExitOK {
 				t.Fatalf("exit %d\n%s%s", code, out, errs)
 			}
@@ -183,7 +183,7 @@ func TestEvalChangedSinceSeesEveryInput(t *testing.T) {
 
 			// With the baseline too: the affected cases run, every other
 			// is carried, and no carried result names an old model.
-			code, out, errs = evalIn(t, "eval", "prompts", "--offline", "--no-progress", "--changed-since", "HEAD~1", "--baseline", baseline, "-o", results)
+			code, out, errs = llmfallIn(t, "eval", "prompts", "--offline", "--no-progress", "--changed-since", "HEAD~1", "--baseline", baseline, "-o", results)
 			if code != ExitOK {
 				t.Fatalf("exit %d\n%s%s", code, out, errs)
 			}
@@ -203,7 +203,7 @@ func TestEvalChangedSinceSeesEveryInput(t *testing.T) {
 			}
 
 			// --dry-run says the same, case by case.
-			_, out, _ = evalIn(t, "eval", "prompts", "--offline", "--dry-run", "--changed-since", "HEAD~1")
+			_, out, _ = llmfallIn(t, "eval", "prompts", "--offline", "--dry-run", "--changed-since", "HEAD~1")
 			for k, why := range tc.want {
 				prompt, _, _ := strings.Cut(k, "@")
 				if !strings.Contains(out, prompt+"/t @ ") || !strings.Contains(out, ": "+why) {
@@ -243,7 +243,7 @@ func TestEvalBaseKeepsProviderSettings(t *testing.T) {
 			repo := newGitRepo(t, gateSuite)
 			repo.commit("the pull request", map[string]string{"llmfall.yaml": tc.config})
 			args := append([]string{"eval", "prompts", "--offline", "--no-progress", "--base", "HEAD~1"}, tc.extra...)
-			code, out, errs := evalIn(t, args...)
+			code, out, errs := llmfallIn(t, args...)
 			if code != tc.wantCode || !strings.Contains(errs, tc.wantStderr) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q in stderr (stdout:\n%s)", code, errs, tc.wantCode, tc.wantStderr, out)
 			}
@@ -254,7 +254,7 @@ func TestEvalBaseKeepsProviderSettings(t *testing.T) {
 		repo := newGitRepo(t, gateSuite)
 		repo.commit("the pull request", map[string]string{"prompts/schemas/order.json": `{"type": "array"}`})
 		results := filepath.Join(t.TempDir(), "results.json")
-		code, out, errs := evalIn(t, "eval", "prompts", "--offline", "--no-progress", "--base", "HEAD~1", "-o", results)
+		code, out, errs := llmfallIn(t, "eval", "prompts", "--offline", "--no-progress", "--base", "HEAD~1", "-o", results)
 		if code != ExitOK {
 			t.Fatalf("exit %d\n%s%s", code, out, errs)
 		}
@@ -279,7 +279,7 @@ eval: { min_pass_rate: 0 }
 	newGitRepo(t, map[string]string{"llmfall.yaml": cfg, "prompts/order.yaml": gateSuite["prompts/order.yaml"], "prompts/schemas/order.json": `{}`})
 	dir := t.TempDir()
 	results, md := filepath.Join(dir, "results.json"), filepath.Join(dir, "report.md")
-	code, out, errs := evalIn(t, "eval", "prompts", "--no-progress", "-o", results, "--markdown", md)
+	code, out, errs := llmfallIn(t, "eval", "prompts", "--no-progress", "-o", results, "--markdown", md)
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
@@ -319,7 +319,7 @@ func TestEvalThresholdsAreFloors(t *testing.T) {
 			repo := newGitRepo(t, strict)
 			repo.commit("the pull request", tc.change)
 			results := filepath.Join(t.TempDir(), "results.json")
-			code, out, errs := evalIn(t, "eval", "prompts", "--offline", "--no-progress", "--base", "HEAD~1", "--changed-since=", "--filter", "^order/", "-o", results)
+			code, out, errs := llmfallIn(t, "eval", "prompts", "--offline", "--no-progress", "--base", "HEAD~1", "--changed-since=", "--filter", "^order/", "-o", results)
 			if code != ExitFailed {
 				t.Errorf("exit %d; want %d (gate failed)\n%s%s", code, ExitFailed, out, errs)
 			}
@@ -361,7 +361,7 @@ func TestRefsAreVerified(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errs := evalIn(t, append([]string{"eval", "prompts", "--offline", "--no-progress"}, tc.args...)...)
+			code, out, errs := llmfallIn(t, append([]string{"eval", "prompts", "--offline", "--no-progress"}, tc.args...)...)
 			if code != ExitUsage || !strings.Contains(errs, tc.want) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q (stdout:\n%s)", code, errs, ExitUsage, tc.want, out)
 			}
@@ -397,7 +397,7 @@ func TestParamsOutOfRange(t *testing.T) {
 				files["prompts/p.yaml"] = tc.file
 			}
 			newGitRepo(t, files)
-			code, out, errs := evalIn(t, tc.args...)
+			code, out, errs := llmfallIn(t, tc.args...)
 			if code != ExitUsage || !strings.Contains(errs, tc.want) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q (stdout:\n%s)", code, errs, ExitUsage, tc.want, out)
 			}
@@ -424,7 +424,7 @@ judge: { category: smart, different_provider: false }
 	newGitRepo(t, map[string]string{"llmfall.yaml": cfg, "set.jsonl": calibrationSet})
 	for _, args := range [][]string{{"run", "hi"}, {"judge", "calibrate", "set.jsonl"}} {
 		t.Run(args[0], func(t *testing.T) {
-			code, out, errs := evalIn(t, args...)
+			code, out, errs := llmfallIn(t, args...)
 			want := `provider "openai" needs an API key: TEST_OPENAI_KEY is not set`
 			if code != ExitUsage || !strings.Contains(errs, want) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q (stdout:\n%s)", code, errs, ExitUsage, want, out)
@@ -444,7 +444,7 @@ func TestEvalBaseFloorsTheJudgeAndDepth(t *testing.T) {
 	loose = strings.Replace(loose, "judge: { category: smart,", "judge: { category: smart, different_provider: false,", 1)
 	repo.commit("the pull request", map[string]string{"llmfall.yaml": loose})
 	results := filepath.Join(t.TempDir(), "results.json")
-	code, out, errs := evalIn(t, "eval", "prompts", "--offline", "--no-progress", "--base", "HEAD~1", "--changed-since=", "-o", results)
+	code, out, errs := llmfallIn(t, "eval", "prompts", "--offline", "--no-progress", "--base", "HEAD~1", "--changed-since=", "-o", results)
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
@@ -482,7 +482,7 @@ categories:
 judge: { category: smart }
 `, srv.URL+"/v1")
 	newGitRepo(t, map[string]string{"llmfall.yaml": cfg, "prompts/greet.yaml": gateSuite["prompts/greet.yaml"]})
-	code, out, errs := evalWithEnv(t, map[string]string{"TEST_OPENAI_KEY": "sk-test"}, "eval", "prompts", "--no-progress", "--no-cache")
+	code, out, errs := llmfallWithEnv(t, map[string]string{"TEST_OPENAI_KEY": "sk-test"}, "eval", "prompts", "--no-progress", "--no-cache")
 	want := `provider "grader" needs an API key: TEST_GRADER_KEY is not set`
 	if code != ExitUsage || !strings.Contains(errs, want) {
 		t.Errorf("exit %d, stderr:\n%s\nwant exit %d and %q (stdout:\n%s)", code, errs, ExitUsage, want, out)
