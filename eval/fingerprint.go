@@ -5,9 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
+
+	"github.com/llmfall/llmfall/fallback"
 )
 
 // FingerprintVersion changes whenever what a fingerprint covers, or how a
@@ -114,21 +114,51 @@ type Fingerprint struct {
 	Parts map[string]string
 }
 
-// fingerprint computes c's fingerprint under in. primary is the case the
-// consistent assertions of c compare with (nil when c is the primary).
-func fingerprint(c *Case, primary *Case, in Inputs) Fingerprint {
-	parts := map[string]string{
-		partVersion: hashOf(struct{ Fingerprint, Results int }{FingerprintVersion, ResultsVersion}),
-		partPrompt: hashOf(struct {
-			System string         `json:"system"`
-			User   string         `json:"user"`
-			Vars   map[string]any `json:"vars"`
-		}{c.Test.System, c.Test.User, c.Test.Vars}),
-		partParams: hashOf(c.Prompt.Params),
-		partLink: hashOf(struct {
+// fingerprinter computes the fingerprints of a plan's cases. The parts
+// that many cases share (a test's across links and repeats, a link's across
+// tests, the judge's) are hashed once.
+type fingerprinter struct {
+	in      Inputs
+	version string
+	judge   string
+	links   map[fallback.Target]string
+	params  map[*Prompt]string
+	tests   map[*Test]testHashes
+}
+
+// testHashes are the hashes of what a test decides for every link.
+type testHashes struct {
+	prompt, asserts    string
+	judged, consistent bool // has a judge assertion; a consistent one
+	priced             bool // has a cost assertion
+}
+
+func newFingerprinter(in Inputs) *fingerprinter {
+	return &fingerprinter{
+		in:      in,
+		version: hashOf(struct{ Fingerprint, Results int }{FingerprintVersion, ResultsVersion}),
+		judge:   in.Judge.ID(),
+		links:   map[fallback.Target]string{},
+		params:  map[*Prompt]string{},
+		tests:   map[*Test]testHashes{},
+	}
+}
+
+func (f *fingerprinter) link(t fallback.Target) string {
+	h, ok := f.links[t]
+	if !ok {
+		h = hashOf(struct {
 			Link  LinkIdentity
 			Model string
-		}{in.Links[c.Target.Provider], c.Target.Model}),
+		}{f.in.Links[t.Provider], t.Model})
+		f.links[t] = h
+	}
+	return h
+}
+
+func (f *fingerprinter) test(t *Test) testHashes {
+	if h, ok := f.tests[t]; ok {
+		return h
 	}
 	type assertion struct {
 		Type, Value, Rubric, Reference, Schema string
@@ -137,41 +167,69 @@ func fingerprint(c *Case, primary *Case, in Inputs) Fingerprint {
 		Threshold, Weight                      float64
 		Min, Max                               *int
 	}
-	asserts := make([]assertion, len(c.Test.Asserts))
-	judged, consistent, priced := false, false, false
-	for i, a := range c.Test.Asserts {
-		priced = priced || a.Type == TypeCost
+	var h testHashes
+	asserts := make([]assertion, len(t.Asserts))
+	for i, a := range t.Asserts {
 		asserts[i] = assertion{a.Type, a.Value, a.Rubric, a.Reference, a.schemaSource, a.Negate, a.Values, a.Threshold, a.Weight, a.Min, a.Max}
-		// A primary's consistent assertion passes without asking anyone.
-		judged = judged || a.Type == TypeJudge || a.Type == TypeConsistent && primary != nil
-		consistent = consistent || a.Type == TypeConsistent
+		h.judged = h.judged || a.Type == TypeJudge
+		h.consistent = h.consistent || a.Type == TypeConsistent
+		h.priced = h.priced || a.Type == TypeCost
 	}
-	var price *Price
-	if priced {
-		if pr, ok := in.Prices.Lookup(c.Target.Model); ok {
-			price = &pr
-		}
-	}
-	parts[partAssertions] = hashOf(struct {
+	h.asserts = hashOf(struct {
 		Threshold *float64
 		Asserts   []assertion
-		Price     *Price `json:",omitempty"`
-	}{c.Test.Threshold, asserts, price})
-	if judged {
-		parts[partJudge] = in.Judge.ID()
+	}{t.Threshold, asserts})
+	h.prompt = hashOf(struct {
+		System string         `json:"system"`
+		User   string         `json:"user"`
+		Vars   map[string]any `json:"vars"`
+	}{t.System, t.User, t.Vars})
+	f.tests[t] = h
+	return h
+}
+
+// fingerprint computes c's fingerprint. primary is the case the consistent
+// assertions of c compare with (nil when c is the primary).
+func (f *fingerprinter) fingerprint(c *Case, primary *Case) Fingerprint {
+	th := f.test(c.Test)
+	pp, ok := f.params[c.Prompt]
+	if !ok {
+		pp = hashOf(c.Prompt.Params)
+		f.params[c.Prompt] = pp
 	}
-	if consistent && primary != nil {
+	parts := map[string]string{
+		partVersion:    f.version,
+		partPrompt:     th.prompt,
+		partParams:     pp,
+		partLink:       f.link(c.Target),
+		partAssertions: th.asserts,
+	}
+	if th.priced {
+		// A cost check's verdict follows the model's price.
+		var price *Price
+		if pr, ok := f.in.Prices.Lookup(c.Target.Model); ok {
+			price = &pr
+		}
+		parts[partAssertions] = hashOf(struct {
+			Asserts string
+			Price   *Price
+		}{th.asserts, price})
+	}
+	// A primary's consistent assertion passes without asking anyone.
+	if th.judged || th.consistent && primary != nil {
+		parts[partJudge] = f.judge
+	}
+	if th.consistent && primary != nil {
 		parts[partPrimary] = hashOf(struct {
 			Position int
 			Link     string
-		}{primary.Position, hashOf(struct {
-			Link  LinkIdentity
-			Model string
-		}{in.Links[primary.Target.Provider], primary.Target.Model})})
+		}{primary.Position, f.link(primary.Target)})
 	}
 	var sum strings.Builder
-	for _, name := range slices.Sorted(maps.Keys(parts)) {
-		fmt.Fprintf(&sum, "%s=%s\n", name, parts[name])
+	for _, name := range partOrder {
+		if h, ok := parts[name]; ok {
+			fmt.Fprintf(&sum, "%s=%s\n", name, h)
+		}
 	}
 	return Fingerprint{Sum: hashOf(sum.String()), Parts: parts}
 }

@@ -148,6 +148,7 @@ func (plan *Plan) decide(opts PlanOptions) {
 		}
 	}
 	states := make([]caseState, len(plan.all))
+	fp := newFingerprinter(opts.Inputs)
 	var primary *Case
 	for i, c := range plan.all {
 		if c.Primary {
@@ -157,7 +158,7 @@ func (plan *Plan) decide(opts PlanOptions) {
 		if c.Primary {
 			other = nil
 		}
-		c.Fingerprint = fingerprint(c, other, opts.Inputs)
+		c.Fingerprint = fp.fingerprint(c, other)
 		states[i], c.Reason = decideCase(c, opts, baseline)
 	}
 	// A consistent assertion compares a link's answer with its primary's:
