@@ -223,10 +223,16 @@ func applyBaseFloors(opts *evalOptions, cfg, base *config.Config) []eval.Overrid
 	}
 	floor("max_regression", &cfg.Eval.MaxRegression, base.Eval.MaxRegression, minOf)
 	floor("judge.threshold", &cfg.Judge.Threshold, base.Judge.Threshold, maxOf)
+	floorInt := func(rule string, head *int, trusted int) {
+		v := float64(*head)
+		floor(rule, &v, float64(trusted), maxOf)
+		*head = int(v)
+	}
 	if opts.Depth == 0 {
-		depth := float64(cfg.Eval.ChainDepth)
-		floor("chain_depth", &depth, float64(base.Eval.ChainDepth), maxOf)
-		cfg.Eval.ChainDepth = int(depth)
+		floorInt("chain_depth", &cfg.Eval.ChainDepth, base.Eval.ChainDepth)
+	}
+	if opts.Repeat == 0 {
+		floorInt("repeat", &cfg.Eval.Repeat, base.Eval.Repeat)
 	}
 	if base.Judge.DifferentProvider && !cfg.Judge.DifferentProvider {
 		out = append(out, eval.Override{Rule: "judge.different_provider", Value: 0, Floor: 1, Ignored: true})

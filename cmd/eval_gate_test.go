@@ -445,7 +445,9 @@ judge: { category: smart, different_provider: false }
 // TestEvalBaseFloorsTheJudgeAndDepth: under --base, a pull request's
 // llmfall.yaml cannot evaluate fewer links or judge more leniently.
 func TestEvalBaseFloorsTheJudgeAndDepth(t *testing.T) {
-	repo := newGitRepo(t, gateSuite)
+	strict := maps.Clone(gateSuite)
+	strict["llmfall.yaml"] = strings.Replace(gateSuite["llmfall.yaml"], "chain_depth: 2", "chain_depth: 2, repeat: 2", 1)
+	repo := newGitRepo(t, strict)
 	loose := strings.Replace(gateConfig("claude-3-5-haiku-latest", 0), "chain_depth: 2", "chain_depth: 1", 1)
 	loose = strings.Replace(loose, "judge: { category: smart,", "judge: { category: smart, different_provider: false,", 1)
 	repo.commit("the pull request", map[string]string{"llmfall.yaml": loose})
@@ -458,13 +460,15 @@ func TestEvalBaseFloorsTheJudgeAndDepth(t *testing.T) {
 		"threshold override: llmfall.yaml: judge.threshold 0 is looser than the trusted 0.7: ignored",
 		"threshold override: llmfall.yaml: chain_depth 1 is looser than the trusted 2: ignored",
 		"threshold override: llmfall.yaml: judge.different_provider false is looser than the trusted true: ignored",
+		"threshold override: llmfall.yaml: repeat 1 is looser than the trusted 2: ignored",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
 	}
-	if got := ranAndWhy(t, results); len(got) != 4 {
-		t.Errorf("%d cases ran; want 4, both links of both prompts: %v", len(got), got)
+	var doc struct{ Results []gateResult }
+	if err := json.Unmarshal(mustRead(t, results), &doc); err != nil || len(doc.Results) != 8 {
+		t.Errorf("%d cases ran (%v); want 8: both links of both prompts, twice", len(doc.Results), err)
 	}
 }
 

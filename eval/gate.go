@@ -58,7 +58,7 @@ type Gating struct {
 type Override struct {
 	// Prompt is the prompt whose file sets it; "" for llmfall.yaml.
 	Prompt string `json:"prompt,omitempty"`
-	// Rule is "min_pass_rate", "max_regression", "chain_depth",
+	// Rule is "min_pass_rate", "max_regression", "chain_depth", "repeat",
 	// "judge.threshold" or "judge.different_provider" (1 for true).
 	Rule string `json:"rule"`
 	// Value is what the file asks for, Floor the trusted value it is held
