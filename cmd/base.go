@@ -12,6 +12,7 @@ import (
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/setup"
 )
 
@@ -35,12 +36,25 @@ func fingerprintInputs(cfg *config.Config, engine *fallback.Engine, offline bool
 }
 
 // linkIdentity is what answers a provider's requests: under --offline, or
-// for a provider of type sim, the simulator and its settings.
+// for a provider of type sim, the simulator and its settings. Credential
+// headers count by name only: their values are secrets, and not even a
+// hash of one goes into a results file.
 func linkIdentity(p config.Provider, offline bool) eval.LinkIdentity {
 	if offline || p.Type == "sim" {
 		return eval.LinkIdentity{Name: p.Name, Type: "sim", Settings: fmt.Sprintf("%+v", p.Sim)}
 	}
-	return eval.LinkIdentity{Name: p.Name, Type: p.Type, BaseURL: p.BaseURL, Headers: p.Headers}
+	var headers map[string]string
+	if len(p.Headers) > 0 {
+		secrets := provider.Secrets("", p.Headers)
+		headers = make(map[string]string, len(p.Headers))
+		for k, v := range p.Headers {
+			if slices.Contains(secrets, v) {
+				v = "(credential)"
+			}
+			headers[k] = v
+		}
+	}
+	return eval.LinkIdentity{Name: p.Name, Type: p.Type, BaseURL: p.BaseURL, Headers: headers}
 }
 
 // baseTree is the suite and config of a base revision, extracted into a
