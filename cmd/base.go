@@ -19,7 +19,7 @@ import (
 // fingerprintInputs describe what of cfg decides cases' outcomes: each
 // provider's identity (never its key) and the judge's chain and settings.
 func fingerprintInputs(cfg *config.Config, engine *fallback.Engine, offline bool) eval.Inputs {
-	in := eval.Inputs{Links: map[string]eval.LinkIdentity{}, Prices: pricesOf(cfg)}
+	in := eval.Inputs{Links: map[string]eval.LinkIdentity{}, Prices: setup.Prices(cfg)}
 	for _, p := range cfg.Providers {
 		in.Links[p.Name] = linkIdentity(p, offline)
 	}
@@ -66,7 +66,7 @@ type baseTree struct {
 }
 
 // extractBase extracts the suite paths of rev and loads its config file.
-func extractBase(ctx context.Context, rev *eval.Revision, cfg *config.Config, paths []string) (*baseTree, error) {
+func extractBase(ctx context.Context, rev *eval.Revision, cfg *config.Config, paths []string, so setup.Options) (*baseTree, error) {
 	var repoPaths []string
 	for _, p := range paths {
 		rp, err := rev.RepoPath(p)
@@ -89,7 +89,7 @@ func extractBase(ctx context.Context, rev *eval.Revision, cfg *config.Config, pa
 			t.paths = append(t.paths, filepath.Join(dir, filepath.FromSlash(rp)))
 		}
 	}
-	if t.config, err = baseConfig(ctx, rev, cfg); err != nil {
+	if t.config, err = baseConfig(ctx, rev, cfg, so); err != nil {
 		t.remove()
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func extractBase(ctx context.Context, rev *eval.Revision, cfg *config.Config, pa
 // baseConfig is the config file as it is at rev: nil when the file is not
 // there, cfg itself when it lies outside the repository (no pull request
 // can change it).
-func baseConfig(ctx context.Context, rev *eval.Revision, cfg *config.Config) (*config.Config, error) {
+func baseConfig(ctx context.Context, rev *eval.Revision, cfg *config.Config, so setup.Options) (*config.Config, error) {
 	repoPath, err := rev.RepoPath(cfg.Path)
 	if err != nil {
 		return cfg, nil
@@ -113,7 +113,7 @@ func baseConfig(ctx context.Context, rev *eval.Revision, cfg *config.Config) (*c
 	}
 	// Named as in the repository, at the commit, so that messages point
 	// at the file a user knows.
-	return config.Parse(repoPath+"@"+shortCommit(rev), data)
+	return setup.Parse(repoPath+"@"+shortCommit(rev), data, so)
 }
 
 // trustedProviderKeys are the settings of a provider that decide where a
@@ -154,7 +154,7 @@ func providerChanges(base, head *config.Config) []string {
 // providers differ from it where it matters for keys, unless the command
 // line allows it.
 func checkBase(ctx context.Context, opts *evalOptions, rev *eval.Revision, cfg *config.Config) (*config.Config, error) {
-	base, err := baseConfig(ctx, rev, cfg)
+	base, err := baseConfig(ctx, rev, cfg, opts.f.setupOptions())
 	if err != nil {
 		return nil, usageErr(fmt.Errorf("--base %s: %w", opts.Base, err), "")
 	}
@@ -180,8 +180,8 @@ func shortCommit(rev *eval.Revision) string {
 // as the head is planned, and returns its cases' fingerprints. A base
 // without the suite, its config, or one that does not load has no cases:
 // every case of the head then runs as new, and warn says why.
-func baseFingerprints(ctx context.Context, rev *eval.Revision, cfg *config.Config, paths []string, po eval.PlanOptions, offline bool, warn func(string)) (map[eval.CaseKey]eval.Fingerprint, error) {
-	t, err := extractBase(ctx, rev, cfg, paths)
+func baseFingerprints(ctx context.Context, rev *eval.Revision, cfg *config.Config, paths []string, po eval.PlanOptions, so setup.Options, warn func(string)) (map[eval.CaseKey]eval.Fingerprint, error) {
+	t, err := extractBase(ctx, rev, cfg, paths, so)
 	if err != nil {
 		return nil, err
 	}
@@ -190,12 +190,14 @@ func baseFingerprints(ctx context.Context, rev *eval.Revision, cfg *config.Confi
 	if t.config == nil || len(t.paths) == 0 {
 		return none, nil
 	}
-	suite, err := eval.LoadSuite(t.paths, categoryNames(t.config))
+	suite, err := eval.LoadSuite(t.paths, loadOptions(t.config))
 	if err != nil {
 		warn(fmt.Sprintf("the suite at %s does not load, so every case runs: %v", shortCommit(rev), err))
 		return none, nil
 	}
-	providers, err := setup.Providers(t.config, setup.Options{Offline: true}) // for chains only: nothing is called
+	chainsOnly := so
+	chainsOnly.Offline = true // for chains only: nothing is called
+	providers, err := setup.Providers(t.config, chainsOnly)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +206,7 @@ func baseFingerprints(ctx context.Context, rev *eval.Revision, cfg *config.Confi
 		return nil, err
 	}
 	po.Chain = engine.Chain
-	po.Inputs = fingerprintInputs(t.config, engine, offline)
+	po.Inputs = fingerprintInputs(t.config, engine, so.Offline)
 	po.Base, po.Baseline = nil, nil
 	plan, err := eval.NewPlan(suite, po)
 	if err != nil {
@@ -246,7 +248,9 @@ func applyBaseFloors(opts *evalOptions, cfg, base *config.Config) []eval.Overrid
 		floorInt("chain_depth", &cfg.Eval.ChainDepth, base.Eval.ChainDepth)
 	}
 	if opts.Repeat == 0 {
-		floorInt("repeat", &cfg.Eval.Repeat, base.Eval.Repeat)
+		// 0 runs each case once, as 1 does.
+		cfg.Eval.Repeat = max(cfg.Eval.Repeat, 1)
+		floorInt("repeat", &cfg.Eval.Repeat, max(base.Eval.Repeat, 1))
 	}
 	if base.Judge.DifferentProvider && !cfg.Judge.DifferentProvider {
 		out = append(out, eval.Override{Rule: "judge.different_provider", Value: 0, Floor: 1, Ignored: true})

@@ -37,7 +37,7 @@ func loadDir(t *testing.T, files map[string]string) *Suite {
 	t.Helper()
 	dir := t.TempDir()
 	writeFiles(t, dir, files)
-	s, err := LoadSuite([]string{dir}, nil)
+	s, err := LoadSuite([]string{dir}, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,5 +180,23 @@ func TestPlanBaselineReasons(t *testing.T) {
 		if c.Reason != "no baseline" {
 			t.Errorf("%s: reason %q without a baseline; want \"no baseline\"", c.Name(), c.Reason)
 		}
+	}
+}
+
+// TestFingerprintCoversSchemaRefs: a schema's $ref'd files decide the
+// outcome as much as the schema file does.
+func TestFingerprintCoversSchemaRefs(t *testing.T) {
+	files := map[string]string{
+		"p.yaml":     "name: p\ncategory: fast\nprompt: hi\ntests:\n  - name: t\n    assert: [{type: json-schema, value: order.json}]\n",
+		"order.json": `{"$ref": "defs.json"}`,
+		"defs.json":  `{"type": "object"}`,
+	}
+	base := mustPlan(t, loadDir(t, files), PlanOptions{Chain: fpChain("haiku"), Inputs: fpInputs()})
+	changed := maps.Clone(files)
+	changed["defs.json"] = `{"type": "array"}`
+	p := mustPlan(t, loadDir(t, changed), PlanOptions{Chain: fpChain("haiku"), Inputs: fpInputs(), Base: base.Fingerprints()})
+	want := map[string]string{"p@0": "assertions changed", "p@1": "assertions changed"}
+	if diff := cmp.Diff(want, reasons(p)); diff != "" {
+		t.Errorf("cases run (-want +got):\n%s", diff)
 	}
 }

@@ -1,6 +1,9 @@
 package eval
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -27,7 +30,7 @@ func resultsOf(parts ...[]Result) *Results {
 	for _, p := range parts {
 		rs.Results = append(rs.Results, p...)
 	}
-	rs.summarize()
+	rs.Summarize()
 	return rs
 }
 
@@ -126,5 +129,31 @@ func TestGateFloors(t *testing.T) {
 	}
 	if got, want := wantOverrides[0].String(), "lowers: min_pass_rate 50% is below the floor 90%: ignored"; got != want {
 		t.Errorf("String() = %q; want %q", got, want)
+	}
+}
+
+// TestGateIncompleteWhenInterrupted: an interrupted run never passes its
+// gate, even when every finished case passed, and the results document
+// says so with the number of cases not run (eval/report shows it too).
+func TestGateIncompleteWhenInterrupted(t *testing.T) {
+	passed := Result{Prompt: "p", Test: "t", Provider: "a", Model: "m", Pass: true, Score: 1}
+	rs := &Results{Version: ResultsVersion, Results: []Result{passed}}
+	rs.Summary.NotRun, rs.Summary.Interrupted = 4, true
+	rs.Summarize()
+	g := Gate(rs, GateOptions{MinPassRate: 1})
+	if g.Pass || g.Status != GateIncomplete || g.NotRun != 4 {
+		t.Errorf("Gate() = %+v; want not passed, incomplete, 4 not run", g)
+	}
+
+	path := filepath.Join(t.TempDir(), "results.json")
+	if err := rs.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(path)
+	if !strings.Contains(string(raw), `"gate": {
+      "pass": false,
+      "status": "incomplete",
+      "not_run": 4,`) {
+		t.Errorf("results.json does not record an incomplete gate:\n%s", raw)
 	}
 }
