@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/lipgloss/table"
 	"github.com/spf13/cobra"
 
+	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/judge"
 )
 
@@ -121,9 +122,9 @@ func renderCalibration(f *factory, rep judge.Report) {
 	fmt.Fprintf(out, "%d examples: %d rubric, %d pairwise, %d preference\n",
 		rep.Examples, kinds[judge.KindRubric], kinds[judge.KindPair], kinds[judge.KindPreference])
 
-	t := newTable(r).Headers("JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "ERRORS", "COST").
+	t := report.NewTable(r).Headers("JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "ERRORS", "COST").
 		StyleFunc(func(row, col int) lipgloss.Style {
-			s := cellStyle(r, row)
+			s := report.CellStyle(r, row)
 			if row != table.HeaderRow && col > 0 {
 				s = s.Align(lipgloss.Right)
 			}

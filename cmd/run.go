@@ -14,6 +14,7 @@ import (
 
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/internal/untrusted"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -29,6 +30,7 @@ type runOptions struct {
 	TempSet     bool
 	NoStream    bool
 	JSON        bool
+	toolFlags
 }
 
 func newCmdRun(f *factory, runF func(context.Context, *runOptions) error) *cobra.Command {
@@ -70,6 +72,10 @@ manual switchover without editing the config.`,
 	fl.Float64Var(&opts.Temperature, "temperature", 0, "sampling temperature (default: the provider's)")
 	fl.BoolVar(&opts.NoStream, "no-stream", false, "wait for the whole answer instead of streaming it")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON document with the answer and the attempt log")
+	fl.StringVar(&opts.Tools, "tools", "", "JSON or YAML `file` listing tools the model may call ({name, description, parameters})")
+	fl.StringVar(&opts.ToolChoice, "tool-choice", "", "auto, none, required, or the name of a tool to call")
+	fl.StringVar(&opts.JSONSchema, "json-schema", "", "JSON Schema `file` the answer must match")
+	fl.StringArrayVar(&opts.Images, "image", nil, "image `file or URL` to send with the prompt (repeatable)")
 	c.RegisterFlagCompletionFunc("category", completeCategories(f))
 	c.RegisterFlagCompletionFunc("order", completeProviders(f))
 	return c
@@ -114,6 +120,7 @@ type runDoc struct {
 	Usage        provider.Usage        `json:"usage"`
 	LatencyMS    int64                 `json:"latency_ms"`
 	TTFTMS       int64                 `json:"ttft_ms"`
+	ToolCalls    []toolCallJSON        `json:"tool_calls,omitempty"`
 	Attempts     []fallback.Attempt    `json:"attempts"`
 	Simulated    bool                  `json:"simulated,omitempty"`
 	Error        string                `json:"error,omitempty"`
@@ -148,6 +155,9 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	}
 
 	req := opts.request()
+	if err := opts.toolFlags.apply(&req.Request); err != nil {
+		return err
+	}
 	var res *fallback.Result
 	var callErr error
 	streamed := false
@@ -169,8 +179,11 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		if err := writeRunDoc(f, res, callErr); err != nil {
 			return err
 		}
-	} else if !streamed && res.Response != nil {
-		writeText(f.IO.Out, res.Response.Text)
+	} else if res.Response != nil {
+		if !streamed && res.Response.Text != "" {
+			writeText(f.IO.Out, res.Response.Text)
+		}
+		writeToolCalls(f.IO.Out, res.Response.ToolCalls)
 	}
 	if callErr != nil {
 		if errors.Is(callErr, context.Canceled) && ctx.Err() != nil {
@@ -232,8 +245,11 @@ func streamTo(ctx context.Context, eng *fallback.Engine, req *fallback.Request, 
 	defer s.Close()
 	last := ""
 	for s.Next() {
-		last = s.Current().Text
-		io.WriteString(w, last)
+		if t := s.Current().Text; t != "" {
+			// Tool-call deltas print after the stream, whole.
+			last = t
+			io.WriteString(w, t)
+		}
 	}
 	if last != "" && !strings.HasSuffix(last, "\n") {
 		io.WriteString(w, "\n")
@@ -267,6 +283,7 @@ func writeRunDoc(f *factory, res *fallback.Result, callErr error) error {
 		doc.Usage = r.Usage
 		doc.LatencyMS = r.Latency.Milliseconds()
 		doc.TTFTMS = r.TTFT.Milliseconds()
+		doc.ToolCalls = toolCallsJSON(r.ToolCalls)
 		if r.Model != "" {
 			doc.Model = r.Model
 		}
@@ -285,7 +302,7 @@ func printAttempt(w io.Writer, n int, a fallback.Attempt) {
 	switch {
 	case a.Err != nil && a.Outcome != fallback.OutcomeOK:
 		// The error names its class already ("openai: rate_limited (HTTP 429 …)").
-		line += "  " + provider.Redact(a.Err.Error())
+		line += "  " + untrusted.Terminal(provider.Redact(a.Err.Error()))
 	case a.Class != "":
 		line += "  " + string(a.Class)
 	case a.TTFT > 0:

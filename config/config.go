@@ -90,6 +90,9 @@ type Provider struct {
 	// own (eval then uses Eval.Concurrency).
 	Concurrency int
 	RPM         int // requests per minute; 0 means no limit
+	// TextOnly lists this provider's models that take no images: a request
+	// with images skips them (text_only in the file).
+	TextOnly []string
 	// Sim holds the simulation settings of a Simulated type (sim); the keys
 	// are an error on any other type.
 	Sim  provider.Simulation
@@ -166,6 +169,8 @@ type Eval struct {
 	MaxRegression float64 // 0..1 pass-rate drop allowed against --baseline
 	Repeat        int     // runs of each case (once)
 	Retries       int     // retries of a transient error per call; see Has (eval.DefaultRetries)
+	// MaxPromptBytes caps each rendered prompt; 0 leaves eval's default.
+	MaxPromptBytes int
 }
 
 // Price is a model's price in USD per 1M tokens: provider.Price, the one

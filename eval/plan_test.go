@@ -140,7 +140,7 @@ func TestPlanChangedSince(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := LoadSuite([]string{filepath.Join(dir, "prompts")}, nil)
+	s, err := LoadSuite([]string{filepath.Join(dir, "prompts")}, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

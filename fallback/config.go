@@ -57,6 +57,10 @@ type Config struct {
 	// Now is the breakers' clock; nil means time.Now. Timeouts always use
 	// real timers.
 	Now func() time.Time
+	// TextOnly are the targets whose models take no images: a request
+	// with images skips them, recording the attempt as skipped with class
+	// unsupported, instead of sending what the provider would refuse.
+	TextOnly []Target
 }
 
 // Category is a group of models of equal capability across providers.

@@ -142,6 +142,11 @@ func EngineConfig(cfg *config.Config) fallback.Config {
 		BreakerFailures: cfg.Fallback.BreakerFailures,
 		BreakerCooldown: cfg.Fallback.BreakerCooldown,
 	}
+	for _, p := range cfg.Providers {
+		for _, m := range p.TextOnly {
+			out.TextOnly = append(out.TextOnly, fallback.Target{Provider: p.Name, Model: m})
+		}
+	}
 	for _, c := range cfg.Categories {
 		out.Categories = append(out.Categories, fallback.Category{
 			Name:       c.Name,

@@ -162,6 +162,10 @@ func TestEngineConfig(t *testing.T) {
 	if fast.HedgeAfter != 2*time.Second || fast.Timeouts.FirstToken != 5*time.Second || fast.Models["anthropic"] != "claude-3-5-haiku-latest" {
 		t.Errorf("fast = %+v", fast)
 	}
+	cfg, _ = load(t, strings.Replace(base, "api_key_env: TEST_KEY }", "api_key_env: TEST_KEY, text_only: [gpt-4.1-mini] }", 1))
+	if got := EngineConfig(cfg).TextOnly; len(got) != 1 || got[0] != (fallback.Target{Provider: "openai", Model: "gpt-4.1-mini"}) {
+		t.Errorf("TextOnly = %v; want [openai/gpt-4.1-mini]", got)
+	}
 }
 
 func TestJudge(t *testing.T) {
