@@ -154,7 +154,7 @@ func TestLimiterShedsOverflow(t *testing.T) {
 // with a clear reason and is served by b.
 func TestOverflowSkipsDownTheChain(t *testing.T) {
 	e := mustNew(t, testConfig(), newFake("a"), newFake("b"), newFake("c"))
-	lim := e.state.Load().limiters[Target{"a", "a-mini"}]
+	lim := e.state.Load().limiters[Target{Provider: "a", Model: "a-mini"}]
 	// One request in flight refused: the limit is 1, and one is still in
 	// flight.
 	lim.acquire()
