@@ -650,7 +650,7 @@ func TestModels(t *testing.T) {
 	g := newGateway(t, links{openai: "http://127.0.0.1:1", anthropic: "http://127.0.0.1:1"})
 	resp := g.do(t, "GET", "/v1/models", clientKey, "")
 	var list struct {
-		Object string `json:"object"`
+		Object string                                 `json:"object"`
 		Data   []struct{ ID, Object, OwnedBy string } `json:"data"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
