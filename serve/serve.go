@@ -61,7 +61,6 @@ type Server struct {
 	admin    [][sha256.Size]byte
 	slots    chan struct{}
 	draining atomic.Bool
-	ids      atomic.Uint64
 	handler  http.Handler
 }
 

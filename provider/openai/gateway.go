@@ -214,7 +214,9 @@ func contentOf(where string, raw json.RawMessage) ([]provider.Part, error) {
 		switch {
 		case p.Type == "text":
 			parts = append(parts, provider.Part{Text: p.Text})
-		case p.Type == "image_url" && p.ImageURL != nil && p.ImageURL.URL != "":
+		case p.Type == "image_url" && (p.ImageURL == nil || p.ImageURL.URL == ""):
+			return nil, &InboundError{Param: fmt.Sprintf("%s[%d].image_url.url", where, j), Message: "required in an image_url part"}
+		case p.Type == "image_url":
 			img, err := imageOf(p.ImageURL.URL)
 			if err != nil {
 				return nil, &InboundError{Param: fmt.Sprintf("%s[%d].image_url.url", where, j), Message: err.Error()}
