@@ -331,3 +331,23 @@ func TestReloadKeepsAdjustments(t *testing.T) {
 		t.Errorf("OnAttempt heard %d attempts after a reload; want 1", seen.Load())
 	}
 }
+
+func TestRunRetries(t *testing.T) {
+	minimal := "providers: {o: {type: openai}}\ncategories: {fast: {o: m}}\n"
+	for _, tc := range []struct {
+		eval string
+		want int
+	}{
+		{"", eval.DefaultRetries},
+		{"eval: {retries: 0}\n", eval.NoRetries},
+		{"eval: {retries: 2}\n", 2},
+	} {
+		cfg, err := Parse("llmfall.yaml", []byte(minimal+tc.eval), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := RunRetries(cfg); got != tc.want {
+			t.Errorf("RunRetries(%q) = %d; want %d", tc.eval, got, tc.want)
+		}
+	}
+}
