@@ -62,6 +62,13 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err != nil {
 		return err
 	}
+	var used []string
+	for _, c := range cfg.Categories {
+		used = append(used, c.Providers...)
+	}
+	if err := f.CheckKeys(used); err != nil {
+		return err
+	}
 	metrics := serve.NewMetrics()
 	f.OnAttempt = metrics.OnAttempt
 	eng, err := f.Engine()

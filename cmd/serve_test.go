@@ -39,6 +39,15 @@ func TestServeRefusesAnEmptyKeysVariable(t *testing.T) {
 	}
 }
 
+func TestServeRefusesProvidersWithoutKeys(t *testing.T) {
+	f, errb := serveFactory(t, map[string]string{"GW_KEYS": "k1", "GW_ADMIN": "adm", "OPENAI_API_KEY": "sk-x"})
+	code := executeArgs(context.Background(), f, []string{"--config", f.ConfigPath, "serve", "--addr", "127.0.0.1:0"})
+	if code != ExitUsage || !strings.Contains(errb.String(), `provider "anthropic" needs an API key: ANTHROPIC_API_KEY is not set`) ||
+		strings.Contains(errb.String(), `"openai"`) {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+}
+
 func TestServeOfflineEndToEnd(t *testing.T) {
 	f, errb := serveFactory(t, map[string]string{"GW_KEYS": "k1, k2", "GW_ADMIN": "adm"})
 	ctx, cancel := context.WithCancel(context.Background())
