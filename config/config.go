@@ -179,8 +179,8 @@ type Eval struct {
 // default (package serve) applies.
 type Serve struct {
 	// KeysEnv names the environment variable holding the gateway's client
-	// keys, comma-separated; "" leaves the gateway open (it then listens on
-	// loopback only unless told otherwise).
+	// keys, comma-separated; "" leaves the gateway open to anyone who can
+	// reach its address (loopback by default).
 	KeysEnv string
 	// AdminKeysEnv names the variable holding the admin keys (POST
 	// /admin/order); "" turns the admin endpoints off.
