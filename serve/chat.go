@@ -59,9 +59,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := openai.DecodeRequest(body)
 	if err != nil {
+		e := &apiError{status: http.StatusBadRequest, typ: "invalid_request_error", msg: err.Error()}
 		var ie *openai.InboundError
-		errors.As(err, &ie)
-		writeError(w, &apiError{status: http.StatusBadRequest, typ: "invalid_request_error", param: ie.Param, msg: ie.Message})
+		if errors.As(err, &ie) {
+			e.param, e.msg = ie.Param, ie.Message
+		}
+		writeError(w, e)
 		return
 	}
 	stream = in.Stream
