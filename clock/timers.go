@@ -32,10 +32,10 @@ type timer struct {
 	seq  uint64
 	live bool
 	// Exactly one is set: f runs without the lock (AfterFunc), ch gets
-	// the time (NewTimer), locked runs with the lock held (a sleep).
-	f      func()
-	ch     chan time.Time
-	locked func()
+	// the time (NewTimer), sleeper is woken (a Virtual's Sleep).
+	f       func()
+	ch      chan time.Time
+	sleeper *sleeper
 }
 
 func (ts *timers) arm(t *timer, d time.Duration) {
@@ -122,8 +122,14 @@ func (ts *timers) fire(t *timer) {
 			}
 		default:
 		}
-	case t.locked != nil:
-		t.locked()
+	case t.sleeper != nil:
+		t.sleeper.woken = true
+		if ts.sent != nil {
+			ts.sent() // the wake-up is handed to the sleeper
+		}
+		if t.sleeper.wake != nil {
+			close(t.sleeper.wake)
+		}
 	default:
 		ts.mu.Unlock()
 		defer ts.mu.Lock()

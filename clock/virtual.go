@@ -28,7 +28,11 @@ var (
 	_ Tracker = (*Virtual)(nil)
 )
 
+// sleeper is one goroutine in Sleep. wake is made only if the sleep did
+// not end while its caller moved the clock (the usual case with one
+// goroutine), and closed when the timer fires.
 type sleeper struct {
+	timer
 	ctx   context.Context
 	wake  chan struct{}
 	woken bool
@@ -73,26 +77,22 @@ func (v *Virtual) Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil || d <= 0 {
 		return err
 	}
-	s := &sleeper{ctx: ctx, wake: make(chan struct{})}
-	t := &timer{ts: &v.timers}
-	t.locked = func() {
-		s.woken = true
-		v.busy++ // handed over to the sleeper, which wakes counted
-		close(s.wake)
-	}
+	s := &sleeper{ctx: ctx}
+	s.timer = timer{ts: &v.timers, sleeper: s}
 	v.mu.Lock()
-	v.arm(t, d)
+	v.arm(&s.timer, d)
 	v.sleepers = append(v.sleepers, s)
 	v.busy--
 	v.advance()
-	v.mu.Unlock()
-
-	select {
-	case <-s.wake:
-	case <-ctx.Done():
+	if !s.woken {
+		s.wake = make(chan struct{})
+		v.mu.Unlock()
+		select {
+		case <-s.wake:
+		case <-ctx.Done():
+		}
+		v.mu.Lock()
 	}
-
-	v.mu.Lock()
 	defer v.mu.Unlock()
 	for i, q := range v.sleepers {
 		if q == s {
@@ -103,7 +103,7 @@ func (v *Virtual) Sleep(ctx context.Context, d time.Duration) error {
 	if s.woken {
 		return nil
 	}
-	v.disarm(t)
+	v.disarm(&s.timer)
 	v.busy++
 	return ctx.Err()
 }

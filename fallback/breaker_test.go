@@ -84,7 +84,7 @@ func TestBreakerRetryAfterCools(t *testing.T) {
 func TestBreakerOpensOnOutageAndRecovers(t *testing.T) {
 	clock := newClock()
 	cfg := testConfig()
-	cfg.Now = clock.Now
+	cfg.Clock = clock
 	cfg.BreakerFailures = 3
 	cfg.BreakerCooldown = 30 * time.Second
 	a := newFake("a", step{err: perr("a", provider.ClassServer)})
@@ -131,7 +131,7 @@ func TestBreakerOpensOnOutageAndRecovers(t *testing.T) {
 // error rate over many calls never opens the breaker.
 func TestBreakerStaysClosedUnderPartialDegradation(t *testing.T) {
 	cfg := testConfig()
-	cfg.Now = newClock().Now
+	cfg.Clock = newClock()
 	rng := rand.New(rand.NewPCG(1, 2))
 	const calls = 5000
 	script := make([]step, calls)
@@ -164,7 +164,7 @@ func TestBreakerStaysClosedUnderPartialDegradation(t *testing.T) {
 func TestAllOpenStillTries(t *testing.T) {
 	clock := newClock()
 	cfg := testConfig()
-	cfg.Now = clock.Now
+	cfg.Clock = clock
 	cfg.BreakerFailures = 1
 	down := func(name string) *fake { return newFake(name, step{err: perr(name, provider.ClassServer)}) }
 	a, b, c := down("a"), down("b"), down("c")
@@ -202,7 +202,7 @@ func TestAllOpenStillTries(t *testing.T) {
 func TestRateLimitRetryAfterSkipsTarget(t *testing.T) {
 	clock := newClock()
 	cfg := testConfig()
-	cfg.Now = clock.Now
+	cfg.Clock = clock
 	rl := &provider.Error{Provider: "a", Status: 429, Class: provider.ClassRateLimited, RetryAfter: 17500 * time.Millisecond}
 	a := newFake("a", step{err: rl}, step{})
 	e := mustNew(t, cfg, a, newFake("b"), newFake("c"))

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -54,9 +55,11 @@ type Config struct {
 	// including skipped ones, from the goroutine driving the call. It must
 	// be safe for concurrent use and should not block.
 	OnAttempt func(category string, a Attempt)
-	// Now is the breakers' clock; nil means time.Now. Timeouts always use
-	// real timers.
-	Now func() time.Time
+	// Clock drives every timer of the engine (attempt, first-token, idle
+	// and total timeouts, hedge delay, retry backoff, breaker cool-down)
+	// and its attempt log; nil means clock.Real(). Tests pass a
+	// *clock.Fake, the outage simulator a *clock.Virtual.
+	Clock clock.Clock
 }
 
 // Category is a group of models of equal capability across providers.
@@ -90,7 +93,9 @@ type Timeouts struct {
 	FirstToken time.Duration
 	// Idle is the longest gap between tokens once a stream has started;
 	// a stall after the first token is an error for the caller. A stall is
-	// noticed between Idle and twice Idle after the last token.
+	// noticed between Idle and Idle plus a sixteenth after the engine last
+	// asked the link for a token; time the caller takes between tokens is
+	// not counted.
 	Idle time.Duration
 	// Total bounds the whole call across all attempts.
 	Total time.Duration

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -157,8 +158,8 @@ func newState(cfg Config, providers map[string]provider.Provider, old map[Target
 	if err := cfg.validate(providers); err != nil {
 		return nil, fmt.Errorf("fallback: invalid config: %w", err)
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
 	}
 	if cfg.BreakerFailures == 0 {
 		cfg.BreakerFailures = DefaultBreakerFailures
@@ -184,7 +185,7 @@ func newState(cfg Config, providers map[string]provider.Provider, old map[Target
 					b.mu.Unlock()
 					st.breakers[t] = b
 				} else if st.breakers[t] == nil {
-					st.breakers[t] = newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown, cfg.Now)
+					st.breakers[t] = newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown, cfg.Clock.Now)
 				}
 			}
 		}

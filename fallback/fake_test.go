@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -184,25 +185,8 @@ func (s *fakeStream) Response() *provider.Response {
 	return r
 }
 
-// fakeClock is the breakers' injected clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{now: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// newClock is a fake clock for the engine (Config.Clock).
+func newClock() *clock.Fake { return clock.NewFake(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
 // perr is a provider error of one class, as an adapter would return it.
 func perr(name string, class provider.Class) error {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -233,14 +234,14 @@ func (c *call) open(o *opened) {
 	if o.ctx == nil {
 		c.prepare(o)
 	}
-	begun := time.Now()
+	begun := c.clk.Now()
 	s, err := o.l.p.Stream(o.ctx, c.request(o.l))
 	if err == nil && s == nil {
 		err = provider.MalformedError(o.l.target.Provider, 0, errors.New("no stream and no error"))
 	}
 	if err == nil {
 		if s.Next() {
-			o.first, o.hasFirst, o.ttft = s.Current(), true, time.Since(begun)
+			o.first, o.hasFirst, o.ttft = s.Current(), true, c.clk.Now().Sub(begun)
 		} else {
 			err = s.Err()
 		}
@@ -272,12 +273,17 @@ var errAbandoned = errors.New("call stopped")
 // HedgeAfter passes without a token (or a racer fails) the next one starts
 // too. The first token wins; the others are cancelled and their goroutines
 // waited for before race returns, so none outlives the call.
+//
+// Racers and the coordinator report to the clock's Tracker when they start,
+// hand over a result and wait, so that a virtual clock (the simulator's)
+// moves only once every one of them is waiting.
 func (s *Stream) race() error {
 	c := &s.c
+	tr := clock.Track(c.clk)
 	results := make(chan *opened, len(c.links))
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	hedge := time.NewTimer(c.hedge)
+	hedge, hedgeC := c.clk.NewTimer(c.hedge)
 	defer hedge.Stop()
 
 	var running []*opened
@@ -293,9 +299,12 @@ func (s *Stream) race() error {
 		c.prepareRacer(o)
 		running = append(running, o)
 		wg.Add(1)
+		tr.Busy()
 		go func() {
+			defer tr.Idle()
 			defer wg.Done()
 			c.open(o)
+			tr.Busy() // the coordinator's, handed over with the result
 			results <- o
 		}()
 		hedge.Reset(c.hedge)
@@ -314,6 +323,7 @@ func (s *Stream) race() error {
 	launch()
 	received := 0
 	for received < len(running) {
+		tr.Idle()
 		select {
 		case o := <-results:
 			received++
@@ -345,7 +355,7 @@ func (s *Stream) race() error {
 				}
 				launch()
 			}
-		case <-hedge.C:
+		case <-hedgeC:
 			if winner == nil && stopErr == nil {
 				launch()
 			}
@@ -391,12 +401,14 @@ func lostTo(winner *opened) error {
 // watchdog is the one timer of a streaming attempt. Before the first token
 // it enforces the first-token and total deadlines; after it, the total
 // deadline and the idle timeout. For the latter Next counts in and out of
-// the provider's Next with two atomic adds (odd: waiting on the provider) and
-// the timer checks the count once per period instead of being reset per
-// chunk, which keeps the per-chunk cost to the adds; a stall is caught
-// between one and two periods after the last token, and time the caller
-// spends between calls to Next is never counted.
+// the provider's Next with two atomic adds (odd: waiting on the provider),
+// and the timer, rather than being reset per chunk, looks at the count every
+// idleStep of the idle timeout and remembers when it first saw its current
+// value. That keeps the per-chunk cost to the adds, catches a stall between
+// Idle and Idle plus one step after the provider was last waited on, and
+// never counts the time the caller spends between calls to Next.
 type watchdog struct {
+	clk      clock.Clock
 	cancel   context.CancelCauseFunc
 	total    time.Time // zero: none
 	first    time.Time // zero: none
@@ -404,12 +416,17 @@ type watchdog struct {
 	progress atomic.Uint64
 
 	mu      sync.Mutex
-	t       *time.Timer
+	t       clock.Timer
 	started bool // the first token arrived
 	fired   bool // the watchdog cancelled the attempt
 	stopped bool
 	seen    uint64
+	seenAt  time.Time // when the timer first saw progress at seen
 }
+
+// idleSteps is how many times per idle timeout the watchdog looks at a
+// stream's progress: a stall is caught at most Idle/idleSteps late.
+const idleSteps = 16
 
 // newWatchdog arms a watchdog for an attempt starting now, or returns nil
 // when the call has no deadline that needs one.
@@ -417,13 +434,14 @@ func newWatchdog(c *call, cancel context.CancelCauseFunc) *watchdog {
 	if c.deadline.IsZero() && c.to.FirstToken <= 0 && c.to.Idle <= 0 {
 		return nil
 	}
-	w := &watchdog{cancel: cancel, total: c.deadline, idle: max(c.to.Idle, 0)}
+	now := c.clk.Now()
+	w := &watchdog{clk: c.clk, cancel: cancel, total: c.deadline, idle: max(c.to.Idle, 0)}
 	if c.to.FirstToken > 0 {
-		w.first = time.Now().Add(c.to.FirstToken)
+		w.first = now.Add(c.to.FirstToken)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.arm(time.Now())
+	w.arm(now)
 	return w
 }
 
@@ -439,7 +457,8 @@ func (w *watchdog) arm(now time.Time) {
 	if !w.started {
 		earlier(w.first)
 	} else if w.idle > 0 {
-		earlier(now.Add(w.idle))
+		earlier(w.seenAt.Add(w.idle))
+		earlier(now.Add(max(w.idle/idleSteps, 1)))
 	}
 	switch {
 	case next.IsZero():
@@ -447,7 +466,7 @@ func (w *watchdog) arm(now time.Time) {
 			w.t.Stop()
 		}
 	case w.t == nil:
-		w.t = time.AfterFunc(next.Sub(now), w.fire)
+		w.t = w.clk.AfterFunc(next.Sub(now), w.fire)
 	default:
 		w.t.Reset(next.Sub(now))
 	}
@@ -459,17 +478,19 @@ func (w *watchdog) fire() {
 	if w.stopped || w.fired {
 		return
 	}
-	now := time.Now()
+	now := w.clk.Now()
 	var cause error
 	switch v := w.progress.Load(); {
 	case !w.total.IsZero() && !now.Before(w.total):
 		cause = errTotalTimeout
 	case !w.started && !w.first.IsZero() && !now.Before(w.first):
 		cause = errFirstTokenTimeout
-	case w.started && w.idle > 0 && v%2 == 1 && v == w.seen:
+	case w.started && w.idle > 0 && v != w.seen:
+		w.seen, w.seenAt = v, now
+	case w.started && w.idle > 0 && v%2 == 1 && now.Sub(w.seenAt) >= w.idle:
 		cause = errIdleTimeout
-	default:
-		w.seen = v
+	}
+	if cause == nil {
 		w.arm(now)
 		return
 	}
@@ -488,9 +509,10 @@ func (w *watchdog) streaming() bool {
 	if w.fired {
 		return false
 	}
+	now := w.clk.Now()
 	w.started = true
-	w.seen = w.progress.Load()
-	w.arm(time.Now())
+	w.seen, w.seenAt = w.progress.Load(), now
+	w.arm(now)
 	return true
 }
 

@@ -28,12 +28,6 @@ func run(t testing.TB, opts Options) *Report {
 	if opts.Engine.Categories == nil {
 		opts.Engine = testConfig()
 	}
-	if opts.Speed == 0 {
-		// Not the default 1000×: at 100× the engine's compressed timers
-		// (150 ms first-token, 20 ms hedge) outlast any scheduling stall
-		// of a loaded machine, so the exact assertions below cannot flip.
-		opts.Speed = 100
-	}
 	r, err := Run(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("Run(%s): %v", opts.Scenario.Name, err)
@@ -71,10 +65,7 @@ func TestRunDeterministicAndAddsUp(t *testing.T) {
 		for _, naive := range []bool{false, true} {
 			policy := map[bool]string{false: "configured", true: "naive"}[naive]
 			t.Run(name+"/"+policy, func(t *testing.T) {
-				// A lower speed than the default widens the margin by which
-				// an instant answer beats the engine's compressed timers, so
-				// that a loaded machine cannot flip a race between the runs.
-				opts := Options{Scenario: builtin(t, name), Duration: 10 * time.Minute, RPS: 20, Seed: 7, Naive: naive, Speed: 100}
+				opts := Options{Scenario: builtin(t, name), Duration: 10 * time.Minute, RPS: 20, Seed: 7, Naive: naive}
 				if name == "seed" {
 					opts.Duration = 14 * time.Hour // reach into the outage at 9h
 					opts.RPS = 2
@@ -206,7 +197,6 @@ func TestRunErrors(t *testing.T) {
 			`scenario t: line 4: provider "mistral" is not in the chain of fast (openai/gpt-4.1-mini → anthropic/claude-3-5-haiku-latest → gemini/gemini-2.5-flash)`},
 		{"hang without timeouts", Options{Engine: noTimeouts, Scenario: builtin(t, "hang")},
 			"simulate: openai hangs in this scenario, but category fast has no first_token or total timeout: hung requests would never end"},
-		{"slow speed", Options{Scenario: builtin(t, "outage"), Speed: 0.5}, "simulate: speed 0.5: must be at least 1"},
 		{"no requests", Options{Scenario: builtin(t, "outage"), Duration: time.Second, RPS: 0.5}, "simulate: 1s at 0.5 requests/s is no request at all"},
 	}
 	for _, tc := range tests {
