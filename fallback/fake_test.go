@@ -23,8 +23,11 @@ type step struct {
 	stall  bool
 	midErr error
 	// started, if set, is closed once the call has begun, so that a test
-	// can act while the call is in flight.
+	// can act while the call is in flight (the engine arms an attempt's
+	// timers before it calls the link).
 	started chan struct{}
+	// stalled, if set, is closed when the stream starts to stall.
+	stalled chan struct{}
 	// gate, if set, holds the answer (for Stream: the headers) until it is
 	// closed or the call's context ends.
 	gate chan struct{}
@@ -40,6 +43,7 @@ type fake struct {
 	calls     int
 	models    []string
 	cancelled int // calls that ended because their context did
+	lastCtx   context.Context
 }
 
 var _ provider.Provider = (*fake)(nil)
@@ -105,8 +109,18 @@ func (f *fake) Complete(ctx context.Context, req *provider.Request) (*provider.R
 	return &provider.Response{Text: f.text(s, req.Model), FinishReason: provider.FinishStop, Model: req.Model}, nil
 }
 
+// LastCtx is the context of the latest call.
+func (f *fake) LastCtx() context.Context {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastCtx
+}
+
 func (f *fake) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
 	s := f.next(req)
+	f.mu.Lock()
+	f.lastCtx = ctx
+	f.mu.Unlock()
 	if s.started != nil {
 		close(s.started)
 	}
@@ -166,6 +180,9 @@ func (s *fakeStream) Next() bool {
 	s.done, s.cur = true, provider.Chunk{}
 	switch {
 	case s.step.stall:
+		if s.step.stalled != nil {
+			close(s.step.stalled)
+		}
 		s.err = s.f.wait(s.ctx)
 	case s.step.midErr != nil:
 		s.err = s.step.midErr
@@ -187,6 +204,15 @@ func (s *fakeStream) Response() *provider.Response {
 
 // newClock is a fake clock for the engine (Config.Clock).
 func newClock() *clock.Fake { return clock.NewFake(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)) }
+
+// advanceOn moves clk forward by d once ch is closed, from a goroutine that
+// ends then: a test's stand-in for time passing while a link is silent.
+func advanceOn(clk *clock.Fake, ch <-chan struct{}, d time.Duration) {
+	go func() {
+		<-ch
+		clk.Advance(d)
+	}()
+}
 
 // perr is a provider error of one class, as an adapter would return it.
 func perr(name string, class provider.Class) error {

@@ -298,6 +298,9 @@ func (s *Stream) race() error {
 		o := &opened{l: l, gen: gen, idx: c.begin(l)}
 		c.prepareRacer(o)
 		running = append(running, o)
+		// Re-armed before the racer starts, so that every timer of this
+		// attempt is set by the time its link is called.
+		hedge.Reset(c.hedge)
 		wg.Add(1)
 		tr.Busy()
 		go func() {
@@ -307,7 +310,6 @@ func (s *Stream) race() error {
 			tr.Busy() // the coordinator's, handed over with the result
 			results <- o
 		}()
-		hedge.Reset(c.hedge)
 		return true
 	}
 	var winner *opened
@@ -457,7 +459,9 @@ func (w *watchdog) arm(now time.Time) {
 	if !w.started {
 		earlier(w.first)
 	} else if w.idle > 0 {
-		earlier(w.seenAt.Add(w.idle))
+		if at := w.seenAt.Add(w.idle); at.After(now) {
+			earlier(at)
+		}
 		earlier(now.Add(max(w.idle/idleSteps, 1)))
 	}
 	switch {
