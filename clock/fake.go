@@ -66,6 +66,9 @@ func (f *Fake) WaitTimers(n int) {
 			f.mu.Unlock()
 			return
 		}
+		if f.change == nil {
+			f.change = make(chan struct{})
+		}
 		ch := f.change
 		f.mu.Unlock()
 		<-ch

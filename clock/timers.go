@@ -13,7 +13,7 @@ type timers struct {
 	now    time.Time
 	queue  []*timer
 	armed  uint64
-	change chan struct{} // closed and replaced when a timer is armed
+	change chan struct{} // closed (and cleared) when a timer is armed; made by a waiter
 	// sent and drained, if set, are called with mu held when a NewTimer
 	// value is put in its channel and when Stop or Reset takes it back
 	// unread; Virtual counts the wake-up it carries.
@@ -22,7 +22,6 @@ type timers struct {
 
 func (ts *timers) init(start time.Time) {
 	ts.now = start
-	ts.change = make(chan struct{})
 }
 
 // timer is one AfterFunc, NewTimer or sleep of a Fake or Virtual clock.
@@ -42,8 +41,10 @@ func (ts *timers) arm(t *timer, d time.Duration) {
 	ts.armed++
 	t.when, t.seq, t.live = ts.now.Add(max(d, 0)), ts.armed, true
 	ts.queue = append(ts.queue, t)
-	close(ts.change)
-	ts.change = make(chan struct{})
+	if ts.change != nil {
+		close(ts.change)
+		ts.change = nil
+	}
 }
 
 func (ts *timers) disarm(t *timer) bool {

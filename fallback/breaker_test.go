@@ -2,18 +2,20 @@ package fallback
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
 func TestBreakerStateMachine(t *testing.T) {
 	clock := newClock()
-	b := newBreaker(3, 10*time.Second, clock.Now)
+	b := newBreaker(3, 10*time.Second, 10*time.Second, clock.Now)
 	fail := func() {
 		gen, ok := b.allow()
 		if !ok {
@@ -69,7 +71,7 @@ func TestBreakerStateMachine(t *testing.T) {
 
 func TestBreakerRetryAfterCools(t *testing.T) {
 	clock := newClock()
-	b := newBreaker(5, time.Minute, clock.Now)
+	b := newBreaker(5, time.Minute, time.Minute, clock.Now)
 	gen, _ := b.allow()
 	b.failure(gen, 20*time.Second)
 	if _, ok := b.allow(); ok {
@@ -166,6 +168,7 @@ func TestAllOpenStillTries(t *testing.T) {
 	cfg := testConfig()
 	cfg.Clock = clock
 	cfg.BreakerFailures = 1
+	cfg.BreakerMinCooldown = 30 * time.Second // all still open at the end
 	down := func(name string) *fake { return newFake(name, step{err: perr(name, provider.ClassServer)}) }
 	a, b, c := down("a"), down("b"), down("c")
 	e := mustNew(t, cfg, a, b, c)
@@ -241,4 +244,61 @@ func TestBreakersDisabled(t *testing.T) {
 	if a.Calls() != 20 {
 		t.Errorf("a called %d times; want 20 with breakers disabled", a.Calls())
 	}
+}
+
+// outageProvider fails every call with a server error while its clock is
+// before back, and answers after.
+type outageProvider struct {
+	clk  *clock.Fake
+	back time.Time
+}
+
+func (p *outageProvider) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
+	if p.clk.Now().Before(p.back) {
+		return nil, perr("a", provider.ClassServer)
+	}
+	return &provider.Response{Text: "ok from a", FinishReason: provider.FinishStop, Model: req.Model}, nil
+}
+
+func (p *outageProvider) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
+	return nil, errors.New("not used")
+}
+
+// TestBreakerRecoveryAtLowTraffic is the recovery test: the primary
+// is down for 60 s and a request arrives every 4 s; with the default
+// breaker settings the primary serves again within 10 s of coming back.
+// (A fixed 30 s cool-down, restarted by every failed probe, kept it unused
+// for up to 34 s.)
+func TestBreakerRecoveryAtLowTraffic(t *testing.T) {
+	clk := newClock()
+	start := clk.Now()
+	back := start.Add(60 * time.Second)
+	cfg := testConfig()
+	cfg.Clock = clk
+	e, err := New(cfg, map[string]provider.Provider{"a": &outageProvider{clk: clk, back: back}, "b": newFake("b"), "c": newFake("c")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var probes int
+	for at := time.Duration(0); at <= 3*time.Minute; at += 4 * time.Second {
+		clk.Advance(start.Add(at).Sub(clk.Now()))
+		res, err := e.Complete(context.Background(), userRequest("fast"))
+		if err != nil {
+			t.Fatalf("request at %v: %v", at, err)
+		}
+		if a := res.Attempts[0]; a.Provider == "a" && a.Outcome != OutcomeSkipped && at < 60*time.Second {
+			probes++
+		}
+		if res.Target.Provider != "a" || at < 60*time.Second {
+			continue
+		}
+		if late := at - 60*time.Second; late > 10*time.Second {
+			t.Errorf("primary served again %v after it came back; want within 10 s", late)
+		}
+		if probes > 5+8 {
+			t.Errorf("%d calls to the dead primary in 60 s at one request every 4 s; want at most 13 (5 to open, then probes)", probes)
+		}
+		return
+	}
+	t.Fatal("the primary never served again")
 }

@@ -13,8 +13,9 @@ import (
 
 // Defaults applied where a Config field is zero.
 const (
-	DefaultBreakerFailures = 5
-	DefaultBreakerCooldown = 30 * time.Second
+	DefaultBreakerFailures    = 5
+	DefaultBreakerCooldown    = 30 * time.Second
+	DefaultBreakerMinCooldown = time.Second
 )
 
 // Config is everything the engine needs, mapped one to one from llmfall.yaml
@@ -43,9 +44,17 @@ type Config struct {
 	// its breaker. 0 means DefaultBreakerFailures; negative disables the
 	// breakers (and the Retry-After cool-down that goes with them).
 	BreakerFailures int
-	// BreakerCooldown is how long an open breaker waits before letting a
-	// probe through. 0 means DefaultBreakerCooldown.
+	// BreakerCooldown is the longest an open breaker waits before letting a
+	// probe through. The wait is a tenth of how long the target has been
+	// failing, at least BreakerMinCooldown: it grows with each failed
+	// probe, and a target that comes back is used again within a tenth of
+	// its outage (at default settings, a 60 s outage is noticed over within
+	// 6 s of the next request). 0 means DefaultBreakerCooldown (30 s).
 	BreakerCooldown time.Duration
+	// BreakerMinCooldown is the shortest wait before a probe, the one after
+	// a target first fails. 0 means DefaultBreakerMinCooldown (1 s); it is
+	// capped at BreakerCooldown.
+	BreakerMinCooldown time.Duration
 	// ShouldFallback decides whether an error of a link sends the call on
 	// to the next link. nil means DefaultShouldFallback (with
 	// OnContentFilter applied on top). The caller's own cancellation never
@@ -203,8 +212,8 @@ func (cfg *Config) validate(providers map[string]provider.Provider) error {
 	if cfg.Retries < 0 {
 		errs = append(errs, fmt.Errorf("negative retries %d", cfg.Retries))
 	}
-	if cfg.RetryBackoff < 0 || cfg.BreakerCooldown < 0 {
-		errs = append(errs, errors.New("negative retry_backoff or breaker_cooldown"))
+	if cfg.RetryBackoff < 0 || cfg.BreakerCooldown < 0 || cfg.BreakerMinCooldown < 0 {
+		errs = append(errs, errors.New("negative retry_backoff, breaker_cooldown or breaker minimum cool-down"))
 	}
 	return errors.Join(errs...)
 }

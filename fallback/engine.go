@@ -167,6 +167,10 @@ func newState(cfg Config, providers map[string]provider.Provider, old map[Target
 	if cfg.BreakerCooldown == 0 {
 		cfg.BreakerCooldown = DefaultBreakerCooldown
 	}
+	if cfg.BreakerMinCooldown == 0 {
+		cfg.BreakerMinCooldown = DefaultBreakerMinCooldown
+	}
+	cfg.BreakerMinCooldown = min(cfg.BreakerMinCooldown, cfg.BreakerCooldown)
 	st := &state{
 		cfg:       cfg,
 		providers: maps.Clone(providers),
@@ -181,11 +185,11 @@ func newState(cfg Config, providers map[string]provider.Provider, old map[Target
 					// Settings may have changed; the history (and the
 					// clock, which is read without the lock) stays.
 					b.mu.Lock()
-					b.threshold, b.cooldown = cfg.BreakerFailures, cfg.BreakerCooldown
+					b.threshold, b.minCool, b.maxCool = cfg.BreakerFailures, cfg.BreakerMinCooldown, cfg.BreakerCooldown
 					b.mu.Unlock()
 					st.breakers[t] = b
 				} else if st.breakers[t] == nil {
-					st.breakers[t] = newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown, cfg.Clock.Now)
+					st.breakers[t] = newBreaker(cfg.BreakerFailures, cfg.BreakerMinCooldown, cfg.BreakerCooldown, cfg.Clock.Now)
 				}
 			}
 		}
