@@ -302,3 +302,46 @@ func TestBreakerRecoveryAtLowTraffic(t *testing.T) {
 	}
 	t.Fatal("the primary never served again")
 }
+
+// TestBreakerCooldownGrowsWithTheOutage: the wait before a probe is a tenth
+// of how long the target has been failing, between the minimum and the
+// cap, and starts again from the minimum after a successful probe.
+func TestBreakerCooldownGrowsWithTheOutage(t *testing.T) {
+	clock := newClock()
+	b := newBreaker(1, time.Second, 30*time.Second, clock.Now)
+	probe := func(ok bool) time.Duration {
+		t.Helper()
+		// Wait for the breaker to let a probe through, in small steps.
+		var waited time.Duration
+		for {
+			if gen, allowed := b.allow(); allowed {
+				if ok {
+					b.success(gen)
+				} else {
+					b.failure(gen, 0)
+				}
+				return waited
+			}
+			clock.Advance(100 * time.Millisecond)
+			waited += 100 * time.Millisecond
+		}
+	}
+	probe(false) // opens at 0
+	var waits []time.Duration
+	for range 4 {
+		waits = append(waits, probe(false))
+	}
+	clock.Advance(100 * time.Second) // a probe fails at 104 s: the next waits 10.4 s
+	probe(false)
+	waits = append(waits, probe(false))
+	clock.Advance(time.Hour)
+	probe(false)
+	waits = append(waits, probe(false))
+	probe(true) // closes
+	probe(false)
+	waits = append(waits, probe(false))
+	want := []time.Duration{time.Second, time.Second, time.Second, time.Second, 10400 * time.Millisecond, 30 * time.Second, time.Second}
+	if diff := cmp.Diff(want, waits); diff != "" {
+		t.Errorf("waits between probes (-want +got):\n%s", diff)
+	}
+}
