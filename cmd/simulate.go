@@ -208,6 +208,12 @@ func renderSimulation(f *factory, sc *simulate.Scenario, hedging bool, reports [
 		}
 		return fmt.Sprintf("p99 %s from %s", simLatency(p.Latency.P99), p.From)
 	})
+	row("primary serving again", func(rep *simulate.Report) string {
+		if rep.RecoveredAfter == nil {
+			return "—"
+		}
+		return simLatency(*rep.RecoveredAfter) + " after its outage"
+	})
 	fmt.Fprintln(out, t.Render())
 }
 

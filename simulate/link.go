@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,11 @@ type profile struct {
 	sigma      float64
 	errLatency time.Duration
 	retryAfter time.Duration
+	// brk and stall are the shares of answers cut or stalled halfway;
+	// chunks and gap shape an answer's stream.
+	brk, stall float64
+	chunks     int
+	gap        time.Duration
 	// pFail is the chance a call fails from this link's point of view:
 	// a hang, an error, or an answer slower than the first-token timeout.
 	pFail float64
@@ -36,6 +42,10 @@ func compile(p Profile, firstToken time.Duration) *profile {
 		median:     float64(p.Latency.P50),
 		errLatency: p.ErrorLatency,
 		retryAfter: p.RetryAfter,
+		brk:        p.Break,
+		stall:      p.Stall,
+		chunks:     max(p.Chunks, 1),
+		gap:        p.ChunkGap,
 	}
 	if p.Latency.P50 > 0 && p.Latency.P95 > p.Latency.P50 {
 		c.sigma = math.Log(float64(p.Latency.P95)/float64(p.Latency.P50)) / z95
@@ -147,6 +157,7 @@ const (
 	streamFault   = 1
 	streamClass   = 2
 	streamLatency = 3
+	streamMid     = 4 // a break or stall halfway through an answer
 )
 
 // maxLinks bounds the providers one run simulates.
@@ -267,8 +278,20 @@ func (l *link) Stream(ctx context.Context, req *provider.Request) (provider.Stre
 	case outHang:
 		d = forever
 	}
-	return &linkStream{ctx: ctx, l: l, t: t, ttft: d, resp: provider.Response{FinishReason: provider.FinishStop,
-		Model: req.Model, TTFT: d, Latency: d, Usage: provider.Usage{InputTokens: 12, OutputTokens: 3}}}, nil
+	ls := &linkStream{ctx: ctx, l: l, t: t, ttft: d, chunks: p.chunks, gap: p.gap, resp: provider.Response{
+		Model: req.Model, TTFT: d, Usage: provider.Usage{InputTokens: 12, OutputTokens: 3 * p.chunks}}}
+	if o == outAnswer {
+		// Halfway, but always after the first token: the engine has
+		// committed to this link by then, unless it buffers the stream.
+		half := max(p.chunks/2, 1)
+		switch u := unit(key, streamMid); {
+		case u < p.brk:
+			ls.cutAt = half
+		case u < p.brk+p.stall:
+			ls.stallAt = half
+		}
+	}
+	return ls, nil
 }
 
 // Complete is Stream without the stream, for engines driven with Complete.
@@ -286,7 +309,7 @@ func (l *link) Complete(ctx context.Context, req *provider.Request) (*provider.R
 	return s.Response(), nil
 }
 
-const answerText = "simulated answer"
+const answerText = "simulated answer "
 
 // wire is how an injected error of each class reads, so that attempt logs
 // of a simulation look like real ones.
@@ -319,34 +342,54 @@ func (l *link) injected(p *profile, key uint64) error {
 	return e
 }
 
-// linkStream sends one chunk after its time to first token (forever for a
-// hung link), then ends.
+// linkStream sends its first chunk after its time to first token (forever
+// for a hung link), the others a gap apart, and ends; or, after cutAt
+// chunks, fails as a reset connection, or after stallAt chunks waits until
+// the engine gives up.
 type linkStream struct {
-	ctx  context.Context
-	l    *link
-	t    *trace
-	ttft time.Duration
-	resp provider.Response
-	cur  provider.Chunk
-	err  error
-	sent bool
-	done bool
+	ctx            context.Context
+	l              *link
+	t              *trace
+	ttft, gap      time.Duration
+	chunks         int
+	cutAt, stallAt int // 0: never
+	resp           provider.Response
+	cur            provider.Chunk
+	err            error
+	sent           int
+	done           bool
 }
 
 func (s *linkStream) Next() bool {
 	if s.done {
 		return false
 	}
-	if s.sent {
-		s.done, s.cur = true, provider.Chunk{}
+	s.cur = provider.Chunk{}
+	wait := s.gap
+	switch {
+	case s.sent == s.chunks:
+		s.done = true
+		s.resp.FinishReason = provider.FinishStop
 		return false
+	case s.sent == 0:
+		wait = s.ttft
+	case s.sent == s.cutAt:
+		s.done = true
+		s.err = &provider.Error{Provider: s.l.name, Class: provider.ClassNetwork, Code: wire[provider.ClassNetwork].code,
+			Message: wire[provider.ClassNetwork].msg}
+		return false
+	case s.sent == s.stallAt:
+		wait = forever
 	}
-	if err := s.l.sleep(s.ctx, s.ttft); err != nil {
+	if err := s.l.sleep(s.ctx, wait); err != nil {
 		s.done, s.err = true, err
 		return false
 	}
-	s.l.answered(s.t, s.ttft)
-	s.sent = true
+	if s.sent == 0 {
+		s.l.answered(s.t, s.ttft)
+	}
+	s.sent++
+	s.resp.Latency = s.ttft + time.Duration(s.sent-1)*s.gap
 	s.cur = provider.Chunk{Text: answerText}
 	return true
 }
@@ -357,11 +400,6 @@ func (s *linkStream) Close() error            { return nil }
 
 func (s *linkStream) Response() *provider.Response {
 	r := s.resp
-	if s.sent {
-		r.Text = answerText
-	}
-	if !s.done || s.err != nil {
-		r.FinishReason = ""
-	}
+	r.Text = strings.Repeat(answerText, s.sent)
 	return &r
 }

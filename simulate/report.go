@@ -51,6 +51,11 @@ type Report struct {
 	DeadLinkWait    time.Duration
 	BreakerOpenings int
 	HedgesWon       int
+	// RecoveredAfter is how long after the primary's last outage ended
+	// (the end of its last window failing at least half its calls) the
+	// primary served a request again; nil when the scenario has no such
+	// window or the primary never served after it.
+	RecoveredAfter *time.Duration
 }
 
 // LinkReport is one link of the chain.
@@ -139,6 +144,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		DeadLinkWait       float64           `json:"dead_link_wait_seconds"`
 		BreakerOpenings    int               `json:"breaker_openings"`
 		HedgesWon          int               `json:"hedges_won"`
+		RecoveredAfter     *float64          `json:"primary_recovered_after_seconds,omitempty"`
 	}{
 		Scenario: r.Scenario, Policy: r.Policy, Category: r.Category, Chain: r.Chain, Seed: r.Seed,
 		RPS: r.RPS, SimulatedSeconds: r.Simulated.Seconds(),
@@ -154,6 +160,10 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	}
 	if p := r.AfterBreakerOpen; p != nil {
 		doc.AfterBreakerOpen = &phase{p.From.Seconds(), p.Requests, p.Failed, p.Latency, p.Added}
+	}
+	if r.RecoveredAfter != nil {
+		s := r.RecoveredAfter.Seconds()
+		doc.RecoveredAfter = &s
 	}
 	return json.Marshal(doc)
 }
@@ -174,6 +184,9 @@ type aggregate struct {
 	// breaker first opened, nil until it does.
 	openings int
 	after    *phase
+	// recovered is when, counted from the end of the primary's last
+	// outage, the primary first served again; -1 until it does.
+	recovered time.Duration
 }
 
 type linkCount struct {
@@ -194,7 +207,7 @@ type phase struct {
 func newPhase(from int) *phase { return &phase{from: from} }
 
 func newAggregate(links int) *aggregate {
-	return &aggregate{links: make([]linkCount, links), served: make([]int, links), failedBy: map[string]int{}}
+	return &aggregate{links: make([]linkCount, links), served: make([]int, links), failedBy: map[string]int{}, recovered: -1}
 }
 
 // record counts one finished request from the engine's result, whose
@@ -275,7 +288,11 @@ func (d *driver) record(t *trace, i int, res *fallback.Result, err error, agg *a
 			win = a
 		}
 	}
-	agg.served[d.pos[res.Target.Provider]]++
+	pos := d.pos[res.Target.Provider]
+	agg.served[pos]++
+	if pos == 0 && agg.recovered < 0 && d.outageEnd > 0 && at >= d.outageEnd {
+		agg.recovered = at + win.Start + win.TTFT - d.outageEnd
+	}
 	ttft := win.Start + win.TTFT
 	agg.latency.add(ttft)
 	agg.waitTotal += win.Start
@@ -317,6 +334,9 @@ func (d *driver) report(agg *aggregate) *Report {
 			Attempts: lc.attempts, Errors: lc.errors, Timeouts: lc.timeouts, Skipped: lc.skipped,
 			HedgesLost: lc.hedgesLost, Latency: lc.latency.percentiles(),
 		})
+	}
+	if agg.recovered >= 0 {
+		r.RecoveredAfter = &agg.recovered
 	}
 	if ph := agg.after; ph != nil {
 		lat := ph.latency.percentiles()

@@ -66,6 +66,9 @@ type driver struct {
 	n        int
 	rps      float64
 	duration time.Duration
+	// outageEnd is when the primary's last outage ends (see
+	// Report.RecoveredAfter); 0 when it has none that ends within the run.
+	outageEnd time.Duration
 }
 
 // Run drives the real engine through the scenario, one request at a time in
@@ -211,22 +214,30 @@ func (d *driver) bind() error {
 	for i, t := range d.chain {
 		d.chainIDs[i] = d.links[t.Provider].id
 	}
-	if d.timeouts.FirstToken <= 0 && d.timeouts.Total <= 0 {
-		for _, t := range d.chain {
-			if d.links[t.Provider].canHang() {
-				return fmt.Errorf("simulate: %s hangs in this scenario, but category %s has no first_token or total timeout: hung requests would never end", t.Provider, d.cat.Name)
-			}
+	for _, w := range d.links[d.chain[0].Provider].tl.windows {
+		if w.p.fail >= 0.5 && w.to < d.duration {
+			d.outageEnd = max(d.outageEnd, w.to)
+		}
+	}
+	for _, t := range d.chain {
+		l := d.links[t.Provider]
+		if d.timeouts.FirstToken <= 0 && d.timeouts.Total <= 0 && l.can(func(p *profile) bool { return p.hang > 0 }) {
+			return fmt.Errorf("simulate: %s hangs in this scenario, but category %s has no first_token or total timeout: hung requests would never end", t.Provider, d.cat.Name)
+		}
+		if d.timeouts.Idle <= 0 && d.timeouts.Total <= 0 && l.can(func(p *profile) bool { return p.stall > 0 }) {
+			return fmt.Errorf("simulate: %s stalls mid-answer in this scenario, but category %s has no idle or total timeout: stalled requests would never end", t.Provider, d.cat.Name)
 		}
 	}
 	return nil
 }
 
-func (l *link) canHang() bool {
-	if l.tl.healthy.hang > 0 {
+// can reports whether any of the link's profiles has the property.
+func (l *link) can(has func(*profile) bool) bool {
+	if has(l.tl.healthy) {
 		return true
 	}
 	for _, w := range l.tl.windows {
-		if w.p.hang > 0 {
+		if has(w.p) {
 			return true
 		}
 	}

@@ -6,10 +6,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/llmfall/llmfall/fallback"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -242,5 +245,75 @@ func TestReportJSONGolden(t *testing.T) {
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("report JSON differs from %s (-want +got):\n%s", path, diff)
+	}
+}
+
+// TestRecoveryScenario: the primary is down for 60 s at one request every
+// 4 s; with the default breaker it serves again within 10 s of coming back,
+// and the report says when.
+func TestRecoveryScenario(t *testing.T) {
+	r := run(t, Options{Scenario: builtin(t, "recovery"), Seed: 1})
+	checkAccounting(t, r)
+	if r.RecoveredAfter == nil {
+		t.Fatal("RecoveredAfter = nil; want the primary back after its outage")
+	}
+	if got := *r.RecoveredAfter; got < 0 || got > 10*time.Second {
+		t.Errorf("primary served again %s after its outage ended; want within 10 s", got)
+	}
+	if r.Failed != 0 {
+		t.Errorf("failed = %d; want 0", r.Failed)
+	}
+}
+
+// TestBrokenStreams: streams cut or stalled after their first token reach
+// the user as interruptions (the engine has committed to the link), a stall
+// only once the idle timeout gave up on it; a slow but live primary is
+// hedged when the category hedges.
+func TestBrokenStreams(t *testing.T) {
+	sc := mustParse(t, `links:
+  - link: 1
+    latency: { p50: 3s, p95: 8s }
+    chunks: 20
+    chunk_gap: 100ms
+    break: 0.1
+    stall: 0.05
+`)
+	r := run(t, Options{Scenario: sc, Seed: 1, RPS: 20, Duration: 10 * time.Minute})
+	checkAccounting(t, r)
+	// 12,000 requests, 15% of them broken or stalled: about 1,800.
+	if got := r.FailedBy["interrupted"]; got < 1500 || got > 2100 || got != r.Failed {
+		t.Errorf("interrupted = %d of %d failed; want about 1,800, and every failure an interruption", got, r.Failed)
+	}
+	if r.Links[0].Timeouts == 0 || r.Links[0].Errors == 0 {
+		t.Errorf("primary timeouts %d, errors %d; want both (stalls end at the idle timeout, cuts as errors)", r.Links[0].Timeouts, r.Links[0].Errors)
+	}
+
+	cfg := testConfig()
+	cfg.Categories[0].HedgeAfter = 2 * time.Second
+	h := run(t, Options{Engine: cfg, Scenario: sc, Seed: 1, RPS: 20, Duration: 10 * time.Minute})
+	checkAccounting(t, h)
+	t.Logf("no hedging: failed %d, p50 %s; hedge_after 2s: failed %d, p50 %s, hedges won %d, breaker openings %d",
+		r.Failed, r.Latency.P50, h.Failed, h.Latency.P50, h.HedgesWon, h.BreakerOpenings)
+	if h.HedgesWon < h.Requests/10 || h.Latency.P50 >= r.Latency.P50 {
+		t.Errorf("hedges won = %d of %d, p50 %s (%s without); want many with a primary at 3 s p50 and hedge_after 2s, and a lower p50",
+			h.HedgesWon, h.Requests, h.Latency.P50, r.Latency.P50)
+	}
+	if h.Failed >= r.Failed {
+		t.Errorf("failed with hedging %d; want fewer than without (%d): hedges win before the primary breaks", h.Failed, r.Failed)
+	}
+}
+
+func TestScenarioStreamFieldErrors(t *testing.T) {
+	_, err := Parse("t.yaml", []byte("name: t\nduration: 1m\nlinks:\n  - link: 1\n    chunks: 0\n    break: 0.5\n    stall: 0.6\n"))
+	for _, want := range []string{"t.yaml:5: links[0]: chunks: must be at least 1, got 0", "t.yaml:6: links[0]: break + stall is 1.1, more than 1"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse() error = %v; want it to contain %q", err, want)
+		}
+	}
+	noIdle := testConfig()
+	noIdle.Timeouts = fallback.Timeouts{FirstToken: time.Second}
+	_, err = Run(context.Background(), Options{Engine: noIdle, Scenario: mustParse(t, "links:\n  - link: 1\n    stall: 0.1\n")})
+	if want := "simulate: openai stalls mid-answer in this scenario, but category fast has no idle or total timeout: stalled requests would never end"; err == nil || err.Error() != want {
+		t.Errorf("Run() error = %v; want %s", err, want)
 	}
 }
