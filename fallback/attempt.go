@@ -32,6 +32,10 @@ type Attempt struct {
 	// Class is the error's class; empty when the attempt succeeded.
 	Class provider.Class
 	Err   error
+	// Discarded counts the chunks, and DiscardedBytes the text, a stream's
+	// commit window held back and threw away when the attempt failed
+	// inside it: output the caller never saw.
+	Discarded, DiscardedBytes int
 }
 
 // attemptJSON is the attempt's shape in `llmfall run --json` (DESIGN.md).
@@ -43,6 +47,7 @@ type attemptJSON struct {
 	Outcome    Outcome        `json:"outcome"`
 	ErrorClass provider.Class `json:"error_class"`
 	Error      string         `json:"error"`
+	Discarded  int            `json:"discarded_chunks,omitempty"`
 }
 
 // MarshalJSON writes the attempt with the field names DESIGN.md documents,
@@ -55,6 +60,7 @@ func (a Attempt) MarshalJSON() ([]byte, error) {
 		DurationMS: a.Duration.Milliseconds(),
 		Outcome:    a.Outcome,
 		ErrorClass: a.Class,
+		Discarded:  a.Discarded,
 	}
 	if a.Err != nil {
 		j.Error = provider.Redact(a.Err.Error())

@@ -20,8 +20,9 @@ type call struct {
 	req *Request
 	res *Result
 	to  Timeouts
-	// hedge is the category's HedgeAfter.
-	hedge time.Duration
+	// hedge is the category's HedgeAfter, buffer the call's commit window.
+	hedge  time.Duration
+	buffer StreamBuffer
 
 	// parent is the caller's context. The total timeout is not a context
 	// of its own but the deadline every attempt's context or watchdog
@@ -52,9 +53,15 @@ func (c *call) init(ctx context.Context, st *state, req *Request) error {
 	if err != nil {
 		return err
 	}
+	if err := req.StreamBuffer.check(); err != nil {
+		return fmt.Errorf("fallback: %w", err)
+	}
 	c.st, c.clk, c.req, c.links, c.order = st, st.cfg.Clock, req, links, links
 	c.to = st.cfg.Timeouts.merge(cat.Timeouts).merge(req.Timeouts)
-	c.hedge = cat.HedgeAfter
+	c.hedge, c.buffer = cat.HedgeAfter, cat.StreamBuffer
+	if req.StreamBuffer.on() {
+		c.buffer = req.StreamBuffer
+	}
 	c.res = newResult(req.Category, len(links))
 	c.parent = ctx
 	c.start = c.clk.Now()

@@ -89,6 +89,35 @@ type Category struct {
 	// applies to Stream only (Complete walks the chain one link at a time),
 	// and a hedged stream does not retry a link: a failure starts the next.
 	HedgeAfter time.Duration
+	// StreamBuffer is the category's commit window for streams; the zero
+	// value streams every token as it comes. A call may override it.
+	StreamBuffer StreamBuffer
+}
+
+// StreamBuffer is a stream's commit window: the engine holds a link's output
+// back until the window closes, and a failure inside it (a connection cut
+// after some tokens, a stall the idle timeout catches, a stream that ends
+// without a finish reason) falls back to the next link as a failure before
+// the first token would, discarding what was held. The caller receives one
+// complete answer from one model, never a splice of two. The price is time
+// to first token: the caller sees nothing until the window closes. Either
+// field closes it, whichever comes first; the zero value is no window.
+type StreamBuffer struct {
+	// Chunks closes the window once that many chunks have arrived; -1
+	// holds the whole answer, until the link finishes.
+	Chunks int
+	// For closes the window once the link has streamed for that long
+	// since its first token (checked as each chunk arrives).
+	For time.Duration
+}
+
+// on reports whether the window holds anything back.
+func (b StreamBuffer) on() bool { return b.Chunks != 0 || b.For > 0 }
+
+// closed reports whether a window that has held n chunks over d since the
+// first token is done.
+func (b StreamBuffer) closed(n int, d time.Duration) bool {
+	return b.Chunks > 0 && n >= b.Chunks || b.For > 0 && d >= b.For
 }
 
 // Timeouts bound a call. In every field zero means "inherit" when used as an
@@ -208,6 +237,9 @@ func (cfg *Config) validate(providers map[string]provider.Provider) error {
 		if c.HedgeAfter < 0 {
 			errs = append(errs, fmt.Errorf("%s: negative hedge_after %s", where, c.HedgeAfter))
 		}
+		if err := c.StreamBuffer.check(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", where, err))
+		}
 	}
 	if cfg.Retries < 0 {
 		errs = append(errs, fmt.Errorf("negative retries %d", cfg.Retries))
@@ -216,6 +248,13 @@ func (cfg *Config) validate(providers map[string]provider.Provider) error {
 		errs = append(errs, errors.New("negative retry_backoff, breaker_cooldown or breaker minimum cool-down"))
 	}
 	return errors.Join(errs...)
+}
+
+func (b StreamBuffer) check() error {
+	if b.Chunks < -1 || b.For < 0 {
+		return fmt.Errorf("stream_buffer: chunks must be -1 (the whole answer), 0 or positive and the duration not negative, got %d chunks, %s", b.Chunks, b.For)
+	}
+	return nil
 }
 
 func checkOrder(where string, order []string, providers map[string]provider.Provider) []error {

@@ -58,6 +58,9 @@ type Request struct {
 	Chain []Target
 	// Timeouts override the category's for this call, field by field.
 	Timeouts Timeouts
+	// StreamBuffer, if set, replaces the category's commit window for this
+	// call (Stream only).
+	StreamBuffer StreamBuffer
 }
 
 // New builds an engine over the configured providers, keyed by provider name.

@@ -28,6 +28,9 @@ type step struct {
 	started chan struct{}
 	// stalled, if set, is closed when the stream starts to stall.
 	stalled chan struct{}
+	// noFinish ends the stream cleanly but without a finish reason, as a
+	// connection closed early by a proxy looks.
+	noFinish bool
 	// gate, if set, holds the answer (for Stream: the headers) until it is
 	// closed or the call's context ends.
 	gate chan struct{}
@@ -196,7 +199,7 @@ func (s *fakeStream) Close() error            { return nil }
 
 func (s *fakeStream) Response() *provider.Response {
 	r := &provider.Response{Text: s.text.String(), Model: s.model, TTFT: s.ttft}
-	if s.done && s.err == nil {
+	if s.done && s.err == nil && !s.step.noFinish {
 		r.FinishReason = provider.FinishStop
 	}
 	return r

@@ -41,6 +41,8 @@ type Stream struct {
 	cur           provider.Chunk
 	err           error
 	chunks, bytes int
+	// held is how many of the winner's held chunks have been delivered.
+	held int
 }
 
 var _ provider.Stream = (*Stream)(nil)
@@ -61,6 +63,11 @@ type opened struct {
 	hasFirst bool
 	ttft     time.Duration
 	err      error
+	// buf is what a commit window held, the first chunk included, and
+	// ended says the link finished inside the window.
+	buf      []provider.Chunk
+	bufBytes int
+	ended    bool
 }
 
 // Stream starts a streaming call. It returns an error only for a request the
@@ -92,7 +99,16 @@ func (s *Stream) Next() bool {
 		}
 		s.c.res.Attempts[s.win.idx].TTFT = s.win.ttft
 		s.deliver(s.win.first)
+		s.held = 1
 		return true
+	}
+	if o := s.win; s.held < len(o.buf) {
+		s.deliver(o.buf[s.held])
+		s.held++
+		return true
+	} else if o.ended {
+		s.end(nil)
+		return false
 	}
 	w := s.win.w
 	if w != nil {
@@ -199,11 +215,53 @@ func (s *Stream) begin() error {
 		*o = opened{l: l, gen: gen, idx: idx}
 		c.open(o)
 		if o.err != nil {
+			c.discard(idx, o)
 			return o.err
 		}
 		s.win = o
 		return nil
 	})
+}
+
+// discard records in the attempt log what a commit window held back from
+// an attempt that did not serve.
+func (c *call) discard(idx int, o *opened) {
+	a := &c.res.Attempts[idx]
+	a.Discarded, a.DiscardedBytes = len(o.buf), o.bufBytes
+}
+
+// fill reads a link's stream past its first token until the commit window
+// closes, holding the chunks in o.buf, with the watchdog counting as Next
+// does so that a stall inside the window meets the idle timeout. A stream
+// that ends inside the window without a finish reason was cut, and fails.
+func (c *call) fill(o *opened, s provider.Stream) error {
+	o.buf = append(o.buf[:0], o.first)
+	o.bufBytes = len(o.first.Text)
+	firstAt := c.clk.Now()
+	for !c.buffer.closed(len(o.buf), c.clk.Now().Sub(firstAt)) {
+		if o.w != nil {
+			o.w.progress.Add(1)
+		}
+		ok := s.Next()
+		if o.w != nil {
+			o.w.progress.Add(1)
+		}
+		if !ok {
+			if err := s.Err(); err != nil {
+				return err
+			}
+			if r := s.Response(); r == nil || r.FinishReason == "" {
+				return &provider.Error{Provider: o.l.target.Provider, Class: provider.ClassNetwork,
+					Message: "stream ended without a finish reason"}
+			}
+			o.ended = true
+			return nil
+		}
+		ch := s.Current()
+		o.buf = append(o.buf, ch)
+		o.bufBytes += len(ch.Text)
+	}
+	return nil
 }
 
 // prepare gives an attempt of a sequential walk its context and watchdog.
@@ -251,6 +309,9 @@ func (c *call) open(o *opened) {
 		// cancelled, so the token is late.
 		err = context.Cause(o.ctx)
 	}
+	if err == nil && c.buffer.on() {
+		err = c.fill(o, s)
+	}
 	if err == nil {
 		o.s = s
 		return
@@ -259,8 +320,13 @@ func (c *call) open(o *opened) {
 	if s != nil {
 		s.Close()
 	}
-	if c.parent.Err() == nil && context.Cause(o.ctx) == errFirstTokenTimeout {
-		err = timeoutError(o.l.target, "first token timeout", c.to.FirstToken, err)
+	if c.parent.Err() == nil {
+		switch context.Cause(o.ctx) {
+		case errFirstTokenTimeout:
+			err = timeoutError(o.l.target, "first token timeout", c.to.FirstToken, err)
+		case errIdleTimeout:
+			err = timeoutError(o.l.target, "idle timeout", c.to.Idle, err)
+		}
 	}
 	o.cancel(nil)
 	o.s, o.err = nil, err
@@ -339,13 +405,16 @@ func (s *Stream) race() error {
 				o.w.stop()
 				o.s.Close()
 				o.cancel(nil)
+				c.discard(o.idx, o)
 				c.finish(o.idx, OutcomeCancelled, provider.ClassCancelled, lostTo(winner))
 			case decided && coordinatorCancelled(o.ctx):
 				o.cancel(nil)
 				c.chargeHedgeLoss(o, winner)
+				c.discard(o.idx, o)
 				c.finish(o.idx, OutcomeCancelled, provider.ClassCancelled, context.Cause(o.ctx))
 			default:
 				o.cancel(nil)
+				c.discard(o.idx, o)
 				v, err := c.fail(o.idx, o.l, o.gen, o.err, false)
 				if decided {
 					break
