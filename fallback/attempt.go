@@ -25,8 +25,9 @@ type Attempt struct {
 	// Start is when the attempt began, counted from the start of the call.
 	Start    time.Duration
 	Duration time.Duration
-	// TTFT is the time from the attempt's start to its first token; zero
-	// for attempts that produced none and for non-streaming calls.
+	// TTFT is the time from the attempt's start to its first token (with a
+	// commit window, to the window's close, when the caller can first read
+	// it); zero for attempts that produced none and for non-streaming calls.
 	TTFT    time.Duration
 	Outcome Outcome
 	// Class is the error's class; empty when the attempt succeeded.

@@ -310,7 +310,10 @@ func (c *call) open(o *opened) {
 		err = context.Cause(o.ctx)
 	}
 	if err == nil && c.buffer.on() {
-		err = c.fill(o, s)
+		if err = c.fill(o, s); err == nil {
+			// The caller's first token is the window's close.
+			o.ttft = c.clk.Now().Sub(begun)
+		}
 	}
 	if err == nil {
 		o.s = s

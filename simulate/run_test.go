@@ -301,6 +301,22 @@ func TestBrokenStreams(t *testing.T) {
 	if h.Failed >= r.Failed {
 		t.Errorf("failed with hedging %d; want fewer than without (%d): hedges win before the primary breaks", h.Failed, r.Failed)
 	}
+
+	// With the whole answer held back, a broken stream falls back to the
+	// next link instead of reaching the user: no interruption at all.
+	cfg = testConfig()
+	cfg.Categories[0].StreamBuffer = fallback.StreamBuffer{Chunks: -1}
+	w := run(t, Options{Engine: cfg, Scenario: sc, Seed: 1, RPS: 20, Duration: 10 * time.Minute})
+	checkAccounting(t, w)
+	if w.Failed != 0 || w.Links[1].Served < r.FailedBy["interrupted"] {
+		t.Errorf("with a commit window: failed %d, second link served %d; want 0 failed and the broken streams (%d) served by the next link",
+			w.Failed, w.Links[1].Served, r.FailedBy["interrupted"])
+	}
+	// The price: the user's first token is the whole answer, 1.9 s of
+	// chunks after the primary's own first token.
+	if got, min := w.Latency.P50, r.Latency.P50+1900*time.Millisecond; got < min {
+		t.Errorf("p50 with a commit window = %s; want at least %s (the window)", got, min)
+	}
 }
 
 func TestScenarioStreamFieldErrors(t *testing.T) {
