@@ -8,10 +8,10 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/lipgloss/table"
 	"github.com/spf13/cobra"
 
 	"github.com/llmfall/llmfall/config"
+	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/fallback"
 )
 
@@ -113,7 +113,7 @@ func renderChains(f *factory, doc chainsDoc) {
 	for i := range width {
 		headers = append(headers, strconv.Itoa(i+1))
 	}
-	t := newTable(r).Headers(headers...)
+	t := report.NewTable(r).Headers(headers...)
 	for _, c := range doc.Categories {
 		row := []string{c.Name}
 		for i := range width {
@@ -132,7 +132,7 @@ func renderChains(f *factory, doc chainsDoc) {
 	fmt.Fprintln(out, t.Render())
 
 	ok, bad := r.NewStyle().Foreground(lipgloss.Color("2")), r.NewStyle().Foreground(lipgloss.Color("1"))
-	pt := newTable(r).Headers("PROVIDER", "TYPE", "BASE URL", "KEY")
+	pt := report.NewTable(r).Headers("PROVIDER", "TYPE", "BASE URL", "KEY")
 	for _, p := range doc.Providers {
 		base := p.BaseURL
 		if base == "" {
@@ -148,20 +148,4 @@ func renderChains(f *factory, doc chainsDoc) {
 		pt.Row(p.Name, p.Type, base, key)
 	}
 	fmt.Fprintln(out, pt.Render())
-}
-
-// newTable is the bordered table every command prints: bold headers and a
-// space of padding in each cell.
-func newTable(r *lipgloss.Renderer) *table.Table {
-	return table.New().Border(lipgloss.NormalBorder()).BorderStyle(r.NewStyle()).
-		StyleFunc(func(row, _ int) lipgloss.Style { return cellStyle(r, row) })
-}
-
-// cellStyle is newTable's style for a cell of row, for tables that add to it.
-func cellStyle(r *lipgloss.Renderer, row int) lipgloss.Style {
-	s := r.NewStyle().Padding(0, 1)
-	if row == table.HeaderRow {
-		s = s.Bold(true)
-	}
-	return s
 }

@@ -2,8 +2,10 @@ package cmd
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,7 +17,10 @@ import (
 
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
+	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/internal/untrusted"
+	"github.com/llmfall/llmfall/setup"
 )
 
 type evalOptions struct {
@@ -50,8 +55,8 @@ links of its category's chain. Each link is called directly, with no fallback, s
 fallback that would give worse answers shows up before it serves users.
 
 Exit codes: 0 the gate passed; 1 it failed; 2 a bad flag, config or prompt file; 3 cases
-were left without a result (a provider kept failing); 130 interrupted (finished results
-are still written).`,
+were left without a result (a provider kept failing); 130 interrupted by SIGINT, 143 by
+SIGTERM (finished results are still written; the gate is incomplete, never passed).`,
 		Example: `  llmfall eval prompts/ --offline
   llmfall eval prompts/ --depth 3 -j 4 --output results.json --junit junit.xml
   llmfall eval --changed-since origin/main --baseline main-results.json
@@ -102,7 +107,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	suite, err := eval.LoadSuite(opts.Paths, categoryNames(cfg))
+	suite, err := eval.LoadSuite(opts.Paths, eval.LoadOptions{Categories: categoryNames(cfg), MaxPromptBytes: int64(cfg.Eval.MaxPromptBytes)})
 	if err != nil {
 		hint := "fix the prompt files above (the format is in README)"
 		if errors.Is(err, fs.ErrNotExist) {
@@ -130,7 +135,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return usageErr(err, "")
 	}
-	prices := pricesOf(cfg)
+	prices := setup.Prices(cfg)
 	if opts.DryRun {
 		eval.WriteEstimate(f.IO.Out, plan, plan.Estimate(prices, judgeModel(cfg, engine)))
 		return nil
@@ -148,9 +153,9 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	var progress *eval.ProgressPrinter
+	var progress *report.ProgressPrinter
 	if !opts.NoProgress {
-		progress = eval.NewProgressPrinter(f.IO.Err, f.IO.ErrTTY)
+		progress = report.NewProgressPrinter(f.IO.Err, f.IO.ErrTTY)
 		run.Progress = progress.Update
 	}
 	rs, runErr := eval.Run(ctx, plan, run)
@@ -224,14 +229,6 @@ func categoryNames(cfg *config.Config) []string {
 		names[i] = c.Name
 	}
 	return names
-}
-
-func pricesOf(cfg *config.Config) eval.Prices {
-	p := eval.Prices{}
-	for model, pr := range cfg.Pricing {
-		p[model] = eval.Price{Input: pr.Input, Output: pr.Output}
-	}
-	return p.WithDefaults()
 }
 
 // judgeModel is the first model of the judge's chain, to price judge calls.
@@ -321,23 +318,34 @@ func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in ev
 }
 
 func writeReports(opts *evalOptions, rs *eval.Results) error {
-	io := opts.f.IO
-	eval.WriteTerminal(io.Out, rs, eval.TerminalOptions{Renderer: io.Render})
+	streams := opts.f.IO
+	getenv := opts.f.Getenv
+	terminal := func(w io.Writer) error {
+		report.WriteTerminal(w, rs, report.TerminalOptions{Renderer: streams.Render})
+		return nil
+	}
+	if inJobLog(getenv) {
+		// The report quotes test names and model outputs: in the job log
+		// none of its lines may run as a workflow command. The annotations
+		// below are ours, escaped, and must run.
+		untrusted.StopCommands(streams.Out, rand.Text(), terminal)
+	} else {
+		terminal(streams.Out)
+	}
 	var errs []error
 	if opts.Output != "" {
 		errs = append(errs, rs.WriteFile(opts.Output))
 	}
 	if opts.JUnit != "" {
-		errs = append(errs, writeFileWith(opts.JUnit, func(w *os.File) error { return eval.WriteJUnit(w, rs) }))
+		errs = append(errs, writeFileWith(opts.JUnit, func(w *os.File) error { return report.WriteJUnit(w, rs) }))
 	}
 	if opts.Markdown != "" {
-		errs = append(errs, writeFileWith(opts.Markdown, func(w *os.File) error { return eval.WriteMarkdown(w, rs) }))
+		errs = append(errs, writeFileWith(opts.Markdown, func(w *os.File) error { return report.WriteMarkdown(w, rs) }))
 	}
-	getenv := opts.f.Getenv
-	if getenv("GITHUB_ACTIONS") == "true" {
-		eval.WriteGitHubAnnotations(io.Out, rs, getenv("GITHUB_WORKSPACE"))
+	if inJobLog(getenv) {
+		report.WriteGitHubAnnotations(streams.Out, rs, getenv("GITHUB_WORKSPACE"))
 		if path := getenv("GITHUB_STEP_SUMMARY"); path != "" {
-			errs = append(errs, eval.AppendGitHubSummary(path, rs))
+			errs = append(errs, report.AppendGitHubSummary(path, rs))
 		}
 	}
 	return errors.Join(errs...)
@@ -356,13 +364,13 @@ func writeFileWith(path string, write func(*os.File) error) error {
 }
 
 // evalExit turns the run's outcome into the exit-code contract: an
-// interrupt is 130 (results written), a failed gate 1, cases without a
-// result 3.
+// interrupt is 130, or 143 for SIGTERM (results written, gate incomplete),
+// a failed gate 1, cases without a result 3.
 func evalExit(runErr error, rs *eval.Results, gate *eval.Gating) error {
 	s := rs.Summary
 	switch {
 	case runErr != nil && s.Interrupted:
-		return exitErr(ExitInterrupted, fmt.Errorf("interrupted: %d finished cases reported, %d not run", s.Total-s.Carried, s.NotRun), "")
+		return exitErr(ExitInterrupted, fmt.Errorf("interrupted: the gate is incomplete; %d finished cases reported, %d not run", s.Total-s.Carried, s.NotRun), "")
 	case runErr != nil:
 		return runErr
 	case !gate.Pass:

@@ -67,7 +67,7 @@ func (f *factory) Config() (*config.Config, error) {
 				path = rel
 			}
 		}
-		return config.Load(path)
+		return setup.Load(path, f.setupOptions())
 	})
 }
 

@@ -45,3 +45,7 @@ func newIO(in io.Reader, out, errw io.Writer, inTTY, outTTY, errTTY, color bool)
 func testIO(in io.Reader, out, errw io.Writer) *IO {
 	return newIO(in, out, errw, false, false, false, false)
 }
+
+// inJobLog reports whether output goes to a GitHub Actions job log, where a
+// line starting with "::" is a workflow command.
+func inJobLog(getenv func(string) string) bool { return getenv("GITHUB_ACTIONS") == "true" }

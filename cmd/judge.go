@@ -12,15 +12,32 @@ import (
 	"github.com/charmbracelet/lipgloss/table"
 	"github.com/spf13/cobra"
 
+	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/judge"
 )
+
+// loadExamples reads the labelled set at path, or the built-in one for "".
+func loadExamples(path string) ([]judge.Example, error) {
+	if path == "" {
+		return judge.BuiltinExamples()
+	}
+	examples, err := judge.LoadExamplesFile(path)
+	if err != nil {
+		hint := `each line needs "input", "output" (or "output_1" and "output_2"), and "pass" (or "label" 1|2); see llmfall judge calibrate --help`
+		if errors.Is(err, fs.ErrNotExist) {
+			hint = "run llmfall judge calibrate with no file to use the built-in labelled set"
+		}
+		return nil, usageErr(err, hint)
+	}
+	return examples, nil
+}
 
 type judgeOptions struct {
 	f *factory
 	// Judge builds the judge to calibrate; f.Judge unless a test swaps it.
 	Judge func() (judge.Judge, error)
 
-	File string
+	File string // "" means the built-in set
 	JSON bool
 }
 
@@ -32,22 +49,27 @@ func newCmdJudge(f *factory, runF func(context.Context, *judgeOptions) error) *c
 		Args:  cobra.NoArgs,
 	}
 	calibrate := &cobra.Command{
-		Use:   "calibrate FILE",
+		Use:   "calibrate [FILE]",
 		Short: "Measure the configured judge against human-labelled examples",
 		Long: `Run the configured judge (its chain, as eval uses it; the offline heuristic with --offline)
 over human-labelled examples and report, per judge model: accuracy, Cohen's kappa, the rate
 of pairwise verdicts that flip when the two answers swap places, errors and cost.
 
+With no FILE, the built-in set is used: 32 labelled examples that ship with llmfall
+(rubric items, some of them traps for a judge, pairwise-equivalence and preference
+items), enough for a first look, not a benchmark.
+
 FILE is JSON Lines, one example per line: "input" and either "output" (graded against
 "rubric" and an optional "reference"; human verdict "pass") or "output_1" and "output_2"
 (human verdict "pass" = equivalent in substance, or "label" 1|2 = which is better). A JSON
-array in the same shape is read too, so LLMBar's files work as they are.
-judge/testdata/calibration.jsonl is a small labelled set to start from.`,
-		Example: `  llmfall judge calibrate judge/testdata/calibration.jsonl
+array in the same shape is read too, so LLMBar's files work as they are.`,
+		Example: `  llmfall judge calibrate --offline
   llmfall judge calibrate --json llmbar/natural.json > calibration.json`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.File = args[0]
+			if len(args) == 1 {
+				opts.File = args[0]
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -60,13 +82,9 @@ judge/testdata/calibration.jsonl is a small labelled set to start from.`,
 }
 
 func runJudgeCalibrate(ctx context.Context, opts *judgeOptions) error {
-	examples, err := judge.LoadExamplesFile(opts.File)
+	examples, err := loadExamples(opts.File)
 	if err != nil {
-		hint := `each line needs "input", "output" (or "output_1" and "output_2"), and "pass" (or "label" 1|2); see judge/testdata/README.md`
-		if errors.Is(err, fs.ErrNotExist) {
-			hint = "judge/testdata/calibration.jsonl is a labelled set to start from"
-		}
-		return usageErr(err, hint)
+		return err
 	}
 	j, err := opts.Judge()
 	if err != nil {
@@ -104,9 +122,9 @@ func renderCalibration(f *factory, rep judge.Report) {
 	fmt.Fprintf(out, "%d examples: %d rubric, %d pairwise, %d preference\n",
 		rep.Examples, kinds[judge.KindRubric], kinds[judge.KindPair], kinds[judge.KindPreference])
 
-	t := newTable(r).Headers("JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "ERRORS", "COST").
+	t := report.NewTable(r).Headers("JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "ERRORS", "COST").
 		StyleFunc(func(row, col int) lipgloss.Style {
-			s := cellStyle(r, row)
+			s := report.CellStyle(r, row)
 			if row != table.HeaderRow && col > 0 {
 				s = s.Align(lipgloss.Right)
 			}

@@ -23,7 +23,7 @@ func TestNewCmdJudgeArgs(t *testing.T) {
 	}{
 		{"file", []string{"judge", "calibrate", "set.jsonl"}, judgeOptions{File: "set.jsonl"}, 0},
 		{"json", []string{"judge", "calibrate", "--json", "set.jsonl"}, judgeOptions{File: "set.jsonl", JSON: true}, 0},
-		{"no file", []string{"judge", "calibrate"}, judgeOptions{}, ExitUsage},
+		{"no file: the built-in set", []string{"judge", "calibrate"}, judgeOptions{}, 0},
 		{"two files", []string{"judge", "calibrate", "a", "b"}, judgeOptions{}, ExitUsage},
 		{"unknown flag", []string{"judge", "calibrate", "--csv", "a"}, judgeOptions{}, ExitUsage},
 	}
@@ -116,6 +116,21 @@ kappa: agreement with the humans beyond chance (1 perfect, 0 chance); flip rate:
 `
 	if got != want {
 		t.Errorf("stdout =\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestJudgeCalibrateBuiltin runs calibrate with no file: the labelled set
+// built into the binary, so a user needs no copy of the source tree.
+func TestJudgeCalibrateBuiltin(t *testing.T) {
+	got, err := calibrateWith(t, &judge.Heuristic{}, "", false)
+	if err != nil {
+		t.Fatalf("runJudgeCalibrate() error = %v", err)
+	}
+	if want := "32 examples: 16 rubric, 8 pairwise, 8 preference\n"; !strings.Contains(got, want) {
+		t.Errorf("stdout =\n%s\nwant it to contain %q", got, want)
+	}
+	if strings.Contains(got, "testdata") {
+		t.Errorf("stdout = %q; want no path into the source tree", got)
 	}
 }
 

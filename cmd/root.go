@@ -30,12 +30,8 @@ func version() string {
 
 // Execute runs the command line and returns the process exit code.
 func Execute() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext(context.Background())
 	defer stop()
-	// The first Ctrl-C asks the command to stop cleanly (eval still writes
-	// every finished result); restoring the default lets a second one end
-	// the process at once.
-	context.AfterFunc(ctx, stop)
 	io := systemIO(os.Getenv)
 	f := newFactory(io, os.Getenv)
 	return executeArgs(ctx, f, os.Args[1:])
@@ -61,7 +57,38 @@ func executeArgs(ctx context.Context, f *factory, args []string) int {
 			err = usageErr(err, "run 'llmfall --help' for usage")
 		}
 	}
-	return report(f.IO.Err, err)
+	code := reportError(f.IO.Err, err, inJobLog(f.Getenv))
+	if code == ExitInterrupted {
+		code = interruptedCode(ctx)
+	}
+	return code
+}
+
+// signalContext is cancelled by the first SIGINT or SIGTERM, with an
+// *interruptError naming the signal as its cause. That first signal asks
+// the command to stop cleanly (eval still writes every finished result);
+// its handler is then removed, so that a second one ends the process at
+// once. stop releases the handler and waits for its goroutine.
+func signalContext(parent context.Context) (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		select {
+		case sig := <-sigs:
+			signal.Stop(sigs)
+			cancel(&interruptError{sig: sig})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		<-finished
+		cancel(nil)
+	}
 }
 
 func newCmdRoot(f *factory) *cobra.Command {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/internal/untrusted"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -103,7 +104,7 @@ func readPrompt(args []string, io_ *IO) (string, error) {
 	return prompt, nil
 }
 
-// runDoc is the `llmfall run --json` document (DESIGN.md); error is added
+// runDoc is the `llmfall run --json` document (docs/design.md); error is added
 // when the call failed.
 type runDoc struct {
 	Provider     string                `json:"provider"`
@@ -285,7 +286,7 @@ func printAttempt(w io.Writer, n int, a fallback.Attempt) {
 	switch {
 	case a.Err != nil && a.Outcome != fallback.OutcomeOK:
 		// The error names its class already ("openai: rate_limited (HTTP 429 …)").
-		line += "  " + provider.Redact(a.Err.Error())
+		line += "  " + untrusted.Terminal(provider.Redact(a.Err.Error()))
 	case a.Class != "":
 		line += "  " + string(a.Class)
 	case a.TTFT > 0:

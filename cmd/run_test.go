@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/llmfall/llmfall/internal/modroot"
 )
 
 const openaiTestKey = "sk-test-SECRETKEY0123456789abcdef"
@@ -34,6 +36,7 @@ func newFakeProvider(t *testing.T, reply func(w http.ResponseWriter, r *http.Req
 	return fp
 }
 
+// wire reads one of this package's own OpenAI bodies in testdata/wire.
 func wire(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "wire", name))
@@ -43,9 +46,19 @@ func wire(t *testing.T, name string) []byte {
 	return b
 }
 
+// recording reads a provider recording from testdata/wire at the module
+// root, the one copy the adapters' tests use too.
+func recording(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(modroot.Testdata(t, "wire/"+name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // sseReply streams a recorded SSE body event by event, flushing each.
-func sseReply(t *testing.T, name string) func(http.ResponseWriter, *http.Request) {
-	body := wire(t, name)
+func sseReply(body []byte) func(http.ResponseWriter, *http.Request) {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.WriteHeader(200)
@@ -56,8 +69,7 @@ func sseReply(t *testing.T, name string) func(http.ResponseWriter, *http.Request
 	}
 }
 
-func errorReply(t *testing.T, status int, name string) func(http.ResponseWriter, *http.Request) {
-	body := wire(t, name)
+func errorReply(status int, body []byte) func(http.ResponseWriter, *http.Request) {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
@@ -146,57 +158,59 @@ func TestRunFallback(t *testing.T) {
 	}{
 		{
 			name:      "primary answers",
-			replies:   func(t *testing.T) replies { return replies{sseReply(t, "openai_stream.sse"), nil, nil} },
+			replies:   func(t *testing.T) replies { return replies{sseReply(wire(t, "openai_stream.sse")), nil, nil} },
 			wantOut:   "Refund issued for order 1182.\n",
 			wantCalls: [3]int32{1, 0, 0},
 		},
 		{
 			name: "500 falls back",
 			replies: func(t *testing.T) replies {
-				return replies{errorReply(t, 500, "openai_500.json"), sseReply(t, "anthropic_stream.sse"), nil}
+				return replies{errorReply(500, wire(t, "openai_500.json")), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
 			},
-			wantOut:   "Anthropic here: the refund is on its way.\n",
+			wantOut:   "Refund approved for order 1182.\n",
 			wantErr:   []string{"attempt 1: openai/gpt-4.1-mini", "server", "attempt 2: anthropic/claude-3-5-haiku-latest", "ok"},
 			wantCalls: [3]int32{1, 1, 0},
 		},
 		{
 			name: "429 falls back",
 			replies: func(t *testing.T) replies {
-				return replies{errorReply(t, 429, "openai_429.json"), sseReply(t, "anthropic_stream.sse"), nil}
+				return replies{errorReply(429, wire(t, "openai_429.json")), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
 			},
-			wantOut:   "Anthropic here",
+			wantOut:   "Refund approved for order 1182.",
 			wantErr:   []string{"rate_limited"},
 			wantCalls: [3]int32{1, 1, 0},
 		},
 		{
 			name: "529 then gemini",
 			replies: func(t *testing.T) replies {
-				return replies{errorReply(t, 500, "openai_500.json"), errorReply(t, 529, "anthropic_529.json"), sseReply(t, "gemini_stream.sse")}
+				return replies{errorReply(500, wire(t, "openai_500.json")), errorReply(529, recording(t, "anthropic/errors/529_overloaded.json")), sseReply(recording(t, "gemini/stream.sse"))}
 			},
-			wantOut:   "Gemini says: refund approved.\n",
+			wantOut:   "Order 1182 arrived with a cracked screen, and the customer is asking for a full refund.\n",
 			wantErr:   []string{"overloaded"},
 			wantCalls: [3]int32{1, 1, 1},
 		},
 		{
 			name: "401 falls back and the key never shows",
 			replies: func(t *testing.T) replies {
-				return replies{errorReply(t, 401, "openai_401_echo.json"), sseReply(t, "anthropic_stream.sse"), nil}
+				return replies{errorReply(401, wire(t, "openai_401_echo.json")), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
 			},
-			wantOut:   "Anthropic here",
+			wantOut:   "Refund approved for order 1182.",
 			wantErr:   []string{"auth"},
 			wantCalls: [3]int32{1, 1, 0},
 		},
 		{
-			name:      "garbage falls back",
-			replies:   func(t *testing.T) replies { return replies{garbageReply, sseReply(t, "anthropic_stream.sse"), nil} },
-			wantOut:   "Anthropic here",
+			name: "garbage falls back",
+			replies: func(t *testing.T) replies {
+				return replies{garbageReply, sseReply(recording(t, "anthropic/stream_text.sse")), nil}
+			},
+			wantOut:   "Refund approved for order 1182.",
 			wantErr:   []string{"malformed"},
 			wantCalls: [3]int32{1, 1, 0},
 		},
 		{
 			name: "400 does not fall back",
 			replies: func(t *testing.T) replies {
-				return replies{errorReply(t, 400, "openai_400.json"), sseReply(t, "anthropic_stream.sse"), nil}
+				return replies{errorReply(400, wire(t, "openai_400.json")), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
 			},
 			wantCode:  ExitProviders,
 			wantErr:   []string{"invalid_request", "Invalid value for 'temperature'"},
@@ -206,7 +220,7 @@ func TestRunFallback(t *testing.T) {
 		{
 			name: "stream cut after first token is not spliced",
 			replies: func(t *testing.T) replies {
-				return replies{cutAfterFirstToken(t), sseReply(t, "anthropic_stream.sse"), nil}
+				return replies{cutAfterFirstToken(t), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
 			},
 			wantCode:  ExitProviders,
 			wantOut:   "Refund",
@@ -217,7 +231,7 @@ func TestRunFallback(t *testing.T) {
 		{
 			name: "all links fail",
 			replies: func(t *testing.T) replies {
-				return replies{errorReply(t, 500, "openai_500.json"), errorReply(t, 529, "anthropic_529.json"), errorReply(t, 503, "gemini_503.json")}
+				return replies{errorReply(500, wire(t, "openai_500.json")), errorReply(529, recording(t, "anthropic/errors/529_overloaded.json")), errorReply(503, recording(t, "gemini/errors/503_unavailable.json"))}
 			},
 			wantCode:  ExitProviders,
 			wantErr:   []string{"openai/gpt-4.1-mini", "anthropic/claude-3-5-haiku-latest", "gemini/gemini-2.5-flash", "server", "overloaded"},
@@ -226,10 +240,10 @@ func TestRunFallback(t *testing.T) {
 		{
 			name: "order flag switches over",
 			replies: func(t *testing.T) replies {
-				return replies{sseReply(t, "openai_stream.sse"), sseReply(t, "anthropic_stream.sse"), nil}
+				return replies{sseReply(wire(t, "openai_stream.sse")), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
 			},
 			args:      []string{"--order", "anthropic,openai"},
-			wantOut:   "Anthropic here",
+			wantOut:   "Refund approved for order 1182.",
 			wantCalls: [3]int32{0, 1, 0},
 		},
 	}
@@ -280,7 +294,7 @@ func TestRunJSON(t *testing.T) {
 		w.WriteHeader(503)
 		w.Write([]byte(`{"error":{"message":"That model is currently overloaded with other requests.","type":"server_error","param":null,"code":null}}`))
 	})
-	c.anthropic = newFakeProvider(t, sseReply(t, "anthropic_stream.sse"))
+	c.anthropic = newFakeProvider(t, sseReply(recording(t, "anthropic/stream_text.sse")))
 	c.gemini = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
 	code, stdout, stderr := runCLI(t, "hello from stdin", "run", "--json", "--config", writeChainConfig(t, c))
 	if code != 0 {
@@ -295,12 +309,12 @@ func TestRunJSON(t *testing.T) {
 			t.Errorf("JSON document lacks %q: %s", k, stdout)
 		}
 	}
-	if doc["provider"] != "anthropic" || doc["output"] != "Anthropic here: the refund is on its way." ||
-		doc["finish_reason"] != "stop" || doc["category"] != "fast" || doc["model"] != "claude-3-5-haiku-20241022" {
+	if doc["provider"] != "anthropic" || doc["output"] != "Refund approved for order 1182." ||
+		doc["finish_reason"] != "length" || doc["category"] != "fast" || doc["model"] != "claude-3-5-haiku-20241022" {
 		t.Errorf("doc = %v", doc)
 	}
-	if u, _ := doc["usage"].(map[string]any); u["input_tokens"] != 14.0 || u["output_tokens"] != 9.0 {
-		t.Errorf("usage = %v; want 14 in, 9 out", doc["usage"])
+	if u, _ := doc["usage"].(map[string]any); u["input_tokens"] != 124.0 || u["output_tokens"] != 9.0 {
+		t.Errorf("usage = %v; want 124 in (24 + 100 read from the cache), 9 out", doc["usage"])
 	}
 	attempts, _ := doc["attempts"].([]any)
 	if len(attempts) != 2 {
@@ -353,7 +367,7 @@ func TestRunUsageErrors(t *testing.T) {
 
 func TestRunNoStream(t *testing.T) {
 	var c chain
-	c.openai = newFakeProvider(t, errorReply(t, 500, "openai_500.json"))
+	c.openai = newFakeProvider(t, errorReply(500, wire(t, "openai_500.json")))
 	c.anthropic = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
 		json.NewDecoder(r.Body).Decode(&body)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/setup"
 	"github.com/llmfall/llmfall/simulate"
@@ -160,7 +161,7 @@ func renderSimulation(f *factory, sc *simulate.Scenario, hedging bool, reports [
 	for _, rep := range reports {
 		headers = append(headers, strings.ToUpper(rep.Policy))
 	}
-	t := newTable(r).Headers(headers...)
+	t := report.NewTable(r).Headers(headers...)
 	row := func(label string, cell func(rep *simulate.Report) string) {
 		cells := []string{label}
 		for _, rep := range reports {

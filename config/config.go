@@ -23,8 +23,11 @@ const FileName = "llmfall.yaml"
 // the root holds a FileName.
 var ErrNotFound = errors.New("config file not found")
 
-// Config is a loaded and validated llmfall.yaml with every default applied:
-// a zero field here means zero, not "unset".
+// Config is a loaded and validated llmfall.yaml, as the file says it: a
+// setting the file leaves out is zero here, and Has tells it from one the
+// file sets to zero. Defaults belong to the packages the settings are for
+// (fallback, eval, judge), and setup applies them; this package repeats
+// none of them.
 type Config struct {
 	// Path is the file the config came from, as given to Load or Parse.
 	Path      string
@@ -39,10 +42,17 @@ type Config struct {
 	Fallback   Fallback
 	Judge      Judge
 	Eval       Eval
-	// Pricing maps a model name to its price: DefaultPrices merged with the
-	// file's pricing section, whose entries win.
+	// Pricing maps a model name to its price, as the file's pricing section
+	// gives it; eval's DefaultPrices fill in the models it leaves out.
 	Pricing map[string]Price
+
+	set map[string]bool // the keys the file sets, for Has
 }
+
+// Has reports whether the file sets the setting at path, a dotted path such
+// as "eval.retries" or "judge.threshold": where zero is a valid value, it
+// tells "set to zero" from "left to the default".
+func (c *Config) Has(path string) bool { return c.set[path] }
 
 // Provider returns the provider with the given name.
 func (c *Config) Provider(name string) (Provider, bool) {
@@ -67,13 +77,12 @@ func (c *Config) Category(name string) (Category, bool) {
 // Provider is one entry of the providers section.
 type Provider struct {
 	Name string
-	Type string // openai, anthropic, gemini or sim
+	Type string // a provider.Type's Name, from the types Parse was given
 	// BaseURL overrides the adapter's default; "" keeps it. OpenAI-style URLs
 	// end in /v1, Anthropic and Gemini ones are the host root.
 	BaseURL string
 	// APIKeyEnv names the environment variables the key is read from, in
-	// order. It defaults by type (openai OPENAI_API_KEY, anthropic
-	// ANTHROPIC_API_KEY, gemini GEMINI_API_KEY then GOOGLE_API_KEY, sim none);
+	// order. It defaults to the type's provider.Type.KeyEnv;
 	// `api_key_env: ""` leaves it empty for servers that need no key.
 	APIKeyEnv []string
 	Headers   map[string]string // extra request headers; nil when none
@@ -81,9 +90,9 @@ type Provider struct {
 	// own (eval then uses Eval.Concurrency).
 	Concurrency int
 	RPM         int // requests per minute; 0 means no limit
-	// Sim holds the simulation settings of a provider of type sim; the keys
+	// Sim holds the simulation settings of a Simulated type (sim); the keys
 	// are an error on any other type.
-	Sim  Sim
+	Sim  provider.Simulation
 	Line int // where the provider is defined, for later messages
 }
 
@@ -99,18 +108,6 @@ func (p Provider) APIKey(getenv func(string) string) (key, envName string) {
 	return "", ""
 }
 
-// Sim configures a simulated provider. Zero values leave the simulator's own
-// defaults in place.
-type Sim struct {
-	Latency         time.Duration // total time of an answer
-	FirstToken      time.Duration // time to the first token
-	TokensPerSecond float64
-	ErrorRate       float64 // 0..1: share of calls that fail
-	HangRate        float64 // 0..1: share of calls that never answer
-	ErrorClasses    []provider.Class
-	Seed            int64
-}
-
 // Category is a set of models of equal capability, one per provider.
 type Category struct {
 	Name      string
@@ -118,8 +115,8 @@ type Category struct {
 	Providers []string          // the providers the category lists, in file order
 	// Order is the category's own provider order; nil means Config.Order.
 	Order []string
-	// Timeouts are the category's timeouts with every field the file leaves
-	// out inherited from Config.Timeouts, so each field is set.
+	// Timeouts are the category's own; a zero field inherits
+	// Config.Timeouts (the engine merges them field by field).
 	Timeouts Timeouts
 	// HedgeAfter starts the next link in parallel when the current one has
 	// not produced a first token by then; 0 turns hedging off.
@@ -140,21 +137,24 @@ type StreamBuffer struct {
 	For    time.Duration
 }
 
-// Timeouts bound each attempt and the whole request.
+// Timeouts bound each attempt and the whole request. Every field is
+// positive when set; 0 means unset (fallback.DefaultAttemptTimeout and the
+// others apply).
 type Timeouts struct {
-	Attempt    time.Duration // one call to one link; default 60s
-	FirstToken time.Duration // until a stream's first token; default 15s
-	Idle       time.Duration // between stream tokens; default 30s
-	Total      time.Duration // the whole request across links; default 120s
+	Attempt    time.Duration // one call to one link
+	FirstToken time.Duration // until a stream's first token
+	Idle       time.Duration // between stream tokens
+	Total      time.Duration // the whole request across links
 }
 
-// Fallback tunes how the engine moves down a chain.
+// Fallback tunes how the engine moves down a chain. A zero field is unset:
+// the engine's default (fallback.Config) applies.
 type Fallback struct {
-	Retries         int           // same-link retries before moving on; default 0
-	RetryBackoff    time.Duration // wait before a same-link retry; default 250ms
-	OnContentFilter bool          // fall back on content_filter; default false
-	BreakerFailures int           // consecutive failures that open a breaker; default 5
-	BreakerCooldown time.Duration // how long a breaker stays open; default 30s
+	Retries         int           // same-link retries before moving on
+	RetryBackoff    time.Duration // wait before a same-link retry
+	OnContentFilter bool          // fall back on content_filter
+	BreakerFailures int           // consecutive failures that open a breaker
+	BreakerCooldown time.Duration // how long a breaker stays open
 }
 
 // Judge chooses the model that grades eval outputs.
@@ -162,31 +162,30 @@ type Judge struct {
 	// Category defaults to "smart" when such a category exists, else the first.
 	Category string
 	// DifferentProvider makes the judge skip a link of the candidate's own
-	// provider, so no model grades itself; default true.
+	// provider, so no model grades itself; Has("judge.different_provider")
+	// tells false from unset (the judge's default).
 	DifferentProvider bool
-	Threshold         float64 // score needed to pass, 0..1; default 0.7
+	// Threshold is the score needed to pass, 0..1;
+	// Has("judge.threshold") tells 0 from unset (judge.DefaultThreshold).
+	Threshold float64
 }
 
-// Eval holds the eval harness settings.
+// Eval holds the eval harness settings. A zero field is unset and eval's
+// default applies, except where Has tells an explicit zero.
 type Eval struct {
-	ChainDepth    int     // how many links of each chain to evaluate; default 2
-	Concurrency   int     // calls in flight per provider; default 8
-	MinPassRate   float64 // 0..1 share of cases that must pass; default 1.0
-	MaxRegression float64 // 0..1 pass-rate drop allowed against --baseline; default 0
-	Repeat        int     // runs of each case; default 1
-	Retries       int     // retries of a transient error per call; default 3
+	ChainDepth    int     // how many links of each chain to evaluate (eval.DefaultDepth)
+	Concurrency   int     // calls in flight per provider (eval.DefaultConcurrency)
+	MinPassRate   float64 // 0..1 share of cases that must pass; see Has (eval.DefaultMinPassRate)
+	MaxRegression float64 // 0..1 pass-rate drop allowed against --baseline
+	Repeat        int     // runs of each case (once)
+	Retries       int     // retries of a transient error per call; see Has (eval.DefaultRetries)
+	// MaxPromptBytes caps each rendered prompt; 0 leaves eval's default.
+	MaxPromptBytes int
 }
 
-// Price is a model's price in USD per 1M tokens.
-type Price struct {
-	Input  float64
-	Output float64
-}
-
-// Cost is the price in USD of a call that used these tokens.
-func (p Price) Cost(u provider.Usage) float64 {
-	return (float64(u.InputTokens)*p.Input + float64(u.OutputTokens)*p.Output) / 1e6
-}
+// Price is a model's price in USD per 1M tokens: provider.Price, the one
+// price type.
+type Price = provider.Price
 
 // Error is one problem with a config file. Parse and Load return every
 // problem they find as *Error values joined with errors.Join, sorted by line.
@@ -238,8 +237,9 @@ func Find(dir string) (string, error) {
 	}
 }
 
-// Load reads and parses the config file at path.
-func Load(path string) (*Config, error) {
+// Load reads and parses the config file at path; types are the provider
+// types its entries may name (registry.Types() in the CLI).
+func Load(path string, types provider.Types) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		msg := fmt.Sprintf("cannot read config: %v", unwrapPath(err))
@@ -248,7 +248,7 @@ func Load(path string) (*Config, error) {
 		}
 		return nil, &Error{File: path, Msg: msg, err: err}
 	}
-	return Parse(path, data)
+	return Parse(path, data, types)
 }
 
 // unwrapPath drops the path from an *fs.PathError, since our Error already
@@ -262,9 +262,11 @@ func unwrapPath(err error) error {
 }
 
 // Parse decodes and validates a config file's contents. name identifies the
-// file in messages exactly as given. It never reads the environment.
-func Parse(name string, data []byte) (*Config, error) {
-	d := &decoder{file: name}
+// file in messages exactly as given; types are the provider types its
+// entries may name, whose rules (default key variables, base URLs) apply.
+// It never reads the environment.
+func Parse(name string, data []byte, types provider.Types) (*Config, error) {
+	d := &decoder{file: name, types: types, set: make(map[string]bool)}
 	root := d.document(data)
 	var cfg *Config
 	if root != nil {
@@ -274,5 +276,6 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	cfg.Path = name
+	cfg.set = d.set
 	return cfg, nil
 }

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"io/fs"
-	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +10,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/registry"
 )
 
 func parseFile(t *testing.T, rel string) (*Config, error) {
@@ -21,17 +22,12 @@ func parseFile(t *testing.T, rel string) (*Config, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Parse(FileName, data)
+	return Parse(FileName, data, registry.Types())
 }
 
-// withPrices is DefaultPrices with extra entries over it.
-func withPrices(extra map[string]Price) map[string]Price {
-	p := DefaultPrices()
-	maps.Copy(p, extra)
-	return p
-}
-
-var defaultTimeouts = Timeouts{Attempt: 60 * time.Second, FirstToken: 15 * time.Second, Idle: 30 * time.Second, Total: 120 * time.Second}
+// ignoreSet leaves Has's record out of whole-Config comparisons; tests of
+// Has check it directly.
+var ignoreSet = cmpopts.IgnoreUnexported(Config{})
 
 func TestParseDesignExample(t *testing.T) {
 	// A key in the environment must not leak into the config: Load never
@@ -55,7 +51,6 @@ func TestParseDesignExample(t *testing.T) {
 				Name:      "fast",
 				Models:    map[string]string{"openai": "gpt-4.1-mini", "anthropic": "claude-3-5-haiku-latest", "gemini": "gemini-2.5-flash"},
 				Providers: []string{"openai", "anthropic", "gemini"},
-				Timeouts:  defaultTimeouts,
 				Line:      10,
 			},
 			{
@@ -63,17 +58,15 @@ func TestParseDesignExample(t *testing.T) {
 				Models:    map[string]string{"openai": "gpt-4.1", "anthropic": "claude-sonnet-4-5", "gemini": "gemini-2.5-pro"},
 				Providers: []string{"openai", "anthropic", "gemini"},
 				Order:     []string{"anthropic", "openai", "gemini"},
-				Timeouts:  defaultTimeouts,
 				Line:      11,
 			},
 		},
-		Timeouts: defaultTimeouts,
-		Fallback: Fallback{RetryBackoff: 250 * time.Millisecond, BreakerFailures: 5, BreakerCooldown: 30 * time.Second},
-		Judge:    Judge{Category: "smart", DifferentProvider: true, Threshold: 0.7},
-		Eval:     Eval{ChainDepth: 2, Concurrency: 8, MinPassRate: 0.9, Repeat: 1, Retries: 3},
-		Pricing:  DefaultPrices(),
+		Timeouts: Timeouts{Attempt: 60 * time.Second, FirstToken: 15 * time.Second, Idle: 30 * time.Second, Total: 120 * time.Second},
+		Judge:    Judge{Category: "smart", DifferentProvider: true},
+		Eval:     Eval{ChainDepth: 2, Concurrency: 8, MinPassRate: 0.9},
+		Pricing:  map[string]Price{},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, ignoreSet); diff != "" {
 		t.Errorf("Parse() mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -94,18 +87,21 @@ func TestParseDefaults(t *testing.T) {
 			Name:      "chat",
 			Models:    map[string]string{"local": "llama3.2"},
 			Providers: []string{"local"},
-			Timeouts:  defaultTimeouts,
 			Line:      4,
 		}},
-		Timeouts: defaultTimeouts,
-		Fallback: Fallback{RetryBackoff: 250 * time.Millisecond, BreakerFailures: 5, BreakerCooldown: 30 * time.Second},
-		// No "smart" category: the judge uses the first one.
-		Judge:   Judge{Category: "chat", DifferentProvider: true, Threshold: 0.7},
-		Eval:    Eval{ChainDepth: 2, Concurrency: 8, MinPassRate: 1, Repeat: 1, Retries: 3},
-		Pricing: DefaultPrices(),
+		// No "smart" category: the judge uses the first one. Everything
+		// else is left unset, to the packages' own defaults: config
+		// repeats none of them.
+		Judge:   Judge{Category: "chat"},
+		Pricing: map[string]Price{},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, ignoreSet); diff != "" {
 		t.Errorf("Parse() mismatch (-want +got):\n%s", diff)
+	}
+	for _, key := range []string{"judge.threshold", "judge.different_provider", "eval.retries", "eval.min_pass_rate"} {
+		if got.Has(key) {
+			t.Errorf("Has(%q) = true for a file that leaves it out", key)
+		}
 	}
 }
 
@@ -127,7 +123,7 @@ func TestParseEveryKey(t *testing.T) {
 			{Name: "backup", Type: "gemini", APIKeyEnv: []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"}, Line: 12},
 			{
 				Name: "chaos", Type: "sim", Line: 15,
-				Sim: Sim{
+				Sim: provider.Simulation{
 					Latency: 1500 * time.Millisecond, FirstToken: 200 * time.Millisecond,
 					TokensPerSecond: 80, ErrorRate: 0.25, HangRate: 0.05,
 					ErrorClasses: []provider.Class{provider.ClassRateLimited, provider.ClassOverloaded, provider.ClassServer},
@@ -141,8 +137,9 @@ func TestParseEveryKey(t *testing.T) {
 				Name:      "fast",
 				Models:    map[string]string{"primary": "claude-haiku-4-5", "backup": "gemini-2.5-flash-lite", "chaos": "sim-fast"},
 				Providers: []string{"primary", "backup", "chaos"},
-				// attempt and total from the category, the rest inherited.
-				Timeouts:   Timeouts{Attempt: 20 * time.Second, FirstToken: 5 * time.Second, Idle: 10 * time.Second, Total: 45 * time.Second},
+				// attempt and total from the category; the engine
+				// inherits the rest from the global timeouts.
+				Timeouts:   Timeouts{Attempt: 20 * time.Second, Total: 45 * time.Second},
 				HedgeAfter: 2 * time.Second,
 				Line:       26,
 			},
@@ -151,14 +148,12 @@ func TestParseEveryKey(t *testing.T) {
 				Models:    map[string]string{"chaos": "sim-deep", "primary": "claude-opus-4-1"},
 				Providers: []string{"chaos", "primary"},
 				Order:     []string{"primary", "chaos"},
-				Timeouts:  global,
 				Line:      32,
 			},
 			{
 				Name:      "smart",
 				Models:    map[string]string{"primary": "claude-sonnet-4-5", "backup": "gemini-2.5-pro"},
 				Providers: []string{"primary", "backup"},
-				Timeouts:  global,
 				Line:      36,
 			},
 		},
@@ -166,13 +161,19 @@ func TestParseEveryKey(t *testing.T) {
 		Fallback: Fallback{Retries: 2, RetryBackoff: 500 * time.Millisecond, OnContentFilter: true, BreakerFailures: 3, BreakerCooldown: time.Minute},
 		Judge:    Judge{Category: "deep", DifferentProvider: false, Threshold: 0.8},
 		Eval:     Eval{ChainDepth: 3, Concurrency: 2, MinPassRate: 0.95, MaxRegression: 0.05, Repeat: 3, Retries: 0},
-		Pricing: withPrices(map[string]Price{
+		Pricing: map[string]Price{
 			"claude-haiku-4-5": {Input: 0.9, Output: 4.5},
 			"sim-fast":         {Input: 0, Output: 0},
-		}),
+		},
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, ignoreSet); diff != "" {
 		t.Errorf("Parse() mismatch (-want +got):\n%s", diff)
+	}
+	// Zero and false set in the file are told from unset.
+	for _, key := range []string{"judge.different_provider", "eval.retries", "fallback.retries"} {
+		if !got.Has(key) {
+			t.Errorf("Has(%q) = false; want true: the file sets it", key)
+		}
 	}
 }
 
@@ -427,7 +428,7 @@ func TestNoKeyInMessages(t *testing.T) {
 				}
 			}
 			for _, in := range inputs {
-				_, err := Parse(FileName, in)
+				_, err := Parse(FileName, in, registry.Types())
 				if err == nil {
 					t.Fatalf("Parse(%q) succeeded; want an error", in)
 				}
@@ -499,7 +500,7 @@ func TestParseAcceptsEdgeValues(t *testing.T) {
 			if !strings.Contains(src, "categories:") {
 				src += "\ncategories: {fast: {o: m}}"
 			}
-			c, err := Parse(FileName, []byte(src))
+			c, err := Parse(FileName, []byte(src), registry.Types())
 			if err != nil {
 				t.Fatalf("Parse() error = %v", err)
 			}
@@ -544,7 +545,7 @@ func TestAPIKey(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := Parse(FileName, []byte("providers: {p: "+tc.yaml+"}\ncategories: {fast: {p: m}}\n"))
+			c, err := Parse(FileName, []byte("providers: {p: "+tc.yaml+"}\ncategories: {fast: {p: m}}\n"), registry.Types())
 			if err != nil {
 				t.Fatalf("Parse() error = %v", err)
 			}
@@ -607,7 +608,7 @@ func TestLoad(t *testing.T) {
 	if err := os.WriteFile(path, []byte("providers: {o: {type: openai}}\ncategories: {fast: {o: m}}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load(path)
+	c, err := Load(path, registry.Types())
 	if err != nil {
 		t.Fatalf("Load() error = %v", err)
 	}
@@ -619,20 +620,20 @@ func TestLoad(t *testing.T) {
 	if err := os.WriteFile(path, []byte("providers: {o: {type: openai}}\ncategories: {fast: {o: m}}\ntimeoutz: {}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = Load(path)
+	_, err = Load(path, registry.Types())
 	if want := path + `:3: unknown key "timeoutz" (did you mean "timeouts"?)`; err == nil || err.Error() != want {
 		t.Errorf("Load() error = %v; want %q", err, want)
 	}
 
 	missing := filepath.Join(dir, "nope.yaml")
-	_, err = Load(missing)
+	_, err = Load(missing, registry.Types())
 	var ce *Error
 	if !errors.As(err, &ce) || !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("Load(missing) error = %#v; want a *config.Error wrapping fs.ErrNotExist", err)
+		t.Errorf("Load(missing, registry.Types()) error = %#v; want a *config.Error wrapping fs.ErrNotExist", err)
 	}
 	want := missing + ": cannot read config: no such file or directory (create llmfall.yaml or pass --config with an existing file)"
 	if err == nil || err.Error() != want {
-		t.Errorf("Load(missing) error = %v; want %q", err, want)
+		t.Errorf("Load(missing, registry.Types()) error = %v; want %q", err, want)
 	}
 }
 
@@ -671,29 +672,6 @@ func TestSuggest(t *testing.T) {
 		got, ok := suggest(tc.got, keys)
 		if got != tc.want || ok != (tc.want != "") {
 			t.Errorf("suggest(%q) = %q, %v; want %q", tc.got, got, ok, tc.want)
-		}
-	}
-}
-
-func TestPriceCost(t *testing.T) {
-	p := DefaultPrices()["gpt-4.1-mini"]
-	got := p.Cost(provider.Usage{InputTokens: 1_000_000, OutputTokens: 500_000})
-	if want := 0.4 + 0.8; got < want-1e-9 || got > want+1e-9 {
-		t.Errorf("Cost() = %v; want %v", got, want)
-	}
-}
-
-func TestDefaultPricesAreFresh(t *testing.T) {
-	a := DefaultPrices()
-	a["gpt-4.1"] = Price{}
-	if b := DefaultPrices(); b["gpt-4.1"] == (Price{}) {
-		t.Error("DefaultPrices() shares its map between calls; want a fresh copy")
-	}
-	for _, m := range []string{"gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini",
-		"claude-sonnet-4-5", "claude-3-5-haiku-latest", "claude-haiku-4-5", "claude-opus-4-1",
-		"gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"} {
-		if p, ok := DefaultPrices()[m]; !ok || p.Input <= 0 || p.Output <= p.Input {
-			t.Errorf("DefaultPrices()[%q] = %+v, %v; want a positive price, output above input", m, p, ok)
 		}
 	}
 }

@@ -23,8 +23,11 @@ import (
 // structs, so that every message carries the line of the offending key or
 // value and every problem is collected instead of only the first.
 type decoder struct {
-	file string
-	errs []*Error
+	file  string
+	types provider.Types
+	errs  []*Error
+	// set holds the dotted path of every key the file sets (Config.Has).
+	set map[string]bool
 }
 
 // fail records a problem at n (its line; 0 when n is nil), prefixed with the
@@ -234,6 +237,7 @@ func (d *decoder) fields(entries []pair, path string, fields []field) {
 			d.unknownKey(p, path, keys)
 			continue
 		}
+		d.set[p.path] = true
 		fields[i].decode(p)
 	}
 }

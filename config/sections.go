@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -16,8 +15,7 @@ import (
 
 // The keys valid at each place, in the order messages list them.
 var (
-	topKeys       = []string{"providers", "order", "categories", "timeouts", "fallback", "judge", "eval", "pricing"}
-	providerTypes = []string{"openai", "anthropic", "gemini", "sim"}
+	topKeys = []string{"providers", "order", "categories", "timeouts", "fallback", "judge", "eval", "pricing"}
 	// categoryKeys are a category's settings; every other key of a category
 	// names a provider, so no provider may be called one of these.
 	categoryKeys = []string{"order", "timeouts", "hedge_after", "stream_buffer"}
@@ -28,35 +26,11 @@ var (
 	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
-func defaults() *Config {
-	return &Config{
-		Timeouts: Timeouts{Attempt: 60 * time.Second, FirstToken: 15 * time.Second, Idle: 30 * time.Second, Total: 120 * time.Second},
-		Fallback: Fallback{RetryBackoff: 250 * time.Millisecond, BreakerFailures: 5, BreakerCooldown: 30 * time.Second},
-		Judge:    Judge{DifferentProvider: true, Threshold: 0.7},
-		Eval:     Eval{ChainDepth: 2, Concurrency: 8, MinPassRate: 1, Repeat: 1, Retries: 3},
-		Pricing:  DefaultPrices(),
-	}
-}
-
-// defaultKeyEnv is where each type's key is read from unless api_key_env says
-// otherwise; it follows each provider's own SDK convention.
-func defaultKeyEnv(typ string) []string {
-	switch typ {
-	case "openai":
-		return []string{"OPENAI_API_KEY"}
-	case "anthropic":
-		return []string{"ANTHROPIC_API_KEY"}
-	case "gemini":
-		return []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"}
-	}
-	return nil
-}
-
 // config decodes the top-level mapping. Sections that refer to others
 // (categories to providers, judge to categories) are decoded after them;
 // the order of messages comes from sorting by line.
 func (d *decoder) config(root *yaml.Node) *Config {
-	cfg := defaults()
+	cfg := &Config{Pricing: make(map[string]Price)}
 	root = deref(root)
 	if root.Kind != yaml.MappingNode {
 		d.fail(root, "", "the top level must be a mapping of settings (providers, categories, ...), got %s", describe(root))
@@ -92,7 +66,6 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	}
 	catsOK := d.categories(cfg, top, known, names)
 	for i := range cfg.Categories {
-		d.inherit(&cfg.Categories[i].Timeouts, cfg.Timeouts)
 		if checkReach {
 			d.reachable(cfg.Categories[i], cfg.Order)
 		}
@@ -117,6 +90,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			{key: "max_regression", decode: d.fraction(&e.MaxRegression)},
 			{key: "repeat", decode: d.integer(&e.Repeat, 1)},
 			{key: "retries", decode: d.integer(&e.Retries, 0)},
+			{key: "max_prompt_bytes", decode: d.integer(&e.MaxPromptBytes, 1)},
 		})
 	}
 	if p, ok := top["pricing"]; ok {
@@ -131,18 +105,6 @@ func (d *decoder) timeoutFields(t *Timeouts) []field {
 		{key: "first_token", decode: d.duration(&t.FirstToken, positive)},
 		{key: "idle", decode: d.duration(&t.Idle, positive)},
 		{key: "total", decode: d.duration(&t.Total, positive)},
-	}
-}
-
-// inherit fills the fields a category leaves out from the global timeouts.
-func (d *decoder) inherit(t *Timeouts, global Timeouts) {
-	for _, f := range []struct{ dst, src *time.Duration }{
-		{&t.Attempt, &global.Attempt}, {&t.FirstToken, &global.FirstToken},
-		{&t.Idle, &global.Idle}, {&t.Total, &global.Total},
-	} {
-		if *f.dst == 0 {
-			*f.dst = *f.src
-		}
 	}
 }
 
@@ -183,20 +145,22 @@ func (d *decoder) provider(e pair) Provider {
 	if !ok {
 		return pr
 	}
+	var typ provider.Type
+	names := d.types.Names()
 	if i := slices.IndexFunc(entries, func(p pair) bool { return p.key == "type" }); i < 0 {
-		d.fail(e.kn, e.path, "missing type (one of %s)", strings.Join(providerTypes, ", "))
-	} else if typ, ok := d.str(entries[i].val, entries[i].path, "a provider type"); ok {
-		if slices.Contains(providerTypes, typ) {
-			pr.Type = typ
+		d.fail(e.kn, e.path, "missing type (one of %s)", strings.Join(names, ", "))
+	} else if name, ok := d.str(entries[i].val, entries[i].path, "a provider type"); ok {
+		if t, ok := d.types.Lookup(name); ok {
+			typ, pr.Type = t, name
 		} else {
-			d.fail(deref(entries[i].val), entries[i].path, "unknown provider type %s%s", quote(typ), hintAll(typ, providerTypes, "valid types"))
+			d.fail(deref(entries[i].val), entries[i].path, "unknown provider type %s%s", quote(name), hintAll(name, names, "valid types"))
 		}
 	}
-	pr.APIKeyEnv = defaultKeyEnv(pr.Type)
+	pr.APIKeyEnv = slices.Clone(typ.KeyEnv)
 
 	fields := []field{
 		{key: "type", decode: func(pair) {}}, // decoded above: the other keys depend on it
-		{key: "base_url", decode: d.baseURL(&pr)},
+		{key: "base_url", decode: d.baseURL(&pr, typ)},
 		{key: "api_key_env", decode: d.keyEnv(&pr)},
 		{key: "headers", decode: d.headers(&pr)},
 		{key: "concurrency", decode: d.integer(&pr.Concurrency, 0)},
@@ -214,11 +178,11 @@ func (d *decoder) provider(e pair) Provider {
 	}
 	// With no valid type, which keys are allowed is unknown: accept the sim
 	// keys rather than pile a second message on the type's.
-	if pr.Type != "sim" && pr.Type != "" {
+	if !typ.Simulated && pr.Type != "" {
 		for i := range simFields {
 			simFields[i].hidden = true
 			simFields[i].decode = func(p pair) {
-				d.fail(p.kn, p.path, "only valid for type sim (this provider is type %s)", pr.Type)
+				d.fail(p.kn, p.path, "only valid for type %s (this provider is type %s)", d.simulatedTypes(), pr.Type)
 			}
 		}
 	}
@@ -226,7 +190,18 @@ func (d *decoder) provider(e pair) Provider {
 	return pr
 }
 
-func (d *decoder) baseURL(pr *Provider) func(pair) {
+// simulatedTypes names the types that take the simulation keys.
+func (d *decoder) simulatedTypes() string {
+	var names []string
+	for _, t := range d.types {
+		if t.Simulated {
+			names = append(names, t.Name)
+		}
+	}
+	return strings.Join(names, " or ")
+}
+
+func (d *decoder) baseURL(pr *Provider, typ provider.Type) func(pair) {
 	return func(p pair) {
 		s, ok := d.scalar(p.val, p.path, "a URL")
 		if !ok || s.Value == "" { // "" keeps the adapter's default
@@ -242,17 +217,11 @@ func (d *decoder) baseURL(pr *Provider) func(pair) {
 			d.fail(s, p.path, "must not have a query or fragment: the adapter appends its own path")
 			return
 		}
-		path := strings.TrimRight(u.Path, "/")
-		switch {
-		case pr.Type == "openai" && strings.HasSuffix(path, "/chat/completions"):
-			d.fail(s, p.path, "ends at the API root for openai (e.g. https://api.openai.com/v1): the adapter appends /chat/completions")
-			return
-		case pr.Type == "anthropic" && (strings.HasSuffix(path, "/v1") || strings.HasSuffix(path, "/v1/messages")):
-			d.fail(s, p.path, "is the host root for anthropic (e.g. https://api.anthropic.com): the adapter appends /v1/messages")
-			return
-		case pr.Type == "gemini" && (strings.HasSuffix(path, "/v1beta") || strings.HasSuffix(path, "/v1") || strings.Contains(path, "/models")):
-			d.fail(s, p.path, "is the host root for gemini (e.g. https://generativelanguage.googleapis.com): the adapter appends /v1beta/models/{model}:generateContent")
-			return
+		if typ.CheckBaseURL != nil {
+			if err := typ.CheckBaseURL(u); err != nil {
+				d.fail(s, p.path, "%s", err.Error())
+				return
+			}
 		}
 		// Adapters append paths to it; a trailing slash would double up.
 		pr.BaseURL = strings.TrimRight(s.Value, "/")

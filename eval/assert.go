@@ -1,23 +1,12 @@
 package eval
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"text/template"
 	"time"
-	"unicode/utf8"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-	"gopkg.in/yaml.v3"
 )
 
 // Assertion types. Any of them may be negated with a "not-" prefix.
@@ -40,38 +29,38 @@ const (
 	TypeConsistent   = "consistent"
 )
 
-// argKind is what an assertion type takes besides type and weight.
-type argKind int
+// assertionType is one kind of check, everything about it in one place:
+// the keys it takes, how it reads them and how it checks an output. Each
+// lives in its own small file (assert_*.go); assertionTypes lists them.
+type assertionType struct {
+	// keys are the keys the type takes besides type and weight.
+	keys []string
+	// parse reads the type's keys into a, rendering values with vars, and
+	// reports problems through l. nil when the type takes no arguments.
+	parse func(l *fileLoader, a *Assertion, kv *fields, vars map[string]any)
+	// check tells whether out holds, with a fact that describes the output
+	// either way (so that it explains a failure of either polarity). nil
+	// for the types the judge checks (Run asks the judge for them).
+	check func(a *Assertion, out Output) (bool, string)
+	// diff shows, when an un-negated check fails, Value against the
+	// output in the report.
+	diff bool
+}
 
-const (
-	argString argKind = iota
-	argList
-	argSchema
-	argOptionalSchema
-	argBounds
-	argLimit
-	argRubric
-	argPair
-)
-
-var assertionTypes = map[string]argKind{
-	TypeEquals: argString, TypeContains: argString, TypeIContains: argString,
-	TypeStartsWith: argString, TypeRegex: argString,
-	TypeContainsAny: argList, TypeIContainsAny: argList, TypeContainsAll: argList, TypeIContainsAll: argList,
-	TypeIsJSON: argOptionalSchema, TypeJSONSchema: argSchema,
-	TypeLength: argBounds, TypeLatency: argLimit, TypeCost: argLimit,
-	TypeJudge: argRubric, TypeConsistent: argPair,
+// assertionTypes are the assertion types by name: the one list to add a
+// type to.
+var assertionTypes = map[string]*assertionType{
+	TypeEquals: &equalsType, TypeContains: &containsType, TypeIContains: &iContainsType,
+	TypeContainsAny: &containsAnyType, TypeIContainsAny: &iContainsAnyType,
+	TypeContainsAll: &containsAllType, TypeIContainsAll: &iContainsAllType,
+	TypeRegex: &regexType, TypeStartsWith: &startsWithType,
+	TypeIsJSON: &isJSONType, TypeJSONSchema: &jsonSchemaType,
+	TypeLength: &lengthType, TypeLatency: &latencyType, TypeCost: &costType,
+	TypeJudge: &judgeType, TypeConsistent: &consistentType,
 }
 
 // typeAliases are promptfoo's names for the same checks.
 var typeAliases = map[string]string{"llm-rubric": TypeJudge, "similar-to-primary": TypeConsistent}
-
-// argKeys are the keys each kind accepts besides type and weight.
-var argKeys = map[argKind][]string{
-	argString: {"value"}, argList: {"value"}, argSchema: {"value"}, argOptionalSchema: {"value"},
-	argBounds: {"min", "max"}, argLimit: {"threshold", "value"},
-	argRubric: {"rubric", "value", "reference", "threshold"}, argPair: {"threshold"},
-}
 
 func typeNames() string {
 	names := make([]string, 0, len(assertionTypes))
@@ -80,6 +69,19 @@ func typeNames() string {
 	}
 	sort.Strings(names)
 	return strings.Join(names, ", ")
+}
+
+// assertKeys are the keys any assertion may have: type, weight, and every
+// type's own.
+var assertKeys = unionKeys()
+
+func unionKeys() []string {
+	keys := []string{"type", "weight"}
+	for _, t := range assertionTypes {
+		keys = append(keys, t.keys...)
+	}
+	slices.Sort(keys[2:])
+	return slices.Compact(keys)
 }
 
 // assertion builds one assertion, rendering its values with vars.
@@ -99,11 +101,12 @@ func (l *fileLoader) assertion(n node, vars map[string]any) *Assertion {
 	if alias, ok := typeAliases[a.Type]; ok {
 		a.Type = alias
 	}
-	kind, known := assertionTypes[a.Type]
+	typ, known := assertionTypes[a.Type]
 	if !known {
 		l.errorf(n.file, tn.Line, "unknown assertion type %q (want one of: %s, each optionally prefixed with not-)", name, typeNames())
 		return nil
 	}
+	a.typ = typ
 	nerr := len(l.errs)
 	kv.each(func(key string, v node) {
 		switch {
@@ -112,105 +115,30 @@ func (l *fileLoader) assertion(n node, vars map[string]any) *Assertion {
 			if a.Weight = l.float(v, key); a.Weight < 0 {
 				l.errorf(v.file, v.Line, "weight must be at least 0")
 			}
-		case !slices.Contains(argKeys[kind], key):
-			l.errorf(v.file, v.Line, "%s assertions take no %q (they take: %s)", a.Type, key, strings.Join(argKeys[kind], ", "))
+		case !slices.Contains(typ.keys, key):
+			l.errorf(v.file, v.Line, "%s assertions take no %q (they take: %s)", a.Type, key, strings.Join(typ.keys, ", "))
 		}
 	})
 	if len(l.errs) > nerr {
 		return nil
 	}
-	l.args(a, kind, kv, vars)
+	if typ.parse != nil {
+		typ.parse(l, a, kv, vars)
+	}
 	if len(l.errs) > nerr {
 		return nil
 	}
 	return a
 }
 
-func (l *fileLoader) args(a *Assertion, kind argKind, kv *fields, vars map[string]any) {
-	value, hasValue := kv.get("value")
-	switch kind {
-	case argString:
-		if !hasValue {
-			l.errorf(a.File, a.Line, "%s assertion needs a value", a.Type)
-			return
-		}
-		a.Value = l.renderValue(value, vars)
-		if a.Type == TypeRegex {
-			re, err := regexp.Compile(a.Value)
-			if err != nil {
-				l.errorf(value.file, value.Line, "bad regex %q: %v", a.Value, err)
-				return
-			}
-			a.re = re
-		}
-	case argList:
-		if !hasValue || value.Kind != yaml.SequenceNode || len(value.Content) == 0 {
-			l.errorf(a.File, a.Line, "%s assertion needs a value that is a list of strings", a.Type)
-			return
-		}
-		for _, c := range l.list(value, "value") {
-			a.Values = append(a.Values, l.renderValue(c, vars))
-		}
-	case argSchema, argOptionalSchema:
-		if !hasValue {
-			if kind == argSchema {
-				l.errorf(a.File, a.Line, "json-schema assertion needs a value: a schema, or the path of a schema file")
-			}
-			return
-		}
-		a.schema = l.schema(value)
-	case argBounds:
-		a.Min, a.Max = l.bound(kv, "min"), l.bound(kv, "max")
-		switch {
-		case a.Min == nil && a.Max == nil:
-			l.errorf(a.File, a.Line, "length assertion needs min, max or both")
-		case a.Min != nil && a.Max != nil && *a.Min > *a.Max:
-			l.errorf(a.File, a.Line, "length assertion has min %d above max %d", *a.Min, *a.Max)
-		}
-	case argLimit:
-		n, ok := kv.get("threshold")
-		if !ok {
-			n, ok = value, hasValue
-		}
-		if !ok {
-			l.errorf(a.File, a.Line, "%s assertion needs a threshold (%s)", a.Type, map[string]string{TypeLatency: "milliseconds", TypeCost: "USD"}[a.Type])
-			return
-		}
-		if a.Threshold = l.float(n, "threshold"); a.Threshold <= 0 {
-			l.errorf(n.file, n.Line, "threshold must be above 0")
-		}
-	case argRubric:
-		rn, ok := kv.get("rubric")
-		if !ok {
-			rn, ok = value, hasValue
-		}
-		if !ok {
-			l.errorf(a.File, a.Line, "judge assertion needs a rubric")
-			return
-		}
-		a.Rubric = l.renderValue(rn, vars)
-		if ref, ok := kv.get("reference"); ok {
-			a.Reference = l.renderValue(ref, vars)
-		}
-		l.threshold(a, kv)
-	case argPair:
-		l.threshold(a, kv)
-	}
-}
-
-func (l *fileLoader) threshold(a *Assertion, kv *fields) {
-	if n, ok := kv.get("threshold"); ok {
-		a.Threshold = l.rate(n, "threshold")
-	}
-}
-
-func (l *fileLoader) bound(kv *fields, key string) *int {
-	n, ok := kv.get(key)
+// value is the assertion's "value", rendered; a missing one is an error.
+func (l *fileLoader) value(a *Assertion, kv *fields, vars map[string]any) (string, bool) {
+	n, ok := kv.get("value")
 	if !ok {
-		return nil
+		l.errorf(a.File, a.Line, "%s assertion needs a value", a.Type)
+		return "", false
 	}
-	v := l.int(n, key)
-	return &v
+	return l.renderValue(n, vars), true
 }
 
 // renderValue renders a scalar assertion value as a template with the
@@ -225,68 +153,11 @@ func (l *fileLoader) renderValue(n node, vars map[string]any) string {
 		l.errorf(n.file, n.Line, "value: %v", err)
 		return ""
 	}
-	out, err := render(t, vars)
+	out, err := render(t, vars, l.opts.MaxPromptBytes)
 	if err != nil {
-		l.errorf(n.file, n.Line, "value: %v", err)
+		l.fail(n.file, n.Line, fmt.Errorf("value: %w", err))
 	}
 	return out
-}
-
-// schema compiles an inline schema, or one read from a file relative to the
-// prompt file.
-func (l *fileLoader) schema(n node) *jsonschema.Schema {
-	var doc any
-	loc := fmt.Sprintf("%s:%d", n.file, n.Line)
-	switch n.Kind {
-	case yaml.MappingNode:
-		var v any
-		if err := n.Decode(&v); err != nil {
-			l.errorf(n.file, n.Line, "schema: %v", err)
-			return nil
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			l.errorf(n.file, n.Line, "schema: %v", err)
-			return nil
-		}
-		doc, err = jsonschema.UnmarshalJSON(bytes.NewReader(b))
-		if err != nil {
-			l.errorf(n.file, n.Line, "schema: %v", err)
-			return nil
-		}
-	case yaml.ScalarNode:
-		path := filepath.Join(filepath.Dir(l.file), n.Value)
-		if filepath.IsAbs(n.Value) || !inside(l.root, path) {
-			l.errorf(n.file, n.Line, "schema file %q must be inside the suite directory %s", n.Value, l.root)
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			l.errorf(n.file, n.Line, "schema file %q: %v", n.Value, errCause(err))
-			return nil
-		}
-		var perr error
-		if doc, perr = jsonschema.UnmarshalJSON(bytes.NewReader(b)); perr != nil {
-			l.errorf(n.file, n.Line, "schema file %q: %v", n.Value, perr)
-			return nil
-		}
-		loc = path
-	default:
-		l.errorf(n.file, n.Line, "schema must be a mapping or the path of a schema file")
-		return nil
-	}
-	c := jsonschema.NewCompiler()
-	url := "file:///" + filepath.ToSlash(strings.TrimPrefix(loc, "/"))
-	if err := c.AddResource(url, doc); err != nil {
-		l.errorf(n.file, n.Line, "schema: %v", err)
-		return nil
-	}
-	s, err := c.Compile(url)
-	if err != nil {
-		l.errorf(n.file, n.Line, "invalid schema: %v", err)
-		return nil
-	}
-	return s
 }
 
 // errCause drops the wrapping of a *os.PathError or *regexp/syntax.Error
@@ -305,8 +176,9 @@ type AssertionResult struct {
 	Score  float64 `json:"score"`
 	Reason string  `json:"reason"`
 
-	// want is the expected text of a failed equals, for the report's diff.
-	want string
+	// Want is the expected text of a failed equals, for the report's diff;
+	// not part of the document.
+	Want string `json:"-"`
 }
 
 // Output is what the deterministic assertions check.
@@ -322,10 +194,13 @@ type Output struct {
 // Check runs a deterministic assertion. Judge and consistent assertions
 // need the judge and are checked by Run.
 func (a *Assertion) Check(out Output) AssertionResult {
-	ok, fact := a.holds(out)
+	if a.typ.check == nil {
+		return a.result(false, 0, fmt.Sprintf("%s needs the judge", a.Type))
+	}
+	ok, fact := a.typ.check(a, out)
 	r := a.result(ok, boolScore(ok), fact)
-	if a.Type == TypeEquals && !r.Pass && !a.Negate {
-		r.want = a.Value
+	if a.typ.diff && !r.Pass && !a.Negate {
+		r.Want = a.Value
 	}
 	return r
 }
@@ -348,132 +223,4 @@ func boolScore(ok bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-func (a *Assertion) holds(out Output) (bool, string) {
-	text := out.Text
-	switch a.Type {
-	case TypeEquals:
-		if strings.TrimSpace(text) == strings.TrimSpace(a.Value) {
-			return true, fmt.Sprintf("output equals %q", a.Value)
-		}
-		return false, fmt.Sprintf("output does not equal %q", a.Value)
-	case TypeContains, TypeIContains:
-		if contains(text, a.Value, a.Type == TypeIContains) {
-			return true, fmt.Sprintf("output contains %q", a.Value)
-		}
-		return false, fmt.Sprintf("output does not contain %q", a.Value)
-	case TypeContainsAny, TypeIContainsAny:
-		for _, v := range a.Values {
-			if contains(text, v, a.Type == TypeIContainsAny) {
-				return true, fmt.Sprintf("output contains %q", v)
-			}
-		}
-		return false, fmt.Sprintf("output contains none of %s", quoteList(a.Values))
-	case TypeContainsAll, TypeIContainsAll:
-		var missing []string
-		for _, v := range a.Values {
-			if !contains(text, v, a.Type == TypeIContainsAll) {
-				missing = append(missing, v)
-			}
-		}
-		if len(missing) == 0 {
-			return true, fmt.Sprintf("output contains all of %s", quoteList(a.Values))
-		}
-		return false, fmt.Sprintf("output is missing %s", quoteList(missing))
-	case TypeRegex:
-		if m := a.re.FindString(text); a.re.MatchString(text) {
-			return true, fmt.Sprintf("output matches /%s/ at %q", a.Value, m)
-		}
-		return false, fmt.Sprintf("output does not match /%s/", a.Value)
-	case TypeStartsWith:
-		if strings.HasPrefix(strings.TrimSpace(text), a.Value) {
-			return true, fmt.Sprintf("output starts with %q", a.Value)
-		}
-		return false, fmt.Sprintf("output does not start with %q", a.Value)
-	case TypeIsJSON, TypeJSONSchema:
-		return a.checkJSON(text)
-	case TypeLength:
-		return a.checkLength(text)
-	case TypeLatency:
-		ms := float64(out.Latency) / float64(time.Millisecond)
-		if ms <= a.Threshold {
-			return true, fmt.Sprintf("latency %.0f ms is within %.0f ms", ms, a.Threshold)
-		}
-		return false, fmt.Sprintf("latency %.0f ms is over %.0f ms", ms, a.Threshold)
-	case TypeCost:
-		if !out.CostKnown {
-			return false, "cost unknown: no price for this model (add one under pricing in llmfall.yaml)"
-		}
-		if out.CostUSD <= a.Threshold {
-			return true, fmt.Sprintf("cost $%.6f is within $%.6f", out.CostUSD, a.Threshold)
-		}
-		return false, fmt.Sprintf("cost $%.6f is over $%.6f", out.CostUSD, a.Threshold)
-	}
-	return false, fmt.Sprintf("%s needs the judge", a.Type)
-}
-
-func contains(text, sub string, fold bool) bool {
-	if fold {
-		return strings.Contains(strings.ToLower(text), strings.ToLower(sub))
-	}
-	return strings.Contains(text, sub)
-}
-
-func quoteList(vs []string) string {
-	q := make([]string, len(vs))
-	for i, v := range vs {
-		q[i] = fmt.Sprintf("%q", v)
-	}
-	return "[" + strings.Join(q, ", ") + "]"
-}
-
-func (a *Assertion) checkJSON(text string) (bool, string) {
-	v, err := jsonschema.UnmarshalJSON(strings.NewReader(strings.TrimSpace(text)))
-	if err != nil {
-		return false, fmt.Sprintf("output is not JSON: %v", err)
-	}
-	if a.schema == nil {
-		return true, "output is JSON"
-	}
-	if err := a.schema.Validate(v); err != nil {
-		return false, "output does not match the schema: " + schemaError(err)
-	}
-	return true, "output matches the schema"
-}
-
-// schemaPrinter renders schema errors; it holds no mutable state.
-var schemaPrinter = message.NewPrinter(language.English)
-
-// schemaError flattens a validation error to its leaf causes on one line.
-func schemaError(err error) string {
-	ve, ok := err.(*jsonschema.ValidationError)
-	if !ok {
-		return err.Error()
-	}
-	var leaves []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			loc := "/" + strings.Join(e.InstanceLocation, "/")
-			leaves = append(leaves, fmt.Sprintf("at %s: %s", loc, e.ErrorKind.LocalizedString(schemaPrinter)))
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	return strings.Join(leaves, "; ")
-}
-
-func (a *Assertion) checkLength(text string) (bool, string) {
-	n := utf8.RuneCountInString(strings.TrimSpace(text))
-	if a.Min != nil && n < *a.Min {
-		return false, fmt.Sprintf("output has %d characters, fewer than %d", n, *a.Min)
-	}
-	if a.Max != nil && n > *a.Max {
-		return false, fmt.Sprintf("output has %d characters, more than %d", n, *a.Max)
-	}
-	return true, fmt.Sprintf("output has %d characters", n)
 }

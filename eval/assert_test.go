@@ -13,7 +13,12 @@ func parseAssertion(t *testing.T, src string) *Assertion {
 	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
 		t.Fatal(err)
 	}
-	l := &fileLoader{file: "t.yaml", root: "."}
+	root, err := openSuiteRoot(t.TempDir(), DefaultMaxFileBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	l := &fileLoader{file: "t.yaml", name: "t.yaml", root: root, opts: LoadOptions{MaxPromptBytes: DefaultMaxPromptBytes}}
 	a := l.assertion(node{doc.Content[0], "t.yaml"}, map[string]any{"order": "1182"})
 	if len(l.errs) > 0 {
 		t.Fatalf("assertion %s: %v", src, l.errs)
@@ -91,5 +96,46 @@ func TestJudgeAssertionResult(t *testing.T) {
 	}
 	if alias := parseAssertion(t, `{type: llm-rubric, value: "polite"}`); alias.Type != TypeJudge || alias.Rubric != "polite" {
 		t.Errorf("llm-rubric = %+v; want judge with rubric", alias)
+	}
+}
+
+// TestEveryAssertionType: each registered type parses an example of itself
+// and its negation, and either checks an output or is left to the judge.
+// A new type needs an example here.
+func TestEveryAssertionType(t *testing.T) {
+	examples := map[string]string{
+		TypeEquals: `value: x`, TypeContains: `value: x`, TypeIContains: `value: x`, TypeStartsWith: `value: x`,
+		TypeRegex: `value: "x+"`, TypeContainsAny: `value: [x, y]`, TypeIContainsAny: `value: [x, y]`,
+		TypeContainsAll: `value: [x, y]`, TypeIContainsAll: `value: [x, y]`, TypeIsJSON: ``,
+		TypeJSONSchema: `value: {type: object}`, TypeLength: `max: 5`, TypeLatency: `threshold: 100`,
+		TypeCost: `threshold: 0.01`, TypeJudge: `rubric: polite`, TypeConsistent: ``,
+	}
+	for name := range assertionTypes {
+		t.Run(name, func(t *testing.T) {
+			args, ok := examples[name]
+			if !ok {
+				t.Fatalf("no example for assertion type %q", name)
+			}
+			if args != "" {
+				args = ", " + args
+			}
+			a := parseAssertion(t, "{type: "+name+args+"}")
+			neg := parseAssertion(t, "{type: not-"+name+args+"}")
+			if a.Type != name || a.Negate || neg.Type != name || !neg.Negate {
+				t.Errorf("parsed %+v and %+v; want type %s, then negated", a, neg, name)
+			}
+			judged := name == TypeJudge || name == TypeConsistent
+			if a.NeedsJudge() != judged {
+				t.Errorf("NeedsJudge() = %v; want %v", a.NeedsJudge(), judged)
+			}
+			if judged {
+				return
+			}
+			out := Output{Text: "x", Latency: 50 * time.Millisecond, CostUSD: 0.001, CostKnown: true}
+			r, nr := a.Check(out), neg.Check(out)
+			if r.Pass == nr.Pass {
+				t.Errorf("Check() = %+v and negated %+v; want opposite verdicts", r, nr)
+			}
+		})
 	}
 }

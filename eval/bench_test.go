@@ -116,9 +116,31 @@ func benchSuite(tb testing.TB, n int) *Suite {
 	if err := writeFile(dir+"/bench.yaml", sb.String()); err != nil {
 		tb.Fatal(err)
 	}
-	s, err := LoadSuite([]string{dir}, nil)
+	s, err := LoadSuite([]string{dir}, LoadOptions{})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return s
+}
+
+// BenchmarkLoadSuite loads a prompt file whose 10,000 cases come from a
+// JSONL case file, every file read through the suite's os.Root.
+func BenchmarkLoadSuite(b *testing.B) {
+	dir := b.TempDir()
+	var cases strings.Builder
+	for i := range 10000 {
+		fmt.Fprintf(&cases, `{"name": "t%d", "vars": {"ticket": "Order %d arrived broken"}, "assert": [{"type": "icontains", "value": "{{.ticket}}"}]}`+"\n", i, i)
+	}
+	if err := writeFile(dir+"/cases.jsonl", cases.String()); err != nil {
+		b.Fatal(err)
+	}
+	if err := writeFile(dir+"/p.yaml", "category: fast\nprompt: \"Summarise:\\n{{.ticket}}\"\ntests:\n  - file: cases.jsonl\n"); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := LoadSuite([]string{dir}, LoadOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,24 +19,21 @@ import (
 var caseTestKeys = slices.DeleteFunc(slices.Clone(testKeys), func(k string) bool { return k == "file" })
 
 // caseFile reads the tests of a `file:` entry, resolved against the prompt
-// file's directory and kept inside the suite's directory.
+// file's directory and read through the suite's root.
 func (l *fileLoader) caseFile(n node, p *Prompt) []rawTest {
 	rel := l.str(n, "file")
 	if rel == "" {
 		return nil
 	}
-	if filepath.IsAbs(rel) {
-		l.errorf(n.file, n.Line, "case file %q must be a path relative to the prompt file", rel)
-		return nil
-	}
-	path := filepath.Join(filepath.Dir(l.file), rel)
-	if !inside(l.root, path) {
-		l.errorf(n.file, n.Line, "case file %q is outside the suite directory %s", rel, l.root)
-		return nil
-	}
-	data, err := os.ReadFile(path)
+	name, err := l.root.resolve(l.name, rel)
 	if err != nil {
-		l.errorf(n.file, n.Line, "case file %q: %v", rel, errors.Unwrap(err))
+		l.fail(n.file, n.Line, fmt.Errorf("case file %w", err))
+		return nil
+	}
+	path := l.root.display(name)
+	data, err := l.root.readFile(name)
+	if err != nil {
+		l.fail(n.file, n.Line, fmt.Errorf("case file %q: %w", rel, err))
 		return nil
 	}
 	p.CaseFiles = append(p.CaseFiles, path)
@@ -180,8 +176,5 @@ func csvAssertion(cell, path string, line int) node {
 	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: line, Content: []*yaml.Node{
 		scalar("type"), scalar(typ), scalar("value"), scalar(value),
 	}}
-	if typ == TypeJudge {
-		m.Content[2] = scalar("rubric")
-	}
 	return node{m, path}
 }

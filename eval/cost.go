@@ -10,39 +10,36 @@ import (
 	"github.com/llmfall/llmfall/provider"
 )
 
-// Price is what a model costs in USD per million tokens.
-type Price struct {
-	Input  float64 `json:"input" yaml:"input"`
-	Output float64 `json:"output" yaml:"output"`
-}
+// Price is what a model costs: provider.Price, the one price type.
+type Price = provider.Price
 
 // DefaultPrices are list prices of well-known models, used when the
 // configuration has no price of its own for a model. Dated snapshots match
 // by prefix ("gpt-4.1-mini-2025-04-14" costs what "gpt-4.1-mini" does).
 var DefaultPrices = map[string]Price{
-	"gpt-4.1":               {2.00, 8.00},
-	"gpt-4.1-mini":          {0.40, 1.60},
-	"gpt-4.1-nano":          {0.10, 0.40},
-	"gpt-4o":                {2.50, 10.00},
-	"gpt-4o-mini":           {0.15, 0.60},
-	"gpt-5":                 {1.25, 10.00},
-	"gpt-5-mini":            {0.25, 2.00},
-	"gpt-5-nano":            {0.05, 0.40},
-	"o3-mini":               {1.10, 4.40},
-	"o4-mini":               {1.10, 4.40},
-	"claude-3-haiku":        {0.25, 1.25},
-	"claude-3-5-haiku":      {0.80, 4.00},
-	"claude-haiku-4-5":      {1.00, 5.00},
-	"claude-3-5-sonnet":     {3.00, 15.00},
-	"claude-3-7-sonnet":     {3.00, 15.00},
-	"claude-sonnet-4":       {3.00, 15.00},
-	"claude-sonnet-4-5":     {3.00, 15.00},
-	"claude-opus-4":         {15.00, 75.00},
-	"claude-opus-4-1":       {15.00, 75.00},
-	"gemini-2.0-flash":      {0.10, 0.40},
-	"gemini-2.5-flash":      {0.30, 2.50},
-	"gemini-2.5-flash-lite": {0.10, 0.40},
-	"gemini-2.5-pro":        {1.25, 10.00},
+	"gpt-4.1":               {Input: 2.00, Output: 8.00},
+	"gpt-4.1-mini":          {Input: 0.40, Output: 1.60},
+	"gpt-4.1-nano":          {Input: 0.10, Output: 0.40},
+	"gpt-4o":                {Input: 2.50, Output: 10.00},
+	"gpt-4o-mini":           {Input: 0.15, Output: 0.60},
+	"gpt-5":                 {Input: 1.25, Output: 10.00},
+	"gpt-5-mini":            {Input: 0.25, Output: 2.00},
+	"gpt-5-nano":            {Input: 0.05, Output: 0.40},
+	"o3-mini":               {Input: 1.10, Output: 4.40},
+	"o4-mini":               {Input: 1.10, Output: 4.40},
+	"claude-3-haiku":        {Input: 0.25, Output: 1.25},
+	"claude-3-5-haiku":      {Input: 0.80, Output: 4.00},
+	"claude-haiku-4-5":      {Input: 1.00, Output: 5.00},
+	"claude-3-5-sonnet":     {Input: 3.00, Output: 15.00},
+	"claude-3-7-sonnet":     {Input: 3.00, Output: 15.00},
+	"claude-sonnet-4":       {Input: 3.00, Output: 15.00},
+	"claude-sonnet-4-5":     {Input: 3.00, Output: 15.00},
+	"claude-opus-4":         {Input: 15.00, Output: 75.00},
+	"claude-opus-4-1":       {Input: 15.00, Output: 75.00},
+	"gemini-2.0-flash":      {Input: 0.10, Output: 0.40},
+	"gemini-2.5-flash":      {Input: 0.30, Output: 2.50},
+	"gemini-2.5-flash-lite": {Input: 0.10, Output: 0.40},
+	"gemini-2.5-pro":        {Input: 1.25, Output: 10.00},
 }
 
 // Prices is a price table by model name.
@@ -80,7 +77,7 @@ func (p Prices) Cost(model string, u provider.Usage) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
-	return (float64(u.InputTokens)*pr.Input + float64(u.OutputTokens)*pr.Output) / 1e6, true
+	return pr.Cost(u), true
 }
 
 // Estimate is what a plan will cost, before it runs (--dry-run).

@@ -2,7 +2,8 @@
 // loads suites of prompt files and test cases, plans prompt × test × link ×
 // repeat, runs the plan against providers called directly (per-provider
 // concurrency and rate limits, retries, a disk cache), grades each output
-// with deterministic assertions and a judge, gates the results and writes
-// reports. It takes chains, providers and a judge as inputs and knows
+// with deterministic assertions and a judge, and gates the results; the
+// results document (JSON) is its own, and eval/report renders it for people
+// and CI. It takes chains, providers and a judge as inputs and knows
 // nothing of configuration files or the command line.
 package eval

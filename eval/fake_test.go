@@ -133,7 +133,7 @@ func suiteOf(t *testing.T, n int, asserts ...string) *Suite {
 	}
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{"p.yaml": b.String()})
-	s, err := LoadSuite([]string{dir}, nil)
+	s, err := LoadSuite([]string{dir}, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,9 +32,22 @@ func PromptMinimums(s *Suite) map[string]float64 {
 
 // Gating is the gate's verdict.
 type Gating struct {
-	Pass       bool        `json:"pass"`
+	// Pass is true only for a complete run that met every mark.
+	Pass bool `json:"pass"`
+	// Status is GatePassed, GateFailed or GateIncomplete.
+	Status string `json:"status"`
+	// NotRun counts the planned cases an interrupt left without a result.
+	NotRun     int         `json:"not_run"`
 	Violations []Violation `json:"violations"`
 }
+
+// Gate statuses. An interrupted run is incomplete whatever its finished
+// cases say: the cases it did not run could have failed.
+const (
+	GatePassed     = "passed"
+	GateFailed     = "failed"
+	GateIncomplete = "incomplete"
+)
 
 // Violation is one prompt × link that missed its mark.
 type Violation struct {
@@ -54,10 +67,12 @@ type Violation struct {
 const epsilon = 1e-9
 
 // Gate checks rs against opts and records the verdict in rs.Summary.Gate.
+// An interrupted run's gate is incomplete and does not pass; its violations
+// still list the finished cells that missed their mark.
 // Cells with no graded case (every case errored) are not judged here: the
 // caller reports errored cases separately.
 func Gate(rs *Results, opts GateOptions) *Gating {
-	g := &Gating{Pass: true, Violations: []Violation{}}
+	g := &Gating{Violations: []Violation{}}
 	var base map[cellKey]Cell
 	if opts.Baseline != nil {
 		base = map[cellKey]Cell{}
@@ -73,7 +88,7 @@ func Gate(rs *Results, opts GateOptions) *Gating {
 		where := fmt.Sprintf("%s @ %s (link %d)", c.Prompt, c.Link(), c.Position)
 		if min := opts.minimum(c); c.PassRate < min-epsilon {
 			v.Rule, v.Want = "min_pass_rate", min
-			v.Message = fmt.Sprintf("%s: pass rate %s (%d/%d) is below the minimum %s", where, pct(c.PassRate), c.Passed, c.Graded(), pct(min))
+			v.Message = fmt.Sprintf("%s: pass rate %s (%d/%d) is below the minimum %s", where, Percent(c.PassRate), c.Passed, c.Graded(), Percent(min))
 			g.Violations = append(g.Violations, v)
 		}
 		b, ok := base[cellKey{prompt: c.Prompt, provider: c.Provider, model: c.Model}]
@@ -82,11 +97,19 @@ func Gate(rs *Results, opts GateOptions) *Gating {
 		}
 		if b.PassRate-c.PassRate > opts.MaxRegression+epsilon {
 			v.Rule, v.Want = "max_regression", b.PassRate
-			v.Message = fmt.Sprintf("%s: pass rate fell from %s to %s, more than the allowed %s", where, pct(b.PassRate), pct(c.PassRate), pct(opts.MaxRegression))
+			v.Message = fmt.Sprintf("%s: pass rate fell from %s to %s, more than the allowed %s", where, Percent(b.PassRate), Percent(c.PassRate), Percent(opts.MaxRegression))
 			g.Violations = append(g.Violations, v)
 		}
 	}
-	g.Pass = len(g.Violations) == 0
+	g.NotRun = rs.Summary.NotRun
+	switch {
+	case rs.Summary.Interrupted || g.NotRun > 0:
+		g.Pass, g.Status = false, GateIncomplete
+	case len(g.Violations) > 0:
+		g.Pass, g.Status = false, GateFailed
+	default:
+		g.Pass, g.Status = true, GatePassed
+	}
 	rs.Summary.Gate = g
 	return g
 }
@@ -101,9 +124,9 @@ func (o GateOptions) minimum(c Cell) float64 {
 	return o.MinPassRate
 }
 
-// pct formats a rate as a whole percentage, or with one decimal when that
-// matters (99.5%).
-func pct(r float64) string {
+// Percent formats a rate as a whole percentage, or with one decimal when
+// that matters (99.5%).
+func Percent(r float64) string {
 	p := r * 100
 	if p == float64(int(p)) {
 		return fmt.Sprintf("%d%%", int(p))

@@ -1,6 +1,9 @@
 package eval
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -27,7 +30,7 @@ func resultsOf(parts ...[]Result) *Results {
 	for _, p := range parts {
 		rs.Results = append(rs.Results, p...)
 	}
-	rs.summarize()
+	rs.Summarize()
 	return rs
 }
 
@@ -90,5 +93,31 @@ func TestSummary(t *testing.T) {
 	s := rs.Summary
 	if s.Total != 6 || s.Passed != 3 || s.Failed != 1 || s.Errored != 2 || s.PassRate != 0.75 {
 		t.Errorf("summary = %+v; want 6 total, 3/1/2, rate 0.75", s)
+	}
+}
+
+// TestGateIncompleteWhenInterrupted: an interrupted run never passes its
+// gate, even when every finished case passed, and the results document
+// says so with the number of cases not run (eval/report shows it too).
+func TestGateIncompleteWhenInterrupted(t *testing.T) {
+	passed := Result{Prompt: "p", Test: "t", Provider: "a", Model: "m", Pass: true, Score: 1}
+	rs := &Results{Version: ResultsVersion, Results: []Result{passed}}
+	rs.Summary.NotRun, rs.Summary.Interrupted = 4, true
+	rs.Summarize()
+	g := Gate(rs, GateOptions{MinPassRate: 1})
+	if g.Pass || g.Status != GateIncomplete || g.NotRun != 4 {
+		t.Errorf("Gate() = %+v; want not passed, incomplete, 4 not run", g)
+	}
+
+	path := filepath.Join(t.TempDir(), "results.json")
+	if err := rs.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(path)
+	if !strings.Contains(string(raw), `"gate": {
+      "pass": false,
+      "status": "incomplete",
+      "not_run": 4,`) {
+		t.Errorf("results.json does not record an incomplete gate:\n%s", raw)
 	}
 }

@@ -3,7 +3,6 @@ package eval
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,36 +32,58 @@ func (e *LoadError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
+// LoadOptions set what LoadSuite accepts. The zero value checks no
+// categories and applies the default bounds.
+type LoadOptions struct {
+	// Categories are the categories the configuration defines; a prompt
+	// naming another is an error. Nil skips that check.
+	Categories []string
+	// MaxFileBytes caps every file the suite reads; 0 means
+	// DefaultMaxFileBytes.
+	MaxFileBytes int64
+	// MaxPromptBytes caps every rendered template (system, prompt and
+	// assertion values); 0 means DefaultMaxPromptBytes.
+	MaxPromptBytes int64
+}
+
 // LoadSuite reads every prompt file (*.yaml, *.yml) under paths, which may
 // be directories or files. Directories are walked recursively, skipping
 // hidden directories, llmfall.yaml and YAML files that are lists (case
-// files). categories are the categories the configuration defines; a prompt
-// naming another is an error (nil skips that check). Every problem found is
+// files). Every file is read through the suite's root: the directory given,
+// or a prompt file's own directory when a file is given; a reference or a
+// link that leaves it is an error (ErrOutsideSuite). Every problem found is
 // reported, each a *LoadError, joined.
-func LoadSuite(paths []string, categories []string) (*Suite, error) {
+func LoadSuite(paths []string, opts LoadOptions) (*Suite, error) {
+	if opts.MaxFileBytes <= 0 {
+		opts.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if opts.MaxPromptBytes <= 0 {
+		opts.MaxPromptBytes = DefaultMaxPromptBytes
+	}
 	var errs []error
 	s := &Suite{}
 	names := map[string]string{}
-	for _, root := range paths {
-		files, rootDir, err := promptFiles(root)
+	for _, given := range paths {
+		root, files, err := promptFiles(given, opts.MaxFileBytes)
 		if err != nil {
-			errs = append(errs, &LoadError{File: root, Msg: err.Error(), Err: err})
+			errs = append(errs, &LoadError{File: given, Msg: err.Error(), Err: err})
 			continue
 		}
-		for _, file := range files {
-			l := &fileLoader{file: file, root: rootDir, categories: categories}
+		for _, f := range files {
+			l := &fileLoader{file: f.display, name: f.name, root: root, opts: opts}
 			p := l.load()
 			errs = append(errs, l.errs...)
 			if p == nil {
 				continue
 			}
 			if other, dup := names[p.Name]; dup {
-				errs = append(errs, &LoadError{File: file, Line: p.Line, Msg: fmt.Sprintf("prompt name %q is already used by %s", p.Name, other)})
+				errs = append(errs, &LoadError{File: f.display, Line: p.Line, Msg: fmt.Sprintf("prompt name %q is already used by %s", p.Name, other)})
 				continue
 			}
-			names[p.Name] = file
+			names[p.Name] = f.display
 			s.Prompts = append(s.Prompts, p)
 		}
+		root.Close()
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -73,46 +94,47 @@ func LoadSuite(paths []string, categories []string) (*Suite, error) {
 	return s, nil
 }
 
-// promptFiles lists the prompt files under root and the directory that case
-// files must stay inside.
-func promptFiles(root string) ([]string, string, error) {
-	info, err := os.Stat(root)
+// suiteFile is a prompt file: its name inside the root, and its path as
+// the user wrote it.
+type suiteFile struct{ name, display string }
+
+// promptFiles opens the root of the path given and lists its prompt files.
+func promptFiles(given string, maxBytes int64) (*suiteRoot, []suiteFile, error) {
+	info, err := os.Stat(given)
 	if err != nil {
-		return nil, "", errors.Unwrap(err)
+		return nil, nil, errors.Unwrap(err)
 	}
 	if !info.IsDir() {
-		return []string{root}, filepath.Dir(root), nil
-	}
-	var files []string
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		root, err := openSuiteRoot(filepath.Dir(given), maxBytes)
 		if err != nil {
-			return err
+			return nil, nil, errCause(err)
 		}
-		name := d.Name()
-		if d.IsDir() {
-			if path != root && strings.HasPrefix(name, ".") {
-				return filepath.SkipDir
-			}
-			return nil
+		return root, []suiteFile{{name: filepath.Base(given), display: given}}, nil
+	}
+	root, err := openSuiteRoot(given, maxBytes)
+	if err != nil {
+		return nil, nil, errCause(err)
+	}
+	names, err := root.walk()
+	if err != nil {
+		root.Close()
+		return nil, nil, err
+	}
+	var files []suiteFile
+	for _, name := range names {
+		if isList, err := yamlIsList(root, name); err == nil && isList {
+			continue
 		}
-		ext := filepath.Ext(name)
-		if ext != ".yaml" && ext != ".yml" || strings.TrimSuffix(name, ext) == "llmfall" {
-			return nil
-		}
-		if isList, err := yamlIsList(path); err == nil && isList {
-			return nil
-		}
-		files = append(files, path)
-		return nil
-	})
-	sort.Strings(files)
-	return files, root, err
+		files = append(files, suiteFile{name: name, display: root.display(name)})
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].display < files[j].display })
+	return root, files, nil
 }
 
 // yamlIsList reports whether a YAML file's document is a sequence, which
 // marks a case file rather than a prompt file.
-func yamlIsList(path string) (bool, error) {
-	data, err := os.ReadFile(path)
+func yamlIsList(root *suiteRoot, name string) (bool, error) {
+	data, err := root.readFile(name)
 	if err != nil {
 		return false, err
 	}
@@ -128,19 +150,27 @@ var (
 	paramKeys    = []string{"temperature", "max_tokens", "top_p", "stop", "json", "seed"}
 	defaultsKeys = []string{"vars", "assert"}
 	testKeys     = []string{"name", "description", "vars", "assert", "threshold", "file"}
-	assertKeys   = []string{"type", "value", "rubric", "reference", "threshold", "weight", "min", "max"}
 )
 
 // fileLoader loads one prompt file and collects every problem in it.
 type fileLoader struct {
-	file       string
-	root       string
-	categories []string
-	errs       []error
+	// file is the prompt file's path as the user wrote it, name its path
+	// inside root.
+	file string
+	name string
+	root *suiteRoot
+	opts LoadOptions
+	errs []error
 }
 
 func (l *fileLoader) errorf(file string, line int, format string, args ...any) {
 	l.errs = append(l.errs, &LoadError{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// fail records err at file:line, keeping it for errors.Is (ErrOutsideSuite,
+// ErrTooLarge).
+func (l *fileLoader) fail(file string, line int, err error) {
+	l.errs = append(l.errs, &LoadError{File: file, Line: line, Msg: err.Error(), Err: err})
 }
 
 // node is a YAML node with the file it came from, so that tests read from
@@ -151,9 +181,9 @@ type node struct {
 }
 
 func (l *fileLoader) load() *Prompt {
-	data, err := os.ReadFile(l.file)
+	data, err := l.root.readFile(l.name)
 	if err != nil {
-		l.errorf(l.file, 0, "%v", errors.Unwrap(err))
+		l.fail(l.file, 0, err)
 		return nil
 	}
 	var doc yaml.Node
@@ -181,8 +211,8 @@ func (l *fileLoader) load() *Prompt {
 	}
 	if n, ok := kv.get("category"); ok {
 		p.Category = l.str(n, "category")
-		if l.categories != nil && !slices.Contains(l.categories, p.Category) {
-			l.errorf(l.file, n.Line, "category %q is not in the configuration (have: %s)", p.Category, strings.Join(l.categories, ", "))
+		if cats := l.opts.Categories; cats != nil && !slices.Contains(cats, p.Category) {
+			l.errorf(l.file, n.Line, "category %q is not in the configuration (have: %s)", p.Category, strings.Join(cats, ", "))
 		}
 	} else {
 		l.errorf(l.file, top.Line, "missing key \"category\"")
@@ -449,13 +479,13 @@ func (l *fileLoader) build(p *Prompt, rt rawTest, d rawTest, system, user *templ
 	t := &Test{Name: rt.name, Vars: vars, Threshold: rt.threshold, File: rt.file, Line: rt.line}
 	var err error
 	if system != nil {
-		if t.System, err = render(system, vars); err != nil {
-			l.errorf(t.File, t.Line, "test %q: %v", t.Name, err)
+		if t.System, err = render(system, vars, l.opts.MaxPromptBytes); err != nil {
+			l.fail(t.File, t.Line, fmt.Errorf("test %q: %w", t.Name, err))
 			return nil
 		}
 	}
-	if t.User, err = render(user, vars); err != nil {
-		l.errorf(t.File, t.Line, "test %q: %v", t.Name, err)
+	if t.User, err = render(user, vars, l.opts.MaxPromptBytes); err != nil {
+		l.fail(t.File, t.Line, fmt.Errorf("test %q: %w", t.Name, err))
 		return nil
 	}
 	nerr := len(l.errs)
@@ -476,10 +506,31 @@ func (l *fileLoader) build(p *Prompt, rt rawTest, d rawTest, system, user *templ
 	return t
 }
 
-func render(t *template.Template, vars map[string]any) (string, error) {
-	var b strings.Builder
-	if err := t.Execute(&b, vars); err != nil {
+// render executes t into a buffer capped at max bytes: a template is
+// untrusted, and a few nested ranges over its own variables could otherwise
+// render gigabytes. text/template stops at the first failed write.
+func render(t *template.Template, vars map[string]any, max int64) (string, error) {
+	w := &cappedWriter{max: max}
+	if err := t.Execute(w, vars); err != nil {
+		if w.over {
+			return "", fmt.Errorf("the rendered text is %w of %d bytes (raise eval.max_prompt_bytes in llmfall.yaml if this is meant)", ErrTooLarge, max)
+		}
 		return "", err
 	}
-	return b.String(), nil
+	return w.b.String(), nil
+}
+
+// cappedWriter refuses a write that would take it over max bytes.
+type cappedWriter struct {
+	b    strings.Builder
+	max  int64
+	over bool
+}
+
+func (w *cappedWriter) Write(p []byte) (int, error) {
+	if int64(w.b.Len())+int64(len(p)) > w.max {
+		w.over = true
+		return 0, ErrTooLarge
+	}
+	return w.b.Write(p)
 }

@@ -58,7 +58,7 @@ func TestLoadSuite(t *testing.T) {
 		"prompts/llmfall.yaml":    "not: a prompt",
 		"prompts/.hidden/x.yaml":  "not: a prompt",
 	})
-	s, err := LoadSuite([]string{"prompts"}, []string{"fast", "smart"})
+	s, err := LoadSuite([]string{"prompts"}, LoadOptions{Categories: []string{"fast", "smart"}})
 	if err != nil {
 		t.Fatalf("LoadSuite: %v", err)
 	}
@@ -157,7 +157,7 @@ func TestLoadSuiteErrors(t *testing.T) {
 				files["p/"+k] = v
 			}
 			writeFiles(t, dir, files)
-			_, err := LoadSuite([]string{"p"}, []string{"fast", "smart"})
+			_, err := LoadSuite([]string{"p"}, LoadOptions{Categories: []string{"fast", "smart"}})
 			if err == nil {
 				t.Fatalf("LoadSuite succeeded; want error %q", tc.want)
 			}
@@ -179,7 +179,7 @@ func TestLoadSuiteCollectsEveryProblem(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	writeFiles(t, dir, map[string]string{"p/p.yaml": "category: fast\nprompt: hi\nfoo: 1\ntests:\n  - assert: [{type: nope}]\n  - assert: [{type: regex, value: \"(\"}]\n"})
-	_, err := LoadSuite([]string{"p"}, nil)
+	_, err := LoadSuite([]string{"p"}, LoadOptions{})
 	if err == nil {
 		t.Fatal("LoadSuite succeeded; want errors")
 	}

@@ -89,7 +89,7 @@ func TestPricesLookup(t *testing.T) {
 		want  Price
 		ok    bool
 	}{
-		{"my-model", Price{1, 2}, true},
+		{"my-model", Price{Input: 1, Output: 2}, true},
 		{"gpt-4.1-mini-2025-04-14", DefaultPrices["gpt-4.1-mini"], true},
 		{"gpt-4.1-2025-04-14", DefaultPrices["gpt-4.1"], true},
 		{"claude-3-5-haiku-latest", DefaultPrices["claude-3-5-haiku"], true},
@@ -140,7 +140,7 @@ func TestPlanChangedSince(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := LoadSuite([]string{filepath.Join(dir, "prompts")}, nil)
+	s, err := LoadSuite([]string{filepath.Join(dir, "prompts")}, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 // ResultsVersion is the version of the results document.
 const ResultsVersion = 1
 
-// Result is one case's outcome, in the shape DESIGN.md documents for
+// Result is one case's outcome, in the shape docs/design.md documents for
 // --output. A result with an Error has no grade: the link failed to answer,
 // which is not a quality failure.
 type Result struct {
@@ -133,8 +133,9 @@ func passRate(passed, graded int) float64 {
 	return float64(passed) / float64(graded)
 }
 
-// summarize fills the counts of the summary from the results.
-func (rs *Results) summarize() {
+// Summarize fills the counts of the summary, its cost and its cells from
+// the results.
+func (rs *Results) Summarize() {
 	s := &rs.Summary
 	s.Total, s.Passed, s.Failed, s.Errored, s.Cached, s.Carried, s.CostUSD = len(rs.Results), 0, 0, 0, 0, 0, 0
 	for _, r := range rs.Results {

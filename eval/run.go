@@ -139,7 +139,7 @@ dispatch:
 	}
 	rs.Results = append(rs.Results, plan.Carried...)
 	rs.Summary.Judge = r.judged.summary()
-	rs.summarize()
+	rs.Summarize()
 	rs.Summary.DurationMS = time.Since(start).Milliseconds()
 	rs.Summary.Offline = opts.Offline
 	if err := ctx.Err(); err != nil {

@@ -104,6 +104,7 @@ type Assertion struct {
 	File     string
 	Line     int
 
+	typ    *assertionType
 	re     *regexp.Regexp
 	schema *jsonschema.Schema
 }
@@ -120,4 +121,4 @@ func (a *Assertion) Name() string {
 func (a *Assertion) Where() string { return fmt.Sprintf("%s:%d", a.File, a.Line) }
 
 // NeedsJudge reports whether checking the assertion calls the judge.
-func (a *Assertion) NeedsJudge() bool { return a.Type == TypeJudge || a.Type == TypeConsistent }
+func (a *Assertion) NeedsJudge() bool { return a.typ.check == nil }

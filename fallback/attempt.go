@@ -39,7 +39,7 @@ type Attempt struct {
 	Discarded, DiscardedBytes int
 }
 
-// attemptJSON is the attempt's shape in `llmfall run --json` (DESIGN.md).
+// attemptJSON is the attempt's shape in `llmfall run --json` (docs/design.md).
 type attemptJSON struct {
 	Provider   string         `json:"provider"`
 	Model      string         `json:"model"`
@@ -51,7 +51,7 @@ type attemptJSON struct {
 	Discarded  int            `json:"discarded_chunks,omitempty"`
 }
 
-// MarshalJSON writes the attempt with the field names DESIGN.md documents,
+// MarshalJSON writes the attempt with the field names docs/design.md documents,
 // times in whole milliseconds and the error as a redacted string.
 func (a Attempt) MarshalJSON() ([]byte, error) {
 	j := attemptJSON{

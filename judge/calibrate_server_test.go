@@ -93,7 +93,7 @@ func (s *judgeServer) problem(format string, args ...any) {
 }
 
 func TestCalibrateEndToEnd(t *testing.T) {
-	examples, err := LoadExamplesFile("testdata/calibration.jsonl")
+	examples, err := BuiltinExamples()
 	if err != nil {
 		t.Fatalf("LoadExamplesFile() error = %v", err)
 	}
@@ -103,8 +103,7 @@ func TestCalibrateEndToEnd(t *testing.T) {
 
 	client := openai.New(openai.Config{Name: "openai", BaseURL: srv.URL + "/v1", APIKey: testKey, HTTPClient: srv.Client()})
 	j := mustNew(t, Config{
-		Chain:             []Link{{Provider: "openai", Model: "gpt-4.1", Client: client, Price: Price{Input: 2, Output: 8}}},
-		DifferentProvider: true,
+		Chain: []Link{{Provider: "openai", Model: "gpt-4.1", Client: client, Price: Price{Input: 2, Output: 8}}},
 	})
 	rep, err := Calibrate(context.Background(), j, examples)
 	if err != nil {

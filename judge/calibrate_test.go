@@ -266,9 +266,9 @@ func kindStrings(ks []Kind) []string {
 }
 
 func TestShippedCalibrationSet(t *testing.T) {
-	examples, err := LoadExamplesFile("testdata/calibration.jsonl")
+	examples, err := BuiltinExamples()
 	if err != nil {
-		t.Fatalf("LoadExamplesFile() error = %v", err)
+		t.Fatalf("BuiltinExamples() error = %v", err)
 	}
 	count := map[Kind]int{}
 	ids := map[string]bool{}
@@ -280,7 +280,7 @@ func TestShippedCalibrationSet(t *testing.T) {
 		ids[e.ID] = true
 	}
 	if count[KindRubric] != 16 || count[KindPair] != 8 || count[KindPreference] != 8 {
-		t.Errorf("kinds = %v; want 16 rubric, 8 pairwise, 8 preference (as testdata/README.md says)", count)
+		t.Errorf("kinds = %v; want 16 rubric, 8 pairwise, 8 preference (as calibration/README.md says)", count)
 	}
 	rep, err := Calibrate(context.Background(), &Heuristic{}, examples)
 	if err != nil {
@@ -312,7 +312,7 @@ func TestLLMBar(t *testing.T) {
 			path := shared.Path(t, "datasets/llmbar/"+name)
 			examples, err := LoadExamplesFile(path)
 			if err != nil {
-				t.Fatalf("LoadExamplesFile() error = %v", err)
+				t.Fatalf("BuiltinExamples() error = %v", err)
 			}
 			if len(examples) != n {
 				t.Errorf("examples = %d; want %d (SOURCES.md)", len(examples), n)

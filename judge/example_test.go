@@ -28,7 +28,6 @@ func ExampleNew() {
 			{Provider: "anthropic", Model: "claude-sonnet-4-5", Client: ok, Price: judge.Price{Input: 3, Output: 15}},
 			{Provider: "openai", Model: "gpt-4.1", Client: ok, Price: judge.Price{Input: 2, Output: 8}},
 		},
-		DifferentProvider: true,
 	})
 	if err != nil {
 		fmt.Println(err)

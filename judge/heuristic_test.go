@@ -76,7 +76,9 @@ func TestHeuristicRubric(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := &Heuristic{}
+			// 0.5, not DefaultThreshold: these cases were chosen around
+			// it, and some score between it and the default.
+			h := &Heuristic{Threshold: 0.5}
 			v, err := h.Rubric(context.Background(), tc.in)
 			if err != nil {
 				t.Fatalf("Rubric() error = %v", err)
@@ -130,7 +132,7 @@ func TestHeuristicConsistent(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := &Heuristic{}
+			h := &Heuristic{Threshold: 0.5} // as in TestHeuristicRubric
 			v, err := h.Consistent(context.Background(), PairInput{Prompt: ticketPrompt, Primary: tc.primary, Candidate: tc.candidate})
 			if err != nil {
 				t.Fatalf("Consistent() error = %v", err)
@@ -184,5 +186,22 @@ func TestStem(t *testing.T) {
 	}
 	if got := stem("1182"); got != "1182" {
 		t.Errorf("stem(1182) = %q; want it unchanged", got)
+	}
+}
+
+// TestDefaultThreshold pins the one default threshold to what README
+// documents for judge.threshold; config and setup repeat no copy of it.
+func TestDefaultThreshold(t *testing.T) {
+	if DefaultThreshold != 0.7 {
+		t.Errorf("DefaultThreshold = %v; want 0.7, as README documents", DefaultThreshold)
+	}
+	h := &Heuristic{}
+	v, err := h.Rubric(context.Background(), RubricInput{Prompt: ticketPrompt, Rubric: "Mentions the refund request and the order number",
+		Output: "The customer's order 1182 arrived broken. They request a refund of their money."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Pass != (v.Score >= 0.7) {
+		t.Errorf("Rubric() pass = %t at score %.2f; want the pass decided at 0.7", v.Pass, v.Score)
 	}
 }

@@ -13,8 +13,10 @@ import (
 )
 
 // DefaultThreshold is the score a verdict needs when neither the input nor
-// the Config sets one.
-const DefaultThreshold = 0.5
+// the Config sets one: a clear majority of the rubric met, not a coin toss.
+// It is llmfall's one judge threshold default (llmfall.yaml's
+// judge.threshold), for the model judge and the offline heuristic alike.
+const DefaultThreshold = 0.7
 
 // DefaultMaxTokens caps a judge's answer: room for a paragraph of reasoning
 // and the JSON around it, not for an essay.
@@ -24,16 +26,8 @@ const DefaultMaxTokens = 1024
 // candidate's provider, so no judge may grade it.
 var ErrNoJudge = errors.New("no judge in the chain may grade this candidate")
 
-// Price is what a model costs, in US dollars per million tokens.
-type Price struct {
-	Input  float64 `json:"input"`
-	Output float64 `json:"output"`
-}
-
-// Cost is the price of u.
-func (p Price) Cost(u provider.Usage) float64 {
-	return (float64(u.InputTokens)*p.Input + float64(u.OutputTokens)*p.Output) / 1e6
-}
+// Price is what a model costs: provider.Price, the one price type.
+type Price = provider.Price
 
 // Link is one judge model of the judge chain.
 type Link struct {
@@ -51,10 +45,10 @@ type Config struct {
 	// Chain is the judge chain, strongest first: the first eligible link
 	// judges, and the next ones take over when it fails.
 	Chain []Link
-	// DifferentProvider keeps a candidate from being judged by a model of its
-	// own provider (judges favour their own family's answers). The zero value
-	// false allows it; llmfall's configuration defaults it to true.
-	DifferentProvider bool
+	// AllowSameProvider lets a candidate be judged by a model of its own
+	// provider. By default (false) links of the candidate's provider are
+	// skipped: judges favour their own family's answers.
+	AllowSameProvider bool
 	// Threshold is the score a verdict needs when the input sets none; 0
 	// means DefaultThreshold.
 	Threshold float64
@@ -140,7 +134,7 @@ func (e *Error) Unwrap() []error {
 // question across two providers with a two-provider chain), links of the
 // other outputs' providers follow, but the candidate's own never judges it.
 func (j *LLM) eligible(candidate string, others ...string) ([]Link, error) {
-	if !j.cfg.DifferentProvider {
+	if j.cfg.AllowSameProvider {
 		return j.cfg.Chain, nil
 	}
 	avoid := func(p string) bool {

@@ -93,7 +93,7 @@ func TestRubricJudgeSelection(t *testing.T) {
 				fakes[p] = &fakeJudge{name: p, reply: reply}
 				links = append(links, fakes[p])
 			}
-			j := mustNew(t, Config{Chain: chain(links...), DifferentProvider: tc.different})
+			j := mustNew(t, Config{Chain: chain(links...), AllowSameProvider: !tc.different})
 			v, err := j.Rubric(context.Background(), RubricInput{
 				Prompt: "Summarise the ticket", Output: "Order 1182 is broken.", Rubric: "Mentions the order number",
 				CandidateProvider: tc.candidate,
@@ -255,7 +255,7 @@ func TestConsistentBothOrders(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeJudge{name: "gemini", reply: orderJudge(tc.decide)}
-			j := mustNew(t, Config{Chain: chain(f), DifferentProvider: true})
+			j := mustNew(t, Config{Chain: chain(f)})
 			v, err := j.Consistent(context.Background(), PairInput{
 				Prompt: "Summarise", Primary: primary, Candidate: candidate,
 				PrimaryProvider: "openai", CandidateProvider: "anthropic",
@@ -294,7 +294,7 @@ func TestConsistentFallsBackWithBothOrders(t *testing.T) {
 		return textResponse(answerJSON("ok", 0.9, true)), nil
 	}}
 	steady := &fakeJudge{name: "gemini", reply: answers(0.2, false)}
-	j := mustNew(t, Config{Chain: chain(flaky, steady), DifferentProvider: true})
+	j := mustNew(t, Config{Chain: chain(flaky, steady)})
 	v, err := j.Consistent(context.Background(), PairInput{Prompt: "p", Primary: "first", Candidate: "second", CandidateProvider: "openai"})
 	if err != nil {
 		t.Fatalf("Consistent() error = %v", err)
@@ -322,7 +322,7 @@ func TestConsistentSelection(t *testing.T) {
 			for _, p := range tc.chain {
 				fakes = append(fakes, &fakeJudge{name: p, reply: answers(1, true)})
 			}
-			j := mustNew(t, Config{Chain: chain(fakes...), DifferentProvider: true})
+			j := mustNew(t, Config{Chain: chain(fakes...)})
 			v, err := j.Consistent(context.Background(), PairInput{
 				Prompt: "p", Primary: "a", Candidate: "b", PrimaryProvider: "openai", CandidateProvider: "anthropic",
 			})

@@ -71,10 +71,10 @@ func Secrets(key string, headers map[string]string) []string {
 }
 
 // RedactError is err with secrets and key-shaped strings removed from every
-// text it carries. Adapters pass every error through it where it leaves
-// them (Complete, Stream and each stream step), so that no field, present
-// or added later, can carry a key out: redacting field by field at each
-// place an error is built is how keys leaked before.
+// text it carries. Every error leaves an adapter through it, applied once by
+// Redacting (Complete, Stream and the error that ends a stream), so that no
+// field, present or added later, can carry a key out: redacting field by
+// field at each place an error is built is how keys leaked before.
 func RedactError(err error, secrets ...string) error {
 	if err == nil {
 		return nil
@@ -105,11 +105,3 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
-
-// RedactStep is step with RedactError applied to the errors it returns.
-func RedactStep(step StepFunc, secrets ...string) StepFunc {
-	return func(meta *Response) (string, error) {
-		delta, err := step(meta)
-		return delta, RedactError(err, secrets...)
-	}
-}

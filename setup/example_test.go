@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/setup"
@@ -26,12 +25,12 @@ categories:
   fast: { openai: gpt-4.1-mini, anthropic: claude-3-5-haiku-latest }
 `), 0o644)
 
-	cfg, err := config.Load(path)
+	opts := setup.Options{Getenv: os.Getenv, Offline: true}
+	cfg, err := setup.Load(path, opts)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	opts := setup.Options{Getenv: os.Getenv, Offline: true}
 	providers, err := setup.Providers(cfg, opts)
 	if err != nil {
 		fmt.Println(err)

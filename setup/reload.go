@@ -7,7 +7,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/fallback"
 )
 
@@ -26,7 +25,7 @@ type Reloader struct {
 // Reload loads the file and swaps it into the engine. On any error the
 // engine keeps its current configuration.
 func (r *Reloader) Reload() error {
-	cfg, err := config.Load(r.Path)
+	cfg, err := Load(r.Path, r.Options)
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}

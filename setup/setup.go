@@ -6,15 +6,15 @@
 package setup
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/llmfall/llmfall/config"
+	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/judge"
 	"github.com/llmfall/llmfall/provider"
-	"github.com/llmfall/llmfall/provider/anthropic"
-	"github.com/llmfall/llmfall/provider/gemini"
-	"github.com/llmfall/llmfall/provider/openai"
+	"github.com/llmfall/llmfall/provider/registry"
 	"github.com/llmfall/llmfall/provider/sim"
 )
 
@@ -25,6 +25,16 @@ type Options struct {
 	// Offline replaces every provider with a sim of the same name, and the
 	// judge with the offline heuristic.
 	Offline bool
+	// Types are the provider types a config file may name and the
+	// constructors of their clients; nil means registry.Types().
+	Types provider.Types
+}
+
+func (o Options) types() provider.Types {
+	if o.Types == nil {
+		return registry.Types()
+	}
+	return o.Types
 }
 
 func (o Options) getenv(name string) string {
@@ -34,54 +44,91 @@ func (o Options) getenv(name string) string {
 	return o.Getenv(name)
 }
 
-// builder makes a provider client from its config entry and its key.
-type builder func(p config.Provider, key string) provider.Provider
-
-// builders maps a config `type` to its adapter.
-var builders = map[string]builder{
-	"openai": func(p config.Provider, key string) provider.Provider {
-		return openai.New(openai.Config{Name: p.Name, BaseURL: p.BaseURL, APIKey: key, Headers: p.Headers})
-	},
-	"anthropic": func(p config.Provider, key string) provider.Provider {
-		return anthropic.New(anthropic.Config{Name: p.Name, BaseURL: p.BaseURL, APIKey: key, Headers: p.Headers})
-	},
-	"gemini": func(p config.Provider, key string) provider.Provider {
-		return gemini.New(gemini.Config{Name: p.Name, BaseURL: p.BaseURL, APIKey: key, Headers: p.Headers})
-	},
-	"sim": func(p config.Provider, _ string) provider.Provider { return newSim(p) },
+// Load reads and validates the config file at path against opts' provider
+// types, and applies the packages' defaults to what it leaves out.
+func Load(path string, opts Options) (*config.Config, error) {
+	cfg, err := config.Load(path, opts.types())
+	if err != nil {
+		return nil, err
+	}
+	ApplyDefaults(cfg)
+	return cfg, nil
 }
 
-// Providers builds one client per configured provider, keyed by name.
+// Parse is Load for a file's contents (a config read from a git revision,
+// say); name identifies it in messages.
+func Parse(name string, data []byte, opts Options) (*config.Config, error) {
+	cfg, err := config.Parse(name, data, opts.types())
+	if err != nil {
+		return nil, err
+	}
+	ApplyDefaults(cfg)
+	return cfg, nil
+}
+
+// ApplyDefaults fills in what the file leaves out with the defaults of the
+// packages the settings are for, each declared once in its package: the
+// engine's timeouts and breakers (fallback), eval's depth, concurrency,
+// retries and gate (eval), the judge's threshold and provider rule (judge).
+// A category's own timeouts stay as the file gives them: the engine
+// inherits the global ones field by field.
+func ApplyDefaults(cfg *config.Config) {
+	t := &cfg.Timeouts
+	t.Attempt = cmp.Or(t.Attempt, fallback.DefaultAttemptTimeout)
+	t.FirstToken = cmp.Or(t.FirstToken, fallback.DefaultFirstTokenTimeout)
+	t.Idle = cmp.Or(t.Idle, fallback.DefaultIdleTimeout)
+	t.Total = cmp.Or(t.Total, fallback.DefaultTotalTimeout)
+
+	f := &cfg.Fallback
+	f.RetryBackoff = cmp.Or(f.RetryBackoff, fallback.DefaultRetryBackoff)
+	f.BreakerFailures = cmp.Or(f.BreakerFailures, fallback.DefaultBreakerFailures)
+	f.BreakerCooldown = cmp.Or(f.BreakerCooldown, fallback.DefaultBreakerCooldown)
+
+	e := &cfg.Eval
+	e.ChainDepth = cmp.Or(e.ChainDepth, eval.DefaultDepth)
+	e.Concurrency = cmp.Or(e.Concurrency, eval.DefaultConcurrency)
+	if !cfg.Has("eval.retries") {
+		e.Retries = eval.DefaultRetries
+	}
+	if !cfg.Has("eval.min_pass_rate") {
+		e.MinPassRate = eval.DefaultMinPassRate
+	}
+
+	if !cfg.Has("judge.threshold") {
+		cfg.Judge.Threshold = judge.DefaultThreshold
+	}
+	if !cfg.Has("judge.different_provider") {
+		var zero judge.Config
+		cfg.Judge.DifferentProvider = !zero.AllowSameProvider
+	}
+}
+
+// Prices is the file's pricing over eval's DefaultPrices: what eval and the
+// judge charge each call.
+func Prices(cfg *config.Config) eval.Prices {
+	return eval.Prices(cfg.Pricing).WithDefaults()
+}
+
+// Providers builds one client per configured provider, keyed by name, each
+// with its type's constructor; offline, each is a sim of the same name (with
+// the entry's sim settings, which only a sim entry has).
 func Providers(cfg *config.Config, opts Options) (map[string]provider.Provider, error) {
+	types := opts.types()
 	out := make(map[string]provider.Provider, len(cfg.Providers))
 	for _, p := range cfg.Providers {
+		s := provider.Settings{Name: p.Name, BaseURL: p.BaseURL, Headers: p.Headers, Simulation: p.Sim}
 		if opts.Offline {
-			out[p.Name] = newSim(p)
+			out[p.Name] = sim.New(sim.FromSettings(s))
 			continue
 		}
-		build, ok := builders[p.Type]
+		t, ok := types.Lookup(p.Type)
 		if !ok {
 			return nil, fmt.Errorf("provider %q: unknown type %q", p.Name, p.Type)
 		}
-		key, _ := p.APIKey(opts.getenv)
-		out[p.Name] = build(p, key)
+		s.APIKey, _ = p.APIKey(opts.getenv)
+		out[p.Name] = t.New(s)
 	}
 	return out, nil
-}
-
-// newSim is the simulated stand-in for p: its own sim settings when p is a
-// sim, instant and fault-free otherwise.
-func newSim(p config.Provider) provider.Provider {
-	return sim.New(sim.Config{
-		Name:            p.Name,
-		Latency:         p.Sim.Latency,
-		FirstToken:      p.Sim.FirstToken,
-		TokensPerSecond: p.Sim.TokensPerSecond,
-		ErrorRate:       p.Sim.ErrorRate,
-		ErrorClasses:    p.Sim.ErrorClasses,
-		HangRate:        p.Sim.HangRate,
-		Seed:            p.Sim.Seed,
-	})
 }
 
 // EngineConfig maps the file's settings onto the engine's, one to one.
@@ -135,13 +182,14 @@ func Judge(cfg *config.Config, eng *fallback.Engine, providers map[string]provid
 	if err != nil {
 		return nil, fmt.Errorf("judge: %w", err)
 	}
+	prices := Prices(cfg)
 	links := make([]judge.Link, 0, len(chain))
 	for _, t := range chain {
-		price := cfg.Pricing[t.Model]
+		price, _ := prices.Lookup(t.Model)
 		links = append(links, judge.Link{Provider: t.Provider, Model: t.Model, Client: providers[t.Provider],
-			Price: judge.Price{Input: price.Input, Output: price.Output}})
+			Price: price})
 	}
-	j, err := judge.New(judge.Config{Chain: links, DifferentProvider: cfg.Judge.DifferentProvider, Threshold: cfg.Judge.Threshold})
+	j, err := judge.New(judge.Config{Chain: links, AllowSameProvider: !cfg.Judge.DifferentProvider, Threshold: cfg.Judge.Threshold})
 	if err != nil {
 		return nil, err
 	}

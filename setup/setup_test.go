@@ -2,20 +2,29 @@ package setup
 
 import (
 	"context"
+	"errors"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.uber.org/goleak"
 
 	"github.com/llmfall/llmfall/config"
+	"github.com/llmfall/llmfall/eval"
+	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/judge"
+	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/provider/anthropic"
 	"github.com/llmfall/llmfall/provider/openai"
+	"github.com/llmfall/llmfall/provider/registry"
 	"github.com/llmfall/llmfall/provider/sim"
 )
 
@@ -36,7 +45,7 @@ func load(t *testing.T, body string) (*config.Config, string) {
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(path)
+	cfg, err := Load(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,6 +72,83 @@ func TestProviders(t *testing.T) {
 		if _, ok := p.(*sim.Client); !ok {
 			t.Errorf("offline %s = %T; want *sim.Client", name, p)
 		}
+	}
+}
+
+// fakeType is a provider type only this test knows: a fourth adapter
+// registered without touching config or setup.
+type fakeClient struct {
+	provider.Provider // unused: the test only checks what New was given
+	settings          provider.Settings
+}
+
+func fakeType() provider.Type {
+	return provider.Type{
+		Name:   "fake",
+		KeyEnv: []string{"FAKE_API_KEY"},
+		CheckBaseURL: func(u *url.URL) error {
+			if strings.HasSuffix(u.Path, "/v9") {
+				return errors.New("is the host root for fake")
+			}
+			return nil
+		},
+		New: func(s provider.Settings) provider.Provider { return &fakeClient{settings: s} },
+	}
+}
+
+func TestRegisteredType(t *testing.T) {
+	opts := Options{
+		Types:  append(registry.Types(), fakeType()),
+		Getenv: func(name string) string { return map[string]string{"FAKE_API_KEY": "fk-secret"}[name] },
+	}
+	path := filepath.Join(t.TempDir(), "llmfall.yaml")
+	write := func(body string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`providers:
+  f: { type: fake, base_url: "http://127.0.0.1:9/", headers: { X-Route: a } }
+categories:
+  fast: { f: m1 }
+`)
+	cfg, err := Load(path, opts)
+	if err != nil {
+		t.Fatalf("Load() with a registered fake type: %v", err)
+	}
+	if got := cfg.Providers[0].APIKeyEnv; !slices.Equal(got, []string{"FAKE_API_KEY"}) {
+		t.Errorf("APIKeyEnv = %v; want the fake type's default [FAKE_API_KEY]", got)
+	}
+	ps, err := Providers(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, ok := ps["f"].(*fakeClient)
+	if !ok {
+		t.Fatalf("provider f = %T; want the fake type's client", ps["f"])
+	}
+	want := provider.Settings{Name: "f", BaseURL: "http://127.0.0.1:9", APIKey: "fk-secret", Headers: map[string]string{"X-Route": "a"}}
+	if diff := cmp.Diff(want, fc.settings); diff != "" {
+		t.Errorf("New() settings mismatch (-want +got):\n%s", diff)
+	}
+
+	// The type's own base-URL rule applies, and its sim-key rule.
+	write(`providers:
+  f: { type: fake, base_url: "http://127.0.0.1:9/v9", latency: 1s }
+categories:
+  fast: { f: m1 }
+`)
+	_, err = Load(path, opts)
+	for _, msg := range []string{"providers.f.base_url: is the host root for fake", "providers.f.latency: only valid for type sim"} {
+		if err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("Load() error = %v; want it to contain %q", err, msg)
+		}
+	}
+
+	// Without the registration the type is unknown, and the list says so.
+	if _, err := Load(path, Options{}); err == nil || !strings.Contains(err.Error(), `unknown provider type "fake"`) {
+		t.Errorf("Load() without the fake type: error = %v; want unknown provider type", err)
 	}
 }
 
@@ -167,5 +253,51 @@ func sendUntilReloaded(t *testing.T, reloaded <-chan error) {
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+func TestApplyDefaults(t *testing.T) {
+	minimal := "providers: {o: {type: openai}}\ncategories: {fast: {o: m}}\n"
+	cfg, _ := load(t, minimal)
+	want := config.Config{
+		Timeouts: config.Timeouts{Attempt: fallback.DefaultAttemptTimeout, FirstToken: fallback.DefaultFirstTokenTimeout,
+			Idle: fallback.DefaultIdleTimeout, Total: fallback.DefaultTotalTimeout},
+		Fallback: config.Fallback{RetryBackoff: fallback.DefaultRetryBackoff, BreakerFailures: fallback.DefaultBreakerFailures,
+			BreakerCooldown: fallback.DefaultBreakerCooldown},
+		Judge: config.Judge{Category: "fast", DifferentProvider: true, Threshold: judge.DefaultThreshold},
+		Eval: config.Eval{ChainDepth: eval.DefaultDepth, Concurrency: eval.DefaultConcurrency,
+			MinPassRate: eval.DefaultMinPassRate, Retries: eval.DefaultRetries},
+	}
+	got := config.Config{Timeouts: cfg.Timeouts, Fallback: cfg.Fallback, Judge: cfg.Judge, Eval: cfg.Eval}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreUnexported(config.Config{})); diff != "" {
+		t.Errorf("defaults mismatch (-want +got):\n%s", diff)
+	}
+	if cfg.Categories[0].Timeouts != (config.Timeouts{}) {
+		t.Errorf("category timeouts = %+v; want them left to the engine to inherit", cfg.Categories[0].Timeouts)
+	}
+
+	// An explicit zero or false is kept, not taken for unset; Parse
+	// applies the defaults as Load does.
+	zeros, err := Parse("base.yaml", []byte(minimal+"judge: {threshold: 0.25, different_provider: false}\neval: {retries: 0, min_pass_rate: 0}\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, e := zeros.Judge, zeros.Eval; j.Threshold != 0.25 || j.DifferentProvider || e.Retries != 0 || e.MinPassRate != 0 {
+		t.Errorf("judge %+v, eval %+v; want the file's 0.25, false, 0 and 0 kept", j, e)
+	}
+	if zeros.Eval.ChainDepth != eval.DefaultDepth || zeros.Timeouts.Attempt != fallback.DefaultAttemptTimeout {
+		t.Errorf("Parse() eval %+v, timeouts %+v; want the defaults applied", zeros.Eval, zeros.Timeouts)
+	}
+
+	// The judge a file without a threshold gets is the judge package's
+	// default, offline too.
+	ps, _ := Providers(cfg, Options{Offline: true})
+	eng, err := Engine(cfg, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, _ := Judge(cfg, eng, ps, Options{Offline: true})
+	if h, ok := j.(*judge.Heuristic); !ok || h.Threshold != judge.DefaultThreshold {
+		t.Errorf("offline judge = %+v; want a heuristic at judge.DefaultThreshold", j)
 	}
 }

@@ -1,45 +1,49 @@
 // Package shared locates the team's read-only reference material (recorded
 // provider traffic, API specs, labelled judge data) that sits beside the
 // checkout as ../shared. Tests use it when it is there and skip cleanly when
-// it is not; nothing in it is ever copied into the project.
+// it is not, except in CI, where a missing file fails them: a CI run must
+// not turn green by skipping the tests that check the adapters against real
+// captures. Nothing in it is ever copied into the project.
 package shared
 
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
+
+	"github.com/llmfall/llmfall/internal/modroot"
 )
 
-// Path returns the absolute path of rel inside ../shared, or skips the test
-// when that file is not present (a checkout without the reference material).
+// Path returns the absolute path of rel inside ../shared. When that file is
+// not present it skips the test, or fails it when the CI environment
+// variable is true (as GitHub Actions and most CI systems set it).
 func Path(tb testing.TB, rel string) string {
 	tb.Helper()
-	root, ok := moduleRoot()
-	if !ok {
-		tb.Skip("module root not found; skipping test that reads ../shared")
+	return path(tb, rel, os.Getenv)
+}
+
+func path(tb testing.TB, rel string, getenv func(string) string) string {
+	tb.Helper()
+	missing := tb.Skipf
+	if inCI(getenv) {
+		missing = tb.Fatalf
+	}
+	root, err := modroot.Find()
+	if err != nil {
+		missing("reference material ../shared not found (%v); CI=%q", err, getenv("CI"))
+		return ""
 	}
 	p := filepath.Join(filepath.Dir(root), "shared", filepath.FromSlash(rel))
 	if _, err := os.Stat(p); err != nil {
-		tb.Skipf("reference file %s not present; skipping", rel)
+		missing("reference file ../shared/%s not present (CI=%q: in CI it must be)", rel, getenv("CI"))
+		return ""
 	}
 	return p
 }
 
-// moduleRoot walks up from the working directory (a package directory under
-// go test) to the directory holding go.mod.
-func moduleRoot() (string, bool) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
+// inCI reports whether getenv says the tests run in CI.
+func inCI(getenv func(string) string) bool {
+	ci, err := strconv.ParseBool(getenv("CI"))
+	return err == nil && ci
 }

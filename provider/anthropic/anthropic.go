@@ -9,15 +9,13 @@
 package anthropic
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/llmfall/llmfall/provider"
@@ -58,12 +56,14 @@ type Config struct {
 
 // Client calls the Anthropic Messages API. It is safe for concurrent use.
 type Client struct {
+	// Redacting is Complete and Stream: complete and stream below, with
+	// every error redacted of secrets on the way out.
+	provider.Redacting
+	http    provider.HTTP
 	name    string
 	url     string
 	key     string
 	version string
-	headers map[string]string
-	http    *http.Client
 	// secrets are redacted from every provider message: the key and any
 	// credential header the config adds.
 	secrets []string
@@ -73,51 +73,20 @@ var _ provider.Provider = (*Client)(nil)
 
 // New returns a Client for cfg.
 func New(cfg Config) *Client {
+	h := provider.NewHTTP(provider.HTTPConfig{
+		Name: cfg.Name, DefaultName: "anthropic", BaseURL: cfg.BaseURL, DefaultBaseURL: DefaultBaseURL,
+		APIKey: cfg.APIKey, Headers: cfg.Headers, Client: cfg.HTTPClient,
+	})
 	c := &Client{
-		name:    cfg.Name,
-		url:     strings.TrimRight(cfg.BaseURL, "/"),
+		http:    h,
+		name:    h.Name,
+		url:     h.BaseURL + "/v1/messages",
 		key:     cfg.APIKey,
-		version: cfg.Version,
-		headers: make(map[string]string, len(cfg.Headers)),
-		http:    cfg.HTTPClient,
+		version: cmp.Or(cfg.Version, DefaultVersion),
+		secrets: h.Secrets,
 	}
-	if c.name == "" {
-		c.name = "anthropic"
-	}
-	if c.url == "" {
-		c.url = DefaultBaseURL
-	}
-	c.url += "/v1/messages"
-	if c.version == "" {
-		c.version = DefaultVersion
-	}
-	// Copied so that a caller mutating its map later cannot race our reads.
-	for k, v := range cfg.Headers {
-		c.headers[k] = v
-	}
-	if c.http == nil {
-		c.http = provider.NewHTTPClient()
-	}
-	c.secrets = provider.Secrets(cfg.APIKey, cfg.Headers)
+	c.Redacting = h.Redacting(c.complete, c.stream)
 	return c
-}
-
-// Complete sends req and waits for the whole answer. Every error it returns
-// has passed provider.RedactError.
-func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
-	resp, err := c.complete(ctx, req)
-	return resp, provider.RedactError(err, c.secrets...)
-}
-
-// Stream sends req and returns once the response headers have arrived; a
-// failure the provider reports before that is returned here, later ones
-// through the stream's Err. Every error has passed provider.RedactError.
-func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
-	s, err := c.stream(ctx, req)
-	if err != nil {
-		return nil, provider.RedactError(err, c.secrets...)
-	}
-	return s, nil
 }
 
 // complete sends req and waits for the whole message.
@@ -170,7 +139,7 @@ func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.St
 	if err != nil {
 		return nil, err
 	}
-	if isJSON(resp.Header.Get("Content-Type")) {
+	if provider.IsJSON(resp.Header) {
 		// A gateway answering a stream request with a JSON document has
 		// either an error to report or did not understand stream: true.
 		data := provider.ReadErrorBody(resp)
@@ -185,27 +154,20 @@ func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.St
 		status:    resp.StatusCode,
 		requestID: firstNonEmpty(resp.Header.Get("Request-Id"), provider.RequestIDFrom(resp.Header)),
 	}
-	return provider.NewStream(ctx, c.name, resp.Body, start, provider.RedactStep(d.step, c.secrets...)), nil
+	return provider.NewStream(ctx, c.name, resp.Body, start, d.step), nil
 }
 
 // send POSTs body and returns a 2xx response whose body the caller must
 // close. Any other outcome is a *provider.Error with the body already closed.
 func (c *Client) send(ctx context.Context, body []byte) (*http.Response, error) {
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	resp, err := c.http.Post(ctx, c.url, body, func(h http.Header) {
+		h.Set("Anthropic-Version", c.version)
+		if c.key != "" {
+			h.Set("X-Api-Key", c.key)
+		}
+	})
 	if err != nil {
-		return nil, &provider.Error{Provider: c.name, Class: provider.ClassInvalidRequest, Err: fmt.Errorf("building request: %w", err)}
-	}
-	for k, v := range c.headers {
-		hr.Header.Set(k, v)
-	}
-	hr.Header.Set("Content-Type", "application/json")
-	hr.Header.Set("Anthropic-Version", c.version)
-	if c.key != "" {
-		hr.Header.Set("X-Api-Key", c.key)
-	}
-	resp, err := c.http.Do(hr)
-	if err != nil {
-		return nil, provider.TransportError(ctx, c.name, err)
+		return nil, err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		data := provider.ReadErrorBody(resp)
@@ -225,11 +187,6 @@ func (c *Client) encode(req *provider.Request, stream bool) ([]byte, error) {
 		return nil, &provider.Error{Provider: c.name, Class: provider.ClassInvalidRequest, Err: fmt.Errorf("encoding request: %w", err)}
 	}
 	return body, nil
-}
-
-func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 func firstNonEmpty(s ...string) string {

@@ -6,11 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/llmfall/llmfall/internal/modroot"
 )
 
 // fake is an httptest server that answers with scripted handlers, in order,
@@ -179,9 +180,11 @@ func cutAfter(prefix []byte) http.HandlerFunc {
 	}
 }
 
+// readTestdata reads a recording from testdata/wire/anthropic at the module
+// root, which the command's end-to-end tests share.
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", filepath.FromSlash(name)))
+	b, err := os.ReadFile(modroot.Testdata(t, "wire/anthropic/"+name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,10 @@ package anthropic
 
 import (
 	"net/http"
+	"path/filepath"
 	"testing"
 
+	"github.com/llmfall/llmfall/internal/modroot"
 	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/provider/providertest"
 )
@@ -21,11 +23,12 @@ func fuzzRequest() *provider.Request {
 	return &provider.Request{Model: "claude-fuzz", Messages: []provider.Message{{Role: provider.RoleUser, Content: "hi"}}}
 }
 
-// seeds is every testdata body, whole and truncated, plus garbage and
+// seeds is every recorded body (testdata/wire/anthropic at the module root), whole and truncated, plus garbage and
 // error documents that echo the key.
 func seeds(f *testing.F) []providertest.Seed {
 	f.Helper()
-	return append(providertest.FileSeeds(f, "testdata/*.json", "testdata/*.sse", "testdata/errors/*"), providertest.Garbage(
+	dir := modroot.Testdata(f, "wire/anthropic")
+	return append(providertest.FileSeeds(f, filepath.Join(dir, "*.json"), filepath.Join(dir, "*.sse"), filepath.Join(dir, "errors", "*")), providertest.Garbage(
 		`{"type":"error","error":null}`,
 		`{"type":"message","content":[{"type":"text","text":1}]}`,
 		`{"content":null,"usage":{"input_tokens":-1,"output_tokens":1e99}}`,

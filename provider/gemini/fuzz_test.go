@@ -2,8 +2,10 @@ package gemini
 
 import (
 	"net/http"
+	"path/filepath"
 	"testing"
 
+	"github.com/llmfall/llmfall/internal/modroot"
 	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/provider/providertest"
 )
@@ -21,11 +23,12 @@ func fuzzRequest() *provider.Request {
 	return &provider.Request{Model: "gemini-fuzz", Messages: []provider.Message{{Role: provider.RoleUser, Content: "hi"}}}
 }
 
-// seeds is every testdata body, whole and truncated, plus garbage and
+// seeds is every recorded body (testdata/wire/gemini at the module root), whole and truncated, plus garbage and
 // error documents that echo the key.
 func seeds(f *testing.F) []providertest.Seed {
 	f.Helper()
-	return append(providertest.FileSeeds(f, "testdata/*.json", "testdata/*.sse", "testdata/errors/*"), providertest.Garbage(
+	dir := modroot.Testdata(f, "wire/gemini")
+	return append(providertest.FileSeeds(f, filepath.Join(dir, "*.json"), filepath.Join(dir, "*.sse"), filepath.Join(dir, "errors", "*")), providertest.Garbage(
 		"[{}]",
 		`{"error":null}`,
 		`[{"error":{"code":429,"status":"RESOURCE_EXHAUSTED"}}]`,

@@ -43,11 +43,13 @@ type Config struct {
 
 // Client is a Gemini provider. It is safe for concurrent use.
 type Client struct {
-	name    string
-	base    string
-	key     string
-	headers map[string]string
-	http    *http.Client
+	// Redacting is Complete and Stream: complete and stream below, with
+	// every error redacted of secrets on the way out.
+	provider.Redacting
+	http provider.HTTP
+	name string
+	base string
+	key  string
 	// secrets are redacted from every provider message: the key, and any
 	// credential passed through Headers instead.
 	secrets []string
@@ -57,57 +59,21 @@ var _ provider.Provider = (*Client)(nil)
 
 // New returns a Client for cfg.
 func New(cfg Config) *Client {
-	c := &Client{
-		name:    cfg.Name,
-		base:    strings.TrimRight(cfg.BaseURL, "/"),
-		key:     cfg.APIKey,
-		headers: make(map[string]string, len(cfg.Headers)),
-		http:    cfg.HTTPClient,
-	}
-	if c.name == "" {
-		c.name = "gemini"
-	}
-	if c.base == "" {
-		c.base = DefaultBaseURL
-	}
-	if c.http == nil {
-		c.http = provider.NewHTTPClient()
-	}
-	c.secrets = provider.Secrets(c.key, cfg.Headers)
-	for k, v := range cfg.Headers {
-		c.headers[k] = v
-	}
+	h := provider.NewHTTP(provider.HTTPConfig{
+		Name: cfg.Name, DefaultName: "gemini", BaseURL: cfg.BaseURL, DefaultBaseURL: DefaultBaseURL,
+		APIKey: cfg.APIKey, Headers: cfg.Headers, Client: cfg.HTTPClient,
+	})
+	c := &Client{http: h, name: h.Name, base: h.BaseURL, key: cfg.APIKey, secrets: h.Secrets}
+	c.Redacting = h.Redacting(c.complete, c.stream)
 	return c
-}
-
-// Complete sends req and waits for the whole answer. Every error it returns
-// has passed provider.RedactError.
-func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
-	resp, err := c.complete(ctx, req)
-	return resp, provider.RedactError(err, c.secrets...)
-}
-
-// Stream sends req and returns once the response headers have arrived; a
-// failure the provider reports before that is returned here, later ones
-// through the stream's Err. Every error has passed provider.RedactError.
-func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
-	s, err := c.stream(ctx, req)
-	if err != nil {
-		return nil, provider.RedactError(err, c.secrets...)
-	}
-	return s, nil
 }
 
 // complete sends req to :generateContent and waits for the whole answer.
 func (c *Client) complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
-	model, httpReq, err := c.newRequest(ctx, req, "generateContent")
+	start := time.Now()
+	model, resp, err := c.post(ctx, req, "generateContent")
 	if err != nil {
 		return nil, err
-	}
-	start := time.Now()
-	resp, err := c.http.Do(httpReq)
-	if err != nil {
-		return nil, provider.TransportError(ctx, c.name, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.errorFromResponse(resp)
@@ -152,15 +118,10 @@ func (c *Client) complete(ctx context.Context, req *provider.Request) (*provider
 // answer was cut short and is reported as a network error, so the engine
 // treats it like any other dropped connection.
 func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
-	model, httpReq, err := c.newRequest(ctx, req, "streamGenerateContent")
+	start := time.Now()
+	model, resp, err := c.post(ctx, req, "streamGenerateContent")
 	if err != nil {
 		return nil, err
-	}
-	httpReq.Header.Set("Accept", "text/event-stream")
-	start := time.Now()
-	resp, err := c.http.Do(httpReq)
-	if err != nil {
-		return nil, provider.TransportError(ctx, c.name, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.errorFromResponse(resp)
@@ -205,7 +166,7 @@ func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.St
 			return wire.text(), nil
 		}
 	}
-	return provider.NewStream(ctx, c.name, resp.Body, start, provider.RedactStep(step, c.secrets...)), nil
+	return provider.NewStream(ctx, c.name, resp.Body, start, step), nil
 }
 
 // errTruncated ends a stream whose body ended before any chunk carried a
@@ -213,10 +174,10 @@ func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.St
 // classes it as a network failure, like any other cut connection.
 var errTruncated = fmt.Errorf("stream ended before a finish reason: %w", io.ErrUnexpectedEOF)
 
-// newRequest builds the POST for method ("generateContent" or
-// "streamGenerateContent") and returns the model name without its
-// "models/" prefix.
-func (c *Client) newRequest(ctx context.Context, req *provider.Request, method string) (string, *http.Request, error) {
+// post sends req to method ("generateContent" or "streamGenerateContent")
+// and returns the model name without its "models/" prefix and the response,
+// whatever its status.
+func (c *Client) post(ctx context.Context, req *provider.Request, method string) (string, *http.Response, error) {
 	if req == nil {
 		return "", nil, c.invalid("nil request")
 	}
@@ -234,28 +195,25 @@ func (c *Client) newRequest(ctx context.Context, req *provider.Request, method s
 	}
 
 	u := c.base + "/v1beta/models/" + url.PathEscape(model) + ":" + method
-	if method == "streamGenerateContent" {
+	stream := method == "streamGenerateContent"
+	if stream {
 		// Without alt=sse the API streams one JSON array, which cannot be
 		// read incrementally with a standard decoder.
 		u += "?alt=sse"
 	}
-	httpReq, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
-	if err != nil {
-		return "", nil, c.invalid(fmt.Sprintf("build request: %v", err))
-	}
-	// Configured headers first, so that they cannot break the content type
-	// or replace the configured key; with no APIKey, a key passed as a
-	// header still goes through.
-	for k, v := range c.headers {
-		httpReq.Header.Set(k, v)
-	}
-	httpReq.Header.Set("Content-Type", "application/json")
-	if c.key != "" {
-		// The header, not the ?key= query parameter: URLs end up in logs
-		// and in transport error strings.
-		httpReq.Header.Set("x-goog-api-key", c.key)
-	}
-	return model, httpReq, nil
+	// With no APIKey, a key passed as a configured header still goes
+	// through.
+	resp, err := c.http.Post(ctx, u, body, func(h http.Header) {
+		if stream {
+			h.Set("Accept", "text/event-stream")
+		}
+		if c.key != "" {
+			// The header, not the ?key= query parameter: URLs end up in
+			// logs and in transport error strings.
+			h.Set("x-goog-api-key", c.key)
+		}
+	})
+	return model, resp, err
 }
 
 // invalid reports a request this adapter refuses to send.

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 
+	"github.com/llmfall/llmfall/internal/modroot"
 	"github.com/llmfall/llmfall/internal/shared"
 	"github.com/llmfall/llmfall/provider"
 )
@@ -85,9 +85,11 @@ func respond(status int, body []byte) http.HandlerFunc {
 	}
 }
 
+// readTestdata reads a recording from testdata/wire/gemini at the module
+// root, which the command's end-to-end tests share.
 func readTestdata(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(modroot.Testdata(t, "wire/gemini/"+name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,7 +430,7 @@ func TestCompleteCancelled(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	c := New(Config{})
-	if c.name != "gemini" || c.base != DefaultBaseURL || c.http == nil {
-		t.Errorf("New(Config{}) = name %q base %q client %v; want gemini, %s, a client", c.name, c.base, c.http, DefaultBaseURL)
+	if c.name != "gemini" || c.base != DefaultBaseURL {
+		t.Errorf("New(Config{}) = name %q base %q; want gemini, %s", c.name, c.base, DefaultBaseURL)
 	}
 }

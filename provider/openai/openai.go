@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,12 +52,14 @@ type Config struct {
 
 // Client is an OpenAI-compatible provider. It is safe for concurrent use.
 type Client struct {
+	// Redacting is Complete and Stream: complete and stream below, with
+	// every error redacted of secrets on the way out.
+	provider.Redacting
+	http     provider.HTTP
 	name     string
 	endpoint string
 	apiKey   string
 	org      string
-	headers  map[string]string
-	http     *http.Client
 	// official is true when the base URL is OpenAI's own API, which takes
 	// max_completion_tokens rather than max_tokens.
 	official bool
@@ -73,53 +74,26 @@ var _ provider.Provider = (*Client)(nil)
 
 // New returns a Client for cfg.
 func New(cfg Config) *Client {
+	h := provider.NewHTTP(provider.HTTPConfig{
+		Name: cfg.Name, DefaultName: "openai", BaseURL: cfg.BaseURL, DefaultBaseURL: DefaultBaseURL,
+		APIKey: cfg.APIKey, Headers: cfg.Headers, Client: cfg.HTTPClient,
+	})
 	c := &Client{
-		name:    cfg.Name,
-		apiKey:  cfg.APIKey,
-		org:     cfg.Organization,
-		headers: make(map[string]string, len(cfg.Headers)),
-		http:    cfg.HTTPClient,
+		http:     h,
+		name:     h.Name,
+		endpoint: h.BaseURL + "/chat/completions",
+		apiKey:   cfg.APIKey,
+		org:      cfg.Organization,
+		secrets:  h.Secrets,
 	}
-	if c.name == "" {
-		c.name = "openai"
-	}
-	base := strings.TrimRight(cfg.BaseURL, "/")
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	c.endpoint = base + "/chat/completions"
-	if u, err := url.Parse(base); err == nil && strings.EqualFold(u.Hostname(), "api.openai.com") {
+	if u, err := url.Parse(h.BaseURL); err == nil && strings.EqualFold(u.Hostname(), "api.openai.com") {
 		c.official = true
 	}
-	for k, v := range cfg.Headers {
-		c.headers[k] = v
-	}
-	if c.http == nil {
-		c.http = provider.NewHTTPClient()
-	}
-	c.secrets = provider.Secrets(cfg.APIKey, cfg.Headers)
+	c.Redacting = h.Redacting(c.complete, c.stream)
 	return c
 }
 
-// Complete sends req and waits for the whole answer. Every error it returns
-// has passed provider.RedactError.
-func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
-	resp, err := c.complete(ctx, req)
-	return resp, provider.RedactError(err, c.secrets...)
-}
-
-// Stream sends req and returns once the response headers have arrived; a
-// failure the provider reports before that is returned here, later ones
-// through the stream's Err. Every error has passed provider.RedactError.
-func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
-	s, err := c.stream(ctx, req)
-	if err != nil {
-		return nil, provider.RedactError(err, c.secrets...)
-	}
-	return s, nil
-}
-
-// complete is Complete before redaction.
+// complete sends req and waits for the whole answer.
 func (c *Client) complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
 	start := time.Now()
 	resp, err := c.do(ctx, req, whole)
@@ -149,14 +123,14 @@ func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.St
 	if err != nil {
 		return nil, err
 	}
-	if isJSON(resp.Header.Get("Content-Type")) {
+	if provider.IsJSON(resp.Header) {
 		// Some compatible servers ignore stream:true (or report an error
 		// with a 200) and answer with one JSON document; treat it as a
 		// stream of one delta rather than as a truncated SSE stream.
 		return c.jsonStream(ctx, resp, start), nil
 	}
 	st := &streamState{c: c, rd: sse.NewReader(resp.Body), requestID: resp.Header.Get("X-Request-Id")}
-	return provider.NewStream(ctx, c.name, resp.Body, start, provider.RedactStep(st.step, c.secrets...)), nil
+	return provider.NewStream(ctx, c.name, resp.Body, start, st.step), nil
 }
 
 // mode says whether a call asks for the answer whole or streamed.
@@ -189,29 +163,22 @@ func (c *Client) send(ctx context.Context, req *provider.Request, m mode) (*http
 	if err != nil {
 		return nil, &provider.Error{Provider: c.name, Class: provider.ClassInvalidRequest, Err: fmt.Errorf("encode request: %w", err)}
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(payload))
-	if err != nil {
-		return nil, &provider.Error{Provider: c.name, Class: provider.ClassInvalidRequest, Err: fmt.Errorf("build request: %w", err)}
-	}
-	for k, v := range c.headers {
-		hreq.Header.Set(k, v)
-	}
 	// OpenAI needs no API-version header: the version is the /v1 in the URL.
-	hreq.Header.Set("Content-Type", "application/json")
-	if m == streamed {
-		hreq.Header.Set("Accept", "text/event-stream")
-	} else {
-		hreq.Header.Set("Accept", "application/json")
-	}
-	if c.apiKey != "" {
-		hreq.Header.Set("Authorization", "Bearer "+c.apiKey)
-	}
-	if c.org != "" {
-		hreq.Header.Set("OpenAI-Organization", c.org)
-	}
-	resp, err := c.http.Do(hreq)
+	resp, err := c.http.Post(ctx, c.endpoint, payload, func(h http.Header) {
+		if m == streamed {
+			h.Set("Accept", "text/event-stream")
+		} else {
+			h.Set("Accept", "application/json")
+		}
+		if c.apiKey != "" {
+			h.Set("Authorization", "Bearer "+c.apiKey)
+		}
+		if c.org != "" {
+			h.Set("OpenAI-Organization", c.org)
+		}
+	})
 	if err != nil {
-		return nil, provider.TransportError(ctx, c.name, err)
+		return nil, err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, c.statusError(resp)
@@ -239,7 +206,7 @@ func (c *Client) decodeCompletion(resp *http.Response, body []byte) (*provider.R
 // jsonStream serves a whole JSON answer to a streaming call as one delta.
 func (c *Client) jsonStream(ctx context.Context, resp *http.Response, start time.Time) provider.Stream {
 	sent := false
-	return provider.NewStream(ctx, c.name, resp.Body, start, provider.RedactStep(func(meta *provider.Response) (string, error) {
+	return provider.NewStream(ctx, c.name, resp.Body, start, func(meta *provider.Response) (string, error) {
 		if sent {
 			return "", io.EOF
 		}
@@ -256,7 +223,7 @@ func (c *Client) jsonStream(ctx context.Context, resp *http.Response, start time
 		out.Text = ""
 		*meta = *out
 		return text, nil
-	}, c.secrets...))
+	})
 }
 
 // requestID prefers OpenAI's x-request-id header, then the body's id (which
@@ -269,11 +236,6 @@ func requestID(h http.Header, bodyID string) string {
 		return bodyID
 	}
 	return provider.RequestIDFrom(h)
-}
-
-func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // streamState is the per-stream state of the SSE step function.

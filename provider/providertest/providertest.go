@@ -86,7 +86,8 @@ type Seed struct {
 	Body   []byte
 }
 
-// FileSeeds reads every file matching the patterns, whole and truncated.
+// FileSeeds reads every file matching the patterns, whole and truncated;
+// a pattern that matches nothing fails the test.
 // A file whose name starts with a status ("429_rate_limit.json") is answered
 // with it; any other with 200.
 func FileSeeds(tb testing.TB, patterns ...string) []Seed {
@@ -96,6 +97,10 @@ func FileSeeds(tb testing.TB, patterns ...string) []Seed {
 		files, err := filepath.Glob(pattern)
 		if err != nil {
 			tb.Fatal(err)
+		}
+		if len(files) == 0 {
+			// A moved directory must not quietly leave a target seedless.
+			tb.Fatalf("no seed file matches %s", pattern)
 		}
 		for _, file := range files {
 			b, err := os.ReadFile(file)

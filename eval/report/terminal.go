@@ -1,4 +1,4 @@
-package eval
+package report
 
 import (
 	"fmt"
@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/lipgloss/table"
 	"github.com/muesli/termenv"
+
+	"github.com/llmfall/llmfall/eval"
+	"github.com/llmfall/llmfall/internal/untrusted"
 )
 
 // TerminalOptions style the terminal report.
@@ -20,7 +22,8 @@ type TerminalOptions struct {
 }
 
 type termStyles struct {
-	good, warn, bad, dim, bold lipgloss.Style
+	r                    *lipgloss.Renderer
+	good, warn, bad, dim lipgloss.Style
 }
 
 func newTermStyles(r *lipgloss.Renderer) termStyles {
@@ -29,18 +32,19 @@ func newTermStyles(r *lipgloss.Renderer) termStyles {
 		r.SetColorProfile(termenv.Ascii)
 	}
 	return termStyles{
+		r:    r,
 		good: r.NewStyle().Foreground(lipgloss.Color("2")),
 		warn: r.NewStyle().Foreground(lipgloss.Color("3")),
 		bad:  r.NewStyle().Foreground(lipgloss.Color("1")).Bold(true),
 		dim:  r.NewStyle().Foreground(lipgloss.Color("8")),
-		bold: r.NewStyle().Bold(true),
 	}
 }
 
 // WriteTerminal prints the matrix of pass rates (prompts × chain links),
 // then every failure with its reason and a short diff or excerpt of the
-// output, then the gate's verdict and the totals.
-func WriteTerminal(w io.Writer, rs *Results, opts TerminalOptions) {
+// output, then the gate's verdict and the totals. Names, reasons, errors
+// and outputs are untrusted: their control characters are escaped.
+func WriteTerminal(w io.Writer, rs *eval.Results, opts TerminalOptions) {
 	st := newTermStyles(opts.Renderer)
 	if rs.Summary.Offline {
 		fmt.Fprintln(w, st.warn.Render("offline: simulated providers and heuristic judge; these results say nothing about real models"))
@@ -53,11 +57,11 @@ func WriteTerminal(w io.Writer, rs *Results, opts TerminalOptions) {
 
 // matrix arranges cells by prompt (rows, in order of appearance) and chain
 // position (columns).
-func matrix(rs *Results) (prompts []string, positions int, at map[string]map[int]Cell) {
-	at = map[string]map[int]Cell{}
+func matrix(rs *eval.Results) (prompts []string, positions int, at map[string]map[int]eval.Cell) {
+	at = map[string]map[int]eval.Cell{}
 	for _, c := range rs.Summary.Links {
 		if at[c.Prompt] == nil {
-			at[c.Prompt] = map[int]Cell{}
+			at[c.Prompt] = map[int]eval.Cell{}
 			prompts = append(prompts, c.Prompt)
 		}
 		at[c.Prompt][c.Position] = c
@@ -66,7 +70,7 @@ func matrix(rs *Results) (prompts []string, positions int, at map[string]map[int
 	return prompts, positions, at
 }
 
-func violated(rs *Results, c Cell) bool {
+func violated(rs *eval.Results, c eval.Cell) bool {
 	if rs.Summary.Gate == nil {
 		return false
 	}
@@ -78,7 +82,7 @@ func violated(rs *Results, c Cell) bool {
 	return false
 }
 
-func matrixTable(rs *Results, st termStyles) string {
+func matrixTable(rs *eval.Results, st termStyles) string {
 	prompts, positions, at := matrix(rs)
 	headers := []string{"prompt"}
 	for p := range positions {
@@ -89,16 +93,16 @@ func matrixTable(rs *Results, st termStyles) string {
 		headers = append(headers, name)
 	}
 	styles := map[[2]int]lipgloss.Style{}
-	t := table.New().Border(lipgloss.NormalBorder()).Headers(headers...)
+	t := NewTable(st.r).Headers(headers...)
 	for row, prompt := range prompts {
-		cells := []string{prompt}
+		cells := []string{untrusted.Terminal(prompt)}
 		for p := range positions {
 			c, ok := at[prompt][p]
 			if !ok {
 				cells = append(cells, "-")
 				continue
 			}
-			cells = append(cells, cellText(c))
+			cells = append(cells, untrusted.Terminal(cellText(c)))
 			switch {
 			case c.Graded() == 0:
 				styles[[2]int{row, p + 1}] = st.warn
@@ -113,24 +117,17 @@ func matrixTable(rs *Results, st termStyles) string {
 		t.Row(cells...)
 	}
 	t.StyleFunc(func(row, col int) lipgloss.Style {
-		base := lipgloss.NewStyle().Padding(0, 1)
-		if row == table.HeaderRow {
-			return st.bold.Padding(0, 1)
-		}
-		if s, ok := styles[[2]int{row, col}]; ok {
-			return s.Padding(0, 1)
-		}
-		return base
+		return CellStyle(st.r, row).Inherit(styles[[2]int{row, col}])
 	})
 	return t.Render()
 }
 
-func cellText(c Cell) string {
+func cellText(c eval.Cell) string {
 	s := c.Link() + "  "
 	if c.Graded() == 0 {
 		s += "no result"
 	} else {
-		s += fmt.Sprintf("%s (%d/%d)", pct(c.PassRate), c.Passed, c.Graded())
+		s += fmt.Sprintf("%s (%d/%d)", eval.Percent(c.PassRate), c.Passed, c.Graded())
 	}
 	if c.Errored > 0 {
 		s += fmt.Sprintf(" +%d errored", c.Errored)
@@ -138,7 +135,7 @@ func cellText(c Cell) string {
 	return s
 }
 
-func writeFailures(w io.Writer, rs *Results, st termStyles, maxShown int) {
+func writeFailures(w io.Writer, rs *eval.Results, st termStyles, maxShown int) {
 	if maxShown <= 0 {
 		maxShown = 20
 	}
@@ -153,13 +150,13 @@ func writeFailures(w io.Writer, rs *Results, st termStyles, maxShown int) {
 		}
 		shown++
 		fmt.Fprintln(w)
-		head := fmt.Sprintf("%s / %s @ %s (link %d)", r.Prompt, r.Test, r.Link(), r.Position)
+		head := untrusted.Terminal(fmt.Sprintf("%s / %s @ %s (link %d)", r.Prompt, r.Test, r.Link(), r.Position))
 		loc := ""
 		if r.File != "" {
-			loc = "  " + st.dim.Render(fmt.Sprintf("%s:%d", r.File, r.Line))
+			loc = "  " + st.dim.Render(untrusted.Terminal(fmt.Sprintf("%s:%d", r.File, r.Line)))
 		}
 		if r.Errored() {
-			fmt.Fprintf(w, "%s %s%s\n    %s\n", st.warn.Render("ERROR"), head, loc, r.Error)
+			fmt.Fprintf(w, "%s %s%s\n    %s\n", st.warn.Render("ERROR"), head, loc, untrusted.Terminal(r.Error))
 			continue
 		}
 		fmt.Fprintf(w, "%s %s%s\n", st.bad.Render("FAIL"), head, loc)
@@ -167,10 +164,10 @@ func writeFailures(w io.Writer, rs *Results, st termStyles, maxShown int) {
 			if a.Pass {
 				continue
 			}
-			fmt.Fprintf(w, "    %s %s: %s\n", st.bad.Render("x"), a.Type, a.Reason)
-			if a.want != "" {
-				for _, line := range shortDiff(a.want, r.Output, 8) {
-					fmt.Fprintf(w, "        %s\n", line)
+			fmt.Fprintf(w, "    %s %s: %s\n", st.bad.Render("x"), a.Type, untrusted.Terminal(a.Reason))
+			if a.Want != "" {
+				for _, line := range shortDiff(a.Want, r.Output, 8) {
+					fmt.Fprintf(w, "        %s\n", untrusted.Terminal(line))
 				}
 			}
 		}
@@ -181,7 +178,7 @@ func writeFailures(w io.Writer, rs *Results, st termStyles, maxShown int) {
 	}
 }
 
-func writeGate(w io.Writer, rs *Results, st termStyles) {
+func writeGate(w io.Writer, rs *eval.Results, st termStyles) {
 	g := rs.Summary.Gate
 	if g == nil {
 		return
@@ -189,6 +186,12 @@ func writeGate(w io.Writer, rs *Results, st termStyles) {
 	fmt.Fprintln(w)
 	s := rs.Summary
 	switch {
+	case g.Status == eval.GateIncomplete:
+		fmt.Fprintln(w, st.bad.Render(fmt.Sprintf("gate: INCOMPLETE (interrupted: %d cases not run; it cannot pass)", g.NotRun)))
+		for _, v := range g.Violations {
+			fmt.Fprintf(w, "  %s\n", untrusted.Terminal(v.Message))
+		}
+		return
 	case g.Pass && s.Passed+s.Failed == 0:
 		fmt.Fprintln(w, st.warn.Render("gate: nothing to judge (no case has a grade)"))
 		return
@@ -201,11 +204,11 @@ func writeGate(w io.Writer, rs *Results, st termStyles) {
 	}
 	fmt.Fprintln(w, st.bad.Render("gate: FAILED"))
 	for _, v := range g.Violations {
-		fmt.Fprintf(w, "  %s\n", v.Message)
+		fmt.Fprintf(w, "  %s\n", untrusted.Terminal(v.Message))
 	}
 }
 
-func writeTotals(w io.Writer, rs *Results, st termStyles) {
+func writeTotals(w io.Writer, rs *eval.Results, st termStyles) {
 	s := rs.Summary
 	parts := []string{fmt.Sprintf("%d cases: %d passed, %d failed, %d errored", s.Total, s.Passed, s.Failed, s.Errored)}
 	if s.NotRun > 0 {
@@ -222,7 +225,7 @@ func writeTotals(w io.Writer, rs *Results, st termStyles) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, st.dim.Render(strings.Join(parts, " · ")))
 	if s.Judge != nil {
-		fmt.Fprintln(w, st.dim.Render(s.Judge.String()))
+		fmt.Fprintln(w, st.dim.Render(untrusted.Terminal(s.Judge.String())))
 	}
 	if s.Interrupted {
 		fmt.Fprintln(w, st.warn.Render("interrupted: the results above are the cases that finished"))

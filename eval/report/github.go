@@ -1,4 +1,4 @@
-package eval
+package report
 
 import (
 	"fmt"
@@ -6,13 +6,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/llmfall/llmfall/eval"
+	"github.com/llmfall/llmfall/internal/untrusted"
 )
 
 // WriteGitHubAnnotations prints a GitHub Actions workflow command for every
 // failure (an error) and every errored case (a warning), pointing at the
 // test's file and line so that the pull request shows it in place. Paths
 // are made relative to workspace (GITHUB_WORKSPACE) when they are absolute.
-func WriteGitHubAnnotations(w io.Writer, rs *Results, workspace string) {
+func WriteGitHubAnnotations(w io.Writer, rs *eval.Results, workspace string) {
 	for _, r := range rs.Results {
 		if r.Pass || r.Carried {
 			continue
@@ -35,14 +38,18 @@ func WriteGitHubAnnotations(w io.Writer, rs *Results, workspace string) {
 		}
 		var props []string
 		if r.File != "" {
-			props = append(props, "file="+ghProperty(ghPath(r.File, workspace)), fmt.Sprintf("line=%d", r.Line))
+			props = append(props, "file="+untrusted.WorkflowProperty(ghPath(r.File, workspace)), fmt.Sprintf("line=%d", r.Line))
 		}
-		props = append(props, "title="+ghProperty(title))
-		fmt.Fprintf(w, "::%s %s::%s\n", level, strings.Join(props, ","), ghData(msg))
+		props = append(props, "title="+untrusted.WorkflowProperty(title))
+		fmt.Fprintf(w, "::%s %s::%s\n", level, strings.Join(props, ","), untrusted.WorkflowData(msg))
 	}
 	if g := rs.Summary.Gate; g != nil {
+		if g.Status == eval.GateIncomplete {
+			fmt.Fprintf(w, "::error title=%s::%s\n", untrusted.WorkflowProperty("llmfall eval gate"),
+				untrusted.WorkflowData(fmt.Sprintf("gate incomplete: the run was interrupted with %d cases not run", g.NotRun)))
+		}
 		for _, v := range g.Violations {
-			fmt.Fprintf(w, "::error title=%s::%s\n", ghProperty("llmfall eval gate"), ghData(v.Message))
+			fmt.Fprintf(w, "::error title=%s::%s\n", untrusted.WorkflowProperty("llmfall eval gate"), untrusted.WorkflowData(v.Message))
 		}
 	}
 }
@@ -56,19 +63,9 @@ func ghPath(file, workspace string) string {
 	return filepath.ToSlash(file)
 }
 
-// ghData escapes a workflow command's message.
-func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
-// ghProperty escapes a workflow command's property value.
-func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
-}
-
 // AppendGitHubSummary appends the Markdown report to the job summary file
 // ($GITHUB_STEP_SUMMARY).
-func AppendGitHubSummary(path string, rs *Results) error {
+func AppendGitHubSummary(path string, rs *eval.Results) error {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Errorf("writing the job summary: %w", err)

@@ -1,9 +1,11 @@
-package eval
+package report
 
 import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/llmfall/llmfall/eval"
 )
 
 // ProgressPrinter shows a run's progress: a bar redrawn in place on a
@@ -22,7 +24,7 @@ func NewProgressPrinter(w io.Writer, tty bool) *ProgressPrinter {
 }
 
 // Update is a RunOptions.Progress function.
-func (p *ProgressPrinter) Update(pr Progress) {
+func (p *ProgressPrinter) Update(pr eval.Progress) {
 	if pr.Total == 0 {
 		return
 	}

@@ -1,21 +1,29 @@
-package eval
+package report
 
 import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/llmfall/llmfall/eval"
+	"github.com/llmfall/llmfall/internal/untrusted"
 )
 
 // WriteMarkdown writes the report as GitHub-flavoured Markdown, for a pull
 // request comment or the job summary: verdict, matrix, gate violations, and
-// the failures folded away.
-func WriteMarkdown(w io.Writer, rs *Results) error {
+// the failures folded away. Every name, reason, error and output is
+// untrusted and escaped for Markdown, so that it renders as itself.
+func WriteMarkdown(w io.Writer, rs *eval.Results) error {
 	var b strings.Builder
 	s := rs.Summary
 	verdict := "no gate"
-	if g := s.Gate; g != nil && g.Pass {
+	switch g := s.Gate; {
+	case g == nil:
+	case g.Status == eval.GateIncomplete:
+		verdict = fmt.Sprintf("⏹️ gate incomplete (interrupted: %d cases not run)", g.NotRun)
+	case g.Pass:
 		verdict = "✅ gate passed"
-	} else if g != nil {
+	default:
 		verdict = "❌ gate failed"
 	}
 	fmt.Fprintf(&b, "## llmfall eval: %s\n\n", verdict)
@@ -31,14 +39,14 @@ func WriteMarkdown(w io.Writer, rs *Results) error {
 	b.WriteString(strings.Repeat(" --- |", positions))
 	b.WriteString("\n")
 	for _, prompt := range prompts {
-		fmt.Fprintf(&b, "| %s |", mdCell(prompt))
+		fmt.Fprintf(&b, "| %s |", untrusted.MarkdownText(prompt))
 		for p := range positions {
 			c, ok := at[prompt][p]
 			if !ok {
 				b.WriteString(" – |")
 				continue
 			}
-			fmt.Fprintf(&b, " %s %s `%s` |", mdMark(rs, c), mdCell(cellRate(c)), mdCell(c.Link()))
+			fmt.Fprintf(&b, " %s %s %s |", mdMark(rs, c), cellRate(c), untrusted.MarkdownCode(c.Link()))
 		}
 		b.WriteString("\n")
 	}
@@ -51,12 +59,12 @@ func WriteMarkdown(w io.Writer, rs *Results) error {
 	}
 	fmt.Fprintf(&b, " · $%.4f\n", s.CostUSD)
 	if s.Judge != nil {
-		fmt.Fprintf(&b, "\n%s\n", s.Judge)
+		fmt.Fprintf(&b, "\n%s\n", untrusted.MarkdownText(s.Judge.String()))
 	}
-	if g := s.Gate; g != nil && !g.Pass {
+	if g := s.Gate; g != nil && len(g.Violations) > 0 {
 		b.WriteString("\n### Gate\n\n")
 		for _, v := range g.Violations {
-			fmt.Fprintf(&b, "- %s\n", v.Message)
+			fmt.Fprintf(&b, "- %s\n", untrusted.MarkdownText(v.Message))
 		}
 	}
 	writeMarkdownFailures(&b, rs)
@@ -67,10 +75,10 @@ func WriteMarkdown(w io.Writer, rs *Results) error {
 	return nil
 }
 
-func cellRate(c Cell) string {
+func cellRate(c eval.Cell) string {
 	s := "no result"
 	if c.Graded() > 0 {
-		s = fmt.Sprintf("%s (%d/%d)", pct(c.PassRate), c.Passed, c.Graded())
+		s = fmt.Sprintf("%s (%d/%d)", eval.Percent(c.PassRate), c.Passed, c.Graded())
 	}
 	if c.Errored > 0 {
 		s += fmt.Sprintf(" +%d errored", c.Errored)
@@ -78,7 +86,7 @@ func cellRate(c Cell) string {
 	return s
 }
 
-func mdMark(rs *Results, c Cell) string {
+func mdMark(rs *eval.Results, c eval.Cell) string {
 	switch {
 	case c.Graded() == 0:
 		return "⚠️"
@@ -90,14 +98,8 @@ func mdMark(rs *Results, c Cell) string {
 	return "✅"
 }
 
-// mdCell escapes what would break a table cell.
-func mdCell(s string) string {
-	s = strings.ReplaceAll(s, "|", `\|`)
-	return strings.ReplaceAll(s, "\n", " ")
-}
-
-func writeMarkdownFailures(b *strings.Builder, rs *Results) {
-	var failed []Result
+func writeMarkdownFailures(b *strings.Builder, rs *eval.Results) {
+	var failed []eval.Result
 	for _, r := range rs.Results {
 		if !r.Pass && !r.Carried {
 			failed = append(failed, r)
@@ -108,20 +110,20 @@ func writeMarkdownFailures(b *strings.Builder, rs *Results) {
 	}
 	fmt.Fprintf(b, "\n<details><summary>Failures and errors (%d)</summary>\n\n", len(failed))
 	for _, r := range failed {
-		fmt.Fprintf(b, "#### %s / %s @ `%s` (link %d)\n\n", r.Prompt, r.Test, r.Link(), r.Position)
+		fmt.Fprintf(b, "#### %s / %s @ %s (link %d)\n\n", untrusted.MarkdownText(r.Prompt), untrusted.MarkdownText(r.Test), untrusted.MarkdownCode(r.Link()), r.Position)
 		if r.File != "" {
-			fmt.Fprintf(b, "`%s:%d`\n\n", r.File, r.Line)
+			fmt.Fprintf(b, "%s\n\n", untrusted.MarkdownCode(fmt.Sprintf("%s:%d", r.File, r.Line)))
 		}
 		if r.Errored() {
-			fmt.Fprintf(b, "- ⚠️ **error**: %s\n\n", mdCell(r.Error))
+			fmt.Fprintf(b, "- ⚠️ **error**: %s\n\n", untrusted.MarkdownText(r.Error))
 			continue
 		}
 		for _, a := range r.Assertions {
 			if !a.Pass {
-				fmt.Fprintf(b, "- ❌ **%s**: %s\n", a.Type, mdCell(a.Reason))
+				fmt.Fprintf(b, "- ❌ **%s**: %s\n", untrusted.MarkdownText(a.Type), untrusted.MarkdownText(a.Reason))
 			}
 		}
-		fmt.Fprintf(b, "\n````text\n%s\n````\n\n", clip(r.Output, 600))
+		fmt.Fprintf(b, "\n%s\n\n", untrusted.MarkdownBlock(clip(r.Output, 600), "text"))
 	}
 	b.WriteString("</details>\n")
 }

@@ -1,10 +1,12 @@
-package eval
+package report
 
 import (
 	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/llmfall/llmfall/eval"
 )
 
 type junitSuites struct {
@@ -46,7 +48,7 @@ func seconds(ms int64) string { return fmt.Sprintf("%.3f", float64(ms)/1000) }
 
 // WriteJUnit writes one testsuite per prompt and one testcase per prompt ×
 // test × link (× repeat), for CI systems that show JUnit reports.
-func WriteJUnit(w io.Writer, rs *Results) error {
+func WriteJUnit(w io.Writer, rs *eval.Results) error {
 	doc := junitSuites{Name: "llmfall eval", Time: seconds(rs.Summary.DurationMS)}
 	index := map[string]int{}
 	for _, r := range rs.Results {
@@ -100,7 +102,7 @@ func WriteJUnit(w io.Writer, rs *Results) error {
 	return err
 }
 
-func failureOf(r Result) *junitProblem {
+func failureOf(r eval.Result) *junitProblem {
 	var reasons []string
 	for _, a := range r.Assertions {
 		if !a.Pass {

@@ -1,4 +1,4 @@
-package eval
+package report
 
 import (
 	"bytes"
@@ -6,11 +6,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -35,30 +37,30 @@ func golden(t *testing.T, name string, got []byte) {
 
 // reportResults is a small run with a pass, a failure on a fallback link,
 // an equals failure and an errored case.
-func reportResults() *Results {
+func reportResults() *eval.Results {
 	usage := provider.Usage{InputTokens: 120, OutputTokens: 40}
-	rs := &Results{Version: 1, Results: []Result{
+	rs := &eval.Results{Version: 1, Results: []eval.Result{
 		{Prompt: "ticket-summary", Test: "refund", Provider: "openai", Model: "gpt-4.1-mini", Position: 0,
 			Output: "Order 1182 arrived broken and the customer asks for a refund.", Pass: true, Score: 1, LatencyMS: 840,
 			Usage: usage, CostUSD: 0.000112, File: "prompts/ticket-summary.yaml", Line: 12,
-			Assertions: []AssertionResult{{Type: "icontains", Pass: true, Score: 1}}},
+			Assertions: []eval.AssertionResult{{Type: "icontains", Pass: true, Score: 1}}},
 		{Prompt: "ticket-summary", Test: "refund", Provider: "anthropic", Model: "claude-3-5-haiku-latest", Position: 1,
 			Output: "The customer is unhappy with a damaged parcel | wants it fixed.", Pass: false, Score: 0, LatencyMS: 1210,
 			Usage: usage, CostUSD: 0.000256, File: "prompts/ticket-summary.yaml", Line: 12,
-			Assertions: []AssertionResult{{Type: "icontains", Pass: false, Score: 0, Reason: `output does not contain "refund"`}}},
+			Assertions: []eval.AssertionResult{{Type: "icontains", Pass: false, Score: 0, Reason: `output does not contain "refund"`}}},
 		{Prompt: "intent", Test: "shipping", Provider: "openai", Model: "gpt-4.1-mini", Position: 0,
 			Output: "{\"intent\": \"refund\"}", Pass: false, Score: 0, LatencyMS: 400, Usage: usage, CostUSD: 0.000112,
 			File: "prompts/cases/intent.jsonl", Line: 3,
-			Assertions: []AssertionResult{{Type: "equals", Pass: false, Score: 0, Reason: `output does not equal "{\"intent\": \"shipping\"}"`, want: `{"intent": "shipping"}`}}},
+			Assertions: []eval.AssertionResult{{Type: "equals", Pass: false, Score: 0, Reason: `output does not equal "{\"intent\": \"shipping\"}"`, Want: `{"intent": "shipping"}`}}},
 		{Prompt: "intent", Test: "shipping", Provider: "anthropic", Model: "claude-3-5-haiku-latest", Position: 1,
 			Error: "anthropic: overloaded (HTTP 529 overloaded_error): Overloaded", File: "prompts/cases/intent.jsonl", Line: 3,
-			Assertions: []AssertionResult{}},
+			Assertions: []eval.AssertionResult{}},
 	}}
-	rs.Summary.Judge = &JudgeSummary{Models: map[string]int{"anthropic/claude-sonnet-4-5": 5, "openai/gpt-4.1": 1},
+	rs.Summary.Judge = &eval.JudgeSummary{Models: map[string]int{"anthropic/claude-sonnet-4-5": 5, "openai/gpt-4.1": 1},
 		Verdicts: 6, Errors: 1, Pairwise: 3, Inconsistent: 1, InconsistencyRate: 1.0 / 3, CostUSD: 0.0021}
-	rs.summarize()
+	rs.Summarize()
 	rs.Summary.DurationMS = 2450
-	Gate(rs, GateOptions{MinPassRate: 0.9})
+	eval.Gate(rs, eval.GateOptions{MinPassRate: 0.9})
 	return rs
 }
 
@@ -138,37 +140,11 @@ func TestWriteGitHubAnnotations(t *testing.T) {
 	}
 }
 
-func TestResultsRoundTrip(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "results.json")
-	rs := reportResults()
-	if err := rs.WriteFile(path); err != nil {
-		t.Fatal(err)
-	}
-	back, err := ReadResults(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(rs.Summary, back.Summary); diff != "" {
-		t.Errorf("summary after a round trip (-want +got):\n%s", diff)
-	}
-	// The document's shape is a contract (DESIGN.md): check the keys.
-	raw, _ := os.ReadFile(path)
-	for _, key := range []string{`"version": 1`, `"prompt"`, `"test"`, `"provider"`, `"model"`, `"position"`, `"output"`, `"pass"`,
-		`"score"`, `"latency_ms"`, `"usage"`, `"input_tokens"`, `"cost_usd"`, `"error"`, `"assertions"`, `"type"`, `"reason"`, `"summary"`} {
-		if !bytes.Contains(raw, []byte(key)) {
-			t.Errorf("results.json has no %s", key)
-		}
-	}
-	if bytes.Contains(raw, []byte(`"File"`)) || bytes.Contains(raw, []byte(`"Repeat"`)) {
-		t.Error("results.json carries internal fields")
-	}
-}
-
 func TestProgressPrinter(t *testing.T) {
 	var plain bytes.Buffer
 	p := NewProgressPrinter(&plain, false)
 	for i := 1; i <= 20; i++ {
-		p.Update(Progress{Done: i, Total: 20, Passed: i})
+		p.Update(eval.Progress{Done: i, Total: 20, Passed: i})
 	}
 	p.Done()
 	if lines := strings.Count(plain.String(), "\n"); lines != 11 {
@@ -176,7 +152,7 @@ func TestProgressPrinter(t *testing.T) {
 	}
 	var tty bytes.Buffer
 	p = NewProgressPrinter(&tty, true)
-	p.Update(Progress{Done: 5, Total: 10, Passed: 4, Failed: 1})
+	p.Update(eval.Progress{Done: 5, Total: 10, Passed: 4, Failed: 1})
 	p.Done()
 	if want := "\r[###############...............] 5/10  4 passed  1 failed  0 errored \r\x1b[K"; tty.String() != want {
 		t.Errorf("tty progress = %q; want %q", tty.String(), want)
@@ -184,27 +160,119 @@ func TestProgressPrinter(t *testing.T) {
 }
 
 func TestWriteTerminalGateLine(t *testing.T) {
-	errored := Result{Prompt: "p", Test: "t", Provider: "a", Model: "m", Error: "a: network: connection refused"}
-	passed := Result{Prompt: "p", Test: "u", Provider: "a", Model: "m", Pass: true, Score: 1}
+	errored := eval.Result{Prompt: "p", Test: "t", Provider: "a", Model: "m", Error: "a: network: connection refused"}
+	passed := eval.Result{Prompt: "p", Test: "u", Provider: "a", Model: "m", Pass: true, Score: 1}
 	tests := []struct {
 		name    string
-		results []Result
+		results []eval.Result
 		want    string
 	}{
-		{"every case errored", []Result{errored}, "gate: nothing to judge (no case has a grade)"},
-		{"some errored", []Result{errored, passed}, "gate: passed on the graded cases; 1 errored cases have no grade"},
-		{"all graded", []Result{passed}, "gate: passed\n"},
+		{"every case errored", []eval.Result{errored}, "gate: nothing to judge (no case has a grade)"},
+		{"some errored", []eval.Result{errored, passed}, "gate: passed on the graded cases; 1 errored cases have no grade"},
+		{"all graded", []eval.Result{passed}, "gate: passed\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rs := &Results{Version: ResultsVersion, Results: tc.results}
-			rs.summarize()
-			Gate(rs, GateOptions{MinPassRate: 1})
+			rs := &eval.Results{Version: eval.ResultsVersion, Results: tc.results}
+			rs.Summarize()
+			eval.Gate(rs, eval.GateOptions{MinPassRate: 1})
 			var b strings.Builder
 			WriteTerminal(&b, rs, TerminalOptions{})
 			if !strings.Contains(b.String(), tc.want) {
 				t.Errorf("report lacks %q:\n%s", tc.want, b.String())
 			}
 		})
+	}
+}
+
+// maliciousResults carry a pull request's test name and a model's output
+// that try to run workflow commands, break out of Markdown and drive the
+// terminal.
+func maliciousResults() *eval.Results {
+	const name = "x\n::set-output name=gate::passed\n::error::forged <img src=x onerror=alert(1)> ```"
+	rs := &eval.Results{Version: 1, Results: []eval.Result{{
+		Prompt: "p\x1b]0;title\x07", Test: name, Provider: "a", Model: "m\x1b[2J",
+		Output: "```\n::error::pwned\n</details><script>x</script>\x1b[2J",
+		File:   "prompts/::warning::x.yaml", Line: 3,
+		Assertions: []eval.AssertionResult{{Type: "contains", Reason: "output does not contain \"\n::add-mask::x\x1b[31m\""}},
+	}, {
+		Prompt: "p\x1b]0;title\x07", Test: "errored", Provider: "a", Model: "m",
+		Error: "a: server (HTTP 500): <html>\n::error::body\x1b[2J</html>",
+	}}}
+	rs.Summarize()
+	eval.Gate(rs, eval.GateOptions{MinPassRate: 1})
+	return rs
+}
+
+// TestReportsEscapeUntrustedText: in no sink can a test name, a model
+// output or a provider's error body start a workflow command, inject HTML,
+// close a code fence or reach the terminal as a control sequence.
+func TestReportsEscapeUntrustedText(t *testing.T) {
+	rs := maliciousResults()
+	var term, md, gh bytes.Buffer
+	WriteTerminal(&term, rs, TerminalOptions{})
+	if err := WriteMarkdown(&md, rs); err != nil {
+		t.Fatal(err)
+	}
+	WriteGitHubAnnotations(&gh, rs, "")
+
+	if strings.ContainsAny(term.String(), "\x1b\x07") {
+		t.Errorf("terminal report carries control characters:\n%q", term.String())
+	}
+	for _, line := range strings.Split(term.String(), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "::") {
+			t.Errorf("terminal report line starts a workflow command: %q", line)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(gh.String(), "\n"), "\n") {
+		if !strings.HasPrefix(line, "::error ") && !strings.HasPrefix(line, "::warning ") {
+			t.Errorf("annotation line is not one of ours: %q", line)
+		}
+		if strings.ContainsAny(line, "\x1b\x07\r") {
+			t.Errorf("annotation carries control characters: %q", line)
+		}
+	}
+	m := md.String()
+	// Outside the fenced output, nothing may be HTML or a second fence.
+	outside := regexp.MustCompile("(?s)````text\n.*?\n````\n").ReplaceAllString(m, "")
+	for _, bad := range []string{"<img", "<script", "</details><", "\x1b", "\x07", "```"} {
+		if strings.Contains(outside, bad) {
+			t.Errorf("Markdown report carries %q outside the fenced output:\n%s", bad, m)
+		}
+	}
+	// The output's own triple backticks stay inside a longer fence.
+	if !strings.Contains(m, "````text\n```\n::error::pwned\n</details><script>x</script>[2J\n````\n") {
+		t.Errorf("Markdown report does not fence the output:\n%s", m)
+	}
+	if strings.Count(outside, "<details>") != 1 || strings.Count(outside, "</details>") != 1 {
+		t.Errorf("Markdown report has %d <details> and %d </details> outside the fence; want 1 each:\n%s", strings.Count(outside, "<details>"), strings.Count(outside, "</details>"), m)
+	}
+}
+
+// TestIncompleteGateInEveryReport: an interrupted run's gate is incomplete
+// in every report, with the number of cases not run, and never passed.
+func TestIncompleteGateInEveryReport(t *testing.T) {
+	passed := eval.Result{Prompt: "p", Test: "t", Provider: "a", Model: "m", Pass: true, Score: 1}
+	rs := &eval.Results{Version: eval.ResultsVersion, Results: []eval.Result{passed}}
+	rs.Summary.NotRun, rs.Summary.Interrupted = 4, true
+	rs.Summarize()
+	eval.Gate(rs, eval.GateOptions{MinPassRate: 1})
+	var term, md, gh strings.Builder
+	WriteTerminal(&term, rs, TerminalOptions{})
+	if err := WriteMarkdown(&md, rs); err != nil {
+		t.Fatal(err)
+	}
+	WriteGitHubAnnotations(&gh, rs, "")
+	for _, tc := range []struct{ sink, got, want string }{
+		{"terminal", term.String(), "gate: INCOMPLETE (interrupted: 4 cases not run; it cannot pass)"},
+		{"markdown", md.String(), "## llmfall eval: ⏹️ gate incomplete (interrupted: 4 cases not run)"},
+		{"annotations", gh.String(), "::error title=llmfall eval gate::gate incomplete: the run was interrupted with 4 cases not run"},
+	} {
+		if !strings.Contains(tc.got, tc.want) {
+			t.Errorf("%s report lacks %q:\n%s", tc.sink, tc.want, tc.got)
+		}
+		if strings.Contains(tc.got, "gate: passed") || strings.Contains(tc.got, "gate passed") {
+			t.Errorf("%s report says the gate passed:\n%s", tc.sink, tc.got)
+		}
 	}
 }

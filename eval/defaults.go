@@ -1,0 +1,6 @@
+package eval
+
+// DefaultMinPassRate is the gate's minimum pass rate when llmfall.yaml sets
+// no eval.min_pass_rate: every case must pass. GateOptions' zero
+// MinPassRate sets no minimum; setup applies this default.
+const DefaultMinPassRate = 1.0
