@@ -395,7 +395,7 @@ func TestRunNoStream(t *testing.T) {
 // gets the second link's whole answer only, and -v shows what was thrown
 // away.
 func TestRunStreamBufferFallsBackInsideTheWindow(t *testing.T) {
-	c := chain{newFakeProvider(t, cutAfterFirstToken(t)), newFakeProvider(t, sseReply(t, "anthropic_stream.sse")),
+	c := chain{newFakeProvider(t, cutAfterFirstToken(t)), newFakeProvider(t, sseReply(recording(t, "anthropic/stream_text.sse"))),
 		newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) { t.Error("gemini called"); w.WriteHeader(500) })}
 	path := writeChainConfig(t, c)
 	data, err := os.ReadFile(path)
@@ -410,7 +410,7 @@ func TestRunStreamBufferFallsBackInsideTheWindow(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit code = %d; want 0\nstderr:\n%s", code, stderr)
 	}
-	if want := "Anthropic here: the refund is on its way.\n"; stdout != want {
+	if want := "Refund approved for order 1182.\n"; stdout != want {
 		t.Errorf("stdout = %q; want only the second link's answer %q", stdout, want)
 	}
 	if !strings.Contains(stderr, "attempt 1: openai/gpt-4.1-mini") || !strings.Contains(stderr, "(discarded 1 chunks") {
