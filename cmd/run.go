@@ -30,6 +30,7 @@ type runOptions struct {
 	TempSet     bool
 	NoStream    bool
 	JSON        bool
+	toolFlags
 }
 
 func newCmdRun(f *factory, runF func(context.Context, *runOptions) error) *cobra.Command {
@@ -71,6 +72,10 @@ manual switchover without editing the config.`,
 	fl.Float64Var(&opts.Temperature, "temperature", 0, "sampling temperature (default: the provider's)")
 	fl.BoolVar(&opts.NoStream, "no-stream", false, "wait for the whole answer instead of streaming it")
 	fl.BoolVar(&opts.JSON, "json", false, "print one JSON document with the answer and the attempt log")
+	fl.StringVar(&opts.Tools, "tools", "", "JSON or YAML `file` listing tools the model may call ({name, description, parameters})")
+	fl.StringVar(&opts.ToolChoice, "tool-choice", "", "auto, none, required, or the name of a tool to call")
+	fl.StringVar(&opts.JSONSchema, "json-schema", "", "JSON Schema `file` the answer must match")
+	fl.StringArrayVar(&opts.Images, "image", nil, "image `file or URL` to send with the prompt (repeatable)")
 	c.RegisterFlagCompletionFunc("category", completeCategories(f))
 	c.RegisterFlagCompletionFunc("order", completeProviders(f))
 	return c
@@ -115,6 +120,7 @@ type runDoc struct {
 	Usage        provider.Usage        `json:"usage"`
 	LatencyMS    int64                 `json:"latency_ms"`
 	TTFTMS       int64                 `json:"ttft_ms"`
+	ToolCalls    []toolCallJSON        `json:"tool_calls,omitempty"`
 	Attempts     []fallback.Attempt    `json:"attempts"`
 	Simulated    bool                  `json:"simulated,omitempty"`
 	Error        string                `json:"error,omitempty"`
@@ -149,6 +155,19 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	}
 
 	req := opts.request()
+	if err := opts.toolFlags.apply(&req.Request); err != nil {
+		return err
+	}
+	if err := req.CheckParams(); err != nil {
+		return usageErr(err, "")
+	}
+	chain, err := eng.Chain(opts.Category)
+	if err != nil {
+		return usageErr(err, "")
+	}
+	if err := f.CheckKeys(chainProviders(chain)); err != nil {
+		return err
+	}
 	var res *fallback.Result
 	var callErr error
 	streamed := false
@@ -170,8 +189,11 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		if err := writeRunDoc(f, res, callErr); err != nil {
 			return err
 		}
-	} else if !streamed && res.Response != nil {
-		writeText(f.IO.Out, res.Response.Text)
+	} else if res.Response != nil {
+		if !streamed && res.Response.Text != "" {
+			writeText(f.IO.Out, res.Response.Text)
+		}
+		writeToolCalls(f.IO.Out, res.Response.ToolCalls)
 	}
 	if callErr != nil {
 		if errors.Is(callErr, context.Canceled) && ctx.Err() != nil {
@@ -233,8 +255,11 @@ func streamTo(ctx context.Context, eng *fallback.Engine, req *fallback.Request, 
 	defer s.Close()
 	last := ""
 	for s.Next() {
-		last = s.Current().Text
-		io.WriteString(w, last)
+		if t := s.Current().Text; t != "" {
+			// Tool-call deltas print after the stream, whole.
+			last = t
+			io.WriteString(w, t)
+		}
 	}
 	if last != "" && !strings.HasSuffix(last, "\n") {
 		io.WriteString(w, "\n")
@@ -268,6 +293,7 @@ func writeRunDoc(f *factory, res *fallback.Result, callErr error) error {
 		doc.Usage = r.Usage
 		doc.LatencyMS = r.Latency.Milliseconds()
 		doc.TTFTMS = r.TTFT.Milliseconds()
+		doc.ToolCalls = toolCallsJSON(r.ToolCalls)
 		if r.Model != "" {
 			doc.Model = r.Model
 		}

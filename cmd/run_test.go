@@ -410,7 +410,9 @@ func TestRunStreamBufferFallsBackInsideTheWindow(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit code = %d; want 0\nstderr:\n%s", code, stderr)
 	}
-	if want := "Refund approved for order 1182.\n"; stdout != want {
+	// Exactly the second link's answer (text, then its tool call): nothing
+	// of openai's cut stream ("Refund") spliced in front.
+	if want := "Refund approved for order 1182.\ntool call toolu_01Hq2: issue_refund {\"order\":1182}\n"; stdout != want {
 		t.Errorf("stdout = %q; want only the second link's answer %q", stdout, want)
 	}
 	if !strings.Contains(stderr, "attempt 1: openai/gpt-4.1-mini") || !strings.Contains(stderr, "(discarded 1 chunks") {

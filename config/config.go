@@ -90,6 +90,9 @@ type Provider struct {
 	// own (eval then uses Eval.Concurrency).
 	Concurrency int
 	RPM         int // requests per minute; 0 means no limit
+	// TextOnly lists this provider's models that take no images: a request
+	// with images skips them (text_only in the file).
+	TextOnly []string
 	// Sim holds the simulation settings of a Simulated type (sim); the keys
 	// are an error on any other type.
 	Sim  provider.Simulation

@@ -319,13 +319,13 @@ func TestParseErrors(t *testing.T) {
 		{"sim_keys", []string{
 			`llmfall.yaml:2: providers.openai.latency: only valid for type sim (this provider is type openai)`,
 			`llmfall.yaml:2: providers.openai.seed: only valid for type sim (this provider is type openai)`,
-			`llmfall.yaml:3: providers.gemini: unknown key "laetncy" (valid keys: type, base_url, api_key_env, headers, concurrency, rpm)`,
+			`llmfall.yaml:3: providers.gemini: unknown key "laetncy" (valid keys: type, base_url, api_key_env, headers, concurrency, rpm, text_only)`,
 			`llmfall.yaml:6: providers.chaos: unknown key "eror_rate" (did you mean "error_rate"?)`,
 			`llmfall.yaml:7: providers.chaos.error_rate: must be between 0 and 1, got 1.5`,
 			`llmfall.yaml:8: providers.chaos.hang_rate: must be between 0 and 1, got -0.1`,
 			`llmfall.yaml:9: providers.chaos.tokens_per_second: must not be negative, got -3`,
-			`llmfall.yaml:10: providers.chaos.error_classes: unknown error class "ratelimited" (did you mean "rate_limited"? valid classes: rate_limited, overloaded, server, timeout, network, auth, not_found, invalid_request, context_length, content_filter, malformed, cancelled, unknown)`,
-			`llmfall.yaml:10: providers.chaos.error_classes: unknown error class "teapot" (valid classes: rate_limited, overloaded, server, timeout, network, auth, not_found, invalid_request, context_length, content_filter, malformed, cancelled, unknown)`,
+			`llmfall.yaml:10: providers.chaos.error_classes: unknown error class "ratelimited" (did you mean "rate_limited"? valid classes: rate_limited, overloaded, server, timeout, network, auth, not_found, invalid_request, context_length, content_filter, malformed, cancelled, unknown, unsupported)`,
+			`llmfall.yaml:10: providers.chaos.error_classes: unknown error class "teapot" (valid classes: rate_limited, overloaded, server, timeout, network, auth, not_found, invalid_request, context_length, content_filter, malformed, cancelled, unknown, unsupported)`,
 			`llmfall.yaml:11: providers.chaos.seed: "lucky" is not a whole number`,
 		}},
 		{"tabs", []string{

@@ -166,6 +166,7 @@ func (d *decoder) provider(e pair) Provider {
 		{key: "headers", decode: d.headers(&pr)},
 		{key: "concurrency", decode: d.integer(&pr.Concurrency, 0)},
 		{key: "rpm", decode: d.integer(&pr.RPM, 0)},
+		{key: "text_only", decode: d.textOnly(&pr)},
 	}
 	s := &pr.Sim
 	simFields := []field{
@@ -189,6 +190,16 @@ func (d *decoder) provider(e pair) Provider {
 	}
 	d.fields(entries, e.path, append(fields, simFields...))
 	return pr
+}
+
+// textOnly decodes the models of a provider that take no images.
+func (d *decoder) textOnly(pr *Provider) func(pair) {
+	return func(p pair) {
+		items, _ := d.names(p.val, p.path, "model names", "a model name", "[llama3.1:8b]")
+		for _, n := range items {
+			pr.TextOnly = append(pr.TextOnly, n.Value)
+		}
+	}
 }
 
 // simulatedTypes names the types that take the simulation keys.

@@ -38,6 +38,9 @@ type call struct {
 	pos    int
 	forced bool
 	tried  int
+	// images: the request carries images, which text-only links cannot
+	// take.
+	images bool
 }
 
 type verdict uint8
@@ -58,6 +61,9 @@ func (c *call) init(ctx context.Context, st *state, req *Request) error {
 	}
 	c.st, c.clk, c.req, c.links, c.order = st, st.cfg.Clock, req, links, links
 	c.to = st.cfg.Timeouts.merge(cat.Timeouts).merge(req.Timeouts)
+	if len(st.textOnly) > 0 {
+		c.images = req.HasImages()
+	}
 	c.hedge, c.buffer = cat.HedgeAfter, cat.StreamBuffer
 	if req.StreamBuffer.on() {
 		c.buffer = req.StreamBuffer
@@ -126,6 +132,14 @@ func (c *call) next() (*link, uint64, bool) {
 		}
 		l := &c.order[c.pos]
 		c.pos++
+		if c.cannotTake(l) {
+			// Logged once, though a forced walk passes it again.
+			if !slices.ContainsFunc(c.res.Attempts, func(a Attempt) bool { return a.Target == l.target && a.Err == errTextOnly }) {
+				idx := c.begin(l)
+				c.finish(idx, OutcomeSkipped, provider.ClassUnsupported, errTextOnly)
+			}
+			continue
+		}
 		switch {
 		case l.b == nil:
 			c.tried++
@@ -144,6 +158,15 @@ func (c *call) next() (*link, uint64, bool) {
 }
 
 var errBreakerOpen = errors.New("breaker open")
+
+// errTextOnly is why a text-only link is skipped.
+var errTextOnly = errors.New("request has images and this model is text-only (text_only in config)")
+
+// cannotTake reports whether l cannot take the request at all, so that
+// asking would only earn a 400: it is skipped, its breaker left alone.
+func (c *call) cannotTake(l *link) bool {
+	return c.images && l.textOnly
+}
 
 // begin opens an attempt in the log and returns its index.
 func (c *call) begin(l *link) int {

@@ -69,6 +69,10 @@ type Config struct {
 	// and its attempt log; nil means clock.Real(). Tests pass a
 	// *clock.Fake, the outage simulator a *clock.Virtual.
 	Clock clock.Clock
+	// TextOnly are the targets whose models take no images: a request
+	// with images skips them, recording the attempt as skipped with class
+	// unsupported, instead of sending what the provider would refuse.
+	TextOnly []Target
 }
 
 // Category is a group of models of equal capability across providers.

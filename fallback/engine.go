@@ -30,6 +30,7 @@ type state struct {
 	globalOrder []string
 	catOrder    map[string][]string
 	cats        map[string]*category
+	textOnly    map[Target]bool
 }
 
 // category is a configured category with its chain resolved.
@@ -44,6 +45,8 @@ type link struct {
 	target Target
 	p      provider.Provider
 	b      *breaker // nil when breakers are disabled
+	// textOnly: the model takes no images (Config.TextOnly).
+	textOnly bool
 }
 
 // Request is one call to the engine.
@@ -200,6 +203,12 @@ func newState(cfg Config, providers map[string]provider.Provider, old map[Target
 	for _, c := range cfg.Categories {
 		st.cats[c.Name] = &category{cfg: c}
 	}
+	for _, t := range cfg.TextOnly {
+		if st.textOnly == nil {
+			st.textOnly = make(map[Target]bool, len(cfg.TextOnly))
+		}
+		st.textOnly[t] = true
+	}
 	st.resolve()
 	return st, nil
 }
@@ -228,7 +237,7 @@ func (st *state) resolve() {
 func (st *state) links(chain []Target) []link {
 	links := make([]link, len(chain))
 	for i, t := range chain {
-		links[i] = link{target: t, p: st.providers[t.Provider], b: st.breakers[t]}
+		links[i] = link{target: t, p: st.providers[t.Provider], b: st.breakers[t], textOnly: st.textOnly[t]}
 	}
 	return links
 }

@@ -124,7 +124,7 @@ func timeoutError(t Target, what string, d time.Duration, cause error) *provider
 func breakerCounts(c provider.Class) bool {
 	switch c {
 	case provider.ClassInvalidRequest, provider.ClassContextLength,
-		provider.ClassContentFilter, provider.ClassCancelled:
+		provider.ClassContentFilter, provider.ClassCancelled, provider.ClassUnsupported:
 		return false
 	}
 	return true

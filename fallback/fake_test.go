@@ -19,6 +19,8 @@ type step struct {
 	hang bool
 	// chunks are the stream's text deltas; Complete answers their join.
 	chunks []string
+	// calls are tool-call deltas the stream yields before its chunks.
+	calls []provider.ToolCallDelta
 	// after the chunks: stall until the context ends, or fail with midErr.
 	stall  bool
 	midErr error
@@ -141,7 +143,7 @@ func (f *fake) Stream(ctx context.Context, req *provider.Request) (provider.Stre
 		return nil, s.err
 	}
 	chunks := s.chunks
-	if chunks == nil {
+	if chunks == nil && s.calls == nil {
 		chunks = []string{f.text(s, req.Model)}
 	}
 	return &fakeStream{f: f, ctx: ctx, step: s, chunks: chunks, model: req.Model, start: time.Now()}, nil
@@ -155,12 +157,12 @@ type fakeStream struct {
 	model  string
 	start  time.Time
 
-	i    int
-	text strings.Builder
-	cur  provider.Chunk
-	err  error
-	done bool
-	ttft time.Duration
+	i, calls int
+	text     strings.Builder
+	cur      provider.Chunk
+	err      error
+	done     bool
+	ttft     time.Duration
 }
 
 func (s *fakeStream) Next() bool {
@@ -170,6 +172,11 @@ func (s *fakeStream) Next() bool {
 	if s.ctx.Err() != nil {
 		s.done, s.err = true, provider.TransportError(s.ctx, s.f.name, s.ctx.Err())
 		return false
+	}
+	if s.calls < len(s.step.calls) {
+		s.cur = provider.Chunk{ToolCall: &s.step.calls[s.calls]}
+		s.calls++
+		return true
 	}
 	if s.i < len(s.chunks) {
 		s.cur = provider.Chunk{Text: s.chunks[s.i]}

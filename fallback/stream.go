@@ -24,8 +24,9 @@ import (
 //	err = s.Err()      // *ExhaustedError, *InterruptedError, ...
 //	res := s.Result()  // the answer, the target and the attempt log
 //
-// The first Next walks the chain until a link produces its first token;
-// only then does text reach the caller, and from then on the stream stays on
+// The first Next walks the chain until a link produces its first token
+// (text or a tool-call delta, whichever comes first); only then does
+// anything reach the caller, and from then on the stream stays on
 // that link: a later failure ends it with an *InterruptedError.
 // A Stream is not safe for concurrent use; cancel the context to abandon it.
 type Stream struct {
@@ -130,6 +131,9 @@ func (s *Stream) deliver(ch provider.Chunk) {
 	s.cur = ch
 	s.chunks++
 	s.bytes += len(ch.Text)
+	if tc := ch.ToolCall; tc != nil {
+		s.bytes += len(tc.Arguments)
+	}
 }
 
 // Current is the chunk Next just produced.

@@ -29,6 +29,10 @@ const (
 	ClassMalformed      Class = "malformed"       // a response we could not parse
 	ClassCancelled      Class = "cancelled"       // the caller gave up
 	ClassUnknown        Class = "unknown"
+	// ClassUnsupported is a request this link cannot take though another
+	// may: an image for a text-only model, a schema its API cannot
+	// express. The adapter (or the engine) refuses it before sending.
+	ClassUnsupported Class = "unsupported"
 )
 
 // Classes lists every class, for tables and validation.
@@ -36,6 +40,7 @@ var Classes = []Class{
 	ClassRateLimited, ClassOverloaded, ClassServer, ClassTimeout, ClassNetwork,
 	ClassAuth, ClassNotFound, ClassInvalidRequest, ClassContextLength,
 	ClassContentFilter, ClassMalformed, ClassCancelled, ClassUnknown,
+	ClassUnsupported,
 }
 
 // Error is the one error type adapters return for a failed call.

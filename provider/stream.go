@@ -16,11 +16,24 @@ import (
 // provider reported; any other error is treated as a transport failure.
 type StepFunc func(meta *Response) (delta string, err error)
 
+// ChunkStepFunc is a StepFunc for streams that carry tool calls: it returns
+// the chunk the event carried (a zero Chunk for events with none).
+type ChunkStepFunc func(meta *Response) (Chunk, error)
+
 // NewStream builds a Stream from a step function, so that every adapter gets
 // the same bookkeeping: text accumulation, time to first token, latency,
 // error classification against ctx, and a body closed exactly once.
 // start is when the request was sent.
 func NewStream(ctx context.Context, providerName string, body io.Closer, start time.Time, step StepFunc) Stream {
+	return NewChunkStream(ctx, providerName, body, start, func(meta *Response) (Chunk, error) {
+		delta, err := step(meta)
+		return Chunk{Text: delta}, err
+	})
+}
+
+// NewChunkStream is NewStream for a step function that also yields tool-call
+// deltas, which the stream assembles into Response.ToolCalls.
+func NewChunkStream(ctx context.Context, providerName string, body io.Closer, start time.Time, step ChunkStepFunc) Stream {
 	return &stepStream{ctx: ctx, name: providerName, body: body, start: start, step: step}
 }
 
@@ -29,10 +42,12 @@ type stepStream struct {
 	name  string
 	body  io.Closer
 	start time.Time
-	step  StepFunc
+	step  ChunkStepFunc
 
 	meta    Response
 	text    strings.Builder
+	calls   callBuilder
+	started bool // a first delta arrived
 	cur     Chunk
 	err     error
 	done    bool
@@ -44,19 +59,27 @@ func (s *stepStream) Next() bool {
 		return false
 	}
 	for {
-		delta, err := s.step(&s.meta)
+		ch, err := s.step(&s.meta)
 		if err != nil {
 			s.finish(err)
 			return false
 		}
-		if delta == "" {
+		if ch.Text == "" && ch.ToolCall == nil {
 			continue
 		}
-		if s.text.Len() == 0 {
+		if !s.started {
+			// A tool-call delta is a first token as much as text is:
+			// the answer has begun and cannot be taken back.
+			s.started = true
 			s.meta.TTFT = time.Since(s.start)
 		}
-		s.text.WriteString(delta)
-		s.cur = Chunk{Text: delta}
+		if ch.ToolCall != nil {
+			s.calls.add(ch.ToolCall)
+			ch.Text = ""
+		} else {
+			s.text.WriteString(ch.Text)
+		}
+		s.cur = ch
 		return true
 	}
 }
@@ -69,6 +92,7 @@ func (s *stepStream) finish(err error) {
 	// for the caller's Close.
 	s.Close()
 	if errors.Is(err, io.EOF) {
+		s.err = CheckUsage(s.name, 0, s.meta.Usage)
 		return
 	}
 	var pe *Error
@@ -91,6 +115,7 @@ func (s *stepStream) Err() error     { return s.err }
 func (s *stepStream) Response() *Response {
 	r := s.meta
 	r.Text = s.text.String()
+	r.ToolCalls = s.calls.calls()
 	if !s.done {
 		r.Latency = time.Since(s.start)
 	}
@@ -105,4 +130,51 @@ func (s *stepStream) Close() error {
 		}
 	})
 	return err
+}
+
+// callBuilder assembles tool calls from their deltas.
+type callBuilder struct {
+	order []int // call indexes in order of first appearance
+	byIdx map[int]*partialCall
+}
+
+type partialCall struct {
+	id, name, sig string
+	args          strings.Builder
+}
+
+func (b *callBuilder) add(d *ToolCallDelta) {
+	if b.byIdx == nil {
+		b.byIdx = make(map[int]*partialCall, 2)
+	}
+	c := b.byIdx[d.Index]
+	if c == nil {
+		c = &partialCall{}
+		b.byIdx[d.Index] = c
+		b.order = append(b.order, d.Index)
+	}
+	if d.ID != "" {
+		c.id = d.ID
+	}
+	if d.Name != "" {
+		c.name = d.Name
+	}
+	if d.Signature != "" {
+		c.sig = d.Signature
+	}
+	c.args.WriteString(d.Arguments)
+}
+
+// calls is the calls so far; arguments that are not (yet) valid JSON come
+// out as a JSON string, as ToolCall documents.
+func (b *callBuilder) calls() []ToolCall {
+	if len(b.order) == 0 {
+		return nil
+	}
+	out := make([]ToolCall, len(b.order))
+	for i, idx := range b.order {
+		c := b.byIdx[idx]
+		out[i] = ToolCall{ID: c.id, Name: c.name, Arguments: ArgumentsJSON(c.args.String()), Signature: c.sig}
+	}
+	return out
 }

@@ -103,6 +103,16 @@ func ApplyDefaults(cfg *config.Config) {
 	}
 }
 
+// RunRetries is eval.RunOptions.Retries for the file's eval.retries
+// (defaults applied): an explicit 0 is eval.NoRetries, since eval's zero
+// value means its default.
+func RunRetries(cfg *config.Config) int {
+	if cfg.Eval.Retries == 0 {
+		return eval.NoRetries
+	}
+	return cfg.Eval.Retries
+}
+
 // Prices is the file's pricing over eval's DefaultPrices: what eval and the
 // judge charge each call.
 func Prices(cfg *config.Config) eval.Prices {
@@ -141,6 +151,11 @@ func EngineConfig(cfg *config.Config) fallback.Config {
 		OnContentFilter: cfg.Fallback.OnContentFilter,
 		BreakerFailures: cfg.Fallback.BreakerFailures,
 		BreakerCooldown: cfg.Fallback.BreakerCooldown,
+	}
+	for _, p := range cfg.Providers {
+		for _, m := range p.TextOnly {
+			out.TextOnly = append(out.TextOnly, fallback.Target{Provider: p.Name, Model: m})
+		}
 	}
 	for _, c := range cfg.Categories {
 		out.Categories = append(out.Categories, fallback.Category{

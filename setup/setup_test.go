@@ -162,6 +162,10 @@ func TestEngineConfig(t *testing.T) {
 	if fast.HedgeAfter != 2*time.Second || fast.Timeouts.FirstToken != 5*time.Second || fast.Models["anthropic"] != "claude-3-5-haiku-latest" {
 		t.Errorf("fast = %+v", fast)
 	}
+	cfg, _ = load(t, strings.Replace(base, "api_key_env: TEST_KEY }", "api_key_env: TEST_KEY, text_only: [gpt-4.1-mini] }", 1))
+	if got := EngineConfig(cfg).TextOnly; len(got) != 1 || got[0] != (fallback.Target{Provider: "openai", Model: "gpt-4.1-mini"}) {
+		t.Errorf("TextOnly = %v; want [openai/gpt-4.1-mini]", got)
+	}
 }
 
 func TestJudge(t *testing.T) {
@@ -299,5 +303,25 @@ func TestApplyDefaults(t *testing.T) {
 	j, _ := Judge(cfg, eng, ps, Options{Offline: true})
 	if h, ok := j.(*judge.Heuristic); !ok || h.Threshold != judge.DefaultThreshold {
 		t.Errorf("offline judge = %+v; want a heuristic at judge.DefaultThreshold", j)
+	}
+}
+
+func TestRunRetries(t *testing.T) {
+	minimal := "providers: {o: {type: openai}}\ncategories: {fast: {o: m}}\n"
+	for _, tc := range []struct {
+		eval string
+		want int
+	}{
+		{"", eval.DefaultRetries},
+		{"eval: {retries: 0}\n", eval.NoRetries},
+		{"eval: {retries: 2}\n", 2},
+	} {
+		cfg, err := Parse("llmfall.yaml", []byte(minimal+tc.eval), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := RunRetries(cfg); got != tc.want {
+			t.Errorf("RunRetries(%q) = %d; want %d", tc.eval, got, tc.want)
+		}
 	}
 }

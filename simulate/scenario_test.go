@@ -102,7 +102,7 @@ links:
 			"bad.yaml:5: links[0]: error_rate: must be between 0 and 1, got 1.5",
 			"bad.yaml:5: links[0]: hang + error_rate is 1.5, more than 1",
 			"bad.yaml:6: links[0]: errors: server: weight must be positive, got 0",
-			`bad.yaml:6: links[0]: errors: unknown class "teapot" (one of rate_limited, overloaded, server, timeout, network, auth, not_found, invalid_request, context_length, content_filter, malformed, unknown)`,
+			`bad.yaml:6: links[0]: errors: unknown class "teapot" (one of rate_limited, overloaded, server, timeout, network, auth, not_found, invalid_request, context_length, content_filter, malformed, unknown, unsupported)`,
 			"bad.yaml:7: links[0]: latency: needs 0 < p50 <= p95, got p50 2s p95 1s",
 			"bad.yaml:9: links[0].windows[0]: needs 0 <= from < to, got from 2h0m0s to 1h0m0s",
 			"bad.yaml:9: links[0].windows[0]: hang + error_rate is 2, more than 1",

@@ -119,7 +119,10 @@ func (c *Client) complete(ctx context.Context, req *provider.Request) (*provider
 		// A 200 carrying an error document: some gateways do this.
 		return nil, c.newError(resp.StatusCode, resp.Header, data)
 	}
-	out := m.response()
+	out := m.response(newOutputTool(req))
+	if err := provider.CheckUsage(c.name, resp.StatusCode, out.Usage); err != nil {
+		return nil, err
+	}
 	out.RequestID = firstNonEmpty(resp.Header.Get("Request-Id"), m.ID, provider.RequestIDFrom(resp.Header))
 	out.Latency = time.Since(start)
 	out.TTFT = out.Latency
@@ -153,8 +156,9 @@ func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.St
 		r:         sse.NewReader(resp.Body),
 		status:    resp.StatusCode,
 		requestID: firstNonEmpty(resp.Header.Get("Request-Id"), provider.RequestIDFrom(resp.Header)),
+		tools:     toolBlocks{out: newOutputTool(req)},
 	}
-	return provider.NewStream(ctx, c.name, resp.Body, start, d.step), nil
+	return provider.NewChunkStream(ctx, c.name, resp.Body, start, d.next), nil
 }
 
 // send POSTs body and returns a 2xx response whose body the caller must

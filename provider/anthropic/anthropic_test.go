@@ -226,6 +226,7 @@ func TestComplete(t *testing.T) {
 			fixture: "message_blocks.json",
 			want: provider.Response{
 				Text:         "The capital of Portugal is Lisbon. I am checking its population next.",
+				ToolCalls:    []provider.ToolCall{{ID: "toolu_01Xy3ZpQ8rLk", Name: "lookup_city", Arguments: json.RawMessage(`{"city":"Lisbon"}`)}},
 				FinishReason: provider.FinishToolCalls,
 				Usage:        provider.Usage{InputTokens: 61, OutputTokens: 44},
 				Model:        "claude-sonnet-4-5-20250929",

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -57,7 +58,9 @@ func TestRecordedMessages(t *testing.T) {
 			RequestID:    "req_011CUdgeLbdAHJifhfifciof",
 		}},
 		{"message_tool_use", provider.Response{
-			Text:         "I'll get the current weather in San Francisco for you in Fahrenheit.",
+			Text: "I'll get the current weather in San Francisco for you in Fahrenheit.",
+			ToolCalls: []provider.ToolCall{{ID: "toolu_01TZR6ZrLHdpAWdmhVPuDfjQ", Name: "get_weather",
+				Arguments: json.RawMessage(`{"city":"San Francisco","units":"fahrenheit"}`)}},
 			FinishReason: provider.FinishToolCalls,
 			Usage:        provider.Usage{InputTokens: 402, OutputTokens: 89},
 			Model:        "claude-3-7-sonnet-20250219",
@@ -94,7 +97,9 @@ func TestRecordedStreams(t *testing.T) {
 			RequestID:    "req_011CUdgeLebtjP3oqrQZ6wp1",
 		}},
 		{name: "stream_tool_use", headers: "stream_tool_use.headers.txt", want: provider.Response{
-			Text:         "I'll get the current weather in San Francisco for you in Fahrenheit.",
+			Text: "I'll get the current weather in San Francisco for you in Fahrenheit.",
+			ToolCalls: []provider.ToolCall{{ID: "toolu_01RaX2WYWRWCbaeFHssmGJXG", Name: "get_weather",
+				Arguments: json.RawMessage(`{"city":"San Francisco","units":"fahrenheit"}`)}},
 			FinishReason: provider.FinishToolCalls,
 			Usage:        provider.Usage{InputTokens: 397, OutputTokens: 89},
 			Model:        "claude-3-7-sonnet-20250219",

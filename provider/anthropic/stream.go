@@ -31,6 +31,8 @@ type streamDecoder struct {
 	// Input counts as message_start reported them, updated by any that a
 	// message_delta repeats.
 	input, cacheCreation, cacheRead int
+
+	tools toolBlocks
 }
 
 func (d *streamDecoder) step(meta *provider.Response) (string, error) {
@@ -59,14 +61,24 @@ func (d *streamDecoder) step(meta *provider.Response) (string, error) {
 	switch typ {
 	case "message_start":
 		d.start(meta, e.Message)
+	case "content_block_start":
+		d.tools.start(&e)
 	case "content_block_delta":
-		// input_json_delta, thinking_delta and signature_delta are not
-		// text output.
+		// thinking_delta and signature_delta are not output.
 		if e.Delta != nil && e.Delta.Type == "text_delta" {
 			return e.Delta.Text, nil
 		}
+		if e.Delta != nil && e.Delta.Type == "input_json_delta" {
+			return d.tools.delta(e.Index, e.Delta.PartialJSON), nil
+		}
+	case "content_block_stop":
+		return d.tools.stop(e.Index), nil
 	case "message_delta":
 		d.delta(meta, &e)
+		if d.tools.answered && d.tools.calls == 0 && meta.FinishReason == provider.FinishToolCalls {
+			// The output tool's call was the answer, not a call.
+			meta.FinishReason = provider.FinishStop
+		}
 	case "message_stop":
 		if meta.FinishReason == "" {
 			meta.FinishReason = provider.FinishOther
@@ -75,8 +87,7 @@ func (d *streamDecoder) step(meta *provider.Response) (string, error) {
 	case "error":
 		return "", d.streamError(meta, &e)
 	}
-	// content_block_start, content_block_stop and event types newer than
-	// this adapter carry no text.
+	// Event types newer than this adapter carry no text.
 	return "", nil
 }
 
@@ -133,4 +144,76 @@ func (d *streamDecoder) streamError(meta *provider.Response, e *streamEvent) *pr
 	pe.Message = e.Error.Message
 	pe.Class = classify(provider.ClassUnknown, e.Error.Type, e.Error.Message)
 	return pe
+}
+
+// next is the stream's ChunkStepFunc: step, with the tool-call delta an
+// event produced, if any.
+func (d *streamDecoder) next(meta *provider.Response) (provider.Chunk, error) {
+	text, err := d.step(meta)
+	if err != nil || text != "" {
+		return provider.Chunk{Text: text}, err
+	}
+	if p := d.tools.pending; p != nil {
+		d.tools.pending = nil
+		return provider.Chunk{ToolCall: p}, nil
+	}
+	return provider.Chunk{}, nil
+}
+
+// toolBlocks follows the tool_use blocks of a streamed message: each
+// becomes a call numbered from 0, announced at content_block_start and
+// continued by its input_json_delta events. The output tool's input is
+// the answer text instead (see outputTool).
+type toolBlocks struct {
+	out      *outputTool
+	byBlock  map[int]int // content block index → call index; -1: the output tool
+	calls    int
+	answered bool
+	buf      []byte // a wrapped output tool's input, until its block stops
+	pending  *provider.ToolCallDelta
+}
+
+func (t *toolBlocks) start(e *streamEvent) {
+	b := e.ContentBlock
+	if b == nil || b.Type != "tool_use" {
+		return
+	}
+	if t.byBlock == nil {
+		t.byBlock = make(map[int]int, 2)
+	}
+	if t.out.is(b.Name) {
+		t.byBlock[e.Index] = -1
+		t.answered = true
+		return
+	}
+	t.byBlock[e.Index] = t.calls
+	t.pending = &provider.ToolCallDelta{Index: t.calls, ID: b.ID, Name: b.Name}
+	t.calls++
+}
+
+// delta returns the text an input_json_delta adds to the answer, if it
+// belongs to the output tool, and queues a tool-call delta otherwise.
+func (t *toolBlocks) delta(block int, partial string) string {
+	idx, ok := t.byBlock[block]
+	switch {
+	case !ok || partial == "":
+		return ""
+	case idx < 0 && t.out.wrapped:
+		t.buf = append(t.buf, partial...)
+		return ""
+	case idx < 0:
+		return partial
+	}
+	t.pending = &provider.ToolCallDelta{Index: idx, Arguments: partial}
+	return ""
+}
+
+// stop returns a wrapped output tool's answer once its input is whole.
+func (t *toolBlocks) stop(block int) string {
+	if idx, ok := t.byBlock[block]; !ok || idx >= 0 || !t.out.wrapped {
+		return ""
+	}
+	s := t.out.answer(t.buf)
+	t.buf = nil
+	return s
 }

@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"sync"
@@ -21,6 +22,9 @@ func drain(t *testing.T, s provider.Stream) []string {
 	var chunks []string
 	for s.Next() {
 		c := s.Current().Text
+		if s.Current().ToolCall != nil {
+			continue // checked through Response().ToolCalls
+		}
 		if c == "" {
 			t.Error("Current().Text is empty after Next() = true")
 		}
@@ -38,8 +42,8 @@ func TestStream(t *testing.T) {
 	defer s.Close()
 
 	got := drain(t, s)
-	// The empty text_delta, the thinking and signature deltas and the
-	// tool's input_json_delta are not chunks.
+	// The empty text_delta and the thinking and signature deltas are not
+	// chunks; the tool's input_json_delta is a tool-call delta.
 	want := []string{"Refund", " approved for", " order 1182."}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("chunks mismatch (-want +got):\n%s", diff)
@@ -50,6 +54,7 @@ func TestStream(t *testing.T) {
 	resp := s.Response()
 	wantResp := provider.Response{
 		Text:         "Refund approved for order 1182.",
+		ToolCalls:    []provider.ToolCall{{ID: "toolu_01Hq2", Name: "issue_refund", Arguments: json.RawMessage(`{"order":1182}`)}},
 		FinishReason: provider.FinishLength,
 		Usage:        provider.Usage{InputTokens: 24 + 100, OutputTokens: 9},
 		Model:        "claude-3-5-haiku-20241022",

@@ -1,14 +1,15 @@
 package anthropic
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/llmfall/llmfall/provider"
 )
 
-// jsonInstruction is added to the system prompt for Request.JSON. The
-// Messages API has no JSON mode for free text (structured outputs need a
-// schema we do not have). Prefilling the assistant turn with "{" would steer
+// jsonInstruction is added to the system prompt for a JSON-object response
+// format. The Messages API has no JSON mode for free text (a JSON schema
+// goes through a forced tool instead, see outputTool). Prefilling the assistant turn with "{" would steer
 // harder, but the prefill is not echoed back, so the caller would get a
 // document missing its first byte; the instruction alone keeps the output
 // whole.
@@ -26,26 +27,28 @@ type messageRequest struct {
 	TopP          *float64      `json:"top_p,omitempty"`
 	StopSequences []string      `json:"stop_sequences,omitempty"`
 	Stream        bool          `json:"stream,omitempty"`
+	Tools         []wireTool    `json:"tools,omitempty"`
+	ToolChoice    *toolChoice   `json:"tool_choice,omitempty"`
 }
 
+// wireMessage is one turn. Content is a string for a lone text block and an
+// array of blocks otherwise.
 type wireMessage struct {
 	Role    string `json:"role"`
-	Content string `json:"content"`
+	Content any    `json:"content"`
+	blocks  []block
 }
 
 func newMessageRequest(req *provider.Request, stream bool) *messageRequest {
 	m := &messageRequest{
 		Model:         req.Model,
 		System:        req.System,
-		Messages:      make([]wireMessage, len(req.Messages)),
+		Messages:      wireMessages(req.Messages),
 		MaxTokens:     req.MaxTokens,
 		Temperature:   req.Temperature,
 		TopP:          req.TopP,
 		StopSequences: req.Stop,
 		Stream:        stream,
-	}
-	for i, msg := range req.Messages {
-		m.Messages[i] = wireMessage{Role: string(msg.Role), Content: msg.Content}
 	}
 	if m.MaxTokens <= 0 {
 		// Anthropic rejects a request without max_tokens.
@@ -66,7 +69,9 @@ func newMessageRequest(req *provider.Request, stream bool) *messageRequest {
 		one := 1.0
 		m.Temperature = &one
 	}
-	if req.JSON {
+	out := newOutputTool(req)
+	setTools(m, req, out)
+	if f := req.Format(); f != nil && out == nil {
 		if m.System == "" {
 			m.System = jsonInstruction
 		} else {
@@ -89,10 +94,14 @@ type messageResponse struct {
 	Error      *errorDetail   `json:"error"`
 }
 
-// contentBlock is one block of a message; only "text" blocks carry output.
+// contentBlock is one block of a message: "text" blocks carry the answer,
+// "tool_use" blocks the calls.
 type contentBlock struct {
-	Type string `json:"type"`
-	Text string `json:"text"`
+	Type  string          `json:"type"`
+	Text  string          `json:"text"`
+	ID    string          `json:"id"`
+	Name  string          `json:"name"`
+	Input json.RawMessage `json:"input"`
 }
 
 // usage counts tokens. Pointers tell "absent" from 0 because a message_delta
@@ -110,8 +119,10 @@ func (u usage) inputTotal() int {
 	return deref(u.InputTokens) + deref(u.CacheCreationInputTokens) + deref(u.CacheReadInputTokens)
 }
 
-func (m *messageResponse) response() *provider.Response {
-	out := &provider.Response{
+// response converts the message; out is the request's output tool, nil
+// when it had none.
+func (m *messageResponse) response(out *outputTool) *provider.Response {
+	r := &provider.Response{
 		Model:        m.Model,
 		FinishReason: finishReason(m.StopReason),
 		Usage: provider.Usage{
@@ -120,14 +131,25 @@ func (m *messageResponse) response() *provider.Response {
 		},
 	}
 	var text strings.Builder
+	answered := false
 	for _, b := range m.Content {
-		// tool_use, thinking and server-tool blocks are not text output.
-		if b.Type == "text" {
+		// thinking and server-tool blocks are not output.
+		switch {
+		case b.Type == "text":
 			text.WriteString(b.Text)
+		case b.Type == "tool_use" && out.is(b.Name):
+			text.WriteString(out.answer(b.Input))
+			answered = true
+		case b.Type == "tool_use":
+			r.ToolCalls = append(r.ToolCalls, provider.ToolCall{ID: b.ID, Name: b.Name, Arguments: provider.ArgumentsJSON(string(b.Input))})
 		}
 	}
-	out.Text = text.String()
-	return out
+	r.Text = text.String()
+	if answered && len(r.ToolCalls) == 0 && r.FinishReason == provider.FinishToolCalls {
+		// The output tool's call is the answer, not a call to act on.
+		r.FinishReason = provider.FinishStop
+	}
+	return r
 }
 
 // finishReason normalises a stop_reason. model_context_window_exceeded is
@@ -152,10 +174,14 @@ func finishReason(s string) provider.FinishReason {
 type streamEvent struct {
 	Type    string           `json:"type"`
 	Message *messageResponse `json:"message"` // message_start
-	Delta   *struct {
-		Type       string `json:"type"` // content_block_delta: text_delta, input_json_delta, ...
-		Text       string `json:"text"`
-		StopReason string `json:"stop_reason"` // message_delta
+	// Index and ContentBlock belong to content_block_* events.
+	Index        int           `json:"index"`
+	ContentBlock *contentBlock `json:"content_block"`
+	Delta        *struct {
+		Type        string `json:"type"` // content_block_delta: text_delta, input_json_delta, ...
+		Text        string `json:"text"`
+		PartialJSON string `json:"partial_json"` // input_json_delta
+		StopReason  string `json:"stop_reason"`  // message_delta
 	} `json:"delta"`
 	Usage     *usage       `json:"usage"` // message_delta
 	Error     *errorDetail `json:"error"`

@@ -30,7 +30,8 @@ func TestRealResponses(t *testing.T) {
 			textSuffix: "made this historic mission possible. \n", finish: provider.FinishStop,
 			usage: provider.Usage{InputTokens: 323388, OutputTokens: 397}, model: "gemini-2.5-flash"},
 		// Function calls only: no text, but a clean stop.
-		{file: "generate_content_function_call.json", finish: provider.FinishStop,
+		// Gemini says STOP after calls; the adapter says tool_calls.
+		{file: "generate_content_function_call.json", finish: provider.FinishToolCalls,
 			usage: provider.Usage{InputTokens: 71, OutputTokens: 19}, model: "gemini-2.0-flash", requestID: "D786aP7RFa-R1PIPn56f8QM"},
 		{file: "third_party/generate_content_malformed_function_call_no_content.json", finish: provider.FinishOther,
 			usage: provider.Usage{InputTokens: 61}, model: "gemini-2.5-flash", requestID: "CdDHapDnNJiyqtsP38a-uQc"},

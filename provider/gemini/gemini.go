@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -97,7 +98,12 @@ func (c *Client) complete(ctx context.Context, req *provider.Request) (*provider
 
 	out := &provider.Response{RequestID: provider.RequestIDFrom(resp.Header), Model: model}
 	wire.apply(out)
+	if err := provider.CheckUsage(c.name, resp.StatusCode, out.Usage); err != nil {
+		return nil, err
+	}
 	out.Text = wire.text()
+	out.ToolCalls = wire.calls(0)
+	out.FinishReason = callFinish(out.FinishReason, len(out.ToolCalls))
 	if out.FinishReason == "" {
 		// A whole response always has stopped for some reason, even one
 		// the API did not name.
@@ -131,6 +137,10 @@ func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.St
 	headerID := provider.RequestIDFrom(resp.Header)
 	rd := sse.NewReader(resp.Body)
 	sawFinish := false
+	// Gemini sends each function call whole, in one chunk; pending holds
+	// the deltas of a chunk's calls until Next hands them out.
+	var pending []provider.Chunk
+	ncalls := 0
 	step := func(meta *provider.Response) (string, error) {
 		if meta.Model == "" {
 			meta.Model = model
@@ -160,13 +170,29 @@ func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.St
 				return "", err
 			}
 			wire.apply(meta)
+			for _, tc := range wire.calls(ncalls) {
+				pending = append(pending, provider.Chunk{ToolCall: &provider.ToolCallDelta{Index: ncalls, ID: tc.ID, Name: tc.Name, Arguments: string(tc.Arguments), Signature: tc.Signature}})
+				ncalls++
+			}
+			meta.FinishReason = callFinish(meta.FinishReason, ncalls)
 			if meta.FinishReason != "" {
 				sawFinish = true
 			}
 			return wire.text(), nil
 		}
 	}
-	return provider.NewStream(ctx, c.name, resp.Body, start, step), nil
+	next := func(meta *provider.Response) (provider.Chunk, error) {
+		if len(pending) == 0 {
+			text, err := step(meta)
+			if err != nil || text != "" || len(pending) == 0 {
+				return provider.Chunk{Text: text}, err
+			}
+		}
+		ch := pending[0]
+		pending = pending[1:]
+		return ch, nil
+	}
+	return provider.NewChunkStream(ctx, c.name, resp.Body, start, next), nil
 }
 
 // errTruncated ends a stream whose body ended before any chunk carried a
@@ -186,6 +212,11 @@ func (c *Client) post(ctx context.Context, req *provider.Request, method string)
 		return "", nil, c.invalid("no model given")
 	}
 	wire, err := newGenerateContentRequest(req)
+	var se *SchemaError
+	if errors.As(err, &se) {
+		// Another link may take the schema: this one cannot.
+		return "", nil, &provider.Error{Provider: c.name, Class: provider.ClassUnsupported, Message: err.Error()}
+	}
 	if err != nil {
 		return "", nil, c.invalid(err.Error())
 	}

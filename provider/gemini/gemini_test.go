@@ -222,7 +222,7 @@ func TestRequestRefusedLocally(t *testing.T) {
 	}{
 		{"no model", &provider.Request{Messages: []provider.Message{{Role: "user", Content: "hi"}}}},
 		{"prefix only", &provider.Request{Model: "models/"}},
-		{"unknown role", &provider.Request{Model: "gemini-2.5-flash", Messages: []provider.Message{{Role: "tool", Content: "x"}}}},
+		{"unknown role", &provider.Request{Model: "gemini-2.5-flash", Messages: []provider.Message{{Role: "system", Content: "x"}}}},
 		{"nil", nil},
 	}
 	for _, tc := range tests {

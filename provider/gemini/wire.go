@@ -13,6 +13,8 @@ type generateContentRequest struct {
 	Contents          []content         `json:"contents"`
 	SystemInstruction *content          `json:"systemInstruction,omitempty"`
 	GenerationConfig  *generationConfig `json:"generationConfig,omitempty"`
+	Tools             []wireTool        `json:"tools,omitempty"`
+	ToolConfig        *toolConfig       `json:"toolConfig,omitempty"`
 }
 
 type content struct {
@@ -20,8 +22,17 @@ type content struct {
 	Parts []part `json:"parts"`
 }
 
+// part is one part of a request turn: exactly one field is set. Text is a
+// pointer so that an empty text part (an empty prompt) is still sent as
+// one.
 type part struct {
-	Text string `json:"text"`
+	Text             *string           `json:"text,omitempty"`
+	InlineData       *blob             `json:"inlineData,omitempty"`
+	FileData         *fileData         `json:"fileData,omitempty"`
+	FunctionCall     *functionCall     `json:"functionCall,omitempty"`
+	FunctionResponse *functionResponse `json:"functionResponse,omitempty"`
+	// ThoughtSignature goes back with the function call it came with.
+	ThoughtSignature string `json:"thoughtSignature,omitempty"`
 }
 
 type generationConfig struct {
@@ -31,24 +42,22 @@ type generationConfig struct {
 	StopSequences   []string `json:"stopSequences,omitempty"`
 	// Seed is an int32 in the API; a larger value is sent as is and the
 	// API's 400 reports it, rather than this adapter silently changing it.
-	Seed             *int64 `json:"seed,omitempty"`
-	ResponseMimeType string `json:"responseMimeType,omitempty"`
+	Seed             *int64         `json:"seed,omitempty"`
+	ResponseMimeType string         `json:"responseMimeType,omitempty"`
+	ResponseSchema   map[string]any `json:"responseSchema,omitempty"`
 }
 
 // newGenerateContentRequest maps every provider.Request field; the model is
 // the caller's business (it goes in the path).
 func newGenerateContentRequest(req *provider.Request) (*generateContentRequest, error) {
-	out := &generateContentRequest{Contents: make([]content, 0, len(req.Messages))}
-	for i, m := range req.Messages {
-		role, err := wireRole(m.Role)
-		if err != nil {
-			return nil, fmt.Errorf("message %d: %w", i, err)
-		}
-		out.Contents = append(out.Contents, content{Role: role, Parts: []part{{Text: m.Content}}})
+	cs, err := contents(req.Messages)
+	if err != nil {
+		return nil, err
 	}
+	out := &generateContentRequest{Contents: cs}
 	if req.System != "" {
 		// systemInstruction has no role: the field itself says who speaks.
-		out.SystemInstruction = &content{Parts: []part{{Text: req.System}}}
+		out.SystemInstruction = &content{Parts: []part{{Text: &req.System}}}
 	}
 
 	gc := generationConfig{
@@ -61,8 +70,8 @@ func newGenerateContentRequest(req *provider.Request) (*generateContentRequest, 
 		n := req.MaxTokens
 		gc.MaxOutputTokens = &n
 	}
-	if req.JSON {
-		gc.ResponseMimeType = "application/json"
+	if err := setTools(out, &gc, req); err != nil {
+		return nil, err
 	}
 	if gc.MaxOutputTokens != nil || gc.Temperature != nil || gc.TopP != nil || len(gc.StopSequences) > 0 ||
 		gc.Seed != nil || gc.ResponseMimeType != "" {
@@ -73,7 +82,8 @@ func newGenerateContentRequest(req *provider.Request) (*generateContentRequest, 
 
 func wireRole(r provider.Role) (string, error) {
 	switch r {
-	case provider.RoleUser, "":
+	case provider.RoleUser, provider.RoleTool, "":
+		// Function responses travel in user turns.
 		return "user", nil
 	case provider.RoleAssistant:
 		return "model", nil
@@ -106,7 +116,9 @@ type responseContent struct {
 }
 
 type responsePart struct {
-	Text string `json:"text"`
+	Text             string        `json:"text"`
+	FunctionCall     *functionCall `json:"functionCall"`
+	ThoughtSignature string        `json:"thoughtSignature"`
 	// Thought marks a thinking summary, which is not part of the answer.
 	Thought bool `json:"thought"`
 }
@@ -165,8 +177,9 @@ func (r *generateContentResponse) apply(out *provider.Response) {
 }
 
 // finishReason normalises Gemini's finishReason. MALFORMED_FUNCTION_CALL and
-// UNEXPECTED_TOOL_CALL map to other, not tool_calls: this adapter sends no
-// tools, so there is no call for the caller to act on, only a failed answer.
+// UNEXPECTED_TOOL_CALL map to other, not tool_calls: they carry no call for
+// the caller to act on, only a failed answer. Gemini says STOP after a
+// call; callFinish turns that into tool_calls.
 func finishReason(s string) provider.FinishReason {
 	switch s {
 	case "STOP":

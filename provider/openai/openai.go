@@ -130,7 +130,7 @@ func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.St
 		return c.jsonStream(ctx, resp, start), nil
 	}
 	st := &streamState{c: c, rd: sse.NewReader(resp.Body), requestID: resp.Header.Get("X-Request-Id")}
-	return provider.NewStream(ctx, c.name, resp.Body, start, st.step), nil
+	return provider.NewChunkStream(ctx, c.name, resp.Body, start, st.next), nil
 }
 
 // mode says whether a call asks for the answer whole or streamed.
@@ -200,29 +200,41 @@ func (c *Client) decodeCompletion(resp *http.Response, body []byte) (*provider.R
 		return nil, provider.MalformedError(c.name, resp.StatusCode, err)
 	}
 	out.RequestID = requestID(resp.Header, w.ID)
+	if err := provider.CheckUsage(c.name, resp.StatusCode, out.Usage); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
-// jsonStream serves a whole JSON answer to a streaming call as one delta.
+// jsonStream serves a whole JSON answer to a streaming call as one text
+// delta and one delta per tool call.
 func (c *Client) jsonStream(ctx context.Context, resp *http.Response, start time.Time) provider.Stream {
-	sent := false
-	return provider.NewStream(ctx, c.name, resp.Body, start, func(meta *provider.Response) (string, error) {
-		if sent {
-			return "", io.EOF
+	var pending []provider.Chunk
+	read := false
+	return provider.NewChunkStream(ctx, c.name, resp.Body, start, func(meta *provider.Response) (provider.Chunk, error) {
+		if !read {
+			read = true
+			body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+			if err != nil {
+				return provider.Chunk{}, fmt.Errorf("read response body: %w", err)
+			}
+			out, err := c.decodeCompletion(resp, body)
+			if err != nil {
+				return provider.Chunk{}, err
+			}
+			pending = append(pending, provider.Chunk{Text: out.Text})
+			for i, tc := range out.ToolCalls {
+				pending = append(pending, provider.Chunk{ToolCall: &provider.ToolCallDelta{Index: i, ID: tc.ID, Name: tc.Name, Arguments: string(tc.Arguments)}})
+			}
+			out.Text, out.ToolCalls = "", nil
+			*meta = *out
 		}
-		sent = true
-		body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-		if err != nil {
-			return "", fmt.Errorf("read response body: %w", err)
+		if len(pending) == 0 {
+			return provider.Chunk{}, io.EOF
 		}
-		out, err := c.decodeCompletion(resp, body)
-		if err != nil {
-			return "", err
-		}
-		text := out.Text
-		out.Text = ""
-		*meta = *out
-		return text, nil
+		ch := pending[0]
+		pending = pending[1:]
+		return ch, nil
 	})
 }
 
@@ -246,6 +258,28 @@ type streamState struct {
 	finished  bool // a finish_reason has arrived
 	refused   bool // a refusal delta has arrived
 	chunk     wireChunk
+	// calls are tool-call deltas decoded but not yet delivered.
+	calls []provider.Chunk
+}
+
+// next is the stream's ChunkStepFunc: the text of an event first, then its
+// tool-call deltas one at a time.
+func (s *streamState) next(meta *provider.Response) (provider.Chunk, error) {
+	if len(s.calls) > 0 {
+		ch := s.calls[0]
+		s.calls = s.calls[1:]
+		return ch, nil
+	}
+	text, err := s.step(meta)
+	if err != nil || text != "" {
+		return provider.Chunk{Text: text}, err
+	}
+	if len(s.calls) == 0 {
+		return provider.Chunk{}, nil
+	}
+	ch := s.calls[0]
+	s.calls = s.calls[1:]
+	return ch, nil
 }
 
 // errTruncated marks a stream that ended before the model said it was done.
@@ -275,7 +309,7 @@ func (s *streamState) step(meta *provider.Response) (string, error) {
 			continue
 		}
 		delta, err := s.apply(meta, ev.Type, data)
-		if err != nil || delta != "" {
+		if err != nil || delta != "" || len(s.calls) > 0 {
 			return delta, err
 		}
 	}
@@ -322,6 +356,9 @@ func (s *streamState) apply(meta *provider.Response, eventType string, data []by
 		// produced no text can still fall back to another model.
 		s.refused = true
 		meta.FinishReason = provider.FinishContentFilter
+	}
+	for i := range choice.Delta.ToolCalls {
+		s.calls = append(s.calls, provider.Chunk{ToolCall: toolDelta(&choice.Delta.ToolCalls[i], i)})
 	}
 	if choice.FinishReason != "" {
 		s.finished = true

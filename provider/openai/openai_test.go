@@ -322,10 +322,14 @@ func TestComplete(t *testing.T) {
 }
 
 // drain reads a stream to its end and returns the chunks it produced.
+// drain reads a stream to its end and returns its text deltas; tool-call
+// deltas are checked through Response().ToolCalls.
 func drain(s provider.Stream) []string {
 	var chunks []string
 	for s.Next() {
-		chunks = append(chunks, s.Current().Text)
+		if s.Current().ToolCall == nil {
+			chunks = append(chunks, s.Current().Text)
+		}
 	}
 	return chunks
 }

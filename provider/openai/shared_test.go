@@ -53,6 +53,8 @@ func TestSharedCompletions(t *testing.T) {
 			Model: "gpt-5.4", RequestID: "chatcmpl-B9MBs8CjcvOU2jLn4n570S5qMJKcT",
 		}},
 		{"fixtures/openai/chat_completion_tool_calls.spec_example.json", provider.Response{
+			ToolCalls: []provider.ToolCall{{ID: "call_abc123", Name: "get_current_weather",
+				Arguments: json.RawMessage(`{"location":"Boston, MA"}`)}},
 			FinishReason: provider.FinishToolCalls,
 			Usage:        provider.Usage{InputTokens: 82, OutputTokens: 17},
 			Model:        "gpt-4o-mini", RequestID: "chatcmpl-abc123",
@@ -131,6 +133,8 @@ func TestSharedStreams(t *testing.T) {
 		// tokens, which is read as "not reported" (see mergeInto).
 		wantResp := provider.Response{
 			Text: strings.Join(want, ""), FinishReason: provider.FinishToolCalls,
+			ToolCalls: []provider.ToolCall{{ID: "call_FXoAjBUMcVv1k40fficJ9cSs", Name: "get_weather",
+				Arguments: json.RawMessage(`{"location":"Santorini, Greece"}`)}},
 			Usage: provider.Usage{InputTokens: 10, OutputTokens: 50},
 			Model: "gpt-4o-2024-05-13", RequestID: "chatcmpl-A3Tguz3LSXTHBTY2NAPBCSyfBltxF",
 		}

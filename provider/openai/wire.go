@@ -23,17 +23,11 @@ type wireRequest struct {
 	Stop                []string        `json:"stop,omitempty"`
 	ResponseFormat      *responseFormat `json:"response_format,omitempty"`
 	Seed                *int64          `json:"seed,omitempty"`
-	Stream              bool            `json:"stream,omitempty"`
-	StreamOptions       *streamOptions  `json:"stream_options,omitempty"`
-}
-
-type wireMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
-
-type responseFormat struct {
-	Type string `json:"type"`
+	Tools               []wireTool      `json:"tools,omitempty"`
+	// ToolChoice is a string or a wireNamedChoice; nil leaves it out.
+	ToolChoice    any            `json:"tool_choice,omitempty"`
+	Stream        bool           `json:"stream,omitempty"`
+	StreamOptions *streamOptions `json:"stream_options,omitempty"`
 }
 
 type streamOptions struct {
@@ -46,28 +40,18 @@ type streamOptions struct {
 func (c *Client) wireRequest(req *provider.Request, m mode) *wireRequest {
 	w := &wireRequest{
 		Model:       req.Model,
-		Messages:    make([]wireMessage, 0, len(req.Messages)+1),
+		Messages:    wireMessages(req),
 		Temperature: req.Temperature,
 		TopP:        req.TopP,
 		Stop:        req.Stop,
 		Seed:        req.Seed,
-	}
-	if req.System != "" {
-		w.Messages = append(w.Messages, wireMessage{Role: "system", Content: req.System})
-	}
-	for _, m := range req.Messages {
-		w.Messages = append(w.Messages, wireMessage{Role: string(m.Role), Content: m.Content})
 	}
 	if c.official {
 		w.MaxCompletionTokens = req.MaxTokens
 	} else {
 		w.MaxTokens = req.MaxTokens
 	}
-	if req.JSON {
-		// json_object is the JSON mode every compatible server copies;
-		// json_schema would need a schema the request does not carry.
-		w.ResponseFormat = &responseFormat{Type: "json_object"}
-	}
+	setTools(w, req)
 	if m == streamed {
 		w.Stream = true
 		w.StreamOptions = &streamOptions{IncludeUsage: true}
@@ -97,8 +81,9 @@ type wireChoice struct {
 // wireAnswer is a response message or a stream delta. content and refusal
 // arrive as null as often as absent; both decode to "".
 type wireAnswer struct {
-	Content string `json:"content"`
-	Refusal string `json:"refusal"`
+	Content   string         `json:"content"`
+	Refusal   string         `json:"refusal"`
+	ToolCalls []wireToolCall `json:"tool_calls"`
 }
 
 // wireUsage counts tokens. The counts are float64 because some compatible
@@ -112,12 +97,13 @@ type wireUsage struct {
 // mergeInto records u in dst. A stream may report usage more than once
 // (vLLM's continuous usage stats send running totals on every chunk), so a
 // later report replaces an earlier one; a count left at zero in the later
-// report is taken as not reported rather than as a reset.
+// report is taken as not reported rather than as a reset. A negative count
+// is kept, for provider.CheckUsage to refuse.
 func (u *wireUsage) mergeInto(dst *provider.Usage) {
-	if u.PromptTokens > 0 {
+	if u.PromptTokens != 0 {
 		dst.InputTokens = int(u.PromptTokens)
 	}
-	if u.CompletionTokens > 0 {
+	if u.CompletionTokens != 0 {
 		dst.OutputTokens = int(u.CompletionTokens)
 	}
 }
@@ -153,6 +139,7 @@ func (w *wireCompletion) response() (*provider.Response, error) {
 	}
 	out := &provider.Response{
 		Text:         choice.Message.Content,
+		ToolCalls:    toolCalls(choice.Message.ToolCalls),
 		FinishReason: finishReason(choice.FinishReason),
 		Model:        w.Model,
 	}

@@ -142,6 +142,21 @@
 // bytes) that
 // concatenate to it exactly.
 //
+// # Tools and JSON schemas
+//
+// With Tools offered, the sim calls one when the turn is the model's: the
+// tool choice requires a call (required, or a named tool), or it is auto or
+// unset and the last message is the user's (after tool results it answers in
+// text). It calls the named tool, else the one whose name and description
+// share the most words with the last user message (the first on a tie). The
+// arguments fill every property of the tool's parameter schema from the
+// message's key terms: strings take names, then emails, concept and ordinary
+// words; an enum takes the option the message mentions, else its first;
+// numbers take the message's numbers (else 1); booleans are true. The call's
+// id is call_sim_ and a hash of the prompt; a stream sends its id and name,
+// then its arguments in two pieces. A json_schema ResponseFormat gets a value
+// of the schema filled the same way, as the text.
+//
 // # Faults
 //
 // Each call draws a number in [0, 1) from a generator seeded with Seed and

@@ -109,13 +109,14 @@ func (c *Client) Complete(ctx context.Context, req *provider.Request) (*provider
 		<-ctx.Done()
 		return nil, c.ctxError(ctx.Err())
 	}
-	text, finish := clip(newGen(req.Model, req).text(), req)
+	text, calls, finish := answer(req)
 	if err := c.wait(ctx, c.cfg.Latency); err != nil {
 		return nil, err
 	}
 	latency := c.clock.Now().Sub(start)
 	return &provider.Response{
 		Text:         text,
+		ToolCalls:    calls,
 		FinishReason: finish,
 		Usage:        usage(req, text),
 		Model:        req.Model,
@@ -136,36 +137,48 @@ func (c *Client) Stream(ctx context.Context, req *provider.Request) (provider.St
 		return nil, err
 	}
 	start := c.clock.Now()
-	text, finish := clip(newGen(req.Model, req).text(), req)
-	parts := chunks(text)
+	text, calls, finish := answer(req)
+	var parts []provider.Chunk
+	for _, p := range chunks(text) {
+		parts = append(parts, provider.Chunk{Text: p})
+	}
+	for i, tc := range calls {
+		// A call streams as OpenAI's do: its id and name, then its
+		// arguments in pieces.
+		parts = append(parts, provider.Chunk{ToolCall: &provider.ToolCallDelta{Index: i, ID: tc.ID, Name: tc.Name}})
+		args := string(tc.Arguments)
+		half := len(args) / 2
+		parts = append(parts, provider.Chunk{ToolCall: &provider.ToolCallDelta{Index: i, Arguments: args[:half]}},
+			provider.Chunk{ToolCall: &provider.ToolCallDelta{Index: i, Arguments: args[half:]}})
+	}
 	var pace time.Duration
 	if c.cfg.TokensPerSecond > 0 {
 		pace = time.Duration(float64(time.Second) / c.cfg.TokensPerSecond)
 	}
 	next := 0
-	step := func(meta *provider.Response) (string, error) {
+	step := func(meta *provider.Response) (provider.Chunk, error) {
 		if next == 0 {
 			meta.Model, meta.RequestID = req.Model, requestID(c.name, req)
 			if hang {
 				<-ctx.Done()
-				return "", c.ctxError(ctx.Err())
+				return provider.Chunk{}, c.ctxError(ctx.Err())
 			}
 		}
 		if next == len(parts) {
 			meta.FinishReason, meta.Usage = finish, usage(req, text)
-			return "", io.EOF
+			return provider.Chunk{}, io.EOF
 		}
 		d := pace
 		if next == 0 {
 			d = c.cfg.FirstToken
 		}
 		if err := c.wait(ctx, d); err != nil {
-			return "", err
+			return provider.Chunk{}, err
 		}
 		next++
 		return parts[next-1], nil
 	}
-	s := provider.NewStream(ctx, c.name, nil, time.Now(), step)
+	s := provider.NewChunkStream(ctx, c.name, nil, time.Now(), step)
 	return &clockStream{Stream: s, clock: c.clock, start: start}, nil
 }
 

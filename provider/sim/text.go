@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"unicode"
@@ -86,6 +87,7 @@ type gen struct {
 	content   string // the content, lower case, for matching options and cues
 	tmpl      *object
 	json      bool
+	schema    json.RawMessage // a JSON-schema response format's schema
 }
 
 func newGen(model string, req *provider.Request) *gen {
@@ -107,7 +109,10 @@ func newGen(model string, req *provider.Request) *gen {
 		}
 	}
 	instr := strings.ToLower(req.System + "\n" + instruction)
-	g.json = req.JSON || (g.tmpl != nil && strings.Contains(strings.ToLower(req.System+"\n"+user), "json"))
+	if f := req.Format(); f != nil && f.Type == provider.FormatJSONSchema {
+		g.schema = f.Schema
+	}
+	g.json = req.Format() != nil || (g.tmpl != nil && strings.Contains(strings.ToLower(req.System+"\n"+user), "json"))
 	for _, cue := range replyCues {
 		if wordIndex(instr, cue) >= 0 {
 			g.reply = true
@@ -125,6 +130,9 @@ func newGen(model string, req *provider.Request) *gen {
 
 // text is the whole answer before MaxTokens and Stop cut it.
 func (g *gen) text() string {
+	if v := g.schemaValue(g.schema); v != nil {
+		return string(v)
+	}
 	if g.json {
 		return g.jsonText()
 	}
@@ -247,7 +255,7 @@ func (g *gen) list(terms []term) string {
 func lastUser(msgs []provider.Message) string {
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].Role == provider.RoleUser {
-			return msgs[i].Content
+			return msgs[i].Text()
 		}
 	}
 	return ""

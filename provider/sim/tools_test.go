@@ -1,0 +1,87 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/llmfall/llmfall/provider"
+)
+
+var weather = provider.Tool{Name: "get_weather", Description: "Current weather in a city",
+	Parameters: json.RawMessage(`{"type":"object","properties":{"city":{"type":"string"},"units":{"type":"string","enum":["celsius","fahrenheit"]},"days":{"type":"integer"}},"required":["city"]}`)}
+
+var refund = provider.Tool{Name: "issue_refund", Description: "Refund an order",
+	Parameters: json.RawMessage(`{"type":"object","properties":{"order":{"type":"integer"}}}`)}
+
+func TestToolCalls(t *testing.T) {
+	user := provider.Message{Role: provider.RoleUser, Content: "What is the weather in Lisbon for 3 days, in fahrenheit?"}
+	call := provider.ToolCall{ID: "call_sim_x", Name: "get_weather", Arguments: json.RawMessage(`{"city":"Lisbon"}`)}
+	tests := []struct {
+		name     string
+		msgs     []provider.Message
+		choice   provider.ToolChoice
+		wantTool string
+		wantArgs string
+	}{
+		{"auto picks the tool the message is about", []provider.Message{user}, provider.ToolChoice{}, "get_weather", `{"city":"Lisbon","days":3,"units":"fahrenheit"}`},
+		{"named", []provider.Message{user}, provider.ToolChoice{Mode: provider.ToolChoiceTool, Name: "issue_refund"}, "issue_refund", `{"order":3}`},
+		{"none answers in text", []provider.Message{user}, provider.ToolChoice{Mode: provider.ToolChoiceNone}, "", ""},
+		{"after the results, text", []provider.Message{user, {Role: provider.RoleAssistant, ToolCalls: []provider.ToolCall{call}},
+			{Role: provider.RoleTool, ToolCallID: "call_sim_x", Content: "21C"}}, provider.ToolChoice{}, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := New(Config{Name: "sim"})
+			req := &provider.Request{Model: "gpt-4.1-mini", Messages: tc.msgs, Tools: []provider.Tool{refund, weather}, ToolChoice: tc.choice}
+			resp, err := c.Complete(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantTool == "" {
+				if len(resp.ToolCalls) != 0 || resp.Text == "" || resp.FinishReason == provider.FinishToolCalls {
+					t.Errorf("Complete() = %+v; want text and no calls", resp)
+				}
+				return
+			}
+			if len(resp.ToolCalls) != 1 || resp.FinishReason != provider.FinishToolCalls || resp.Text != "" {
+				t.Fatalf("Complete() = %+v; want one call", resp)
+			}
+			if got := resp.ToolCalls[0]; got.Name != tc.wantTool || string(got.Arguments) != tc.wantArgs {
+				t.Errorf("call = %s(%s); want %s(%s)", got.Name, got.Arguments, tc.wantTool, tc.wantArgs)
+			}
+			// The stream gives the same call, in deltas.
+			s, err := c.Stream(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			n := 0
+			for s.Next() {
+				if s.Current().ToolCall == nil {
+					t.Fatalf("text chunk %q in a tool-call answer", s.Current().Text)
+				}
+				n++
+			}
+			if diff := cmp.Diff(resp.ToolCalls, s.Response().ToolCalls); diff != "" || n < 2 {
+				t.Errorf("stream: %d deltas; calls mismatch (-complete +stream):\n%s", n, diff)
+			}
+		})
+	}
+}
+
+func TestJSONSchemaAnswer(t *testing.T) {
+	c := New(Config{Name: "sim"})
+	req := &provider.Request{Model: "gpt-4.1-mini", Messages: []provider.Message{{Role: provider.RoleUser, Content: "Order 1182 from Maria Lopez arrived broken."}},
+		ResponseFormat: &provider.ResponseFormat{Type: provider.FormatJSONSchema, Schema: json.RawMessage(
+			`{"type":"object","properties":{"customer":{"type":"string"},"order":{"type":"integer"},"urgent":{"type":"boolean"},"tags":{"type":"array","items":{"type":"string"}}}}`)}}
+	resp, err := c.Complete(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"customer":"Maria Lopez","order":1182,"tags":["order"],"urgent":true}`; resp.Text != want {
+		t.Errorf("Text = %s; want %s", resp.Text, want)
+	}
+}
