@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -18,7 +19,7 @@ func TestPartialRateLimitKeepsServing(t *testing.T) {
 	const requests = 2000
 	clock := newClock()
 	cfg := testConfig()
-	cfg.Now = clock.Now
+	cfg.Clock = clock
 	script := make([]step, requests)
 	refusals := 0
 	for i := range script {
@@ -180,7 +181,7 @@ func TestOverflowSkipsDownTheChain(t *testing.T) {
 func TestLimiterInFlightBalanced(t *testing.T) {
 	cfg := testConfig()
 	cfg.Retries = 1
-	cfg.sleep = (&sleeper{}).sleep
+	cfg.Clock = &sleeper{Clock: clock.Real()}
 	a := newFake("a",
 		step{}, // Complete ok
 		step{err: perr("a", provider.ClassServer)}, step{err: perr("a", provider.ClassServer)}, // retried, then b

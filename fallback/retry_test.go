@@ -8,16 +8,19 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/llmfall/llmfall/clock"
+
 	"github.com/llmfall/llmfall/provider"
 )
 
-// sleeper records the engine's waits instead of waiting.
+// sleeper is a clock that records the engine's waits instead of waiting.
 type sleeper struct {
+	clock.Clock
 	mu    sync.Mutex
 	waits []time.Duration
 }
 
-func (s *sleeper) sleep(ctx context.Context, d time.Duration) error {
+func (s *sleeper) Sleep(ctx context.Context, d time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.waits = append(s.waits, d)
@@ -112,8 +115,8 @@ func TestRetryPolicy(t *testing.T) {
 				cfg.Retries, cfg.RetryBackoff, cfg.RetryAfterMaxWait = tc.retries, 100*time.Millisecond, tc.maxWait
 				cfg.Timeouts.Total = tc.total
 				cfg.Rand = func(n int64) int64 { return n / 2 }
-				var s sleeper
-				cfg.sleep = s.sleep
+				s := &sleeper{Clock: clock.Real()}
+				cfg.Clock = s
 				e := mustNew(t, cfg, newFake("a", tc.script...), newFake("b"), newFake("c"))
 				res := runOnce(t, e, streaming)
 				if diff := cmp.Diff(tc.want, outcomes(res.Attempts)); diff != "" {
