@@ -72,6 +72,23 @@ func TestToolCalls(t *testing.T) {
 	}
 }
 
+// A string property takes the term its name asks for: an id key the token
+// with digits, an email key the email, others a name first.
+func TestToolArgumentsFollowPropertyNames(t *testing.T) {
+	lookup := provider.Tool{Name: "lookup_order", Parameters: json.RawMessage(
+		`{"type":"object","properties":{"order_id":{"type":"string"},"contact_email":{"type":"string"},"customer":{"type":"string"}}}`)}
+	req := &provider.Request{Model: "gpt-4.1-mini", Tools: []provider.Tool{lookup}, Messages: []provider.Message{{Role: provider.RoleUser,
+		Content: "Maria Lopez (maria@example.com) asks where order ORD-90412 is."}}}
+	resp, err := New(Config{}).Complete(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"contact_email":"maria@example.com","customer":"Maria Lopez","order_id":"ORD-90412"}`
+	if len(resp.ToolCalls) != 1 || string(resp.ToolCalls[0].Arguments) != want {
+		t.Errorf("calls = %+v; want arguments %s", resp.ToolCalls, want)
+	}
+}
+
 func TestJSONSchemaAnswer(t *testing.T) {
 	c := New(Config{Name: "sim"})
 	req := &provider.Request{Model: "gpt-4.1-mini", Messages: []provider.Message{{Role: provider.RoleUser, Content: "Order 1182 from Maria Lopez arrived broken."}},
