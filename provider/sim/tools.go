@@ -19,7 +19,8 @@ import (
 // parameter schema from the message's key terms: a string takes the kind of
 // term its property's name asks for, as in JSON templates (an id, number or
 // code key takes a token with a digit like ORD-77, an email key an email, a
-// name key a name), else names, words and emails, names first; an enum
+// name key a name, a reply or summary key a sentence), else names, words
+// and emails, names first; an enum
 // takes the option the message mentions, else its first; numbers for
 // numbers, true for booleans; every property is filled.
 
@@ -155,6 +156,10 @@ func (f *filler) value(b *bytes.Buffer, v any, depth int) {
 		f.value(b, s["items"], depth+1)
 		b.WriteByte(']')
 	case "string":
+		if hasAny(keyWords(f.key), textKeys) {
+			writeJSON(b, f.g.prose(false))
+			return
+		}
 		writeJSON(b, f.term(stringKinds(f.key)...))
 	case "integer", "number":
 		n := f.term(kindNumber)
