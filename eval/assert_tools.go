@@ -223,6 +223,24 @@ func checkValidToolCall(a *Assertion, out Output) (bool, string) {
 	return true, fmt.Sprintf("every call (%s) matches its tool's parameters", callNames(out.ToolCalls))
 }
 
+// judgedText is an answer as the judge reads it (a judge assertion, and a
+// consistent one comparing a fallback with its primary): its text, then a
+// line per tool call, so that an answer that is a call is not judged empty.
+func judgedText(resp *provider.Response) string {
+	if len(resp.ToolCalls) == 0 {
+		return resp.Text
+	}
+	var b strings.Builder
+	b.WriteString(resp.Text)
+	for _, c := range resp.ToolCalls {
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "[tool call] %s %s", c.Name, provider.ArgumentsObject(c.Arguments))
+	}
+	return b.String()
+}
+
 // callNames lists the tools called, in order.
 func callNames(calls []provider.ToolCall) string {
 	names := make([]string, len(calls))

@@ -274,7 +274,7 @@ func (r *runner) runCase(ctx context.Context, c *Case) *Result {
 		if err != nil {
 			g.err = fmt.Sprintf("%s failed: %s", c.Target, errorText(err))
 		} else {
-			g.text = resp.Text
+			g.text = judgedText(resp)
 		}
 		close(g.done)
 	}
@@ -297,7 +297,7 @@ func (r *runner) runCase(ctx context.Context, c *Case) *Result {
 	for _, a := range c.Test.Asserts {
 		var ar AssertionResult
 		if a.NeedsJudge() {
-			ar, err = r.judge(ctx, c, a, resp.Text)
+			ar, err = r.judge(ctx, c, a, judgedText(resp))
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil

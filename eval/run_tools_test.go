@@ -54,3 +54,25 @@ tests:
 		t.Errorf("cached results differ (-first +second):\n%s", diff)
 	}
 }
+
+// The judge reads an answer that is a tool call as the call, not as an
+// empty text: a consistent check compares the calls of two links.
+func TestJudgeSeesToolCalls(t *testing.T) {
+	s := loadDir(t, map[string]string{"p.yaml": `name: p
+category: fast
+tools: [{ name: lookup_order, parameters: { type: object, properties: { order_id: { type: string } } } }]
+prompt: "Where is order ORD-7?"
+tests: [{ name: t, assert: [{ type: consistent }] }]
+`})
+	c := sim.New(sim.Config{})
+	j := &fakeJudge{}
+	_, err := Run(context.Background(), mustPlan(t, s, PlanOptions{Depth: 2}),
+		RunOptions{Providers: map[string]provider.Provider{"a": c, "b": c}, Judge: j, JudgeID: "fake"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[tool call] lookup_order {"order_id":"ORD-7"}`
+	if len(j.pairs) != 1 || j.pairs[0].Primary != want || j.pairs[0].Candidate != want {
+		t.Errorf("pairs judged = %+v; want both answers shown as %s", j.pairs, want)
+	}
+}
