@@ -50,8 +50,8 @@ func TestLoadToolPrompt(t *testing.T) {
 		"p/agent.yaml":         toolPrompt,
 		"p/schemas/reply.json": `{"type": "object", "properties": {"answer": {"type": "string"}}}`,
 		"p/images/parcel.png":  pngBytes,
-		"p/cases/more.jsonl":   `{"name": "url", "vars": {"order": "ORD-2", "photo": {"image": "https://example.com/a.jpg"}}, "assert": [{"type": "no-tool-call"}]}` + "\n",
-		"p/cases/local.jsonl":  "",
+		"p/cases/more.jsonl":   `{"name": "url", "vars": {"order": "ORD-2", "photo": {"image": "https://example.com/a.jpg"}}, "assert": [{"type": "no-tool-call"}]}` + "\n" +
+			`{"name": "relative", "vars": {"order": "ORD-3", "photo": {"image": "../images/parcel.png"}}, "assert": [{"type": "no-tool-call"}]}` + "\n",
 	})
 	s, err := LoadSuite([]string{"p"}, LoadOptions{})
 	if err != nil {
@@ -83,6 +83,11 @@ func TestLoadToolPrompt(t *testing.T) {
 	last := p.Tests[1].Request(p, "m").Messages[3]
 	if len(last.Parts) != 3 || last.Parts[1].Image.URL != "https://example.com/a.jpg" || last.Parts[1].Image.MediaType != "image/jpeg" {
 		t.Errorf("case-file image message = %+v", last)
+	}
+	// A case file's image path is relative to the case file.
+	last = p.Tests[2].Request(p, "m").Messages[3]
+	if len(last.Parts) != 3 || string(last.Parts[1].Image.Data) != pngBytes {
+		t.Errorf("case-file relative image message = %+v", last)
 	}
 }
 
