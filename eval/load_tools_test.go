@@ -50,7 +50,7 @@ func TestLoadToolPrompt(t *testing.T) {
 		"p/agent.yaml":         toolPrompt,
 		"p/schemas/reply.json": `{"type": "object", "properties": {"answer": {"type": "string"}}}`,
 		"p/images/parcel.png":  pngBytes,
-		"p/cases/more.jsonl":   `{"name": "url", "vars": {"order": "ORD-2", "photo": {"image": "https://example.com/a.jpg"}}, "assert": [{"type": "no-tool-call"}]}` + "\n" +
+		"p/cases/more.jsonl": `{"name": "url", "vars": {"order": "ORD-2", "photo": {"image": "https://example.com/a.jpg"}}, "assert": [{"type": "no-tool-call"}]}` + "\n" +
 			`{"name": "relative", "vars": {"order": "ORD-3", "photo": {"image": "../images/parcel.png"}}, "assert": [{"type": "no-tool-call"}]}` + "\n",
 	})
 	s, err := LoadSuite([]string{"p"}, LoadOptions{})
