@@ -93,8 +93,8 @@ func readTool(n *yaml.Node, i int) (provider.Tool, int, []*Error) {
 		return provider.Tool{}, n.Line, errs
 	}
 	if fn, ok := kv["function"]; ok {
-		for k, v := range kv {
-			if slices.Contains(plainKeys, k) {
+		for _, k := range plainKeys {
+			if v, ok := kv[k]; ok {
 				errs = append(errs, errorf(v.Line, "tool %d: %q goes inside \"function\" in OpenAI's form", i, k))
 			}
 		}
