@@ -45,6 +45,8 @@ type Config struct {
 	// Pricing maps a model name to its price, as the file's pricing section
 	// gives it; eval's DefaultPrices fill in the models it leaves out.
 	Pricing map[string]Price
+	// Serve configures `llmfall serve`, the gateway.
+	Serve Serve
 
 	set map[string]bool // the keys the file sets, for Has
 }
@@ -171,6 +173,21 @@ type Eval struct {
 	Retries       int     // retries of a transient error per call; see Has (eval.DefaultRetries)
 	// MaxPromptBytes caps each rendered prompt; 0 leaves eval's default.
 	MaxPromptBytes int
+}
+
+// Serve configures the gateway. A zero field is unset: the gateway's
+// default (package serve) applies.
+type Serve struct {
+	// KeysEnv names the environment variable holding the gateway's client
+	// keys, comma-separated; "" leaves the gateway open to anyone who can
+	// reach its address (loopback by default).
+	KeysEnv string
+	// AdminKeysEnv names the variable holding the admin keys (POST
+	// /admin/order); "" turns the admin endpoints off.
+	AdminKeysEnv  string
+	MaxBodyBytes  int           // largest request body
+	MaxConcurrent int           // requests served at once
+	Drain         time.Duration // how long SIGTERM waits for requests in flight
 }
 
 // Price is a model's price in USD per 1M tokens: provider.Price, the one
