@@ -48,6 +48,7 @@ type evalOptions struct {
 	MinPassRate          float64 // <0: the config's
 	MinPassAt            []string
 	NoProgress           bool
+	Shard                string
 }
 
 func newCmdEval(f *factory, runF func(context.Context, *evalOptions) error) *cobra.Command {
@@ -65,7 +66,8 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 		Example: `  llmfall eval prompts/ --offline
   llmfall eval prompts/ --depth 3 -j 4 --output results.json --junit junit.xml
   llmfall eval --changed-since origin/main --baseline main-results.json
-  llmfall eval prompts/ --dry-run`,
+  llmfall eval prompts/ --dry-run
+  llmfall eval prompts/ --shard 2/4 --output shard-2.json   # then: llmfall merge shard-*.json -o results.json`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Paths = args
@@ -104,6 +106,7 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.Float64Var(&opts.MinPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
 	fl.StringSliceVar(&opts.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
 	fl.BoolVar(&opts.NoProgress, "no-progress", false, "print no progress while running")
+	fl.StringVar(&opts.Shard, "shard", "", "run shard I of N (e.g. 2/4): a stable 1/N of the tests; the gate is applied by llmfall merge")
 	c.RegisterFlagCompletionFunc("providers", completeProviders(f))
 	return c
 }
@@ -148,7 +151,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	inputs := fingerprintInputs(cfg, engine, f.Offline)
 	po := eval.PlanOptions{
 		Chain: engine.Chain, Depth: depth, Providers: opts.Providers, Repeat: repeat, Filter: in.filter,
-		Inputs: inputs, Baseline: in.baseline,
+		Inputs: inputs, Baseline: in.baseline, Shard: in.shard,
 	}
 	if in.changedSince != nil {
 		warn := func(msg string) { fmt.Fprintf(f.IO.Err, "llmfall: --changed-since: %s\n", msg) }
@@ -165,7 +168,8 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		eval.WriteEstimate(f.IO.Out, plan, plan.Estimate(prices, judgeModel(cfg, engine)))
 		return nil
 	}
-	if len(plan.Cases) == 0 && len(plan.Carried) == 0 {
+	// An empty shard still writes its results: merge needs every shard.
+	if len(plan.Cases) == 0 && len(plan.Carried) == 0 && in.shard.Count == 0 {
 		fmt.Fprintf(f.IO.Err, "llmfall: no cases to run (%d unchanged since the base; check --filter and --changed-since)\n", plan.Unchanged)
 		return nil
 	}
@@ -193,7 +197,17 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if rs == nil {
 		return usageErr(runErr, "")
 	}
-	gate := eval.Gate(rs, gateOptions(opts, cfg, suite, in))
+	gopts := gateOptions(opts, cfg, suite, in)
+	rs.Run.Gate = gopts.Settings()
+	var gate *eval.Gating
+	if in.shard.Count == 0 {
+		gate = eval.Gate(rs, gopts)
+	} else {
+		// A shard holds part of each prompt × link: only the merged
+		// results have the pass rates the gate judges.
+		fmt.Fprintf(f.IO.Err, "llmfall: shard %s: %d of %d cases; the gate is applied when the shards are merged (llmfall merge)\n",
+			in.shard, len(plan.Cases)+len(plan.Carried), plan.Planned)
+	}
 	if err := writeReports(opts, rs); err != nil {
 		return err
 	}
@@ -211,6 +225,7 @@ type evalInputs struct {
 	changedSince *eval.Revision
 	baseline     *eval.Results
 	minAt        map[int]float64
+	shard        eval.Shard
 }
 
 func loadEvalInputs(ctx context.Context, opts *evalOptions) (evalInputs, error) {
@@ -234,6 +249,11 @@ func loadEvalInputs(ctx context.Context, opts *evalOptions) (evalInputs, error) 
 	if opts.Baseline != "" {
 		if in.baseline, err = eval.ReadResults(opts.Baseline); err != nil {
 			return in, usageErr(fmt.Errorf("--baseline: %w", err), "")
+		}
+	}
+	if opts.Shard != "" {
+		if in.shard, err = eval.ParseShard(opts.Shard); err != nil {
+			return in, usageErr(fmt.Errorf("--shard: %w", err), "")
 		}
 	}
 	if in.minAt, err = parseMinAt(opts.MinPassAt); err != nil {
@@ -445,7 +465,8 @@ func writeFileWith(path string, write func(*os.File) error) error {
 
 // evalExit turns the run's outcome into the exit-code contract: an
 // interrupt is 130, or 143 for SIGTERM (results written, gate incomplete),
-// a failed gate 1, cases without a result 3.
+// a failed gate 1, cases without a result 3. A nil gate (a shard's) is
+// left to llmfall merge.
 func evalExit(runErr error, rs *eval.Results, gate *eval.Gating) error {
 	s := rs.Summary
 	switch {
@@ -453,7 +474,7 @@ func evalExit(runErr error, rs *eval.Results, gate *eval.Gating) error {
 		return exitErr(ExitInterrupted, fmt.Errorf("interrupted: the gate is incomplete; %d finished cases reported, %d not run", s.Total-s.Carried, s.NotRun), "")
 	case runErr != nil:
 		return runErr
-	case !gate.Pass:
+	case gate != nil && !gate.Pass:
 		return exitErr(ExitFailed, nil, "")
 	case s.Errored > 0:
 		return exitErr(ExitProviders, fmt.Errorf("%d cases were left without a result", s.Errored),

@@ -63,6 +63,26 @@ type Results struct {
 	Version int      `json:"version"`
 	Results []Result `json:"results"`
 	Summary Summary  `json:"summary"`
+	// Run says what was run: which suite, which shard of it, under which
+	// gate; Merge checks that the shards it combines agree on it.
+	Run *RunInfo `json:"run,omitempty"`
+
+	// Source is the file the document was read from, for errors.
+	Source string `json:"-"`
+}
+
+// RunInfo identifies a run's suite and gate, so that the results of the
+// shards of one run can be merged and those of different runs cannot.
+type RunInfo struct {
+	// Suite is Plan.Suite: a hash of every planned case's key and
+	// fingerprint, over all shards.
+	Suite string `json:"suite"`
+	// Cases is how many cases the suite plans over all shards.
+	Cases int `json:"cases"`
+	// Shard is the part of the suite run; nil for all of it.
+	Shard *Shard `json:"shard,omitempty"`
+	// Gate is what the gate was (or, for a shard, will be) set to.
+	Gate *GateSettings `json:"gate,omitempty"`
 }
 
 // Summary totals a run. Pass rates count graded cases only: errored cases
@@ -205,6 +225,7 @@ func ReadResults(path string) (*Results, error) {
 	if rs.Version != ResultsVersion {
 		return nil, fmt.Errorf("reading results %s: version %d, want %d", path, rs.Version, ResultsVersion)
 	}
+	rs.Source = path
 	return &rs, nil
 }
 

@@ -129,7 +129,11 @@ dispatch:
 	}
 	wg.Wait()
 
-	rs := &Results{Version: ResultsVersion, Results: []Result{}}
+	rs := &Results{Version: ResultsVersion, Results: []Result{}, Run: &RunInfo{Suite: plan.Suite, Cases: plan.Planned}}
+	if !plan.Shard.whole() {
+		shard := plan.Shard
+		rs.Run.Shard = &shard
+	}
 	for _, res := range results {
 		if res == nil {
 			rs.Summary.NotRun++
