@@ -164,7 +164,9 @@ const epsilon = 1e-9
 // An interrupted run's gate is incomplete and does not pass; its violations
 // still list the finished cells that missed their mark.
 // Cells with no graded case (every case errored) are not judged here: the
-// caller reports errored cases separately.
+// caller reports errored cases separately. The gate judges the summary's
+// cells (Summarize or Run fill them), which a run that retains few of its
+// results (RunOptions.Retain) still has in full.
 func Gate(rs *Results, opts GateOptions) *Gating {
 	g := &Gating{Violations: []Violation{}, Overrides: append([]Override{}, opts.Overrides...)}
 	for _, name := range slices.Sorted(maps.Keys(opts.PromptMinPassRate)) {
@@ -176,7 +178,7 @@ func Gate(rs *Results, opts GateOptions) *Gating {
 	for _, c := range opts.baselineCells() {
 		base[cellKey{prompt: c.Prompt, provider: c.Provider, model: c.Model}] = c
 	}
-	for _, c := range Cells(rs.Results) {
+	for _, c := range rs.Summary.Links {
 		if c.Graded() == 0 {
 			continue
 		}

@@ -239,7 +239,7 @@ func decideCase(c *Case, opts PlanOptions, baseline map[CaseKey]Result) (caseSta
 	case b.Fingerprint == fp.Sum:
 		return stateRun, "errored in the baseline"
 	}
-	return stateRun, changes(Fingerprint{Sum: b.Fingerprint, Parts: b.Inputs}, fp)
+	return stateRun, changes(Fingerprint{Sum: b.Fingerprint, Parts: partsOf(b.Inputs)}, fp)
 }
 
 func hasConsistent(t *Test) bool {
