@@ -49,7 +49,7 @@ type evalOptions struct {
 	Output               string
 	JUnit                string
 	Markdown             string
-	MinPassRate          float64 // <0: the config's
+	MinPassRate          *float64 // nil: the config's
 	MinPassAt            []string
 	NoProgress           bool
 	Shard                string
@@ -57,6 +57,7 @@ type evalOptions struct {
 
 func newCmdEval(f *factory, runF func(context.Context, *evalOptions) error) *cobra.Command {
 	opts := &evalOptions{f: f}
+	var minPassRate float64 // --min-pass-rate, which opts holds only when given
 	c := &cobra.Command{
 		Use:   "eval [paths...]",
 		Short: "Evaluate prompts on every link of their fallback chains, and gate on the result",
@@ -78,8 +79,8 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 			if len(opts.Paths) == 0 {
 				opts.Paths = []string{"prompts"}
 			}
-			if !c.Flags().Changed("min-pass-rate") {
-				opts.MinPassRate = -1
+			if c.Flags().Changed("min-pass-rate") {
+				opts.MinPassRate = &minPassRate
 			}
 			// An explicit --changed-since "" runs every case under --base.
 			if !c.Flags().Changed("changed-since") {
@@ -107,7 +108,7 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the results as JSON to this file")
 	fl.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this file")
 	fl.StringVar(&opts.Markdown, "markdown", "", "write a Markdown report (for a PR comment) to this file")
-	fl.Float64Var(&opts.MinPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
+	fl.Float64Var(&minPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
 	fl.StringSliceVar(&opts.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
 	fl.BoolVar(&opts.NoProgress, "no-progress", false, "print no progress while running")
 	fl.StringVar(&opts.Shard, "shard", "", "run shard I of N (e.g. 2/4): a stable 1/N of the tests; the gate is applied by llmfall merge")
@@ -339,11 +340,8 @@ func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, price
 	}
 	run := eval.RunOptions{
 		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline || usesSim(cfg, plan),
-		Retries: cfg.Eval.Retries, Timeout: cfg.Timeouts.Attempt,
+		Retries: setup.RunRetries(cfg), Timeout: cfg.Timeouts.Attempt,
 		JudgeLimit: eval.Limit{Concurrency: cfg.Eval.Concurrency},
-	}
-	if run.Retries == 0 {
-		run.Retries = -1 // the config says none
 	}
 	identity := map[string]string{}
 	for _, p := range cfg.Providers {
@@ -434,8 +432,8 @@ func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in ev
 		MinPassRate: cfg.Eval.MinPassRate, PositionMinPassRate: in.minAt, PromptMinPassRate: eval.PromptMinimums(suite),
 		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression, Overrides: in.overrides,
 	}
-	if opts.MinPassRate >= 0 {
-		g.MinPassRate = opts.MinPassRate
+	if opts.MinPassRate != nil {
+		g.MinPassRate = *opts.MinPassRate
 	}
 	return g
 }
