@@ -47,6 +47,9 @@ func Merge(parts []*Results) (*Results, error) {
 	out := &Results{Version: ResultsVersion, Results: []Result{},
 		Run: &RunInfo{Suite: first.Suite, Cases: first.Cases, Gate: first.Gate}}
 	seen := map[CaseKey]int{}
+	// Which results were cached or carried is not in the document: the
+	// shards' counts of them add up.
+	var cached, carried int
 	for i, p := range byIndex[1:] {
 		for _, r := range p.Results {
 			if j, dup := seen[r.Key()]; dup {
@@ -56,6 +59,7 @@ func Merge(parts []*Results) (*Results, error) {
 		}
 		out.Results = append(out.Results, p.Results...)
 		s := p.Summary
+		cached, carried = cached+s.Cached, carried+s.Carried
 		out.Summary.NotRun += s.NotRun
 		out.Summary.Interrupted = out.Summary.Interrupted || s.Interrupted
 		out.Summary.Offline = out.Summary.Offline || s.Offline
@@ -64,6 +68,7 @@ func Merge(parts []*Results) (*Results, error) {
 		out.Summary.Judge = mergeJudge(out.Summary.Judge, s.Judge)
 	}
 	out.Summarize()
+	out.Summary.Cached, out.Summary.Carried = cached, carried
 	return out, nil
 }
 

@@ -197,9 +197,15 @@ func TestMergedGateIsTheUnshardedGate(t *testing.T) {
 	for i := n; i >= 1; i-- { // in any order
 		parts = append(parts, runShard(t, s, Shard{Index: i, Count: n}, gate))
 	}
+	// Which results came from the cache or the baseline is counted in
+	// each shard's summary only.
+	parts[0].Summary.Cached, parts[1].Summary.Cached, parts[2].Summary.Carried = 2, 3, 1
 	merged, err := Merge(parts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if merged.Summary.Cached != 5 || merged.Summary.Carried != 1 {
+		t.Errorf("merged cached, carried = %d, %d; want the shards' 5, 1", merged.Summary.Cached, merged.Summary.Carried)
 	}
 	got := Gate(merged, merged.Run.Gate.Options())
 	if diff := gocmp.Diff(sortedGating(want), sortedGating(got)); diff != "" {
