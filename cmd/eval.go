@@ -26,7 +26,7 @@ import (
 )
 
 // evalGCPercent is eval's GOGC unless the environment sets one.
-const evalGCPercent = 40
+const evalGCPercent = 30
 
 type evalOptions struct {
 	f *factory
@@ -119,9 +119,9 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 func runEval(ctx context.Context, opts *evalOptions) error {
 	f := opts.f
 	// The suite and the plan live for the whole run, and the default GOGC
-	// lets the heap grow to twice them between collections: half that
-	// keeps a 100,000-case run near 150 MB for a few percent more CPU in
-	// a process that mostly waits on providers. GOGC still overrides.
+	// lets the heap grow to twice them between collections: 30% keeps a
+	// 100,000-case run under 150 MB (BenchmarkEvalMemory) for more GC
+	// CPU in a process that mostly waits on providers. GOGC overrides.
 	if f.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(evalGCPercent))
 	}
