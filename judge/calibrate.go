@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/llmfall/llmfall/internal/stats"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -322,33 +323,5 @@ func (s *Stats) finish() {
 }
 
 // CohenKappa is Cohen's kappa between two raters who labelled the same items
-// (a[i] and b[i] label item i): (po − pe) / (1 − pe), where po is their
-// observed agreement and pe the agreement expected by chance from each
-// rater's label frequencies. The labels need not come from the same set (a
-// judge may answer "none"). ok is false when kappa is undefined: no items,
-// different lengths, or pe = 1 (both raters gave one and the same label
-// throughout).
-func CohenKappa(a, b []string) (kappa float64, ok bool) {
-	if len(a) == 0 || len(a) != len(b) {
-		return 0, false
-	}
-	n := float64(len(a))
-	countA, countB := map[string]float64{}, map[string]float64{}
-	var agree float64
-	for i := range a {
-		countA[a[i]]++
-		countB[b[i]]++
-		if a[i] == b[i] {
-			agree++
-		}
-	}
-	po := agree / n
-	var pe float64
-	for label, ca := range countA {
-		pe += (ca / n) * (countB[label] / n)
-	}
-	if pe >= 1 {
-		return 0, false
-	}
-	return (po - pe) / (1 - pe), true
-}
+// (a[i] and b[i] label item i); see stats.CohenKappa, its one home.
+func CohenKappa(a, b []string) (kappa float64, ok bool) { return stats.CohenKappa(a, b) }
