@@ -40,6 +40,7 @@ type evalOptions struct {
 	Output       string
 	JUnit        string
 	Markdown     string
+	ReviewOut    string
 	MinPassRate  float64 // <0: the config's
 	MinPassAt    []string
 	NoProgress   bool
@@ -90,6 +91,7 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the results as JSON to this file")
 	fl.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this file")
 	fl.StringVar(&opts.Markdown, "markdown", "", "write a Markdown report (for a PR comment) to this file")
+	fl.StringVar(&opts.ReviewOut, "review-out", "", "write the cases a judge panel disagreed on as JSON Lines, to label and feed to judge calibrate")
 	fl.Float64Var(&opts.MinPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
 	fl.StringSliceVar(&opts.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
 	fl.BoolVar(&opts.NoProgress, "no-progress", false, "print no progress while running")
@@ -163,7 +165,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		progress.Done()
 	}
 	if rs == nil {
-		return usageErr(runErr, "")
+		return usageErr(runErr, panelHint(cfg, runErr))
 	}
 	gate := eval.Gate(rs, gateOptions(opts, cfg, suite, in))
 	if err := writeReports(opts, rs); err != nil {
@@ -250,6 +252,7 @@ func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, price
 		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline,
 		Retries: cfg.Eval.Retries, Timeout: cfg.Timeouts.Attempt,
 		JudgeLimit: eval.Limit{Concurrency: cfg.Eval.Concurrency},
+		Canaries:   cfg.Judge.Canaries, CanaryPolicy: cfg.Judge.CanaryPolicy,
 	}
 	if run.Retries == 0 {
 		run.Retries = -1 // the config says none
@@ -314,6 +317,7 @@ func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in ev
 	return eval.GateOptions{
 		MinPassRate: min, PositionMinPassRate: in.minAt, PromptMinPassRate: eval.PromptMinimums(suite),
 		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression,
+		CanaryPolicy: cfg.Judge.CanaryPolicy,
 	}
 }
 
@@ -338,6 +342,9 @@ func writeReports(opts *evalOptions, rs *eval.Results) error {
 	}
 	if opts.JUnit != "" {
 		errs = append(errs, writeFileWith(opts.JUnit, func(w *os.File) error { return report.WriteJUnit(w, rs) }))
+	}
+	if opts.ReviewOut != "" {
+		errs = append(errs, writeReview(opts.ReviewOut, rs))
 	}
 	if opts.Markdown != "" {
 		errs = append(errs, writeFileWith(opts.Markdown, func(w *os.File) error { return report.WriteMarkdown(w, rs) }))

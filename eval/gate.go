@@ -17,6 +17,9 @@ type GateOptions struct {
 	// provider and model.
 	Baseline      *Results
 	MaxRegression float64
+	// CanaryPolicy CanaryFail fails the gate when a judge passed a canary;
+	// anything else only reports it.
+	CanaryPolicy string
 }
 
 // PromptMinimums collects the min_pass_rate of each prompt that sets one.
@@ -101,6 +104,7 @@ func Gate(rs *Results, opts GateOptions) *Gating {
 			g.Violations = append(g.Violations, v)
 		}
 	}
+	g.Violations = append(g.Violations, canaryViolations(rs, opts)...)
 	g.NotRun = rs.Summary.NotRun
 	switch {
 	case rs.Summary.Interrupted || g.NotRun > 0:

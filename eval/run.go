@@ -47,6 +47,11 @@ type RunOptions struct {
 	Progress func(Progress)
 	// Offline is recorded in the summary: the answers are simulated.
 	Offline bool
+	// Canaries is how many known-bad answers each judge rubric gets (see
+	// DefaultCanaries); 0 means none. CanaryPolicy is recorded with them
+	// for the gate and reports.
+	Canaries     int
+	CanaryPolicy string
 }
 
 // Progress reports how far a run is.
@@ -104,6 +109,8 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Results, error) {
 	start := time.Now()
 	r := newRunner(plan, opts)
 	results := make([]*Result, len(plan.Cases))
+	canaried := make(chan *CanarySummary, 1)
+	go func() { canaried <- r.runCanaries(ctx, canaries(plan, opts.Canaries)) }()
 	// Bound the goroutines waiting for a slot, so that a big plan does not
 	// hold one stack per case.
 	pending := make(chan struct{}, r.maxPending())
@@ -128,6 +135,7 @@ dispatch:
 		}()
 	}
 	wg.Wait()
+	canarySummary := <-canaried
 
 	rs := &Results{Version: ResultsVersion, Results: []Result{}}
 	for _, res := range results {
@@ -139,6 +147,10 @@ dispatch:
 	}
 	rs.Results = append(rs.Results, plan.Carried...)
 	rs.Summary.Judge = r.judged.summary()
+	if j := rs.Summary.Judge; j != nil && canarySummary != nil {
+		j.Canaries = canarySummary
+		j.CostUSD += canarySummary.CostUSD
+	}
 	rs.Summarize()
 	rs.Summary.DurationMS = time.Since(start).Milliseconds()
 	rs.Summary.Offline = opts.Offline
@@ -165,6 +177,9 @@ func checkRunnable(plan *Plan, opts RunOptions) error {
 	}
 	if needJudge && opts.Judge == nil {
 		errs = append(errs, errors.New("the suite has judge or consistent assertions but no judge is configured"))
+	}
+	if needJudge && opts.Judge != nil {
+		errs = append(errs, checkJudge(plan, opts.Judge))
 	}
 	return errors.Join(errs...)
 }
@@ -440,6 +455,7 @@ func (r *runner) judge(ctx context.Context, c *Case, a *Assertion, output string
 	if err != nil {
 		return AssertionResult{}, fmt.Errorf("judge (%s:%d): %s", a.File, a.Line, errorText(err))
 	}
+	r.judged.contested(reviewID(c, a), judge.Example{Input: in.Prompt, Output: output, Rubric: a.Rubric, Reference: a.Reference}, v)
 	return a.result(v.Pass && !v.Inconsistent, v.Score, verdictReason(v)), nil
 }
 
@@ -464,6 +480,7 @@ func (r *runner) consistent(ctx context.Context, c *Case, a *Assertion, output s
 	if err != nil {
 		return AssertionResult{}, fmt.Errorf("judge (%s:%d): %s", a.File, a.Line, errorText(err))
 	}
+	r.judged.contested(reviewID(c, a), judge.Example{Input: in.Prompt, Output1: g.text, Output2: output}, v)
 	return a.result(v.Pass && !v.Inconsistent, v.Score, verdictReason(v)), nil
 }
 

@@ -268,7 +268,8 @@ func TestApplyDefaults(t *testing.T) {
 			Idle: fallback.DefaultIdleTimeout, Total: fallback.DefaultTotalTimeout},
 		Fallback: config.Fallback{RetryBackoff: fallback.DefaultRetryBackoff, BreakerFailures: fallback.DefaultBreakerFailures,
 			BreakerCooldown: fallback.DefaultBreakerCooldown},
-		Judge: config.Judge{Category: "fast", DifferentProvider: true, Threshold: judge.DefaultThreshold},
+		Judge: config.Judge{Category: "fast", DifferentProvider: true, Threshold: judge.DefaultThreshold,
+			Canaries: eval.DefaultCanaries, CanaryPolicy: eval.DefaultCanaryPolicy},
 		Eval: config.Eval{ChainDepth: eval.DefaultDepth, Concurrency: eval.DefaultConcurrency,
 			MinPassRate: eval.DefaultMinPassRate, Retries: eval.DefaultRetries},
 	}
