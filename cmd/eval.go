@@ -318,6 +318,7 @@ func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in ev
 		MinPassRate: min, PositionMinPassRate: in.minAt, PromptMinPassRate: eval.PromptMinimums(suite),
 		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression,
 		CanaryPolicy: cfg.Judge.CanaryPolicy,
+		Paired:       cfg.Eval.Gate == eval.GatePaired, Alpha: cfg.Eval.Alpha,
 	}
 }
 

@@ -1,6 +1,9 @@
 package eval
 
-import "fmt"
+import (
+	"fmt"
+	"math/rand/v2"
+)
 
 // GateOptions set what a run must reach. The zero value passes any run.
 type GateOptions struct {
@@ -17,6 +20,15 @@ type GateOptions struct {
 	// provider and model.
 	Baseline      *Results
 	MaxRegression float64
+	// Paired replaces the pass-rate comparison with the baseline by a
+	// case-by-case one (see Comparison): a cell fails when its pass→fail
+	// flips are significant at Alpha (0 means DefaultAlpha), or when its
+	// mean score fell by more than MaxRegression (0: no such limit). Rand
+	// draws the bootstrap; nil means a fixed seed, so that the same results
+	// always give the same gate.
+	Paired bool
+	Alpha  float64
+	Rand   *rand.Rand
 	// CanaryPolicy CanaryFail fails the gate when a judge passed a canary;
 	// anything else only reports it.
 	CanaryPolicy string
@@ -42,6 +54,8 @@ type Gating struct {
 	// NotRun counts the planned cases an interrupt left without a result.
 	NotRun     int         `json:"not_run"`
 	Violations []Violation `json:"violations"`
+	// Paired holds the case-by-case comparisons of a paired gate.
+	Paired []Comparison `json:"paired,omitempty"`
 }
 
 // Gate statuses. An interrupted run is incomplete whatever its finished
@@ -77,7 +91,7 @@ const epsilon = 1e-9
 func Gate(rs *Results, opts GateOptions) *Gating {
 	g := &Gating{Violations: []Violation{}}
 	var base map[cellKey]Cell
-	if opts.Baseline != nil {
+	if opts.Baseline != nil && !opts.Paired {
 		base = map[cellKey]Cell{}
 		for _, c := range Cells(opts.Baseline.Results) {
 			base[cellKey{prompt: c.Prompt, provider: c.Provider, model: c.Model}] = c
@@ -103,6 +117,11 @@ func Gate(rs *Results, opts GateOptions) *Gating {
 			v.Message = fmt.Sprintf("%s: pass rate fell from %s to %s, more than the allowed %s", where, Percent(b.PassRate), Percent(c.PassRate), Percent(opts.MaxRegression))
 			g.Violations = append(g.Violations, v)
 		}
+	}
+	if opts.Paired {
+		var violations []Violation
+		g.Paired, violations = pairedGate(rs, opts)
+		g.Violations = append(g.Violations, violations...)
 	}
 	g.Violations = append(g.Violations, canaryViolations(rs, opts)...)
 	g.NotRun = rs.Summary.NotRun

@@ -91,6 +91,8 @@ func ApplyDefaults(cfg *config.Config) {
 	if !cfg.Has("eval.retries") {
 		e.Retries = eval.DefaultRetries
 	}
+	e.Gate = cmp.Or(e.Gate, eval.GateRate)
+	e.Alpha = cmp.Or(e.Alpha, eval.DefaultAlpha)
 	if !cfg.Has("eval.min_pass_rate") {
 		e.MinPassRate = eval.DefaultMinPassRate
 	}

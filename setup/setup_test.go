@@ -271,7 +271,8 @@ func TestApplyDefaults(t *testing.T) {
 		Judge: config.Judge{Category: "fast", DifferentProvider: true, Threshold: judge.DefaultThreshold,
 			Canaries: eval.DefaultCanaries, CanaryPolicy: eval.DefaultCanaryPolicy},
 		Eval: config.Eval{ChainDepth: eval.DefaultDepth, Concurrency: eval.DefaultConcurrency,
-			MinPassRate: eval.DefaultMinPassRate, Retries: eval.DefaultRetries},
+			MinPassRate: eval.DefaultMinPassRate, Retries: eval.DefaultRetries,
+			Gate: eval.GateRate, Alpha: eval.DefaultAlpha},
 	}
 	got := config.Config{Timeouts: cfg.Timeouts, Fallback: cfg.Fallback, Judge: cfg.Judge, Eval: cfg.Eval}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreUnexported(config.Config{})); diff != "" {

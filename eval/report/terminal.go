@@ -52,6 +52,7 @@ func WriteTerminal(w io.Writer, rs *eval.Results, opts TerminalOptions) {
 	fmt.Fprintln(w, matrixTable(rs, st))
 	writeFailures(w, rs, st, opts.MaxFailures)
 	writeGate(w, rs, st)
+	writePaired(w, rs, st)
 	writeTotals(w, rs, st)
 }
 
