@@ -319,6 +319,7 @@ func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in ev
 		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression,
 		CanaryPolicy: cfg.Judge.CanaryPolicy,
 		Paired:       cfg.Eval.Gate == eval.GatePaired, Alpha: cfg.Eval.Alpha,
+		TestMinimums: eval.TestMinimums(suite),
 	}
 }
 

@@ -86,3 +86,18 @@ eval: { chain_depth: 1, min_pass_rate: 0.5, gate: paired }
 		t.Errorf("12 flips: output lacks %q:\n%s", want, out)
 	}
 }
+
+// TestEvalRepeatReportsPassAtK: with --repeat the terminal summary reports
+// pass@k and pass^k; the simulation is deterministic, so nothing is flaky.
+func TestEvalRepeatReportsPassAtK(t *testing.T) {
+	t.Chdir(moduleDir(t))
+	var stdout, stderr bytes.Buffer
+	f := newFactory(testIO(strings.NewReader(""), &stdout, &stderr), envOf(nil))
+	code := executeArgs(context.Background(), f, []string{"eval", "prompts/", "--offline", "--no-progress", "--repeat", "2"})
+	if code != ExitOK {
+		t.Fatalf("exit code = %d; want 0\n%s%s", code, stdout.String(), stderr.String())
+	}
+	if want := "repeated runs: 0 of 30 tests × links flaky · mean pass@k 100% · mean pass^k 100%"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+	}
+}

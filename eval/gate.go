@@ -29,6 +29,9 @@ type GateOptions struct {
 	Paired bool
 	Alpha  float64
 	Rand   *rand.Rand
+	// TestMinimums are tests' pass@k and pass^k minimums (TestMinimums),
+	// checked on every link when cases ran more than once.
+	TestMinimums map[[2]string]TestMinimum
 	// CanaryPolicy CanaryFail fails the gate when a judge passed a canary;
 	// anything else only reports it.
 	CanaryPolicy string
@@ -123,6 +126,7 @@ func Gate(rs *Results, opts GateOptions) *Gating {
 		g.Paired, violations = pairedGate(rs, opts)
 		g.Violations = append(g.Violations, violations...)
 	}
+	g.Violations = append(g.Violations, repeatViolations(rs, opts)...)
 	g.Violations = append(g.Violations, canaryViolations(rs, opts)...)
 	g.NotRun = rs.Summary.NotRun
 	switch {

@@ -73,6 +73,9 @@ type Summary struct {
 	Gate        *Gating `json:"gate,omitempty"`
 	// Judge is who judged and how reliably; nil when no assertion needed a judge.
 	Judge *JudgeSummary `json:"judge,omitempty"`
+	// Repeats are pass@k and pass^k per test × link when cases ran more
+	// than once (--repeat).
+	Repeats []Repeat `json:"repeats,omitempty"`
 }
 
 // Cell is one prompt × link of the matrix.
@@ -160,6 +163,7 @@ func (rs *Results) Summarize() {
 	}
 	s.PassRate = passRate(s.Passed, s.Passed+s.Failed)
 	s.Links = Cells(rs.Results)
+	s.Repeats = Repeats(rs.Results)
 }
 
 // WriteFile writes the results document to path, atomically.

@@ -53,6 +53,7 @@ func WriteTerminal(w io.Writer, rs *eval.Results, opts TerminalOptions) {
 	writeFailures(w, rs, st, opts.MaxFailures)
 	writeGate(w, rs, st)
 	writePaired(w, rs, st)
+	writeRepeats(w, rs, st)
 	writeTotals(w, rs, st)
 }
 
