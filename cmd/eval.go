@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -32,18 +33,22 @@ type evalOptions struct {
 	Repeat       int
 	Filter       string
 	ChangedSince string
-	Baseline     string
-	DryRun       bool
-	Concurrency  int
-	NoCache      bool
-	CacheDir     string
-	Output       string
-	JUnit        string
-	Markdown     string
-	ReviewOut    string
-	MinPassRate  float64 // <0: the config's
-	MinPassAt    []string
-	NoProgress   bool
+	// Base is the trusted revision: provider settings come from its
+	// config, and it is the default ChangedSince.
+	Base                 string
+	AllowProviderChanges bool
+	Baseline             string
+	DryRun               bool
+	Concurrency          int
+	NoCache              bool
+	CacheDir             string
+	Output               string
+	JUnit                string
+	Markdown             string
+	ReviewOut            string
+	MinPassRate          float64 // <0: the config's
+	MinPassAt            []string
+	NoProgress           bool
 }
 
 func newCmdEval(f *factory, runF func(context.Context, *evalOptions) error) *cobra.Command {
@@ -71,6 +76,10 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 			if !c.Flags().Changed("min-pass-rate") {
 				opts.MinPassRate = -1
 			}
+			// An explicit --changed-since "" runs every case under --base.
+			if !c.Flags().Changed("changed-since") {
+				opts.ChangedSince = opts.Base
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -82,7 +91,9 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.StringSliceVar(&opts.Providers, "providers", nil, "evaluate the links of these providers instead of the first --depth")
 	fl.IntVar(&opts.Repeat, "repeat", 0, "run every case this many times (default: eval.repeat)")
 	fl.StringVar(&opts.Filter, "filter", "", "only cases whose prompt/test matches this regular expression")
-	fl.StringVar(&opts.ChangedSince, "changed-since", "", "only prompts whose files changed since this git ref")
+	fl.StringVar(&opts.ChangedSince, "changed-since", "", "only cases whose fingerprint differs at this git ref (default: --base; \"\" for every case)")
+	fl.StringVar(&opts.Base, "base", "", "trusted git ref (the PR's base): provider type, base_url, api_key_env and headers must match its llmfall.yaml")
+	fl.BoolVar(&opts.AllowProviderChanges, "allow-provider-changes", false, "with --base: accept provider settings that differ from the base's")
 	fl.StringVar(&opts.Baseline, "baseline", "", "results.json of an earlier run: regressions fail the gate, unchanged prompts are taken from it")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan (calls, judge calls, tokens, cost) and make no calls")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 0, "calls in flight per provider (default: the provider's concurrency, else eval.concurrency)")
@@ -109,7 +120,14 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	suite, err := eval.LoadSuite(opts.Paths, eval.LoadOptions{Categories: categoryNames(cfg), MaxPromptBytes: int64(cfg.Eval.MaxPromptBytes)})
+	if in.base != nil {
+		base, err := checkBase(ctx, opts, in.base, cfg)
+		if err != nil {
+			return err
+		}
+		in.overrides = applyBaseFloors(opts, cfg, base)
+	}
+	suite, err := eval.LoadSuite(opts.Paths, loadOptions(cfg))
 	if err != nil {
 		hint := "fix the prompt files above (the format is in README)"
 		if errors.Is(err, fs.ErrNotExist) {
@@ -129,11 +147,18 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if repeat == 0 {
 		repeat = cfg.Eval.Repeat
 	}
-	plan, err := eval.NewPlan(suite, eval.PlanOptions{
-		Chain: func(cat string) ([]fallback.Target, error) { return engine.Chain(cat) },
-		Depth: depth, Providers: opts.Providers, Repeat: repeat, Filter: in.filter,
-		Changed: in.changed, Baseline: in.baseline,
-	})
+	inputs := fingerprintInputs(cfg, engine, f.Offline)
+	po := eval.PlanOptions{
+		Chain: engine.Chain, Depth: depth, Providers: opts.Providers, Repeat: repeat, Filter: in.filter,
+		Inputs: inputs, Baseline: in.baseline,
+	}
+	if in.changedSince != nil {
+		warn := func(msg string) { fmt.Fprintf(f.IO.Err, "llmfall: --changed-since: %s\n", msg) }
+		if po.Base, err = baseFingerprints(ctx, in.changedSince, cfg, opts.Paths, po, f.setupOptions(), warn); err != nil {
+			return usageErr(fmt.Errorf("--changed-since %s: %w", opts.ChangedSince, err), "")
+		}
+	}
+	plan, err := eval.NewPlan(suite, po)
 	if err != nil {
 		return usageErr(err, "")
 	}
@@ -143,15 +168,18 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		return nil
 	}
 	if len(plan.Cases) == 0 && len(plan.Carried) == 0 {
-		fmt.Fprintln(f.IO.Err, "llmfall: no cases to run (check --filter and --changed-since)")
+		fmt.Fprintf(f.IO.Err, "llmfall: no cases to run (%d unchanged since the base; check --filter and --changed-since)\n", plan.Unchanged)
 		return nil
 	}
-	if !f.Offline {
-		if err := checkKeys(cfg, plan, f.Getenv); err != nil {
-			return usageErr(err, "export them, or run with --offline to use simulated providers")
-		}
+	keyed := planProviders(plan)
+	if needsJudge(plan) {
+		chain, _ := engine.Chain(cfg.Judge.Category)
+		keyed = append(keyed, chainProviders(chain)...)
 	}
-	run, err := runOptionsFor(opts, cfg, plan, prices)
+	if err := f.CheckKeys(keyed); err != nil {
+		return err
+	}
+	run, err := runOptionsFor(opts, cfg, plan, prices, inputs)
 	if err != nil {
 		return err
 	}
@@ -174,13 +202,17 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	return evalExit(runErr, rs, gate)
 }
 
-// evalInputs are what the flags name beyond the suite: a filter, the files
-// changed since a ref, a baseline.
+// evalInputs are what the flags name beyond the suite: a filter, the
+// revision to compare with, a baseline.
 type evalInputs struct {
-	filter   *regexp.Regexp
-	changed  map[string]bool
-	baseline *eval.Results
-	minAt    map[int]float64
+	filter *regexp.Regexp
+	base   *eval.Revision
+	// overrides are the settings of llmfall.yaml that differ from the
+	// base's where they decide how strict the gate is.
+	overrides    []eval.Override
+	changedSince *eval.Revision
+	baseline     *eval.Results
+	minAt        map[int]float64
 }
 
 func loadEvalInputs(ctx context.Context, opts *evalOptions) (evalInputs, error) {
@@ -191,13 +223,14 @@ func loadEvalInputs(ctx context.Context, opts *evalOptions) (evalInputs, error) 
 			return in, usageErr(fmt.Errorf("--filter: %w", err), "")
 		}
 	}
-	if opts.ChangedSince != "" {
-		dir := opts.Paths[0]
-		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-			dir = filepath.Dir(dir)
+	if opts.Base != "" {
+		if in.base, err = resolveRef(ctx, opts.Paths[0], opts.Base); err != nil {
+			return in, usageErr(fmt.Errorf("--base: %w", err), "pass the pull request's base branch or commit, e.g. origin/main")
 		}
-		if in.changed, err = eval.ChangedFiles(ctx, dir, opts.ChangedSince); err != nil {
-			return in, usageErr(fmt.Errorf("--changed-since: %w", err), "")
+	}
+	if opts.ChangedSince != "" {
+		if in.changedSince, err = resolveRef(ctx, opts.Paths[0], opts.ChangedSince); err != nil {
+			return in, usageErr(fmt.Errorf("--changed-since: %w", err), "pass a branch, tag or commit, e.g. origin/main")
 		}
 	}
 	if opts.Baseline != "" {
@@ -209,6 +242,15 @@ func loadEvalInputs(ctx context.Context, opts *evalOptions) (evalInputs, error) 
 		return in, usageErr(err, "write it as POSITION=RATE, e.g. 2=0.8")
 	}
 	return in, nil
+}
+
+// resolveRef verifies ref in the repository holding path.
+func resolveRef(ctx context.Context, path, ref string) (*eval.Revision, error) {
+	dir := path
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		dir = filepath.Dir(dir)
+	}
+	return eval.ResolveRevision(ctx, dir, ref)
 }
 
 func parseMinAt(items []string) (map[int]float64, error) {
@@ -223,6 +265,12 @@ func parseMinAt(items []string) (map[int]float64, error) {
 		m[p] = r
 	}
 	return m, nil
+}
+
+// loadOptions are how a suite is loaded under cfg: at the head, or at a
+// base revision under that revision's config.
+func loadOptions(cfg *config.Config) eval.LoadOptions {
+	return eval.LoadOptions{Categories: categoryNames(cfg), MaxPromptBytes: int64(cfg.Eval.MaxPromptBytes)}
 }
 
 func categoryNames(cfg *config.Config) []string {
@@ -242,14 +290,14 @@ func judgeModel(cfg *config.Config, engine *fallback.Engine) string {
 	return chain[0].Model
 }
 
-func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, prices eval.Prices) (eval.RunOptions, error) {
+func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, prices eval.Prices, inputs eval.Inputs) (eval.RunOptions, error) {
 	f := opts.f
 	providers, err := f.Providers()
 	if err != nil {
 		return eval.RunOptions{}, err
 	}
 	run := eval.RunOptions{
-		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline,
+		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline || usesSim(cfg, plan),
 		Retries: cfg.Eval.Retries, Timeout: cfg.Timeouts.Attempt,
 		JudgeLimit: eval.Limit{Concurrency: cfg.Eval.Concurrency},
 		Canaries:   cfg.Judge.Canaries, CanaryPolicy: cfg.Judge.CanaryPolicy,
@@ -274,7 +322,7 @@ func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, price
 		if run.Judge, err = f.Judge(); err != nil {
 			return run, err
 		}
-		run.JudgeID = judgeID(cfg)
+		run.JudgeID = inputs.Judge.ID()
 	}
 	// Offline answers cost nothing to make again, and caching them would
 	// only let a stale simulation outlive a new version of it.
@@ -292,6 +340,42 @@ func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, price
 	return run, nil
 }
 
+// usesSim reports whether a link the plan measures, or the judge that
+// grades it, is a provider of type sim, whatever its name: its report must
+// say that it is a simulation as --offline's do.
+func usesSim(cfg *config.Config, plan *eval.Plan) bool {
+	isSim := func(name string) bool {
+		p, ok := cfg.Provider(name)
+		return ok && p.Type == "sim"
+	}
+	for _, c := range plan.Cases {
+		if isSim(c.Target.Provider) {
+			return true
+		}
+	}
+	if needsJudge(plan) {
+		if cat, ok := cfg.Category(cfg.Judge.Category); ok {
+			for _, name := range cat.Providers {
+				if isSim(name) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// planProviders are the providers the plan calls, in order of first use.
+func planProviders(plan *eval.Plan) []string {
+	var names []string
+	for _, c := range plan.Cases {
+		if !slices.Contains(names, c.Target.Provider) {
+			names = append(names, c.Target.Provider)
+		}
+	}
+	return names
+}
+
 func needsJudge(plan *eval.Plan) bool {
 	for _, c := range plan.Cases {
 		for _, a := range c.Test.Asserts {
@@ -303,24 +387,20 @@ func needsJudge(plan *eval.Plan) bool {
 	return false
 }
 
-// judgeID names the judge's configuration in cache keys, so that a verdict
-// cached under one judge is not reused by another.
-func judgeID(cfg *config.Config) string {
-	return fmt.Sprintf("%s different_provider=%v threshold=%v", cfg.Judge.Category, cfg.Judge.DifferentProvider, cfg.Judge.Threshold)
-}
-
+// gateOptions are the gate's thresholds: the config's, after
+// applyBaseFloors, unless the command line sets them.
 func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in evalInputs) eval.GateOptions {
-	min := cfg.Eval.MinPassRate
-	if opts.MinPassRate >= 0 {
-		min = opts.MinPassRate
-	}
-	return eval.GateOptions{
-		MinPassRate: min, PositionMinPassRate: in.minAt, PromptMinPassRate: eval.PromptMinimums(suite),
-		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression,
+	g := eval.GateOptions{
+		MinPassRate: cfg.Eval.MinPassRate, PositionMinPassRate: in.minAt, PromptMinPassRate: eval.PromptMinimums(suite),
+		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression, Overrides: in.overrides,
 		CanaryPolicy: cfg.Judge.CanaryPolicy,
 		Paired:       cfg.Eval.Gate == eval.GatePaired, Alpha: cfg.Eval.Alpha,
 		TestMinimums: eval.TestMinimums(suite),
 	}
+	if opts.MinPassRate >= 0 {
+		g.MinPassRate = opts.MinPassRate
+	}
+	return g
 }
 
 func writeReports(opts *evalOptions, rs *eval.Results) error {
@@ -389,27 +469,4 @@ func evalExit(runErr error, rs *eval.Results, gate *eval.Gating) error {
 			"see the errors above; answers already received are cached, so a re-run only retries these")
 	}
 	return nil
-}
-
-// checkKeys fails before any call when a provider the plan measures needs a
-// key and has none: every one of its cases would come back a 401 (or, with
-// no network, a dial error) after retries, which says less and costs time.
-func checkKeys(cfg *config.Config, plan *eval.Plan, getenv func(string) string) error {
-	seen := map[string]bool{}
-	var errs []error
-	for _, c := range plan.Cases {
-		name := c.Target.Provider
-		if seen[name] {
-			continue
-		}
-		seen[name] = true
-		p, ok := cfg.Provider(name)
-		if !ok || len(p.APIKeyEnv) == 0 {
-			continue
-		}
-		if key, _ := p.APIKey(getenv); key == "" {
-			errs = append(errs, fmt.Errorf("provider %q needs an API key: %s is not set", name, strings.Join(p.APIKeyEnv, " or ")))
-		}
-	}
-	return errors.Join(errs...)
 }

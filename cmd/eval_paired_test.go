@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -11,8 +12,9 @@ import (
 	"testing"
 )
 
-// TestEvalPairedGate runs a 40-case suite over a fake OpenAI server twice:
-// a base where every case passes, then heads where some cases flip to fail.
+// TestEvalPairedGate runs a 40-case suite over a fake OpenAI server: a base
+// where every case passes, then heads (the prompt reworded, so no case is
+// reused from the baseline) where some cases flip to fail.
 // Under eval.gate: paired, 3 flips of 40 are chance (exit 0, and the report
 // says so); 12 are a regression (exit 1).
 func TestEvalPairedGate(t *testing.T) {
@@ -50,12 +52,17 @@ eval: { chain_depth: 1, min_pass_rate: 0.5, gate: paired }
 	if code, out := run("--output", base); code != ExitOK {
 		t.Fatalf("base run exit = %d; want 0\n%s", code, out)
 	}
+	// The pull request rewords the prompt; the server then fails n cases.
 	flip := func(n int) {
 		m := map[string]bool{}
 		for i := range n {
 			m[fmt.Sprint(i)] = true
 		}
 		failing.Store(&m)
+		reworded := strings.Replace(prompt, `"Route case-`, `"Please route case-`, 1)
+		if err := os.WriteFile(filepath.Join(dir, "prompts", "route.yaml"), []byte(reworded), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	flip(3)

@@ -105,6 +105,8 @@ func TestNewCmdEvalArgs(t *testing.T) {
 			evalOptions{Paths: []string{"a/", "b.yaml"}, Depth: 3, Providers: []string{"openai", "gemini"}, Repeat: 2, Filter: "^intent/",
 				Concurrency: 4, NoCache: true, CacheDir: "/tmp/c", Output: "r.json", JUnit: "j.xml", Markdown: "c.md",
 				ChangedSince: "origin/main", Baseline: "base.json", DryRun: true, MinPassRate: 0.8, MinPassAt: []string{"1=0.5"}}, 0},
+		{"base is the default --changed-since", []string{"eval", "--base", "origin/main", "--allow-provider-changes"},
+			evalOptions{Paths: []string{"prompts"}, MinPassRate: -1, Base: "origin/main", ChangedSince: "origin/main", AllowProviderChanges: true}, 0},
 		{"unknown flag", []string{"eval", "--fast"}, evalOptions{}, ExitUsage},
 		{"bad number", []string{"eval", "--depth", "two"}, evalOptions{}, ExitUsage},
 	}

@@ -56,21 +56,17 @@ type Comparison struct {
 
 type caseKey struct {
 	prompt, test, provider, model string
-	n                             int // the occurrence: the repeat, in plan order
+	repeat                        int
 }
 
-// byCase indexes graded results by case. Repeats carry no number in the
-// results document, so the n-th result of a test on a link is its n-th
-// repeat: runs write results in plan order.
+func keyOf(r Result) caseKey { return caseKey{r.Prompt, r.Test, r.Provider, r.Model, r.Repeat} }
+
+// byCase indexes graded results by case.
 func byCase(results []Result) map[caseKey]Result {
 	out := map[caseKey]Result{}
-	seen := map[caseKey]int{}
 	for _, r := range results {
-		k := caseKey{r.Prompt, r.Test, r.Provider, r.Model, 0}
-		k.n = seen[k]
-		seen[k]++
 		if !r.Errored() {
-			out[k] = r
+			out[keyOf(r)] = r
 		}
 	}
 	return out
@@ -96,16 +92,12 @@ func pairedGate(rs *Results, opts GateOptions) ([]Comparison, []Violation) {
 		cmp := Comparison{Prompt: c.Prompt, Position: c.Position, Provider: c.Provider, Model: c.Model, Flips: []string{}}
 		var diffs []float64
 		// Walk the head's cases of the cell in order, matching each with
-		// the baseline's same occurrence.
-		seen := map[caseKey]int{}
+		// the baseline's run of the same case.
 		for _, r := range rs.Results {
 			if r.Prompt != c.Prompt || r.Provider != c.Provider || r.Model != c.Model {
 				continue
 			}
-			k := caseKey{r.Prompt, r.Test, r.Provider, r.Model, 0}
-			k.n = seen[k]
-			seen[k]++
-			b, ok := base[k]
+			b, ok := base[keyOf(r)]
 			if !ok || r.Errored() {
 				continue
 			}
@@ -114,8 +106,8 @@ func pairedGate(rs *Results, opts GateOptions) ([]Comparison, []Violation) {
 			switch {
 			case b.Pass && !r.Pass:
 				name := r.Test
-				if k.n > 0 {
-					name = fmt.Sprintf("%s #%d", r.Test, k.n+1)
+				if r.Repeat > 0 {
+					name = fmt.Sprintf("%s #%d", r.Test, r.Repeat+1)
 				}
 				cmp.Flips = append(cmp.Flips, name)
 			case !b.Pass && r.Pass:

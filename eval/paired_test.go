@@ -87,12 +87,12 @@ func TestPairedGateReplacesRateRegression(t *testing.T) {
 func TestPairedGateMatchesRepeatsAndSkipsErrors(t *testing.T) {
 	base := &Results{Results: []Result{
 		{Prompt: "p", Test: "t", Provider: "a", Model: "m", Pass: true, Score: 1},
-		{Prompt: "p", Test: "t", Provider: "a", Model: "m", Pass: true, Score: 1},
+		{Prompt: "p", Test: "t", Provider: "a", Model: "m", Pass: true, Score: 1, Repeat: 1},
 		{Prompt: "p", Test: "u", Provider: "a", Model: "m", Error: "timeout"},
 	}}
 	head := &Results{Results: []Result{
 		{Prompt: "p", Test: "t", Provider: "a", Model: "m", Pass: true, Score: 1},
-		{Prompt: "p", Test: "t", Provider: "a", Model: "m", Pass: false, Score: 0},
+		{Prompt: "p", Test: "t", Provider: "a", Model: "m", Pass: false, Score: 0, Repeat: 1},
 		{Prompt: "p", Test: "u", Provider: "a", Model: "m", Pass: false, Score: 0},
 		{Prompt: "p", Test: "new", Provider: "a", Model: "m", Pass: false, Score: 0},
 	}}
