@@ -28,6 +28,10 @@ func fingerprintInputs(cfg *config.Config, engine *fallback.Engine, offline bool
 		in.Judge = eval.JudgeIdentity{Heuristic: true, Threshold: cfg.Judge.Threshold}
 		return in
 	}
+	if len(cfg.Judge.Panel) > 0 {
+		in.Judge.Panel, in.Judge.MinAgree = panelIdentity(cfg, engine, in.Links), cfg.Judge.MinAgree
+		return in
+	}
 	chain, _ := engine.Chain(cfg.Judge.Category)
 	for _, t := range chain {
 		in.Judge.Chain = append(in.Judge.Chain, eval.JudgeLink{Model: t.Model, Link: in.Links[t.Provider]})

@@ -1,8 +1,11 @@
 package cmd
 
 import (
+	"strings"
+
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
+	"github.com/llmfall/llmfall/fallback"
 )
 
 // judgeFloors hold the settings of the judge's negative controls and of the
@@ -28,6 +31,25 @@ func judgeFloors(cfg, base *config.Config) []eval.Override {
 	if cfg.Eval.Alpha < base.Eval.Alpha {
 		out = append(out, eval.Override{Rule: "eval.alpha", Value: cfg.Eval.Alpha, Floor: base.Eval.Alpha, Ignored: true})
 		cfg.Eval.Alpha = base.Eval.Alpha
+	}
+	return out
+}
+
+// panelIdentity is each panel member's chain as fingerprints see it: a
+// category's chain, or the one provider/model named.
+func panelIdentity(cfg *config.Config, engine *fallback.Engine, links map[string]eval.LinkIdentity) [][]eval.JudgeLink {
+	out := make([][]eval.JudgeLink, 0, len(cfg.Judge.Panel))
+	for _, name := range cfg.Judge.Panel {
+		var member []eval.JudgeLink
+		if prov, model, ok := strings.Cut(name, "/"); ok {
+			member = append(member, eval.JudgeLink{Model: model, Link: links[prov]})
+		} else {
+			chain, _ := engine.Chain(name)
+			for _, t := range chain {
+				member = append(member, eval.JudgeLink{Model: t.Model, Link: links[t.Provider]})
+			}
+		}
+		out = append(out, member)
 	}
 	return out
 }
