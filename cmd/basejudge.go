@@ -53,3 +53,21 @@ func panelIdentity(cfg *config.Config, engine *fallback.Engine, links map[string
 	}
 	return out
 }
+
+// estimateOptions say who a dry run prices as the judge: the first model of
+// the judge's chain, or of each panel member's, and the canaries.
+func estimateOptions(cfg *config.Config, engine *fallback.Engine) eval.EstimateOptions {
+	opts := eval.EstimateOptions{Canaries: cfg.Judge.Canaries}
+	if len(cfg.Judge.Panel) == 0 {
+		opts.JudgeModels = []string{judgeModel(cfg, engine)}
+		return opts
+	}
+	for _, name := range cfg.Judge.Panel {
+		if _, model, ok := strings.Cut(name, "/"); ok {
+			opts.JudgeModels = append(opts.JudgeModels, model)
+		} else if chain, err := engine.Chain(name); err == nil && len(chain) > 0 {
+			opts.JudgeModels = append(opts.JudgeModels, chain[0].Model)
+		}
+	}
+	return opts
+}

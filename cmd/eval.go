@@ -164,7 +164,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	}
 	prices := setup.Prices(cfg)
 	if opts.DryRun {
-		eval.WriteEstimate(f.IO.Out, plan, plan.Estimate(prices, judgeModel(cfg, engine)))
+		eval.WriteEstimate(f.IO.Out, plan, plan.EstimateWith(prices, estimateOptions(cfg, engine)))
 		return nil
 	}
 	if len(plan.Cases) == 0 && len(plan.Carried) == 0 {

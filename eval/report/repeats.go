@@ -46,3 +46,12 @@ func writeRepeats(w io.Writer, rs *eval.Results, st termStyles) {
 		fmt.Fprintln(w, st.dim.Render(untrusted.Terminal(l)))
 	}
 }
+
+// costLine is the run's cost, with the answers' and the judge's apart when
+// a judge ran: a panel or canaries can cost more than the answers.
+func costLine(s eval.Summary) string {
+	if s.Judge == nil {
+		return fmt.Sprintf("$%.4f", s.CostUSD)
+	}
+	return fmt.Sprintf("$%.4f (answers $%.4f, judge $%.4f)", s.CostUSD, s.CostUSD-s.Judge.CostUSD, s.Judge.CostUSD)
+}

@@ -225,7 +225,7 @@ func writeTotals(w io.Writer, rs *eval.Results, st termStyles) {
 	if s.Carried > 0 {
 		parts = append(parts, fmt.Sprintf("%d from the baseline", s.Carried))
 	}
-	parts = append(parts, fmt.Sprintf("$%.4f", s.CostUSD))
+	parts = append(parts, costLine(s))
 	parts = append(parts, (time.Duration(s.DurationMS) * time.Millisecond).String())
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, st.dim.Render(strings.Join(parts, " · ")))
