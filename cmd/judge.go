@@ -165,11 +165,23 @@ func renderCalibration(f *factory, rep judge.Report) {
 		rows = append(rows, rep.Total)
 	}
 	for _, s := range rows {
-		t.Row(s.Judge, strconv.Itoa(s.Judged), percent(s.Accuracy, s.Judged), kappaCell(s.Kappa),
+		t.Row(s.Judge, strconv.Itoa(s.Judged), percent(s.Accuracy, s.Judged), kappaCell(s),
 			flipCell(s), strconv.Itoa(s.Errors), fmt.Sprintf("$%.4f", s.CostUSD))
 	}
 	fmt.Fprintln(out, t.Render())
-	fmt.Fprintln(out, "kappa: agreement with the humans beyond chance (1 perfect, 0 chance); flip rate: pair verdicts that changed when the answers swapped places")
+	fmt.Fprintln(out, "kappa: agreement with the humans beyond chance (1 perfect, 0 chance), with its 95% interval; flip rate: pair verdicts that changed when the answers swapped places")
+	if tot := rep.Total; tot.Kappa != nil && tot.KappaLow == nil && tot.Judged < judge.MinIntervalLabels {
+		fmt.Fprintf(out, "%d labels are too few for an interval of kappa; label at least %d\n", tot.Judged, judge.MinIntervalLabels)
+	}
+	if tot := rep.Total; tot.KappaLow != nil {
+		half := (*tot.KappaHigh - *tot.KappaLow) / 2
+		if tot.MoreLabels > 0 {
+			fmt.Fprintf(out, "kappa is known to ±%.2f from %d labels; about %d more labelled examples would narrow it to ±%.1f\n",
+				half, tot.Judged, tot.MoreLabels, judge.KappaTarget)
+		} else {
+			fmt.Fprintf(out, "kappa is known to ±%.2f from %d labels\n", half, tot.Judged)
+		}
+	}
 }
 
 func percent(v float64, n int) string {
@@ -179,11 +191,14 @@ func percent(v float64, n int) string {
 	return fmt.Sprintf("%.1f%%", 100*v)
 }
 
-func kappaCell(k *float64) string {
-	if k == nil {
+func kappaCell(s judge.Stats) string {
+	if s.Kappa == nil {
 		return "n/a"
 	}
-	return fmt.Sprintf("%.2f", *k)
+	if s.KappaLow == nil {
+		return fmt.Sprintf("%.2f", *s.Kappa)
+	}
+	return fmt.Sprintf("%.2f (%.2f–%.2f)", *s.Kappa, *s.KappaLow, *s.KappaHigh)
 }
 
 func flipCell(s judge.Stats) string {

@@ -112,7 +112,8 @@ func TestJudgeCalibrateTable(t *testing.T) {
 ├───────────┼────────┼──────────┼───────┼────────────┼────────┼─────────┤
 │ heuristic │      4 │   100.0% │  1.00 │ 0.0% (0/2) │      0 │ $0.0000 │
 └───────────┴────────┴──────────┴───────┴────────────┴────────┴─────────┘
-kappa: agreement with the humans beyond chance (1 perfect, 0 chance); flip rate: pair verdicts that changed when the answers swapped places
+kappa: agreement with the humans beyond chance (1 perfect, 0 chance), with its 95% interval; flip rate: pair verdicts that changed when the answers swapped places
+4 labels are too few for an interval of kappa; label at least 10
 `
 	if got != want {
 		t.Errorf("stdout =\n%s\nwant\n%s", got, want)

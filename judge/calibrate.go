@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strconv"
 
@@ -153,6 +154,12 @@ type Stats struct {
 	// Kappa is Cohen's kappa between judge and human over the judged
 	// examples; nil when undefined (both said the same thing every time).
 	Kappa *float64 `json:"kappa"`
+	// KappaLow and KappaHigh are kappa's bootstrap 95 % interval (nil when
+	// undefined), and MoreLabels how many more labelled examples would
+	// narrow it to ±KappaTarget.
+	KappaLow   *float64 `json:"kappa_low,omitempty"`
+	KappaHigh  *float64 `json:"kappa_high,omitempty"`
+	MoreLabels int      `json:"more_labels"`
 	// Pairs counts the pairwise and preference verdicts, the ones asked in
 	// both orders; Flips those whose answer changed with the order.
 	Pairs    int     `json:"pairs"`
@@ -320,7 +327,24 @@ func (s *Stats) finish() {
 	if k, ok := CohenKappa(s.human, s.judged); ok {
 		s.Kappa = &k
 	}
+	// A fixed seed: the same labels and verdicts give the same interval.
+	rng := rand.New(rand.NewPCG(kappaSeed, kappaSeed))
+	if ci, ok := stats.BootstrapKappa(s.human, s.judged, 0.95, 0, rng); ok && s.Judged >= MinIntervalLabels {
+		s.KappaLow, s.KappaHigh = &ci.Lo, &ci.Hi
+		s.MoreLabels = stats.MoreSamples(s.Judged, (ci.Hi-ci.Lo)/2, KappaTarget)
+	}
 }
+
+// KappaTarget is the half-width of kappa's interval that calibration counts
+// labels towards: ±0.1 tells a fair judge (0.4) from a good one (0.6).
+const KappaTarget = 0.1
+
+const kappaSeed = 0x6b61
+
+// MinIntervalLabels is the fewest labels kappa gets an interval from: a
+// bootstrap of a handful of items mostly redraws the same few and claims a
+// certainty it does not have.
+const MinIntervalLabels = 10
 
 // CohenKappa is Cohen's kappa between two raters who labelled the same items
 // (a[i] and b[i] label item i); see stats.CohenKappa, its one home.

@@ -3,6 +3,7 @@ package judge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -154,6 +155,10 @@ func TestCalibrateArithmetic(t *testing.T) {
 			t.Errorf("%s: accuracy, kappa, flip rate, cost = %v, %v, %v, %v; want %v, %v, %v, %v",
 				s.Judge, s.Accuracy, s.Kappa, s.FlipRate, s.CostUSD, w.accuracy, w.kappa, w.flipRate, w.cost)
 		}
+	}
+	// Eight labels are too few for an interval.
+	if rep.Total.KappaLow != nil || rep.Total.MoreLabels != 0 {
+		t.Errorf("Total kappa interval = %v..%v, more labels %d; want none from 8 labels", rep.Total.KappaLow, rep.Total.KappaHigh, rep.Total.MoreLabels)
 	}
 	if got, want := rep.Total.Usage, (provider.Usage{InputTokens: 800, OutputTokens: 80}); got != want {
 		t.Errorf("Total.Usage = %+v; want %+v", got, want)
@@ -331,5 +336,35 @@ func TestLLMBar(t *testing.T) {
 			}
 			t.Logf("heuristic on LLMBar %s: accuracy %.2f, kappa %s", name, rep.Total.Accuracy, fmtKappa(rep.Total.Kappa))
 		})
+	}
+}
+
+// Forty labels, 30 judged right: kappa's interval holds the estimate, and
+// narrowing it to ±0.1 takes n·(half-width/0.1)² labels in all.
+func TestCalibrateKappaInterval(t *testing.T) {
+	yes, no := true, false
+	var examples []Example
+	j := &scriptedJudge{verdicts: map[string]Verdict{}}
+	for i := range 40 {
+		human := i%2 == 0
+		judged := human != (i%4 == 1) // every fourth example judged wrong
+		e := Example{Input: fmt.Sprint("e", i), Output: "o", Pass: &no}
+		if human {
+			e.Pass = &yes
+		}
+		examples = append(examples, e)
+		j.verdicts[e.Input] = Verdict{Judge: "x/j", Pass: judged}
+	}
+	rep, err := Calibrate(context.Background(), j, examples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := rep.Total
+	if tot.Kappa == nil || tot.KappaLow == nil || *tot.KappaLow > *tot.Kappa || *tot.KappaHigh < *tot.Kappa {
+		t.Fatalf("kappa %v in %v..%v; want an interval holding it", tot.Kappa, tot.KappaLow, tot.KappaHigh)
+	}
+	half := (*tot.KappaHigh - *tot.KappaLow) / 2
+	if half < 0.1 || math.Abs(float64(tot.MoreLabels)-(40*half*half/0.01-40)) > 1 {
+		t.Errorf("half-width %.3f, more labels %d; want 40·(half/0.1)² − 40", half, tot.MoreLabels)
 	}
 }

@@ -222,3 +222,48 @@ func PassHatK(n, c, k int) float64 {
 	}
 	return math.Exp(logChoose(c, k) - logChoose(n, k))
 }
+
+// BootstrapKappa is the percentile bootstrap interval at level of Cohen's
+// kappa between raters a and b: items resampled with replacement, resamples
+// times (0 means DefaultResamples), from rng. Resamples on which kappa is
+// undefined (every label alike) are skipped; ok is false when kappa is
+// undefined on the data itself or on every resample.
+func BootstrapKappa(a, b []string, level float64, resamples int, rng *rand.Rand) (ci Interval, ok bool) {
+	ci.Level = level
+	if _, ok := CohenKappa(a, b); !ok {
+		return ci, false
+	}
+	if resamples <= 0 {
+		resamples = DefaultResamples
+	}
+	ks := make([]float64, 0, resamples)
+	ra, rb := make([]string, len(a)), make([]string, len(a))
+	for range resamples {
+		for i := range ra {
+			j := rng.IntN(len(a))
+			ra[i], rb[i] = a[j], b[j]
+		}
+		if k, ok := CohenKappa(ra, rb); ok {
+			ks = append(ks, k)
+		}
+	}
+	if len(ks) == 0 {
+		return ci, false
+	}
+	slices.Sort(ks)
+	alpha := (1 - level) / 2
+	ci.Lo, ci.Hi = quantile(ks, alpha), quantile(ks, 1-alpha)
+	return ci, true
+}
+
+// MoreSamples is how many more samples would narrow an interval of
+// halfWidth, measured on n samples, to target: an interval's width shrinks
+// as 1/√n, so n·(halfWidth/target)² samples are needed in all. 0 when it is
+// already narrow enough.
+func MoreSamples(n int, halfWidth, target float64) int {
+	if n <= 0 || target <= 0 || halfWidth <= target {
+		return 0
+	}
+	need := float64(n) * (halfWidth / target) * (halfWidth / target)
+	return int(math.Ceil(need)) - n
+}

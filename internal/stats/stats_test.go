@@ -258,3 +258,35 @@ func TestPassAtK(t *testing.T) {
 		t.Error("PassAtK/PassHatK with k outside 1..n should be NaN")
 	}
 }
+
+func TestBootstrapKappa(t *testing.T) {
+	// The Wikipedia example (κ = 0.40 on 50 items): the interval holds
+	// 0.40 and is about ±1.96·SE wide, SE ≈ 0.13 by the usual large-sample
+	// formula √(po(1−po)/(n(1−pe)²)) = √(0.21/12.5) = 0.13.
+	a := repeatLabels("yes", 20, "yes", 5, "no", 10, "no", 15)
+	b := repeatLabels("yes", 20, "no", 5, "yes", 10, "no", 15)
+	ci, ok := BootstrapKappa(a, b, 0.95, 4000, rand.New(rand.NewPCG(3, 4)))
+	if !ok || ci.Lo > 0.40 || ci.Hi < 0.40 || !near((ci.Hi-ci.Lo)/2, 1.96*0.13, 0.05) {
+		t.Errorf("BootstrapKappa() = %+v, %t; want about 0.40 ± 0.25", ci, ok)
+	}
+	if _, ok := BootstrapKappa([]string{"p", "p"}, []string{"p", "p"}, 0.95, 10, rand.New(rand.NewPCG(1, 1))); ok {
+		t.Error("BootstrapKappa(one label throughout) ok; want undefined")
+	}
+}
+
+func TestMoreSamples(t *testing.T) {
+	for _, tc := range []struct {
+		n          int
+		half, want float64
+		more       int
+	}{
+		{n: 32, half: 0.2, want: 0.1, more: 96}, // 4× the samples halve the width
+		{n: 100, half: 0.1, want: 0.1, more: 0},
+		{n: 100, half: 0.05, want: 0.1, more: 0},
+		{n: 50, half: 0.3, want: 0.1, more: 400},
+	} {
+		if got := MoreSamples(tc.n, tc.half, tc.want); got != tc.more {
+			t.Errorf("MoreSamples(%d, %v, %v) = %d; want %d", tc.n, tc.half, tc.want, got, tc.more)
+		}
+	}
+}
