@@ -30,7 +30,8 @@ const DefaultRubric = "The output correctly and completely carries out the input
 // Example is one human-labelled calibration item. The file format (see
 // LoadExamples) is one JSON object per line with these fields:
 //
-//   - input (required): what the model was asked.
+//   - input (required): what the model was asked; "instruction" is read
+//     as input, as the common pairwise-preference format names it.
 //   - output: a single answer, graded against rubric (DefaultRubric when
 //     absent) and reference (optional); the human verdict is pass.
 //   - output_1 and output_2: two answers. With pass, the human says whether
@@ -40,16 +41,19 @@ const DefaultRubric = "The output correctly and completely carries out the input
 //
 // Any other field is an error, so that a typo does not silently drop a label.
 type Example struct {
-	ID        string `json:"id,omitempty"`
-	Input     string `json:"input"`
-	Output    string `json:"output,omitempty"`
-	Output1   string `json:"output_1,omitempty"`
-	Output2   string `json:"output_2,omitempty"`
-	Rubric    string `json:"rubric,omitempty"`
-	Reference string `json:"reference,omitempty"`
-	Pass      *bool  `json:"pass,omitempty"`
-	Label     int    `json:"label,omitempty"`
-	Note      string `json:"note,omitempty"`
+	ID    string `json:"id,omitempty"`
+	Input string `json:"input"`
+	// Instruction is input under its other common name; loading moves it
+	// to Input.
+	Instruction string `json:"instruction,omitempty"`
+	Output      string `json:"output,omitempty"`
+	Output1     string `json:"output_1,omitempty"`
+	Output2     string `json:"output_2,omitempty"`
+	Rubric      string `json:"rubric,omitempty"`
+	Reference   string `json:"reference,omitempty"`
+	Pass        *bool  `json:"pass,omitempty"`
+	Label       int    `json:"label,omitempty"`
+	Note        string `json:"note,omitempty"`
 }
 
 // Kind is the question e asks; Validate says whether it is well formed.
@@ -66,8 +70,11 @@ func (e Example) Kind() Kind {
 // Validate reports every problem with e.
 func (e Example) Validate() error {
 	var errs []error
-	if e.Input == "" {
-		errs = append(errs, errors.New(`"input" is required`))
+	switch {
+	case e.Input == "" && e.Instruction == "":
+		errs = append(errs, errors.New(`"input" (or "instruction") is required`))
+	case e.Input != "" && e.Instruction != "":
+		errs = append(errs, errors.New(`"input" and "instruction" are one field under two names; give one`))
 	}
 	switch e.Kind() {
 	case KindRubric:

@@ -231,6 +231,16 @@ not json
 `,
 			wantErr: []string{"line 2", "line 3", "line 4", "line 5", "line 6"},
 		},
+		{
+			name:      "the pairwise format's instruction field",
+			in:        `{"instruction": "q", "output_1": "a", "output_2": "b", "label": 1}`,
+			wantKinds: []Kind{KindPreference},
+		},
+		{
+			name:    "input and instruction both",
+			in:      `{"input": "q", "instruction": "q", "output_1": "a", "output_2": "b", "label": 1}`,
+			wantErr: []string{`line 1: "input" and "instruction" are one field under two names`},
+		},
 		{name: "empty", in: "\n\n", wantErr: []string{"no examples"}},
 		{name: "array item problems", in: `[{"input": "q", "output": "a"}]`, wantErr: []string{"item 1"}},
 	}
@@ -254,6 +264,9 @@ not json
 			var kinds []Kind
 			for _, e := range got {
 				kinds = append(kinds, e.Kind())
+				if e.Input != "q" || e.Instruction != "" {
+					t.Errorf("example input, instruction = %q, %q; want q and nothing", e.Input, e.Instruction)
+				}
 			}
 			if strings.Join(kindStrings(kinds), ",") != strings.Join(kindStrings(tc.wantKinds), ",") {
 				t.Errorf("kinds = %v; want %v", kinds, tc.wantKinds)
