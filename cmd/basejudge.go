@@ -71,3 +71,23 @@ func estimateOptions(cfg *config.Config, engine *fallback.Engine) eval.EstimateO
 	}
 	return opts
 }
+
+// judgeProviders are the providers that may judge: those of the judge
+// category's chain, or of every panel member's. Their keys are checked
+// before a run as the measured links' are.
+func judgeProviders(cfg *config.Config, engine *fallback.Engine) []string {
+	names := cfg.Judge.Panel
+	if len(names) == 0 {
+		names = []string{cfg.Judge.Category}
+	}
+	var out []string
+	for _, name := range names {
+		if prov, _, ok := strings.Cut(name, "/"); ok {
+			out = append(out, prov)
+			continue
+		}
+		chain, _ := engine.Chain(name)
+		out = append(out, chainProviders(chain)...)
+	}
+	return out
+}

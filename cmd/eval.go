@@ -173,8 +173,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	}
 	keyed := planProviders(plan)
 	if needsJudge(plan) {
-		chain, _ := engine.Chain(cfg.Judge.Category)
-		keyed = append(keyed, chainProviders(chain)...)
+		keyed = append(keyed, judgeProviders(cfg, engine)...)
 	}
 	if err := f.CheckKeys(keyed); err != nil {
 		return err

@@ -187,3 +187,30 @@ eval:  { chain_depth: 1 }
 		t.Errorf("providers were called %d times; want none", aCalls.Load()+bCalls.Load())
 	}
 }
+
+// TestEvalPanelKeysChecked: a panel judge's provider needs its key before
+// any call, as a measured link's does.
+func TestEvalPanelKeysChecked(t *testing.T) {
+	never := func(string, bool) string { t.Error("no provider should be called"); return verdictPass }
+	a, _ := scriptedServer(t, "openai", never)
+	b, _ := scriptedServer(t, "anthropic", never)
+	c, _ := scriptedServer(t, "gemini", never)
+	cfg := `providers:
+  openai:    { type: openai, base_url: "` + a.srv.URL + `/v1", api_key_env: TEST_OPENAI_KEY }
+  anthropic: { type: anthropic, base_url: "` + b.srv.URL + `", api_key_env: TEST_ANTHROPIC_KEY }
+  gemini:    { type: gemini, base_url: "` + c.srv.URL + `", api_key_env: PANEL_GEMINI_KEY_UNSET }
+order: [openai, anthropic, gemini]
+categories:
+  fast:  { openai: gpt-4.1-mini, anthropic: claude-3-5-haiku-latest }
+judge: { category: fast, panel: [fast, gemini/gemini-2.5-pro] }
+eval:  { chain_depth: 1 }
+`
+	dir := writeSuite(t, map[string]string{"llmfall.yaml": cfg, "prompts/refund.yaml": panelPrompt})
+	var stdout, stderr bytes.Buffer
+	f := newFactory(testIO(strings.NewReader(""), &stdout, &stderr), testEnv)
+	code := executeArgs(context.Background(), f, []string{"eval", filepath.Join(dir, "prompts"),
+		"--config", filepath.Join(dir, "llmfall.yaml"), "--no-cache", "--no-progress"})
+	if code != ExitUsage || !strings.Contains(stderr.String(), "PANEL_GEMINI_KEY_UNSET") {
+		t.Errorf("exit code = %d, stderr %q; want %d naming PANEL_GEMINI_KEY_UNSET", code, stderr.String(), ExitUsage)
+	}
+}

@@ -131,11 +131,10 @@ func checkJudgeKeys(f *factory) error {
 	if err != nil {
 		return err
 	}
-	chain, err := eng.Chain(cfg.Judge.Category)
-	if err != nil {
+	if _, err := eng.Chain(cfg.Judge.Category); err != nil && len(cfg.Judge.Panel) == 0 {
 		return usageErr(fmt.Errorf("judge: %w", err), "")
 	}
-	return f.CheckKeys(chainProviders(chain))
+	return f.CheckKeys(judgeProviders(cfg, eng))
 }
 
 func renderCalibration(f *factory, rep judge.Report) {

@@ -248,3 +248,49 @@ func (v Verdict) Contested() bool {
 	first := v.Votes[0].Pass && !v.Votes[0].Inconsistent
 	return slices.ContainsFunc(v.Votes[1:], func(o Vote) bool { return (o.Pass && !o.Inconsistent) != first })
 }
+
+var _ Preferrer = (*Panel)(nil)
+
+// Prefer asks every member which output is better (each in both orders); a
+// choice stands when at least MinAgree members (by default a majority) make
+// it, so that a panel can be calibrated on preference data too.
+func (p *Panel) Prefer(ctx context.Context, in PreferInput) (Preference, error) {
+	seats := p.seats("")
+	prefs := make([]Preference, len(seats))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, s := range seats {
+		g.Go(func() error {
+			pr, err := s.judge.Prefer(gctx, in)
+			if err != nil {
+				return fmt.Errorf("panel member %s: %w", s.member, err)
+			}
+			prefs[i] = pr
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return Preference{}, err
+	}
+	out := Preference{}
+	votes := map[int]int{}
+	var names, why []string
+	for i, pr := range prefs {
+		votes[pr.Choice]++
+		names = append(names, pr.Judge)
+		why = append(why, fmt.Sprintf("[%s, %s: choice %d] %s", seats[i].member, pr.Judge, pr.Choice, pr.Reasoning))
+		out.Usage.InputTokens += pr.Usage.InputTokens
+		out.Usage.OutputTokens += pr.Usage.OutputTokens
+		out.CostUSD += pr.CostUSD
+	}
+	need := p.minAgree(len(prefs))
+	for _, c := range []int{1, 2} {
+		if votes[c] >= need {
+			out.Choice = c
+		}
+	}
+	out.Inconsistent = out.Choice == 0
+	out.Judge = "panel(" + strings.Join(names, ", ") + ")"
+	out.Reasoning = fmt.Sprintf("panel: output 1 chosen by %d, output 2 by %d, none by %d (%d needed)\n%s",
+		votes[1], votes[2], votes[0], need, strings.Join(why, "\n"))
+	return out, nil
+}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/llmfall/llmfall/provider"
 )
 
 func vote(member string, pass bool, score float64) Vote {
@@ -130,5 +132,31 @@ func TestNewPanelValidates(t *testing.T) {
 	_, err := NewPanel(PanelConfig{Members: []Member{{Name: "only", Chain: []Link{link("a", f)}}}, MinAgree: 2})
 	if err == nil || !strings.Contains(err.Error(), "at least two members") || !strings.Contains(err.Error(), "min_agree 2 outside 0..1") {
 		t.Errorf("NewPanel() error = %v; want both problems", err)
+	}
+}
+
+func TestPanelPrefer(t *testing.T) {
+	// Each fake prefers whichever output comes first in both orders except
+	// "firm", which always says output 1 is better: answering pass in the
+	// first order and fail in the swapped one.
+	firm := &fakeJudge{name: "firm", reply: func(req *provider.Request) (*provider.Response, error) {
+		first := strings.Index(req.Messages[0].Content, "ONE") < strings.Index(req.Messages[0].Content, "TWO")
+		return textResponse(answerJSON("one is better", 0.9, first)), nil
+	}}
+	biased := &fakeJudge{name: "biased", reply: answers(0.9, true)} // always "the first": no stable choice
+	p, err := NewPanel(PanelConfig{Members: []Member{
+		{Name: "a", Chain: []Link{link("anthropic", firm)}},
+		{Name: "b", Chain: []Link{link("gemini", firm)}},
+		{Name: "c", Chain: []Link{link("openai", biased)}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := p.Prefer(context.Background(), PreferInput{Prompt: "q", Output1: "ONE", Output2: "TWO"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pr.Choice != 1 || pr.Inconsistent || !strings.Contains(pr.Reasoning, "output 1 chosen by 2, output 2 by 0, none by 1 (2 needed)") {
+		t.Errorf("Prefer() = %+v; want output 1 by two of three", pr)
 	}
 }
