@@ -149,7 +149,7 @@ func renderCalibration(f *factory, rep judge.Report) {
 	fmt.Fprintf(out, "%d examples: %d rubric, %d pairwise, %d preference\n",
 		rep.Examples, kinds[judge.KindRubric], kinds[judge.KindPair], kinds[judge.KindPreference])
 
-	t := report.NewTable(r).Headers("JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "ERRORS", "COST").
+	t := report.NewTable(r).Headers("JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "CANARIES PASSED", "ERRORS", "COST").
 		StyleFunc(func(row, col int) lipgloss.Style {
 			s := report.CellStyle(r, row)
 			if row != table.HeaderRow && col > 0 {
@@ -165,10 +165,10 @@ func renderCalibration(f *factory, rep judge.Report) {
 	}
 	for _, s := range rows {
 		t.Row(s.Judge, strconv.Itoa(s.Judged), percent(s.Accuracy, s.Judged), kappaCell(s),
-			flipCell(s), strconv.Itoa(s.Errors), fmt.Sprintf("$%.4f", s.CostUSD))
+			flipCell(s), canaryCell(s), strconv.Itoa(s.Errors), fmt.Sprintf("$%.4f", s.CostUSD))
 	}
 	fmt.Fprintln(out, t.Render())
-	fmt.Fprintln(out, "kappa: agreement with the humans beyond chance (1 perfect, 0 chance), with its 95% interval; flip rate: pair verdicts that changed when the answers swapped places")
+	fmt.Fprintln(out, "kappa: agreement with the humans beyond chance (1 perfect, 0 chance), with its 95% interval; flip rate: pair verdicts that changed when the answers swapped places; canaries: known-bad answers to the rubric examples, of which a judge should pass none")
 	if tot := rep.Total; tot.Kappa != nil && tot.KappaLow == nil && tot.Judged < judge.MinIntervalLabels {
 		fmt.Fprintf(out, "%d labels are too few for an interval of kappa; label at least %d\n", tot.Judged, judge.MinIntervalLabels)
 	}
@@ -198,6 +198,13 @@ func kappaCell(s judge.Stats) string {
 		return fmt.Sprintf("%.2f", *s.Kappa)
 	}
 	return fmt.Sprintf("%.2f (%.2f–%.2f)", *s.Kappa, *s.KappaLow, *s.KappaHigh)
+}
+
+func canaryCell(s judge.Stats) string {
+	if s.CanaryJudged == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%d/%d", s.CanaryPassed, s.CanaryJudged)
 }
 
 func flipCell(s judge.Stats) string {

@@ -174,8 +174,12 @@ type Stats struct {
 	FlipRate float64 `json:"flip_rate"`
 	// Errors counts examples left without a verdict on which this judge
 	// was tried and failed (for "all": every example without a verdict).
-	Errors  int            `json:"errors"`
-	Usage   provider.Usage `json:"usage"`
+	Errors int `json:"errors"`
+	// CanaryJudged counts the known-bad answers (one per rubric example)
+	// this judge graded, CanaryPassed those it passed: any is too many.
+	CanaryJudged int            `json:"canary_judged"`
+	CanaryPassed int            `json:"canary_passed"`
+	Usage        provider.Usage `json:"usage"`
 	CostUSD float64        `json:"cost_usd"`
 
 	human, judged []string
@@ -215,11 +219,22 @@ func Calibrate(ctx context.Context, j Judge, examples []Example) (Report, error)
 		return Report{}, err
 	}
 	results := make([]Result, len(examples))
+	canaries := make([]canaryOutcome, len(examples))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(calibrateConcurrency)
+	rubrics := 0
 	for i, e := range examples {
 		g.Go(func() error {
 			results[i] = judgeExample(gctx, j, pref, i, e)
+			return nil
+		})
+		if e.Kind() != KindRubric {
+			continue
+		}
+		c := Canaries(2)[rubrics%2]
+		rubrics++
+		g.Go(func() error {
+			canaries[i] = judgeCanary(gctx, j, e, c)
 			return nil
 		})
 	}
@@ -227,7 +242,35 @@ func Calibrate(ctx context.Context, j Judge, examples []Example) (Report, error)
 	if err := ctx.Err(); err != nil {
 		return Report{}, fmt.Errorf("calibrate: %w", err)
 	}
-	return summarise(results), nil
+	return summarise(results, canaries), nil
+}
+
+// canaryOutcome is a judge's verdict on a known-bad answer to a rubric
+// example.
+type canaryOutcome struct {
+	judged bool
+	judge  string
+	passed bool
+	usage  provider.Usage
+	cost   float64
+}
+
+func judgeCanary(ctx context.Context, j Judge, e Example, c Canary) canaryOutcome {
+	rubric := e.Rubric
+	if rubric == "" {
+		rubric = DefaultRubric
+	}
+	v, err := j.Rubric(ctx, RubricInput{Prompt: e.Input, Output: c.Output, Rubric: rubric, Reference: e.Reference})
+	if err != nil {
+		return canaryOutcome{}
+	}
+	// A panel member that passes it is compromised even when the panel
+	// outvotes it.
+	passed := v.Pass && !v.Inconsistent
+	for _, vote := range v.Votes {
+		passed = passed || vote.Pass && !vote.Inconsistent
+	}
+	return canaryOutcome{judged: true, judge: v.Judge, passed: passed, usage: v.Usage, cost: v.CostUSD}
 }
 
 func judgeExample(ctx context.Context, j Judge, pref Preferrer, i int, e Example) Result {
@@ -273,7 +316,7 @@ func (r *Result) fromVerdict(v Verdict) {
 	r.usage, r.cost = v.Usage, v.CostUSD
 }
 
-func summarise(results []Result) Report {
+func summarise(results []Result, canaries []canaryOutcome) Report {
 	rep := Report{Examples: len(results), Results: results, Total: Stats{Judge: "all"}}
 	byJudge := map[string]*Stats{}
 	row := func(name string) *Stats {
@@ -295,6 +338,20 @@ func summarise(results []Result) Report {
 		rep.Total.Heuristic = rep.Total.Heuristic || r.Heuristic
 		for _, s := range []*Stats{row(r.Judge), &rep.Total} {
 			s.add(r)
+		}
+	}
+	for _, c := range canaries {
+		if !c.judged {
+			continue
+		}
+		for _, s := range []*Stats{row(c.judge), &rep.Total} {
+			s.CanaryJudged++
+			if c.passed {
+				s.CanaryPassed++
+			}
+			s.Usage.InputTokens += c.usage.InputTokens
+			s.Usage.OutputTokens += c.usage.OutputTokens
+			s.CostUSD += c.cost
 		}
 	}
 	for _, s := range byJudge {

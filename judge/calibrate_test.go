@@ -137,9 +137,9 @@ func TestCalibrateArithmetic(t *testing.T) {
 		judged, correct, pairs, flips, errors int
 		accuracy, kappa, flipRate, cost       float64
 	}{
-		a:     {4, 2, 1, 0, 1, 0.5, 1.0 / 3, 0, 0.04},
+		a:     {4, 2, 1, 0, 1, 0.5, 1.0 / 3, 0, 0.07}, // and 3 canaries at 0.01
 		b:     {4, 3, 4, 2, 1, 0.75, 9.0 / 13, 0.5, 0.04},
-		"all": {8, 5, 5, 2, 1, 0.625, 0.52, 0.4, 0.08},
+		"all": {8, 5, 5, 2, 1, 0.625, 0.52, 0.4, 0.11},
 	}
 	rows := append([]Stats{rep.Total}, rep.Judges...)
 	if len(rep.Judges) != 2 || rep.Judges[0].Judge != b || rep.Judges[1].Judge != a {
@@ -160,7 +160,12 @@ func TestCalibrateArithmetic(t *testing.T) {
 	if rep.Total.KappaLow != nil || rep.Total.MoreLabels != 0 {
 		t.Errorf("Total kappa interval = %v..%v, more labels %d; want none from 8 labels", rep.Total.KappaLow, rep.Total.KappaHigh, rep.Total.MoreLabels)
 	}
-	if got, want := rep.Total.Usage, (provider.Usage{InputTokens: 800, OutputTokens: 80}); got != want {
+	// The scripted judge answers a canary as it answered the example: e1's
+	// and e2's passes pass their canaries, e3's fail fails it, e4 errors.
+	if a := rep.Judges[1]; a.CanaryJudged != 3 || a.CanaryPassed != 2 || rep.Total.CanaryPassed != 2 {
+		t.Errorf("%s canaries judged, passed = %d, %d; want 3, 2", a.Judge, a.CanaryJudged, a.CanaryPassed)
+	}
+	if got, want := rep.Total.Usage, (provider.Usage{InputTokens: 1100, OutputTokens: 110}); got != want {
 		t.Errorf("Total.Usage = %+v; want %+v", got, want)
 	}
 	if r := rep.Results[3]; r.Error == "" || r.Judged != "" {
