@@ -180,7 +180,7 @@ type Stats struct {
 	CanaryJudged int            `json:"canary_judged"`
 	CanaryPassed int            `json:"canary_passed"`
 	Usage        provider.Usage `json:"usage"`
-	CostUSD float64        `json:"cost_usd"`
+	CostUSD      float64        `json:"cost_usd"`
 
 	human, judged []string
 }
