@@ -238,7 +238,7 @@ func applyBaseFloors(opts *evalOptions, cfg, base *config.Config) []eval.Overrid
 		out = append(out, eval.Override{Rule: rule, Value: *head, Floor: trusted, Ignored: eff != *head})
 		*head = eff
 	}
-	if opts.MinPassRate < 0 {
+	if opts.MinPassRate == nil {
 		floor("min_pass_rate", &cfg.Eval.MinPassRate, base.Eval.MinPassRate, maxOf)
 	}
 	floor("max_regression", &cfg.Eval.MaxRegression, base.Eval.MaxRegression, minOf)

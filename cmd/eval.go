@@ -46,13 +46,14 @@ type evalOptions struct {
 	JUnit                string
 	Markdown             string
 	ReviewOut            string
-	MinPassRate          float64 // <0: the config's
+	MinPassRate          *float64 // nil: the config's
 	MinPassAt            []string
 	NoProgress           bool
 }
 
 func newCmdEval(f *factory, runF func(context.Context, *evalOptions) error) *cobra.Command {
 	opts := &evalOptions{f: f}
+	var minPassRate float64 // --min-pass-rate, which opts holds only when given
 	c := &cobra.Command{
 		Use:   "eval [paths...]",
 		Short: "Evaluate prompts on every link of their fallback chains, and gate on the result",
@@ -73,8 +74,8 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 			if len(opts.Paths) == 0 {
 				opts.Paths = []string{"prompts"}
 			}
-			if !c.Flags().Changed("min-pass-rate") {
-				opts.MinPassRate = -1
+			if c.Flags().Changed("min-pass-rate") {
+				opts.MinPassRate = &minPassRate
 			}
 			// An explicit --changed-since "" runs every case under --base.
 			if !c.Flags().Changed("changed-since") {
@@ -103,7 +104,7 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this file")
 	fl.StringVar(&opts.Markdown, "markdown", "", "write a Markdown report (for a PR comment) to this file")
 	fl.StringVar(&opts.ReviewOut, "review-out", "", "write the cases a judge panel disagreed on as JSON Lines, to label and feed to judge calibrate")
-	fl.Float64Var(&opts.MinPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
+	fl.Float64Var(&minPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
 	fl.StringSliceVar(&opts.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
 	fl.BoolVar(&opts.NoProgress, "no-progress", false, "print no progress while running")
 	c.RegisterFlagCompletionFunc("providers", completeProviders(f))
@@ -297,12 +298,9 @@ func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, price
 	}
 	run := eval.RunOptions{
 		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline || usesSim(cfg, plan),
-		Retries: cfg.Eval.Retries, Timeout: cfg.Timeouts.Attempt,
+		Retries: setup.RunRetries(cfg), Timeout: cfg.Timeouts.Attempt,
 		JudgeLimit: eval.Limit{Concurrency: cfg.Eval.Concurrency},
 		Canaries:   cfg.Judge.Canaries, CanaryPolicy: cfg.Judge.CanaryPolicy,
-	}
-	if run.Retries == 0 {
-		run.Retries = -1 // the config says none
 	}
 	identity := map[string]string{}
 	for _, p := range cfg.Providers {
@@ -396,8 +394,8 @@ func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in ev
 		Paired:       cfg.Eval.Gate == eval.GatePaired, Alpha: cfg.Eval.Alpha,
 		TestMinimums: eval.TestMinimums(suite),
 	}
-	if opts.MinPassRate >= 0 {
-		g.MinPassRate = opts.MinPassRate
+	if opts.MinPassRate != nil {
+		g.MinPassRate = *opts.MinPassRate
 	}
 	return g
 }

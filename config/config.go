@@ -45,6 +45,8 @@ type Config struct {
 	// Pricing maps a model name to its price, as the file's pricing section
 	// gives it; eval's DefaultPrices fill in the models it leaves out.
 	Pricing map[string]Price
+	// Serve configures `llmfall serve`, the gateway.
+	Serve Serve
 
 	set map[string]bool // the keys the file sets, for Has
 }
@@ -189,6 +191,21 @@ type Eval struct {
 	Gate string
 	// Alpha is the paired gate's significance level; 0 means eval's default.
 	Alpha float64
+}
+
+// Serve configures the gateway. A zero field is unset: the gateway's
+// default (package serve) applies.
+type Serve struct {
+	// KeysEnv names the environment variable holding the gateway's client
+	// keys, comma-separated; "" leaves the gateway open to anyone who can
+	// reach its address (loopback by default).
+	KeysEnv string
+	// AdminKeysEnv names the variable holding the admin keys (POST
+	// /admin/order); "" turns the admin endpoints off.
+	AdminKeysEnv  string
+	MaxBodyBytes  int           // largest request body
+	MaxConcurrent int           // requests served at once
+	Drain         time.Duration // how long SIGTERM waits for requests in flight
 }
 
 // Price is a model's price in USD per 1M tokens: provider.Price, the one

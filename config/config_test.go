@@ -284,6 +284,14 @@ func TestParseErrors(t *testing.T) {
 		{"no_providers", []string{
 			`llmfall.yaml: no providers defined (add e.g. providers: {openai: {type: openai}})`,
 		}},
+		{"serve", []string{
+			`llmfall.yaml:6: serve.keys_env: looks like an API key itself: put the key in an environment variable and name the variable here (e.g. OPENAI_API_KEY)`,
+			`llmfall.yaml:7: serve.admin_keys_env: must name an environment variable (letters, digits and '_', e.g. OPENAI_API_KEY), not hold the key`,
+			`llmfall.yaml:8: serve.max_body_bytes: must be at least 1, got 0`,
+			`llmfall.yaml:9: serve.max_concurrent: "lots" is not a whole number`,
+			`llmfall.yaml:10: serve.drain: "forever" is not a duration (use e.g. 60s, 1m30s)`,
+			`llmfall.yaml:11: serve: unknown key "port" (valid keys: keys_env, admin_keys_env, max_body_bytes, max_concurrent, drain)`,
+		}},
 		{"pricing", []string{
 			`llmfall.yaml:6: pricing.gpt-4.1-mini: missing output (USD per 1M tokens)`,
 			`llmfall.yaml:7: pricing.my-model.input: must not be negative, got -1`,
@@ -359,7 +367,7 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:8: eval: unknown key "chain_depht" (did you mean "chain_depth"?)`,
 			`llmfall.yaml:8: eval: unknown key "conccurency" (did you mean "concurrency"?)`,
 			`llmfall.yaml:9: judge: unknown key "categroy" (did you mean "category"?)`,
-			`llmfall.yaml:10: unknown key "colour" (valid keys: providers, order, categories, timeouts, fallback, judge, eval, pricing)`,
+			`llmfall.yaml:10: unknown key "colour" (valid keys: providers, order, categories, timeouts, fallback, judge, eval, pricing, serve)`,
 		}},
 		{"unreachable", []string{
 			`llmfall.yaml:8: categories.offline: none of its providers (local) is in the order [openai, anthropic]; add one to order or give the category its own order`,

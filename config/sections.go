@@ -14,7 +14,7 @@ import (
 
 // The keys valid at each place, in the order messages list them.
 var (
-	topKeys = []string{"providers", "order", "categories", "timeouts", "fallback", "judge", "eval", "pricing"}
+	topKeys = []string{"providers", "order", "categories", "timeouts", "fallback", "judge", "eval", "pricing", "serve"}
 	// categoryKeys are a category's settings; every other key of a category
 	// names a provider, so no provider may be called one of these.
 	categoryKeys = []string{"order", "timeouts", "hedge_after"}
@@ -97,7 +97,27 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	if p, ok := top["pricing"]; ok {
 		d.pricing(cfg.Pricing, p)
 	}
+	if p, ok := top["serve"]; ok {
+		d.serve(&cfg.Serve, p)
+	}
 	return cfg
+}
+
+func (d *decoder) serve(sv *Serve, p pair) {
+	envName := func(dst *string) func(pair) {
+		return func(p pair) {
+			if s, ok := d.envName(deref(p.val), p.path); ok {
+				*dst = s
+			}
+		}
+	}
+	d.object(p.val, p.path, []field{
+		{key: "keys_env", decode: envName(&sv.KeysEnv)},
+		{key: "admin_keys_env", decode: envName(&sv.AdminKeysEnv)},
+		{key: "max_body_bytes", decode: d.integer(&sv.MaxBodyBytes, 1)},
+		{key: "max_concurrent", decode: d.integer(&sv.MaxConcurrent, 1)},
+		{key: "drain", decode: d.duration(&sv.Drain, positive)},
+	})
 }
 
 func (d *decoder) timeoutFields(t *Timeouts) []field {
