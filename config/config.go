@@ -126,7 +126,20 @@ type Category struct {
 	// HedgeAfter starts the next link in parallel when the current one has
 	// not produced a first token by then; 0 turns hedging off.
 	HedgeAfter time.Duration
-	Line       int
+	// StreamBuffer is the category's commit window for streams
+	// (stream_buffer); the zero value streams every token at once.
+	StreamBuffer StreamBuffer
+	Line         int
+}
+
+// StreamBuffer is a commit window: stream_buffer: whole holds a link's
+// answer until it finishes, a number holds that many chunks, a duration
+// holds what the link streams for that long after its first token. A
+// failure inside the window falls back to the next link.
+type StreamBuffer struct {
+	Whole  bool
+	Chunks int
+	For    time.Duration
 }
 
 // Timeouts bound each attempt and the whole request. Every field is

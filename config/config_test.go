@@ -474,6 +474,13 @@ func TestParseAcceptsEdgeValues(t *testing.T) {
 				t.Errorf("HedgeAfter = %v; want 0", got)
 			}
 		}},
+		{"stream_buffer whole, chunks or a duration", "categories: {fast: {o: m, stream_buffer: whole}, smart: {o: m, stream_buffer: 20}, slow: {o: m, stream_buffer: 2s}}", func(t *testing.T, c *Config) {
+			got := []StreamBuffer{c.Categories[0].StreamBuffer, c.Categories[1].StreamBuffer, c.Categories[2].StreamBuffer}
+			want := []StreamBuffer{{Whole: true}, {Chunks: 20}, {For: 2 * time.Second}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("StreamBuffer (-want +got):\n%s", diff)
+			}
+		}},
 		{"api_key_env null means none", "providers: {o: {type: openai, api_key_env: }}", func(t *testing.T, c *Config) {
 			if got := c.Providers[0].APIKeyEnv; got != nil {
 				t.Errorf("APIKeyEnv = %q; want nil", got)

@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -17,7 +19,7 @@ var (
 	topKeys = []string{"providers", "order", "categories", "timeouts", "fallback", "judge", "eval", "pricing", "serve"}
 	// categoryKeys are a category's settings; every other key of a category
 	// names a provider, so no provider may be called one of these.
-	categoryKeys = []string{"order", "timeouts", "hedge_after"}
+	categoryKeys = []string{"order", "timeouts", "hedge_after", "stream_buffer"}
 )
 
 var (
@@ -450,6 +452,8 @@ func (d *decoder) category(e pair, known map[string]bool, names []string) Catego
 			d.object(p.val, p.path, d.timeoutFields(&cat.Timeouts))
 		case "hedge_after":
 			d.duration(&cat.HedgeAfter, nonNegative)(p)
+		case "stream_buffer":
+			d.streamBuffer(&cat.StreamBuffer)(p)
 		default:
 			listed++
 			d.model(&cat, p, known, names)
@@ -631,5 +635,34 @@ func (d *decoder) oneOf(dst *string, values ...string) func(pair) {
 			return
 		}
 		*dst = s
+	}
+}
+
+// streamBuffer reads stream_buffer: whole, a number of chunks, or a
+// duration.
+func (d *decoder) streamBuffer(dst *StreamBuffer) func(pair) {
+	return func(p pair) {
+		s, ok := d.scalar(p.val, p.path, "whole, a number of chunks or a duration such as 2s")
+		if !ok {
+			return
+		}
+		if s.Value == "whole" {
+			*dst = StreamBuffer{Whole: true}
+			return
+		}
+		if n, err := strconv.Atoi(s.Value); err == nil {
+			if n < 1 {
+				d.fail(s, p.path, "must be at least 1 chunk, got %d (leave it out to stream at once)", n)
+				return
+			}
+			*dst = StreamBuffer{Chunks: n}
+			return
+		}
+		v, err := time.ParseDuration(s.Value)
+		if err != nil || v <= 0 {
+			d.fail(s, p.path, "%s is not whole, a number of chunks or a positive duration (e.g. whole, 20, 2s)", quote(s.Value))
+			return
+		}
+		*dst = StreamBuffer{For: v}
 	}
 }
