@@ -28,6 +28,10 @@ func fingerprintInputs(cfg *config.Config, engine *fallback.Engine, offline bool
 		in.Judge = eval.JudgeIdentity{Heuristic: true, Threshold: cfg.Judge.Threshold}
 		return in
 	}
+	if len(cfg.Judge.Panel) > 0 {
+		in.Judge.Panel, in.Judge.MinAgree = panelIdentity(cfg, engine, in.Links), cfg.Judge.MinAgree
+		return in
+	}
 	chain, _ := engine.Chain(cfg.Judge.Category)
 	for _, t := range chain {
 		in.Judge.Chain = append(in.Judge.Chain, eval.JudgeLink{Model: t.Model, Link: in.Links[t.Provider]})
@@ -256,7 +260,7 @@ func applyBaseFloors(opts *evalOptions, cfg, base *config.Config) []eval.Overrid
 		out = append(out, eval.Override{Rule: "judge.different_provider", Value: 0, Floor: 1, Ignored: true})
 		cfg.Judge.DifferentProvider = true
 	}
-	return out
+	return append(out, judgeFloors(cfg, base)...)
 }
 
 func maxOf(a, b float64) float64 { return max(a, b) }

@@ -49,6 +49,7 @@ type evalOptions struct {
 	Output               string
 	JUnit                string
 	Markdown             string
+	ReviewOut            string
 	MinPassRate          *float64 // nil: the config's
 	MinPassAt            []string
 	NoProgress           bool
@@ -108,6 +109,7 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the results as JSON to this file")
 	fl.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this file")
 	fl.StringVar(&opts.Markdown, "markdown", "", "write a Markdown report (for a PR comment) to this file")
+	fl.StringVar(&opts.ReviewOut, "review-out", "", "write the cases a judge panel disagreed on as JSON Lines, to label and feed to judge calibrate")
 	fl.Float64Var(&minPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
 	fl.StringSliceVar(&opts.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
 	fl.BoolVar(&opts.NoProgress, "no-progress", false, "print no progress while running")
@@ -177,7 +179,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	}
 	prices := setup.Prices(cfg)
 	if opts.DryRun {
-		eval.WriteEstimate(f.IO.Out, plan, plan.Estimate(prices, judgeModel(cfg, engine)))
+		eval.WriteEstimate(f.IO.Out, plan, plan.EstimateWith(prices, estimateOptions(cfg, engine)))
 		return nil
 	}
 	// An empty shard still writes its results: merge needs every shard.
@@ -187,8 +189,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	}
 	keyed := planProviders(plan)
 	if needsJudge(plan) {
-		chain, _ := engine.Chain(cfg.Judge.Category)
-		keyed = append(keyed, chainProviders(chain)...)
+		keyed = append(keyed, judgeProviders(cfg, engine)...)
 	}
 	if err := f.CheckKeys(keyed); err != nil {
 		return err
@@ -199,8 +200,9 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	}
 	// Memory stays flat however big the suite: results go to the journal
 	// as they finish and only the failures the terminal lists stay in
-	// memory, unless a report needs every result.
-	if opts.JUnit == "" && opts.Markdown == "" && !inJobLog(f.Getenv) {
+	// memory, unless a report or the paired gate (which compares case by
+	// case) needs every result.
+	if opts.JUnit == "" && opts.Markdown == "" && !inJobLog(f.Getenv) && cfg.Eval.Gate != eval.GatePaired {
 		run.Retain = report.DefaultMaxFailures
 	}
 	if opts.Output != "" {
@@ -219,7 +221,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		progress.Done()
 	}
 	if rs == nil {
-		return usageErr(runErr, "")
+		return usageErr(runErr, panelHint(cfg, runErr))
 	}
 	gopts := gateOptions(opts, cfg, suite, in)
 	rs.Run.Gate = gopts.Settings()
@@ -342,6 +344,7 @@ func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, price
 		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline || usesSim(cfg, plan),
 		Retries: setup.RunRetries(cfg), Timeout: cfg.Timeouts.Attempt,
 		JudgeLimit: eval.Limit{Concurrency: cfg.Eval.Concurrency},
+		Canaries:   cfg.Judge.Canaries, CanaryPolicy: cfg.Judge.CanaryPolicy,
 	}
 	identity := map[string]string{}
 	for _, p := range cfg.Providers {
@@ -431,6 +434,9 @@ func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in ev
 	g := eval.GateOptions{
 		MinPassRate: cfg.Eval.MinPassRate, PositionMinPassRate: in.minAt, PromptMinPassRate: eval.PromptMinimums(suite),
 		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression, Overrides: in.overrides,
+		CanaryPolicy: cfg.Judge.CanaryPolicy,
+		Paired:       cfg.Eval.Gate == eval.GatePaired, Alpha: cfg.Eval.Alpha,
+		TestMinimums: eval.TestMinimums(suite),
 	}
 	if opts.MinPassRate != nil {
 		g.MinPassRate = *opts.MinPassRate
@@ -465,6 +471,9 @@ func writeReports(opts *evalOptions, rs *eval.Results, journal *eval.Journal) er
 	}
 	if opts.JUnit != "" {
 		errs = append(errs, writeFileWith(opts.JUnit, func(w *os.File) error { return report.WriteJUnit(w, rs) }))
+	}
+	if opts.ReviewOut != "" {
+		errs = append(errs, writeReview(opts.ReviewOut, rs))
 	}
 	if opts.Markdown != "" {
 		errs = append(errs, writeFileWith(opts.Markdown, func(w *os.File) error { return report.WriteMarkdown(w, rs) }))

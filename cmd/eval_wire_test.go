@@ -31,10 +31,14 @@ func (p *wireProvider) handler(t *testing.T) http.HandlerFunc {
 		p.mu.Lock()
 		text := p.text
 		// encoding/json writes "<" as \u003c.
-		if bytes.Contains(body, []byte(`\u003cdata-`)) || bytes.Contains(body, []byte("<data-")) {
+		switch {
+		case bytes.Contains(body, []byte("Sydney")):
+			// A canary's wrong answer: a judge worth its name fails it.
+			text = `{"reasoning": "Off topic and false.", "score": 0.0, "pass": false}`
+		case bytes.Contains(body, []byte(`\u003cdata-`)) || bytes.Contains(body, []byte("<data-")):
 			p.judged++
 			text = `{"reasoning": "Both answers give the order number and the refund.", "score": 0.9, "pass": true}`
-		} else {
+		default:
 			p.asked++
 		}
 		p.mu.Unlock()

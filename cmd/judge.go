@@ -131,11 +131,10 @@ func checkJudgeKeys(f *factory) error {
 	if err != nil {
 		return err
 	}
-	chain, err := eng.Chain(cfg.Judge.Category)
-	if err != nil {
+	if _, err := eng.Chain(cfg.Judge.Category); err != nil && len(cfg.Judge.Panel) == 0 {
 		return usageErr(fmt.Errorf("judge: %w", err), "")
 	}
-	return f.CheckKeys(chainProviders(chain))
+	return f.CheckKeys(judgeProviders(cfg, eng))
 }
 
 func renderCalibration(f *factory, rep judge.Report) {
@@ -150,7 +149,7 @@ func renderCalibration(f *factory, rep judge.Report) {
 	fmt.Fprintf(out, "%d examples: %d rubric, %d pairwise, %d preference\n",
 		rep.Examples, kinds[judge.KindRubric], kinds[judge.KindPair], kinds[judge.KindPreference])
 
-	t := report.NewTable(r).Headers("JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "ERRORS", "COST").
+	t := report.NewTable(r).Headers("JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "CANARIES PASSED", "ERRORS", "COST").
 		StyleFunc(func(row, col int) lipgloss.Style {
 			s := report.CellStyle(r, row)
 			if row != table.HeaderRow && col > 0 {
@@ -165,11 +164,23 @@ func renderCalibration(f *factory, rep judge.Report) {
 		rows = append(rows, rep.Total)
 	}
 	for _, s := range rows {
-		t.Row(s.Judge, strconv.Itoa(s.Judged), percent(s.Accuracy, s.Judged), kappaCell(s.Kappa),
-			flipCell(s), strconv.Itoa(s.Errors), fmt.Sprintf("$%.4f", s.CostUSD))
+		t.Row(s.Judge, strconv.Itoa(s.Judged), percent(s.Accuracy, s.Judged), kappaCell(s),
+			flipCell(s), canaryCell(s), strconv.Itoa(s.Errors), fmt.Sprintf("$%.4f", s.CostUSD))
 	}
 	fmt.Fprintln(out, t.Render())
-	fmt.Fprintln(out, "kappa: agreement with the humans beyond chance (1 perfect, 0 chance); flip rate: pair verdicts that changed when the answers swapped places")
+	fmt.Fprintln(out, "kappa: agreement with the humans beyond chance (1 perfect, 0 chance), with its 95% interval; flip rate: pair verdicts that changed when the answers swapped places; canaries: known-bad answers to the rubric examples, of which a judge should pass none")
+	if tot := rep.Total; tot.Kappa != nil && tot.KappaLow == nil && tot.Judged < judge.MinIntervalLabels {
+		fmt.Fprintf(out, "%d labels are too few for an interval of kappa; label at least %d\n", tot.Judged, judge.MinIntervalLabels)
+	}
+	if tot := rep.Total; tot.KappaLow != nil {
+		half := (*tot.KappaHigh - *tot.KappaLow) / 2
+		if tot.MoreLabels > 0 {
+			fmt.Fprintf(out, "kappa is known to ±%.2f from %d labels; about %d more labelled examples would narrow it to ±%.1f\n",
+				half, tot.Judged, tot.MoreLabels, judge.KappaTarget)
+		} else {
+			fmt.Fprintf(out, "kappa is known to ±%.2f from %d labels\n", half, tot.Judged)
+		}
+	}
 }
 
 func percent(v float64, n int) string {
@@ -179,11 +190,21 @@ func percent(v float64, n int) string {
 	return fmt.Sprintf("%.1f%%", 100*v)
 }
 
-func kappaCell(k *float64) string {
-	if k == nil {
+func kappaCell(s judge.Stats) string {
+	if s.Kappa == nil {
 		return "n/a"
 	}
-	return fmt.Sprintf("%.2f", *k)
+	if s.KappaLow == nil {
+		return fmt.Sprintf("%.2f", *s.Kappa)
+	}
+	return fmt.Sprintf("%.2f (%.2f–%.2f)", *s.Kappa, *s.KappaLow, *s.KappaHigh)
+}
+
+func canaryCell(s judge.Stats) string {
+	if s.CanaryJudged == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%d/%d", s.CanaryPassed, s.CanaryJudged)
 }
 
 func flipCell(s judge.Stats) string {

@@ -107,12 +107,13 @@ func TestJudgeCalibrateTable(t *testing.T) {
 	}
 	want := `heuristic: the offline judge measures word overlap, not quality; calibrate a model judge before gating on it
 4 examples: 2 rubric, 1 pairwise, 1 preference
-┌───────────┬────────┬──────────┬───────┬────────────┬────────┬─────────┐
-│ JUDGE     │ JUDGED │ ACCURACY │ KAPPA │ FLIP RATE  │ ERRORS │ COST    │
-├───────────┼────────┼──────────┼───────┼────────────┼────────┼─────────┤
-│ heuristic │      4 │   100.0% │  1.00 │ 0.0% (0/2) │      0 │ $0.0000 │
-└───────────┴────────┴──────────┴───────┴────────────┴────────┴─────────┘
-kappa: agreement with the humans beyond chance (1 perfect, 0 chance); flip rate: pair verdicts that changed when the answers swapped places
+┌───────────┬────────┬──────────┬───────┬────────────┬─────────────────┬────────┬─────────┐
+│ JUDGE     │ JUDGED │ ACCURACY │ KAPPA │ FLIP RATE  │ CANARIES PASSED │ ERRORS │ COST    │
+├───────────┼────────┼──────────┼───────┼────────────┼─────────────────┼────────┼─────────┤
+│ heuristic │      4 │   100.0% │  1.00 │ 0.0% (0/2) │             0/2 │      0 │ $0.0000 │
+└───────────┴────────┴──────────┴───────┴────────────┴─────────────────┴────────┴─────────┘
+kappa: agreement with the humans beyond chance (1 perfect, 0 chance), with its 95% interval; flip rate: pair verdicts that changed when the answers swapped places; canaries: known-bad answers to the rubric examples, of which a judge should pass none
+4 labels are too few for an interval of kappa; label at least 10
 `
 	if got != want {
 		t.Errorf("stdout =\n%s\nwant\n%s", got, want)

@@ -176,6 +176,18 @@ type Judge struct {
 	// Threshold is the score needed to pass, 0..1;
 	// Has("judge.threshold") tells 0 from unset (judge.DefaultThreshold).
 	Threshold float64
+	// Panel, when set, replaces the single judge with a panel: each entry
+	// is a category (its chain judges) or an explicit "provider/model".
+	Panel []string
+	// MinAgree is how many panel judges must pass a verdict; 0 means a
+	// majority (judge.Panel's default).
+	MinAgree int
+	// Canaries is how many known-bad candidates each rubric gets;
+	// Has("judge.canaries") tells 0 (none) from unset (eval.DefaultCanaries).
+	Canaries int
+	// CanaryPolicy is "fail" (a judge that passes a canary fails the gate)
+	// or "warn"; "" means eval's default.
+	CanaryPolicy string
 }
 
 // Eval holds the eval harness settings. A zero field is unset and eval's
@@ -189,6 +201,12 @@ type Eval struct {
 	Retries       int     // retries of a transient error per call; see Has (eval.DefaultRetries)
 	// MaxPromptBytes caps each rendered prompt; 0 leaves eval's default.
 	MaxPromptBytes int
+	// Gate is "rate" (pass rates against minimums and the baseline's rate)
+	// or "paired" (case-by-case against --baseline, with a significance
+	// test); "" means rate.
+	Gate string
+	// Alpha is the paired gate's significance level; 0 means eval's default.
+	Alpha float64
 }
 
 // Serve configures the gateway. A zero field is unset: the gateway's

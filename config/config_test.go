@@ -159,8 +159,10 @@ func TestParseEveryKey(t *testing.T) {
 		},
 		Timeouts: global,
 		Fallback: Fallback{Retries: 2, RetryBackoff: 500 * time.Millisecond, RetryAfterMaxWait: 5 * time.Second, OnContentFilter: true, BreakerFailures: 3, BreakerCooldown: time.Minute},
-		Judge:    Judge{Category: "deep", DifferentProvider: false, Threshold: 0.8},
-		Eval:     Eval{ChainDepth: 3, Concurrency: 2, MinPassRate: 0.95, MaxRegression: 0.05, Repeat: 3, Retries: 0},
+		Judge: Judge{Category: "deep", DifferentProvider: false, Threshold: 0.8,
+			Panel: []string{"deep", "backup/other-model"}, MinAgree: 2, Canaries: 0, CanaryPolicy: "warn"},
+		Eval: Eval{ChainDepth: 3, Concurrency: 2, MinPassRate: 0.95, MaxRegression: 0.05, Repeat: 3, Retries: 0,
+			Gate: "paired", Alpha: 0.01},
 		Pricing: map[string]Price{
 			"claude-haiku-4-5": {Input: 0.9, Output: 4.5},
 			"sim-fast":         {Input: 0, Output: 0},
@@ -170,7 +172,7 @@ func TestParseEveryKey(t *testing.T) {
 		t.Errorf("Parse() mismatch (-want +got):\n%s", diff)
 	}
 	// Zero and false set in the file are told from unset.
-	for _, key := range []string{"judge.different_provider", "eval.retries", "fallback.retries"} {
+	for _, key := range []string{"judge.different_provider", "judge.canaries", "eval.retries", "fallback.retries"} {
 		if !got.Has(key) {
 			t.Errorf("Has(%q) = false; want true: the file sets it", key)
 		}
@@ -249,6 +251,17 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:11: eval.max_regression: must be between 0 and 1, got -0.1`,
 			`llmfall.yaml:12: eval.repeat: "many" is not a whole number`,
 			`llmfall.yaml:13: eval.retries: must not be negative, got -1`,
+		}},
+		{"panel", []string{
+			`llmfall.yaml:6: judge.panel: "smrat" is neither a category nor provider/model (did you mean "smart"?)`,
+			`llmfall.yaml:6: judge.panel: "mistral/large": "mistral" is not a defined provider (defined providers: openai, anthropic)`,
+			`llmfall.yaml:6: judge.panel: "anthropic/": want provider/model, e.g. anthropic/MODEL`,
+			`llmfall.yaml:6: judge.panel: "smart" is listed twice`,
+			`llmfall.yaml:6: judge.min_agree: is 9 but the panel has 5 judges`,
+			`llmfall.yaml:8: judge.canaries: must not be negative, got -1`,
+			`llmfall.yaml:9: judge.canary_policy: "loud" is not fail or warn`,
+			`llmfall.yaml:10: eval.gate: "pairwise" is not rate or paired`,
+			`llmfall.yaml:10: eval.alpha: must be between 0 and 1, got 2`,
 		}},
 		{"keys_and_headers", []string{
 			`llmfall.yaml:4: providers.openai.api_key_env: looks like an API key itself: put the key in an environment variable and name the variable here (e.g. OPENAI_API_KEY)`,

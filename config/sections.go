@@ -93,6 +93,8 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			{key: "repeat", decode: d.integer(&e.Repeat, 1)},
 			{key: "retries", decode: d.integer(&e.Retries, 0)},
 			{key: "max_prompt_bytes", decode: d.integer(&e.MaxPromptBytes, 1)},
+			{key: "gate", decode: d.oneOf(&e.Gate, "rate", "paired")},
+			{key: "alpha", decode: d.fraction(&e.Alpha)},
 		})
 	}
 	if p, ok := top["pricing"]; ok {
@@ -519,6 +521,7 @@ func (d *decoder) reachable(cat Category, order []string) {
 func (d *decoder) judge(cfg *Config, top map[string]pair, catsOK bool) {
 	j := &cfg.Judge
 	var catNode *yaml.Node
+	var panelNode *pair
 	if p, ok := top["judge"]; ok {
 		d.object(p.val, p.path, []field{
 			{key: "category", decode: func(p pair) {
@@ -528,7 +531,14 @@ func (d *decoder) judge(cfg *Config, top map[string]pair, catsOK bool) {
 			}},
 			{key: "different_provider", decode: d.boolean(&j.DifferentProvider)},
 			{key: "threshold", decode: d.fraction(&j.Threshold)},
+			{key: "panel", decode: func(p pair) { panelNode = &p }},
+			{key: "min_agree", decode: d.integer(&j.MinAgree, 1)},
+			{key: "canaries", decode: d.integer(&j.Canaries, 0)},
+			{key: "canary_policy", decode: d.oneOf(&j.CanaryPolicy, "fail", "warn")},
 		})
+	}
+	if panelNode != nil {
+		d.panel(cfg, *panelNode)
 	}
 	var cats []string
 	for _, c := range cfg.Categories {
@@ -568,6 +578,64 @@ func (d *decoder) pricing(prices map[string]Price, p pair) {
 		default:
 			prices[e.key] = price
 		}
+	}
+}
+
+// panel decodes judge.panel: categories or "provider/model" judges, at
+// least two, each once, and min_agree no more than there are judges.
+func (d *decoder) panel(cfg *Config, p pair) {
+	j := &cfg.Judge
+	items, ok := d.names(p.val, p.path, "judges", "a category or provider/model", "[smart, fast]")
+	if !ok {
+		return
+	}
+	cats := make([]string, len(cfg.Categories))
+	for i, c := range cfg.Categories {
+		cats[i] = c.Name
+	}
+	var provs []string
+	for _, pr := range cfg.Providers {
+		provs = append(provs, pr.Name)
+	}
+	for _, n := range items {
+		name := n.Value
+		switch prov, model, explicit := strings.Cut(name, "/"); {
+		case slices.Contains(j.Panel, name):
+			d.fail(n, p.path, "%s is listed twice", quote(name))
+			continue
+		case explicit && !slices.Contains(provs, prov):
+			d.fail(n, p.path, "%s: %s is not a defined provider%s", quote(name), quote(prov), hint(prov, provs, "defined providers"))
+			continue
+		case explicit && strings.TrimSpace(model) == "":
+			d.fail(n, p.path, "%s: want provider/model, e.g. %s/MODEL", quote(name), prov)
+			continue
+		case !explicit && !slices.Contains(cats, name):
+			d.fail(n, p.path, "%s is neither a category nor provider/model%s", quote(name), hint(name, cats, "categories"))
+			continue
+		}
+		j.Panel = append(j.Panel, name)
+	}
+	if len(items) < 2 {
+		d.fail(deref(p.val), p.path, "a panel needs at least two judges, e.g. [smart, fast] (for one judge use judge.category)")
+	}
+	if j.MinAgree > len(items) {
+		d.fail(deref(p.val), "judge.min_agree", "is %d but the panel has %d judges", j.MinAgree, len(items))
+	}
+}
+
+// oneOf decodes a string that must be one of values.
+func (d *decoder) oneOf(dst *string, values ...string) func(pair) {
+	want := strings.Join(values, " or ")
+	return func(p pair) {
+		s, ok := d.str(p.val, p.path, want)
+		if !ok {
+			return
+		}
+		if !slices.Contains(values, s) {
+			d.fail(deref(p.val), p.path, "%s is not %s", quote(s), want)
+			return
+		}
+		*dst = s
 	}
 }
 

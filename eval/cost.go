@@ -91,6 +91,10 @@ type Estimate struct {
 	InputTokens  int
 	OutputTokens int
 	CostUSD      float64
+	// CandidateCostUSD and JudgeCostUSD split CostUSD: the answers, and
+	// the verdicts (every panel member's, and the canaries').
+	CandidateCostUSD float64
+	JudgeCostUSD     float64
 	// Unpriced lists the models with no price; their calls cost 0 here.
 	Unpriced []string
 }
@@ -105,16 +109,38 @@ const judgeOverheadTokens = 250
 // Estimate counts the plan's calls and prices them; judgeModel prices the
 // judge's calls ("" leaves them unpriced).
 func (p *Plan) Estimate(prices Prices, judgeModel string) Estimate {
+	return p.EstimateWith(prices, EstimateOptions{JudgeModels: []string{judgeModel}})
+}
+
+// EstimateOptions say who judges: one model per judge (several for a
+// panel), and how many canaries each rubric gets.
+type EstimateOptions struct {
+	JudgeModels []string
+	Canaries    int
+}
+
+// EstimateWith is Estimate for a panel of judges and with canaries.
+func (p *Plan) EstimateWith(prices Prices, opts EstimateOptions) Estimate {
 	e := Estimate{Cases: len(p.Cases), Calls: map[string]int{}}
 	unpriced := map[string]bool{}
-	add := func(model string, in, out int) {
+	cost := func(model string, in, out int) float64 {
 		e.InputTokens += in
 		e.OutputTokens += out
-		if c, ok := prices.Cost(model, provider.Usage{InputTokens: in, OutputTokens: out}); ok {
-			e.CostUSD += c
-		} else if model != "" {
+		c, ok := prices.Cost(model, provider.Usage{InputTokens: in, OutputTokens: out})
+		if !ok && model != "" {
 			unpriced[model] = true
 		}
+		return c
+	}
+	add := func(model string, in, out int) { e.CandidateCostUSD += cost(model, in, out) }
+	judged := func(in int) {
+		for _, m := range opts.JudgeModels {
+			e.JudgeCalls++
+			e.JudgeCostUSD += cost(m, in, 100)
+		}
+	}
+	for _, c := range canaries(p, opts.Canaries) {
+		judged(tokens(c.in.Prompt) + tokens(c.in.Output) + tokens(c.in.Rubric) + judgeOverheadTokens)
 	}
 	for _, c := range p.Cases {
 		e.Calls[c.Target.Provider]++
@@ -129,12 +155,12 @@ func (p *Plan) Estimate(prices Prices, judgeModel string) Estimate {
 		add(c.Target.Model, in, out)
 		for _, a := range c.Test.Asserts {
 			if a.Type == TypeJudge || a.Type == TypeConsistent && !c.Primary {
-				e.JudgeCalls++
-				add(judgeModel, in+out*2+tokens(a.Rubric)+judgeOverheadTokens, 100)
+				judged(in + out*2 + tokens(a.Rubric) + judgeOverheadTokens)
 			}
 		}
 	}
 	e.Unpriced = slices.Sorted(maps.Keys(unpriced))
+	e.CostUSD = e.CandidateCostUSD + e.JudgeCostUSD
 	return e
 }
 
@@ -148,7 +174,7 @@ func WriteEstimate(w io.Writer, p *Plan, e Estimate) {
 	}
 	fmt.Fprintf(w, "  %-12s %d calls\n", "judge", e.JudgeCalls)
 	fmt.Fprintf(w, "estimated tokens: %d in, %d out\n", e.InputTokens, e.OutputTokens)
-	fmt.Fprintf(w, "estimated cost: $%.4f\n", e.CostUSD)
+	fmt.Fprintf(w, "estimated cost: $%.4f (answers $%.4f, judge $%.4f)\n", e.CostUSD, e.CandidateCostUSD, e.JudgeCostUSD)
 	if len(e.Unpriced) > 0 {
 		fmt.Fprintf(w, "no price for: %s (counted as $0; add them under pricing in llmfall.yaml)\n", strings.Join(e.Unpriced, ", "))
 	}

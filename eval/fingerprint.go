@@ -48,6 +48,10 @@ type JudgeIdentity struct {
 	Chain             []JudgeLink `json:"chain,omitempty"`
 	Threshold         float64     `json:"threshold"`
 	DifferentProvider bool        `json:"different_provider"`
+	// Panel, for a judge panel, is each member's chain (Chain is then
+	// empty), and MinAgree the votes a pass needs.
+	Panel    [][]JudgeLink `json:"panel,omitempty"`
+	MinAgree int           `json:"min_agree,omitempty"`
 }
 
 // JudgeLink is one link of the judge's chain.

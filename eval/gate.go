@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 )
@@ -34,6 +35,21 @@ type GateOptions struct {
 	// BaselineCells stand for Baseline when it is nil: the gate needs only
 	// its cells (GateSettings keeps them).
 	BaselineCells []Cell
+	// Paired replaces the pass-rate comparison with the baseline by a
+	// case-by-case one (see Comparison): a cell fails when its pass→fail
+	// flips are significant at Alpha (0 means DefaultAlpha), or when its
+	// mean score fell by more than MaxRegression (0: no such limit). Rand
+	// draws the bootstrap; nil means a fixed seed, so that the same results
+	// always give the same gate.
+	Paired bool
+	Alpha  float64
+	Rand   *rand.Rand
+	// TestMinimums are tests' pass@k and pass^k minimums (TestMinimums),
+	// checked on every link when cases ran more than once.
+	TestMinimums map[[2]string]TestMinimum
+	// CanaryPolicy CanaryFail fails the gate when a judge passed a canary;
+	// anything else only reports it.
+	CanaryPolicy string
 }
 
 // GateSettings are GateOptions as the results document records them, so
@@ -89,6 +105,8 @@ type Gating struct {
 	// NotRun counts the planned cases an interrupt left without a result.
 	NotRun     int         `json:"not_run"`
 	Violations []Violation `json:"violations"`
+	// Paired holds the case-by-case comparisons of a paired gate.
+	Paired []Comparison `json:"paired,omitempty"`
 	// Overrides lists every threshold a file set, and whether it applied.
 	Overrides []Override `json:"overrides"`
 }
@@ -100,7 +118,9 @@ type Override struct {
 	// Prompt is the prompt whose file sets it; "" for llmfall.yaml.
 	Prompt string `json:"prompt,omitempty"`
 	// Rule is "min_pass_rate", "max_regression", "chain_depth", "repeat",
-	// "judge.threshold" or "judge.different_provider" (1 for true).
+	// "judge.threshold", "judge.different_provider" (1 for true),
+	// "judge.canaries", "judge.canary_policy" (1 for fail), "eval.alpha" or
+	// "eval.gate" (1 for rate).
 	Rule string `json:"rule"`
 	// Value is what the file asks for, Floor the trusted value it is held
 	// to (for max_regression a maximum, for the others a minimum).
@@ -123,6 +143,10 @@ func (o Override) String() string {
 			return Percent(v)
 		case "judge.different_provider":
 			return strconv.FormatBool(v != 0)
+		case "judge.canary_policy":
+			return map[bool]string{true: CanaryFail, false: CanaryWarn}[v != 0]
+		case "eval.gate":
+			return map[bool]string{true: GateRate, false: GatePaired}[v != 0]
 		}
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	}
@@ -174,9 +198,12 @@ func Gate(rs *Results, opts GateOptions) *Gating {
 		g.Overrides = append(g.Overrides, Override{Prompt: name, Rule: "min_pass_rate", Value: v, Floor: opts.MinPassRate,
 			Ignored: v < opts.MinPassRate-epsilon})
 	}
-	base := map[cellKey]Cell{}
-	for _, c := range opts.baselineCells() {
-		base[cellKey{prompt: c.Prompt, provider: c.Provider, model: c.Model}] = c
+	var base map[cellKey]Cell
+	if !opts.Paired {
+		base = map[cellKey]Cell{}
+		for _, c := range opts.baselineCells() {
+			base[cellKey{prompt: c.Prompt, provider: c.Provider, model: c.Model}] = c
+		}
 	}
 	for _, c := range rs.Summary.Links {
 		if c.Graded() == 0 {
@@ -199,6 +226,13 @@ func Gate(rs *Results, opts GateOptions) *Gating {
 			g.Violations = append(g.Violations, v)
 		}
 	}
+	if opts.Paired {
+		var violations []Violation
+		g.Paired, violations = pairedGate(rs, opts)
+		g.Violations = append(g.Violations, violations...)
+	}
+	g.Violations = append(g.Violations, repeatViolations(rs, opts)...)
+	g.Violations = append(g.Violations, canaryViolations(rs, opts)...)
 	g.NotRun = rs.Summary.NotRun
 	switch {
 	case rs.Summary.Interrupted || g.NotRun > 0:

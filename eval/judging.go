@@ -30,12 +30,18 @@ type JudgeSummary struct {
 	// CostUSD is what the judge calls of this run cost (cached verdicts
 	// cost nothing); it is included in the summary's cost_usd.
 	CostUSD float64 `json:"cost_usd"`
+	// Panel is how a judge panel voted; nil for a single judge.
+	Panel *PanelSummary `json:"panel,omitempty"`
+	// Canaries is how the judge did on known-bad answers; nil when the run
+	// had none.
+	Canaries *CanarySummary `json:"canaries,omitempty"`
 }
 
 // judgeTally collects the JudgeSummary while cases run concurrently.
 type judgeTally struct {
-	mu sync.Mutex
-	s  JudgeSummary
+	mu    sync.Mutex
+	s     JudgeSummary
+	panel panelTally
 }
 
 func (t *judgeTally) verdict(v judge.Verdict, pairwise, cached bool) {
@@ -44,16 +50,27 @@ func (t *judgeTally) verdict(v judge.Verdict, pairwise, cached bool) {
 	if t.s.Models == nil {
 		t.s.Models = map[string]int{}
 	}
-	name := v.Judge
-	if name == "" {
-		name = "unknown"
+	// A panel's verdict counts once per judge that voted on it.
+	counted := []judge.Verdict{v}
+	if len(v.Votes) > 0 {
+		t.panel.add(v)
+		counted = counted[:0]
+		for _, vote := range v.Votes {
+			counted = append(counted, vote.Verdict)
+		}
 	}
-	t.s.Models[name]++
-	t.s.Verdicts++
-	if pairwise {
-		t.s.Pairwise++
-		if v.Inconsistent {
-			t.s.Inconsistent++
+	for _, v := range counted {
+		name := v.Judge
+		if name == "" {
+			name = "unknown"
+		}
+		t.s.Models[name]++
+		t.s.Verdicts++
+		if pairwise {
+			t.s.Pairwise++
+			if v.Inconsistent {
+				t.s.Inconsistent++
+			}
 		}
 	}
 	if cached {
@@ -81,6 +98,7 @@ func (t *judgeTally) summary() *JudgeSummary {
 	if s.Pairwise > 0 {
 		s.InconsistencyRate = float64(s.Inconsistent) / float64(s.Pairwise)
 	}
+	s.Panel = t.panel.summary()
 	return &s
 }
 
@@ -105,6 +123,12 @@ func (s *JudgeSummary) String() string {
 	if s.Pairwise > 0 {
 		parts = append(parts, fmt.Sprintf("%d of %d pairwise verdicts flipped when swapped (%.0f%%)",
 			s.Inconsistent, s.Pairwise, 100*s.InconsistencyRate))
+	}
+	if s.Panel != nil {
+		parts = append(parts, s.Panel.String())
+	}
+	if s.Canaries != nil {
+		parts = append(parts, s.Canaries.String())
 	}
 	if _, ok := s.Models[judge.HeuristicName]; ok {
 		parts = append(parts, "the heuristic measures word overlap, not quality")

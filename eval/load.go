@@ -152,7 +152,7 @@ var (
 	promptKeys   = []string{"name", "description", "category", "system", "prompt", "params", "defaults", "tests", "min_pass_rate", "tools", "tool_choice", "response_format", "messages"}
 	paramKeys    = []string{"temperature", "max_tokens", "top_p", "stop", "json", "seed"}
 	defaultsKeys = []string{"vars", "assert"}
-	testKeys     = []string{"name", "description", "vars", "assert", "threshold", "file"}
+	testKeys     = []string{"name", "description", "vars", "assert", "threshold", "file", "min_pass_at_k", "min_pass_all_k"}
 )
 
 // fileLoader loads one prompt file and collects every problem in it.
@@ -433,9 +433,11 @@ type rawTest struct {
 	name      string
 	vars      map[string]any
 	threshold *float64
-	asserts   []node
-	file      string
-	line      int
+	// minAtK and minAllK are the test's pass@k and pass^k minimums.
+	minAtK, minAllK *float64
+	asserts         []node
+	file            string
+	line            int
 }
 
 func (l *fileLoader) defaults(n node) rawTest {
@@ -507,6 +509,12 @@ func (l *fileLoader) test(item node, f *fields, defaultName string) rawTest {
 		case "threshold":
 			f := l.rate(v, key)
 			rt.threshold = &f
+		case "min_pass_at_k":
+			f := l.rate(v, key)
+			rt.minAtK = &f
+		case "min_pass_all_k":
+			f := l.rate(v, key)
+			rt.minAllK = &f
 		case "assert":
 			rt.asserts = l.list(v, key)
 		}
@@ -524,7 +532,8 @@ func (l *fileLoader) build(p *Prompt, rt rawTest, d rawTest, system, user *templ
 	for k, v := range rt.vars {
 		vars[k] = v
 	}
-	t := &Test{Name: rt.name, Vars: vars, Threshold: rt.threshold, File: rt.file, Line: rt.line}
+	t := &Test{Name: rt.name, Vars: vars, Threshold: rt.threshold, File: rt.file, Line: rt.line,
+		MinPassAtK: rt.minAtK, MinPassAllK: rt.minAllK}
 	var err error
 	if system != nil {
 		if t.System, err = render(system, vars, l.opts.MaxPromptBytes); err != nil {

@@ -128,7 +128,7 @@ func TestLoadSuiteErrors(t *testing.T) {
 		{"bad jsonl line", map[string]string{"p.yaml": head + "tests:\n  - file: c.jsonl\n", "c.jsonl": "{\"vars\": {\"name\": \"a\"}, \"assert\": [{\"type\": \"is-json\"}]}\n{oops\n"},
 			`p/c.jsonl:2: not a JSON object`},
 		{"unknown key in jsonl", map[string]string{"p.yaml": head + "tests:\n  - file: c.jsonl\n", "c.jsonl": "{\"vars\": {\"name\": \"a\"}, \"asert\": []}\n"},
-			`p/c.jsonl:1: unknown key "asert" in test (want one of: name, description, vars, assert, threshold)`},
+			`p/c.jsonl:1: unknown key "asert" in test (want one of: name, description, vars, assert, threshold, min_pass_at_k, min_pass_all_k)`},
 		{"missing template variable in a csv case", map[string]string{"p.yaml": head + "tests:\n  - file: c.csv\n", "c.csv": "who,__expected\nann,hi\n"},
 			`p/c.csv:2: test "c.csv:2": template: prompt:1:5: executing "prompt" at <.name>: map has no entry for key "name"`},
 		{"no assertions", map[string]string{"p.yaml": head + "tests:\n  - vars: {name: a}\n"},

@@ -99,3 +99,21 @@ func TestPricesLookup(t *testing.T) {
 		}
 	}
 }
+
+// A panel multiplies the judge calls, canaries add theirs, and the judge's
+// cost is kept apart from the answers'.
+func TestEstimatePanelAndCanaries(t *testing.T) {
+	s := suiteOf(t, 2, `{type: judge, rubric: "ok"}`, `{type: consistent}`)
+	p := mustPlan(t, s, PlanOptions{})
+	prices := Prices(nil).WithDefaults()
+	single := p.Estimate(prices, "gpt-4.1")
+	e := p.EstimateWith(prices, EstimateOptions{JudgeModels: []string{"gpt-4.1", "claude-sonnet-4-5"}, Canaries: 2})
+	// (4 rubric + 2 pair verdicts + 2 canaries) × 2 judges.
+	if e.JudgeCalls != 16 {
+		t.Errorf("judge calls = %d; want 16", e.JudgeCalls)
+	}
+	if !approx(e.CandidateCostUSD, single.CandidateCostUSD) || e.JudgeCostUSD <= 2*single.JudgeCostUSD ||
+		!approx(e.CostUSD, e.CandidateCostUSD+e.JudgeCostUSD) || single.JudgeCostUSD <= 0 {
+		t.Errorf("estimate = %+v; single judge %+v: want the same answers' cost and over twice the judge's", e, single)
+	}
+}

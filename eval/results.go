@@ -112,6 +112,9 @@ type Summary struct {
 	Gate    *Gating        `json:"gate,omitempty"`
 	// Judge is who judged and how reliably; nil when no assertion needed a judge.
 	Judge *JudgeSummary `json:"judge,omitempty"`
+	// Repeats are pass@k and pass^k per test × link when cases ran more
+	// than once (--repeat).
+	Repeats []Repeat `json:"repeats,omitempty"`
 }
 
 // Cell is one prompt × link of the matrix.
@@ -150,9 +153,10 @@ func Cells(results []Result) []Cell {
 // that a run can report on more results than it keeps (RunOptions.Retain).
 // It is the one place where results are counted.
 type tally struct {
-	s     Summary
-	links []Cell
-	index map[cellKey]int
+	s       Summary
+	links   []Cell
+	index   map[cellKey]int
+	repeats repeatTally
 }
 
 func newTally() *tally { return &tally{index: map[cellKey]int{}} }
@@ -173,6 +177,7 @@ func (t *tally) cell(prompt, provider, model string, position int) *Cell {
 
 func (t *tally) add(r *Result) {
 	s := &t.s
+	t.repeats.add(r)
 	c := t.cell(r.Prompt, r.Provider, r.Model, r.Position)
 	s.Total++
 	switch {
@@ -224,6 +229,7 @@ func (t *tally) fill(s *Summary) {
 	}
 	s.PassRate = passRate(s.Passed, s.Passed+s.Failed)
 	s.Links = t.cells()
+	s.Repeats = t.repeats.repeats()
 }
 
 func passRate(passed, graded int) float64 {

@@ -68,6 +68,11 @@ type RunOptions struct {
 	// The summary still counts every result; Results.Unlisted counts the
 	// failures left out, and Journal.WriteResults writes them all.
 	Retain int
+	// Canaries is how many known-bad answers each judge rubric gets (see
+	// DefaultCanaries); 0 means none. CanaryPolicy is recorded with them
+	// for the gate and reports.
+	Canaries     int
+	CanaryPolicy string
 }
 
 // Progress reports how far a run is.
@@ -116,6 +121,8 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Results, error) {
 	}
 	start := time.Now()
 	r := newRunner(plan, opts)
+	canaried := make(chan *CanarySummary, 1)
+	go func() { canaried <- r.runCanaries(ctx, canaries(plan, opts.Canaries)) }()
 	// Bound the goroutines waiting for a slot, so that a big plan does not
 	// hold one stack per case.
 	pending := make(chan struct{}, r.maxPending())
@@ -138,6 +145,7 @@ dispatch:
 		}()
 	}
 	wg.Wait()
+	canarySummary := <-canaried
 
 	rs := &Results{Version: ResultsVersion, Results: []Result{}, Run: &RunInfo{Suite: plan.Suite, Cases: plan.Planned}}
 	if !plan.Shard.whole() {
@@ -155,6 +163,10 @@ dispatch:
 	rs.Unlisted = r.unlisted
 	rs.Summary.NotRun = len(plan.Cases) - r.prog.Done
 	rs.Summary.Judge = r.judged.summary()
+	if j := rs.Summary.Judge; j != nil && canarySummary != nil {
+		j.Canaries = canarySummary
+		j.CostUSD += canarySummary.CostUSD
+	}
 	r.tally.fill(&rs.Summary)
 	rs.Summary.DurationMS = time.Since(start).Milliseconds()
 	rs.Summary.Offline = opts.Offline
@@ -181,6 +193,9 @@ func checkRunnable(plan *Plan, opts RunOptions) error {
 	}
 	if needJudge && opts.Judge == nil {
 		errs = append(errs, errors.New("the suite has judge or consistent assertions but no judge is configured"))
+	}
+	if needJudge && opts.Judge != nil {
+		errs = append(errs, checkJudge(plan, opts.Judge))
 	}
 	return errors.Join(errs...)
 }
@@ -498,6 +513,7 @@ func (r *runner) judge(ctx context.Context, c *Case, a *Assertion, output string
 	if err != nil {
 		return AssertionResult{}, fmt.Errorf("judge (%s:%d): %s", a.File, a.Line, errorText(err))
 	}
+	r.judged.contested(reviewID(c, a), judge.Example{Input: in.Prompt, Output: output, Rubric: a.Rubric, Reference: a.Reference}, v)
 	return a.result(v.Pass && !v.Inconsistent, v.Score, verdictReason(v)), nil
 }
 
@@ -522,6 +538,7 @@ func (r *runner) consistent(ctx context.Context, c *Case, a *Assertion, output s
 	if err != nil {
 		return AssertionResult{}, fmt.Errorf("judge (%s:%d): %s", a.File, a.Line, errorText(err))
 	}
+	r.judged.contested(reviewID(c, a), judge.Example{Input: in.Prompt, Output1: g.text, Output2: output}, v)
 	return a.result(v.Pass && !v.Inconsistent, v.Score, verdictReason(v)), nil
 }
 

@@ -67,7 +67,10 @@ type Test struct {
 	// Threshold, when set, passes the case on its weighted score instead of
 	// requiring every assertion to pass.
 	Threshold *float64
-	Asserts   []*Assertion
+	// MinPassAtK and MinPassAllK, when set, are the pass@k and pass^k the
+	// test must reach on every link when cases run k times (--repeat k).
+	MinPassAtK, MinPassAllK *float64
+	Asserts                 []*Assertion
 	// File and Line locate the test: in the prompt file or in a case file.
 	File string
 	Line int

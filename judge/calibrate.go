@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strconv"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/llmfall/llmfall/internal/stats"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -28,7 +30,8 @@ const DefaultRubric = "The output correctly and completely carries out the input
 // Example is one human-labelled calibration item. The file format (see
 // LoadExamples) is one JSON object per line with these fields:
 //
-//   - input (required): what the model was asked.
+//   - input (required): what the model was asked; "instruction" is read
+//     as input, as the common pairwise-preference format names it.
 //   - output: a single answer, graded against rubric (DefaultRubric when
 //     absent) and reference (optional); the human verdict is pass.
 //   - output_1 and output_2: two answers. With pass, the human says whether
@@ -38,16 +41,19 @@ const DefaultRubric = "The output correctly and completely carries out the input
 //
 // Any other field is an error, so that a typo does not silently drop a label.
 type Example struct {
-	ID        string `json:"id,omitempty"`
-	Input     string `json:"input"`
-	Output    string `json:"output,omitempty"`
-	Output1   string `json:"output_1,omitempty"`
-	Output2   string `json:"output_2,omitempty"`
-	Rubric    string `json:"rubric,omitempty"`
-	Reference string `json:"reference,omitempty"`
-	Pass      *bool  `json:"pass,omitempty"`
-	Label     int    `json:"label,omitempty"`
-	Note      string `json:"note,omitempty"`
+	ID    string `json:"id,omitempty"`
+	Input string `json:"input"`
+	// Instruction is input under its other common name; loading moves it
+	// to Input.
+	Instruction string `json:"instruction,omitempty"`
+	Output      string `json:"output,omitempty"`
+	Output1     string `json:"output_1,omitempty"`
+	Output2     string `json:"output_2,omitempty"`
+	Rubric      string `json:"rubric,omitempty"`
+	Reference   string `json:"reference,omitempty"`
+	Pass        *bool  `json:"pass,omitempty"`
+	Label       int    `json:"label,omitempty"`
+	Note        string `json:"note,omitempty"`
 }
 
 // Kind is the question e asks; Validate says whether it is well formed.
@@ -64,8 +70,11 @@ func (e Example) Kind() Kind {
 // Validate reports every problem with e.
 func (e Example) Validate() error {
 	var errs []error
-	if e.Input == "" {
-		errs = append(errs, errors.New(`"input" is required`))
+	switch {
+	case e.Input == "" && e.Instruction == "":
+		errs = append(errs, errors.New(`"input" (or "instruction") is required`))
+	case e.Input != "" && e.Instruction != "":
+		errs = append(errs, errors.New(`"input" and "instruction" are one field under two names; give one`))
 	}
 	switch e.Kind() {
 	case KindRubric:
@@ -152,6 +161,12 @@ type Stats struct {
 	// Kappa is Cohen's kappa between judge and human over the judged
 	// examples; nil when undefined (both said the same thing every time).
 	Kappa *float64 `json:"kappa"`
+	// KappaLow and KappaHigh are kappa's bootstrap 95 % interval (nil when
+	// undefined), and MoreLabels how many more labelled examples would
+	// narrow it to ±KappaTarget.
+	KappaLow   *float64 `json:"kappa_low,omitempty"`
+	KappaHigh  *float64 `json:"kappa_high,omitempty"`
+	MoreLabels int      `json:"more_labels"`
 	// Pairs counts the pairwise and preference verdicts, the ones asked in
 	// both orders; Flips those whose answer changed with the order.
 	Pairs    int     `json:"pairs"`
@@ -159,9 +174,13 @@ type Stats struct {
 	FlipRate float64 `json:"flip_rate"`
 	// Errors counts examples left without a verdict on which this judge
 	// was tried and failed (for "all": every example without a verdict).
-	Errors  int            `json:"errors"`
-	Usage   provider.Usage `json:"usage"`
-	CostUSD float64        `json:"cost_usd"`
+	Errors int `json:"errors"`
+	// CanaryJudged counts the known-bad answers (one per rubric example)
+	// this judge graded, CanaryPassed those it passed: any is too many.
+	CanaryJudged int            `json:"canary_judged"`
+	CanaryPassed int            `json:"canary_passed"`
+	Usage        provider.Usage `json:"usage"`
+	CostUSD      float64        `json:"cost_usd"`
 
 	human, judged []string
 }
@@ -200,11 +219,22 @@ func Calibrate(ctx context.Context, j Judge, examples []Example) (Report, error)
 		return Report{}, err
 	}
 	results := make([]Result, len(examples))
+	canaries := make([]canaryOutcome, len(examples))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(calibrateConcurrency)
+	rubrics := 0
 	for i, e := range examples {
 		g.Go(func() error {
 			results[i] = judgeExample(gctx, j, pref, i, e)
+			return nil
+		})
+		if e.Kind() != KindRubric {
+			continue
+		}
+		c := Canaries(2)[rubrics%2]
+		rubrics++
+		g.Go(func() error {
+			canaries[i] = judgeCanary(gctx, j, e, c)
 			return nil
 		})
 	}
@@ -212,7 +242,35 @@ func Calibrate(ctx context.Context, j Judge, examples []Example) (Report, error)
 	if err := ctx.Err(); err != nil {
 		return Report{}, fmt.Errorf("calibrate: %w", err)
 	}
-	return summarise(results), nil
+	return summarise(results, canaries), nil
+}
+
+// canaryOutcome is a judge's verdict on a known-bad answer to a rubric
+// example.
+type canaryOutcome struct {
+	judged bool
+	judge  string
+	passed bool
+	usage  provider.Usage
+	cost   float64
+}
+
+func judgeCanary(ctx context.Context, j Judge, e Example, c Canary) canaryOutcome {
+	rubric := e.Rubric
+	if rubric == "" {
+		rubric = DefaultRubric
+	}
+	v, err := j.Rubric(ctx, RubricInput{Prompt: e.Input, Output: c.Output, Rubric: rubric, Reference: e.Reference})
+	if err != nil {
+		return canaryOutcome{}
+	}
+	// A panel member that passes it is compromised even when the panel
+	// outvotes it.
+	passed := v.Pass && !v.Inconsistent
+	for _, vote := range v.Votes {
+		passed = passed || vote.Pass && !vote.Inconsistent
+	}
+	return canaryOutcome{judged: true, judge: v.Judge, passed: passed, usage: v.Usage, cost: v.CostUSD}
 }
 
 func judgeExample(ctx context.Context, j Judge, pref Preferrer, i int, e Example) Result {
@@ -258,7 +316,7 @@ func (r *Result) fromVerdict(v Verdict) {
 	r.usage, r.cost = v.Usage, v.CostUSD
 }
 
-func summarise(results []Result) Report {
+func summarise(results []Result, canaries []canaryOutcome) Report {
 	rep := Report{Examples: len(results), Results: results, Total: Stats{Judge: "all"}}
 	byJudge := map[string]*Stats{}
 	row := func(name string) *Stats {
@@ -280,6 +338,20 @@ func summarise(results []Result) Report {
 		rep.Total.Heuristic = rep.Total.Heuristic || r.Heuristic
 		for _, s := range []*Stats{row(r.Judge), &rep.Total} {
 			s.add(r)
+		}
+	}
+	for _, c := range canaries {
+		if !c.judged {
+			continue
+		}
+		for _, s := range []*Stats{row(c.judge), &rep.Total} {
+			s.CanaryJudged++
+			if c.passed {
+				s.CanaryPassed++
+			}
+			s.Usage.InputTokens += c.usage.InputTokens
+			s.Usage.OutputTokens += c.usage.OutputTokens
+			s.CostUSD += c.cost
 		}
 	}
 	for _, s := range byJudge {
@@ -319,36 +391,25 @@ func (s *Stats) finish() {
 	if k, ok := CohenKappa(s.human, s.judged); ok {
 		s.Kappa = &k
 	}
+	// A fixed seed: the same labels and verdicts give the same interval.
+	rng := rand.New(rand.NewPCG(kappaSeed, kappaSeed))
+	if ci, ok := stats.BootstrapKappa(s.human, s.judged, 0.95, 0, rng); ok && s.Judged >= MinIntervalLabels {
+		s.KappaLow, s.KappaHigh = &ci.Lo, &ci.Hi
+		s.MoreLabels = stats.MoreSamples(s.Judged, (ci.Hi-ci.Lo)/2, KappaTarget)
+	}
 }
 
+// KappaTarget is the half-width of kappa's interval that calibration counts
+// labels towards: ±0.1 tells a fair judge (0.4) from a good one (0.6).
+const KappaTarget = 0.1
+
+const kappaSeed = 0x6b61
+
+// MinIntervalLabels is the fewest labels kappa gets an interval from: a
+// bootstrap of a handful of items mostly redraws the same few and claims a
+// certainty it does not have.
+const MinIntervalLabels = 10
+
 // CohenKappa is Cohen's kappa between two raters who labelled the same items
-// (a[i] and b[i] label item i): (po − pe) / (1 − pe), where po is their
-// observed agreement and pe the agreement expected by chance from each
-// rater's label frequencies. The labels need not come from the same set (a
-// judge may answer "none"). ok is false when kappa is undefined: no items,
-// different lengths, or pe = 1 (both raters gave one and the same label
-// throughout).
-func CohenKappa(a, b []string) (kappa float64, ok bool) {
-	if len(a) == 0 || len(a) != len(b) {
-		return 0, false
-	}
-	n := float64(len(a))
-	countA, countB := map[string]float64{}, map[string]float64{}
-	var agree float64
-	for i := range a {
-		countA[a[i]]++
-		countB[b[i]]++
-		if a[i] == b[i] {
-			agree++
-		}
-	}
-	po := agree / n
-	var pe float64
-	for label, ca := range countA {
-		pe += (ca / n) * (countB[label] / n)
-	}
-	if pe >= 1 {
-		return 0, false
-	}
-	return (po - pe) / (1 - pe), true
-}
+// (a[i] and b[i] label item i); see stats.CohenKappa, its one home.
+func CohenKappa(a, b []string) (kappa float64, ok bool) { return stats.CohenKappa(a, b) }

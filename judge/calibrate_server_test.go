@@ -135,7 +135,9 @@ func TestCalibrateEndToEnd(t *testing.T) {
 			prefs++
 		}
 	}
-	calls := rubric + injected + 2*pairs + 2*prefs
+	// Every rubric example also gets a canary, which this judge passes.
+	canaries := rubric + injected
+	calls := rubric + injected + 2*pairs + 2*prefs + canaries
 	if fake.requests != calls {
 		t.Errorf("judge server requests = %d; want %d", fake.requests, calls)
 	}
@@ -144,7 +146,7 @@ func TestCalibrateEndToEnd(t *testing.T) {
 	}
 	got := rep.Judges[0]
 	judged := rubric + pairs + prefs
-	verdictCalls := rubric + 2*pairs + 2*prefs
+	verdictCalls := rubric + 2*pairs + 2*prefs + canaries
 	wantCost := float64(verdictCalls) * (100*2 + 20*8) / 1e6
 	if got.Judged != judged || got.Correct != rubricPass+pairPass || got.Errors != injected ||
 		got.Pairs != pairs+prefs || got.Flips != prefs || !near(got.CostUSD, wantCost) {
@@ -153,6 +155,9 @@ func TestCalibrateEndToEnd(t *testing.T) {
 	}
 	if rep.Total.Errors != injected || rep.Total.Heuristic {
 		t.Errorf("Report.Total errors, heuristic = %d, %t; want %d, false", rep.Total.Errors, rep.Total.Heuristic, injected)
+	}
+	if got.CanaryJudged != canaries || got.CanaryPassed != canaries {
+		t.Errorf("canaries judged, passed = %d, %d; want %d, all (this judge passes everything)", got.CanaryJudged, got.CanaryPassed, canaries)
 	}
 	if got.Kappa == nil {
 		t.Error("Kappa = nil; want a value (the human labels vary)")

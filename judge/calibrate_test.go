@@ -3,6 +3,7 @@ package judge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -136,9 +137,9 @@ func TestCalibrateArithmetic(t *testing.T) {
 		judged, correct, pairs, flips, errors int
 		accuracy, kappa, flipRate, cost       float64
 	}{
-		a:     {4, 2, 1, 0, 1, 0.5, 1.0 / 3, 0, 0.04},
+		a:     {4, 2, 1, 0, 1, 0.5, 1.0 / 3, 0, 0.07}, // and 3 canaries at 0.01
 		b:     {4, 3, 4, 2, 1, 0.75, 9.0 / 13, 0.5, 0.04},
-		"all": {8, 5, 5, 2, 1, 0.625, 0.52, 0.4, 0.08},
+		"all": {8, 5, 5, 2, 1, 0.625, 0.52, 0.4, 0.11},
 	}
 	rows := append([]Stats{rep.Total}, rep.Judges...)
 	if len(rep.Judges) != 2 || rep.Judges[0].Judge != b || rep.Judges[1].Judge != a {
@@ -155,7 +156,16 @@ func TestCalibrateArithmetic(t *testing.T) {
 				s.Judge, s.Accuracy, s.Kappa, s.FlipRate, s.CostUSD, w.accuracy, w.kappa, w.flipRate, w.cost)
 		}
 	}
-	if got, want := rep.Total.Usage, (provider.Usage{InputTokens: 800, OutputTokens: 80}); got != want {
+	// Eight labels are too few for an interval.
+	if rep.Total.KappaLow != nil || rep.Total.MoreLabels != 0 {
+		t.Errorf("Total kappa interval = %v..%v, more labels %d; want none from 8 labels", rep.Total.KappaLow, rep.Total.KappaHigh, rep.Total.MoreLabels)
+	}
+	// The scripted judge answers a canary as it answered the example: e1's
+	// and e2's passes pass their canaries, e3's fail fails it, e4 errors.
+	if a := rep.Judges[1]; a.CanaryJudged != 3 || a.CanaryPassed != 2 || rep.Total.CanaryPassed != 2 {
+		t.Errorf("%s canaries judged, passed = %d, %d; want 3, 2", a.Judge, a.CanaryJudged, a.CanaryPassed)
+	}
+	if got, want := rep.Total.Usage, (provider.Usage{InputTokens: 1100, OutputTokens: 110}); got != want {
 		t.Errorf("Total.Usage = %+v; want %+v", got, want)
 	}
 	if r := rep.Results[3]; r.Error == "" || r.Judged != "" {
@@ -226,6 +236,16 @@ not json
 `,
 			wantErr: []string{"line 2", "line 3", "line 4", "line 5", "line 6"},
 		},
+		{
+			name:      "the pairwise format's instruction field",
+			in:        `{"instruction": "q", "output_1": "a", "output_2": "b", "label": 1}`,
+			wantKinds: []Kind{KindPreference},
+		},
+		{
+			name:    "input and instruction both",
+			in:      `{"input": "q", "instruction": "q", "output_1": "a", "output_2": "b", "label": 1}`,
+			wantErr: []string{`line 1: "input" and "instruction" are one field under two names`},
+		},
 		{name: "empty", in: "\n\n", wantErr: []string{"no examples"}},
 		{name: "array item problems", in: `[{"input": "q", "output": "a"}]`, wantErr: []string{"item 1"}},
 	}
@@ -249,6 +269,9 @@ not json
 			var kinds []Kind
 			for _, e := range got {
 				kinds = append(kinds, e.Kind())
+				if e.Input != "q" || e.Instruction != "" {
+					t.Errorf("example input, instruction = %q, %q; want q and nothing", e.Input, e.Instruction)
+				}
 			}
 			if strings.Join(kindStrings(kinds), ",") != strings.Join(kindStrings(tc.wantKinds), ",") {
 				t.Errorf("kinds = %v; want %v", kinds, tc.wantKinds)
@@ -331,5 +354,35 @@ func TestLLMBar(t *testing.T) {
 			}
 			t.Logf("heuristic on LLMBar %s: accuracy %.2f, kappa %s", name, rep.Total.Accuracy, fmtKappa(rep.Total.Kappa))
 		})
+	}
+}
+
+// Forty labels, 30 judged right: kappa's interval holds the estimate, and
+// narrowing it to ±0.1 takes n·(half-width/0.1)² labels in all.
+func TestCalibrateKappaInterval(t *testing.T) {
+	yes, no := true, false
+	var examples []Example
+	j := &scriptedJudge{verdicts: map[string]Verdict{}}
+	for i := range 40 {
+		human := i%2 == 0
+		judged := human != (i%4 == 1) // every fourth example judged wrong
+		e := Example{Input: fmt.Sprint("e", i), Output: "o", Pass: &no}
+		if human {
+			e.Pass = &yes
+		}
+		examples = append(examples, e)
+		j.verdicts[e.Input] = Verdict{Judge: "x/j", Pass: judged}
+	}
+	rep, err := Calibrate(context.Background(), j, examples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tot := rep.Total
+	if tot.Kappa == nil || tot.KappaLow == nil || *tot.KappaLow > *tot.Kappa || *tot.KappaHigh < *tot.Kappa {
+		t.Fatalf("kappa %v in %v..%v; want an interval holding it", tot.Kappa, tot.KappaLow, tot.KappaHigh)
+	}
+	half := (*tot.KappaHigh - *tot.KappaLow) / 2
+	if half < 0.1 || math.Abs(float64(tot.MoreLabels)-(40*half*half/0.01-40)) > 1 {
+		t.Errorf("half-width %.3f, more labels %d; want 40·(half/0.1)² − 40", half, tot.MoreLabels)
 	}
 }

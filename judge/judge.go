@@ -27,6 +27,10 @@ type Verdict struct {
 	// CostUSD is what the judge calls behind this verdict cost, from the
 	// judge link's Price; 0 when no price is known (and for the heuristic).
 	CostUSD float64 `json:"cost_usd,omitempty"`
+	// Votes are a panel's members' verdicts, in member order; empty for a
+	// single judge. A panel's Judge names its judges, and its Usage and
+	// CostUSD add up its votes'.
+	Votes []Vote `json:"votes,omitempty"`
 }
 
 // RubricInput asks whether Output, produced for Prompt, meets Rubric.

@@ -49,7 +49,13 @@ func decodeExample(raw []byte) (Example, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Example{}, errors.New("more than one JSON value on the line")
 	}
-	return e, e.Validate()
+	if err := e.Validate(); err != nil {
+		return Example{}, err
+	}
+	if e.Input == "" {
+		e.Input, e.Instruction = e.Instruction, ""
+	}
+	return e, nil
 }
 
 func loadLines(data []byte) ([]Example, error) {

@@ -8,6 +8,7 @@ package setup
 import (
 	"cmp"
 	"fmt"
+	"strings"
 
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
@@ -90,6 +91,8 @@ func ApplyDefaults(cfg *config.Config) {
 	if !cfg.Has("eval.retries") {
 		e.Retries = eval.DefaultRetries
 	}
+	e.Gate = cmp.Or(e.Gate, eval.GateRate)
+	e.Alpha = cmp.Or(e.Alpha, eval.DefaultAlpha)
 	if !cfg.Has("eval.min_pass_rate") {
 		e.MinPassRate = eval.DefaultMinPassRate
 	}
@@ -97,6 +100,10 @@ func ApplyDefaults(cfg *config.Config) {
 	if !cfg.Has("judge.threshold") {
 		cfg.Judge.Threshold = judge.DefaultThreshold
 	}
+	if !cfg.Has("judge.canaries") {
+		cfg.Judge.Canaries = eval.DefaultCanaries
+	}
+	cfg.Judge.CanaryPolicy = cmp.Or(cfg.Judge.CanaryPolicy, eval.DefaultCanaryPolicy)
 	if !cfg.Has("judge.different_provider") {
 		var zero judge.Config
 		cfg.Judge.DifferentProvider = !zero.AllowSameProvider
@@ -194,16 +201,12 @@ func Judge(cfg *config.Config, eng *fallback.Engine, providers map[string]provid
 	if opts.Offline {
 		return &judge.Heuristic{Threshold: cfg.Judge.Threshold}, nil
 	}
-	chain, err := eng.Chain(cfg.Judge.Category)
-	if err != nil {
-		return nil, fmt.Errorf("judge: %w", err)
+	if len(cfg.Judge.Panel) > 0 {
+		return panel(cfg, eng, providers)
 	}
-	prices := Prices(cfg)
-	links := make([]judge.Link, 0, len(chain))
-	for _, t := range chain {
-		price, _ := prices.Lookup(t.Model)
-		links = append(links, judge.Link{Provider: t.Provider, Model: t.Model, Client: providers[t.Provider],
-			Price: price})
+	links, err := judgeLinks(cfg, eng, providers, cfg.Judge.Category)
+	if err != nil {
+		return nil, err
 	}
 	// The judge chain retries as the engine's chains do: one policy.
 	ecfg := EngineConfig(cfg)
@@ -213,4 +216,41 @@ func Judge(cfg *config.Config, eng *fallback.Engine, providers map[string]provid
 		return nil, err
 	}
 	return j, nil
+}
+
+// judgeLinks are the judge links of a panel entry or judge category: a
+// category's chain, or the one "provider/model" named.
+func judgeLinks(cfg *config.Config, eng *fallback.Engine, providers map[string]provider.Provider, name string) ([]judge.Link, error) {
+	var targets []fallback.Target
+	if prov, model, ok := strings.Cut(name, "/"); ok {
+		targets = []fallback.Target{{Provider: prov, Model: model}}
+	} else {
+		chain, err := eng.Chain(name)
+		if err != nil {
+			return nil, fmt.Errorf("judge: %w", err)
+		}
+		targets = chain
+	}
+	prices := Prices(cfg)
+	links := make([]judge.Link, 0, len(targets))
+	for _, t := range targets {
+		price, _ := prices.Lookup(t.Model)
+		links = append(links, judge.Link{Provider: t.Provider, Model: t.Model, Client: providers[t.Provider],
+			Price: price})
+	}
+	return links, nil
+}
+
+// panel builds the judge panel of judge.panel. A panel never lets a judge
+// grade its own provider's output: judge.different_provider does not apply.
+func panel(cfg *config.Config, eng *fallback.Engine, providers map[string]provider.Provider) (judge.Judge, error) {
+	pc := judge.PanelConfig{MinAgree: cfg.Judge.MinAgree, Threshold: cfg.Judge.Threshold}
+	for _, name := range cfg.Judge.Panel {
+		links, err := judgeLinks(cfg, eng, providers, name)
+		if err != nil {
+			return nil, err
+		}
+		pc.Members = append(pc.Members, judge.Member{Name: name, Chain: links})
+	}
+	return judge.NewPanel(pc)
 }

@@ -254,9 +254,11 @@ func TestApplyDefaults(t *testing.T) {
 			Idle: fallback.DefaultIdleTimeout, Total: fallback.DefaultTotalTimeout},
 		Fallback: config.Fallback{RetryBackoff: fallback.DefaultRetryBackoff, BreakerFailures: fallback.DefaultBreakerFailures,
 			BreakerCooldown: fallback.DefaultBreakerCooldown},
-		Judge: config.Judge{Category: "fast", DifferentProvider: true, Threshold: judge.DefaultThreshold},
+		Judge: config.Judge{Category: "fast", DifferentProvider: true, Threshold: judge.DefaultThreshold,
+			Canaries: eval.DefaultCanaries, CanaryPolicy: eval.DefaultCanaryPolicy},
 		Eval: config.Eval{ChainDepth: eval.DefaultDepth, Concurrency: eval.DefaultConcurrency,
-			MinPassRate: eval.DefaultMinPassRate, Retries: eval.DefaultRetries},
+			MinPassRate: eval.DefaultMinPassRate, Retries: eval.DefaultRetries,
+			Gate: eval.GateRate, Alpha: eval.DefaultAlpha},
 	}
 	got := config.Config{Timeouts: cfg.Timeouts, Fallback: cfg.Fallback, Judge: cfg.Judge, Eval: cfg.Eval}
 	if diff := cmp.Diff(want, got, cmpopts.IgnoreUnexported(config.Config{})); diff != "" {

@@ -70,6 +70,7 @@ func WriteMarkdown(w io.Writer, rs *eval.Results) error {
 			fmt.Fprintf(&b, "- %s\n", untrusted.MarkdownText(v.Message))
 		}
 	}
+	writeMarkdownPaired(&b, rs)
 	writeMarkdownFailures(&b, rs)
 	_, err := io.WriteString(w, b.String())
 	if err != nil {

@@ -58,6 +58,8 @@ func WriteTerminal(w io.Writer, rs *eval.Results, opts TerminalOptions) {
 	fmt.Fprintln(w, matrixTable(rs, st))
 	writeFailures(w, rs, st, opts.MaxFailures)
 	writeGate(w, rs, st)
+	writePaired(w, rs, st)
+	writeRepeats(w, rs, st)
 	writeTotals(w, rs, st)
 }
 
@@ -230,7 +232,7 @@ func writeTotals(w io.Writer, rs *eval.Results, st termStyles) {
 	if s.Carried > 0 {
 		parts = append(parts, fmt.Sprintf("%d from the baseline", s.Carried))
 	}
-	parts = append(parts, fmt.Sprintf("$%.4f", s.CostUSD))
+	parts = append(parts, costLine(s))
 	parts = append(parts, (time.Duration(s.DurationMS) * time.Millisecond).String())
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, st.dim.Render(strings.Join(parts, " · ")))

@@ -1,0 +1,93 @@
+package cmd
+
+import (
+	"strings"
+
+	"github.com/llmfall/llmfall/config"
+	"github.com/llmfall/llmfall/eval"
+	"github.com/llmfall/llmfall/fallback"
+)
+
+// judgeFloors hold the settings of the judge's negative controls and of the
+// paired gate to the trusted base's, as applyBaseFloors does the rest: a
+// pull request may add canaries or lower the bar for calling a regression
+// real, never the reverse. A paired gate is looser than a rate gate with a
+// max_regression, so a pull request cannot switch to it either.
+func judgeFloors(cfg, base *config.Config) []eval.Override {
+	var out []eval.Override
+	if cfg.Judge.Canaries < base.Judge.Canaries {
+		out = append(out, eval.Override{Rule: "judge.canaries", Value: float64(cfg.Judge.Canaries),
+			Floor: float64(base.Judge.Canaries), Ignored: true})
+		cfg.Judge.Canaries = base.Judge.Canaries
+	}
+	if base.Judge.CanaryPolicy == eval.CanaryFail && cfg.Judge.CanaryPolicy != eval.CanaryFail {
+		out = append(out, eval.Override{Rule: "judge.canary_policy", Value: 0, Floor: 1, Ignored: true})
+		cfg.Judge.CanaryPolicy = eval.CanaryFail
+	}
+	if base.Eval.Gate != eval.GatePaired && cfg.Eval.Gate == eval.GatePaired {
+		out = append(out, eval.Override{Rule: "eval.gate", Value: 0, Floor: 1, Ignored: true})
+		cfg.Eval.Gate = base.Eval.Gate
+	}
+	if cfg.Eval.Alpha < base.Eval.Alpha {
+		out = append(out, eval.Override{Rule: "eval.alpha", Value: cfg.Eval.Alpha, Floor: base.Eval.Alpha, Ignored: true})
+		cfg.Eval.Alpha = base.Eval.Alpha
+	}
+	return out
+}
+
+// panelIdentity is each panel member's chain as fingerprints see it: a
+// category's chain, or the one provider/model named.
+func panelIdentity(cfg *config.Config, engine *fallback.Engine, links map[string]eval.LinkIdentity) [][]eval.JudgeLink {
+	out := make([][]eval.JudgeLink, 0, len(cfg.Judge.Panel))
+	for _, name := range cfg.Judge.Panel {
+		var member []eval.JudgeLink
+		if prov, model, ok := strings.Cut(name, "/"); ok {
+			member = append(member, eval.JudgeLink{Model: model, Link: links[prov]})
+		} else {
+			chain, _ := engine.Chain(name)
+			for _, t := range chain {
+				member = append(member, eval.JudgeLink{Model: t.Model, Link: links[t.Provider]})
+			}
+		}
+		out = append(out, member)
+	}
+	return out
+}
+
+// estimateOptions say who a dry run prices as the judge: the first model of
+// the judge's chain, or of each panel member's, and the canaries.
+func estimateOptions(cfg *config.Config, engine *fallback.Engine) eval.EstimateOptions {
+	opts := eval.EstimateOptions{Canaries: cfg.Judge.Canaries}
+	if len(cfg.Judge.Panel) == 0 {
+		opts.JudgeModels = []string{judgeModel(cfg, engine)}
+		return opts
+	}
+	for _, name := range cfg.Judge.Panel {
+		if _, model, ok := strings.Cut(name, "/"); ok {
+			opts.JudgeModels = append(opts.JudgeModels, model)
+		} else if chain, err := engine.Chain(name); err == nil && len(chain) > 0 {
+			opts.JudgeModels = append(opts.JudgeModels, chain[0].Model)
+		}
+	}
+	return opts
+}
+
+// judgeProviders are the providers that may judge: those of the judge
+// category's chain, or of every panel member's. Their keys are checked
+// before a run as the measured links' are.
+func judgeProviders(cfg *config.Config, engine *fallback.Engine) []string {
+	names := cfg.Judge.Panel
+	if len(names) == 0 {
+		names = []string{cfg.Judge.Category}
+	}
+	var out []string
+	for _, name := range names {
+		if prov, _, ok := strings.Cut(name, "/"); ok {
+			out = append(out, prov)
+			continue
+		}
+		chain, _ := engine.Chain(name)
+		out = append(out, chainProviders(chain)...)
+	}
+	return out
+}
