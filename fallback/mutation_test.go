@@ -63,3 +63,49 @@ func TestAllOpenCallsLeaveTheChainAlone(t *testing.T) {
 		}
 	}
 }
+
+// TestCallersShouldFallbackDecides: a caller that wants server errors
+// reported rather than masked by another link gets them, and the next link
+// is never asked.
+func TestCallersShouldFallbackDecides(t *testing.T) {
+	cfg := testConfig()
+	cfg.Clock = newClock()
+	cfg.ShouldFallback = func(err error) bool { return provider.ClassOf(err) != provider.ClassServer }
+	a, b := newFake("a", step{err: perr("a", provider.ClassServer)}), newFake("b")
+	e := mustNew(t, cfg, a, b, newFake("c"))
+	_, err := e.Complete(context.Background(), userRequest("fast"))
+	if provider.ClassOf(err) != provider.ClassServer {
+		t.Errorf("Complete() error = %v; want a's server error", err)
+	}
+	if b.Calls() != 0 {
+		t.Errorf("b called %d times; want 0: the caller said not to fall back", b.Calls())
+	}
+}
+
+// TestBadRequestsDoNotOpenBreakers: a prompt too long or malformed for a
+// link says nothing about the link's health; however often callers send
+// one, the link stays in use for everyone else.
+func TestBadRequestsDoNotOpenBreakers(t *testing.T) {
+	for _, class := range []provider.Class{provider.ClassInvalidRequest, provider.ClassContextLength} {
+		t.Run(string(class), func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Clock = newClock()
+			cfg.BreakerFailures = 1
+			a := newFake("a", step{err: perr("a", class)}, step{err: perr("a", class)}, step{err: perr("a", class)}, step{})
+			e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
+			for range 3 {
+				_, _ = e.Complete(context.Background(), userRequest("fast")) // the bad request's outcome is not under test
+			}
+			if s, _ := e.Breaker(Target{Provider: "a", Model: "a-mini"}); s != StateClosed {
+				t.Fatalf("Breaker(a) after %s errors = %v; want closed", class, s)
+			}
+			res, err := e.Complete(context.Background(), userRequest("fast"))
+			if err != nil {
+				t.Fatalf("Complete() after the bad requests: %v", err)
+			}
+			if diff := cmp.Diff([]string{"a:ok"}, outcomes(res.Attempts)); diff != "" {
+				t.Errorf("attempts of a good request (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
