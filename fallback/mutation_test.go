@@ -109,3 +109,41 @@ func TestBadRequestsDoNotOpenBreakers(t *testing.T) {
 		})
 	}
 }
+
+// TestLateSuccessDoesNotCloseAFreshlyOpenedBreaker: a slow answer that
+// started before a link went down is no news of its health; the breaker
+// that opened meanwhile stays open and keeps sending callers elsewhere.
+func TestLateSuccessDoesNotCloseAFreshlyOpenedBreaker(t *testing.T) {
+	cfg := testConfig()
+	cfg.Clock = newClock()
+	cfg.BreakerFailures = 1
+	cfg.BreakerMinCooldown = 30 * time.Second
+	started, gate := make(chan struct{}), make(chan struct{})
+	a := newFake("a", step{started: started, gate: gate}, step{err: perr("a", provider.ClassServer)})
+	e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
+	slow := make(chan error, 1)
+	go func() {
+		// A stream, whose fake holds the headers until the gate opens.
+		st, err := e.Stream(context.Background(), userRequest("fast"))
+		if err == nil {
+			drain(st)
+			err = st.Err()
+		}
+		slow <- err
+	}()
+	<-started
+	if _, err := e.Complete(context.Background(), userRequest("fast")); err != nil {
+		t.Fatalf("Complete() while a goes down: %v; want b answering", err)
+	}
+	target := Target{Provider: "a", Model: "a-mini"}
+	if s, _ := e.Breaker(target); s != StateOpen {
+		t.Fatalf("Breaker(a) after its failure = %v; want open", s)
+	}
+	close(gate)
+	if err := <-slow; err != nil {
+		t.Fatalf("slow Complete() = %v; want a's late answer", err)
+	}
+	if s, _ := e.Breaker(target); s != StateOpen {
+		t.Errorf("Breaker(a) after a late success from before it opened = %v; want still open", s)
+	}
+}
