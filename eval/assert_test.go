@@ -63,6 +63,12 @@ func TestAssertionCheck(t *testing.T) {
 		{`{type: length, min: 10, max: 100}`, Output{Text: summary}, true, ""},
 		{`{type: length, max: 10}`, Output{Text: summary}, false, "output has 55 characters, more than 10"},
 		{`{type: length, min: 100}`, Output{Text: summary}, false, "output has 55 characters, fewer than 100"},
+		// Bounds are inclusive: an output exactly at min, max or a limit passes.
+		{`{type: length, min: 55, max: 55}`, Output{Text: summary}, true, ""},
+		{`{type: length, min: 56}`, Output{Text: summary}, false, "output has 55 characters, fewer than 56"},
+		{`{type: length, max: 54}`, Output{Text: summary}, false, "output has 55 characters, more than 54"},
+		{`{type: latency, threshold: 500}`, Output{Latency: 500 * time.Millisecond}, true, ""},
+		{`{type: cost, threshold: 0.5}`, Output{CostUSD: 0.5, CostKnown: true}, true, ""},
 		{`{type: latency, threshold: 500}`, Output{Latency: 200 * time.Millisecond}, true, ""},
 		{`{type: latency, threshold: 500}`, Output{Latency: 1500 * time.Millisecond}, false, "latency 1500 ms is over 500 ms"},
 		{`{type: cost, threshold: 0.001}`, Output{CostUSD: 0.0002, CostKnown: true}, true, ""},

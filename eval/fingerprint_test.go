@@ -289,3 +289,21 @@ func TestFingerprintOfPlainPromptsUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanUnderBaseRunsChangedPromptsAfterUnchangedOnes: --changed-since
+// skips the unchanged prompts and still runs every changed one, wherever
+// it sorts.
+func TestPlanUnderBaseRunsChangedPromptsAfterUnchangedOnes(t *testing.T) {
+	prompt := func(name, text string) string {
+		return "name: " + name + "\ncategory: fast\nprompt: " + text + "\ntests:\n  - name: t\n    assert: [{type: contains, value: x}]\n"
+	}
+	files := map[string]string{"a.yaml": prompt("a", "hi"), "m.yaml": prompt("m", "hi"), "z.yaml": prompt("z", "hi")}
+	base := mustPlan(t, loadDir(t, files), PlanOptions{Chain: fpChain("haiku"), Inputs: fpInputs()})
+	changed := maps.Clone(files)
+	changed["m.yaml"], changed["z.yaml"] = prompt("m", "hello"), prompt("z", "hello")
+	p := mustPlan(t, loadDir(t, changed), PlanOptions{Chain: fpChain("haiku"), Inputs: fpInputs(), Base: base.Fingerprints()})
+	want := map[string]string{"m@0": "prompt changed", "m@1": "prompt changed", "z@0": "prompt changed", "z@1": "prompt changed"}
+	if diff := cmp.Diff(want, reasons(p)); diff != "" || p.Unchanged != 2 {
+		t.Errorf("unchanged = %d (want 2), cases run (-want +got):\n%s", p.Unchanged, diff)
+	}
+}

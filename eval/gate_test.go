@@ -157,3 +157,28 @@ func TestGateIncompleteWhenInterrupted(t *testing.T) {
 		t.Errorf("results.json does not record an incomplete gate:\n%s", raw)
 	}
 }
+
+// A prompt whose cases all errored on one link says nothing about that
+// link, but the links and prompts after it are still gated: their
+// regressions and misses must not pass.
+func TestGateChecksCellsAfterAnAllErroredOne(t *testing.T) {
+	rs := resultsOf(
+		cellResults("alpha", "a", 0, 0, 0, 3), // every case errored
+		cellResults("alpha", "b", 1, 2, 8, 0), // 20%
+		cellResults("zeta", "a", 0, 5, 5, 0),  // 50%
+	)
+	baseline := resultsOf(
+		cellResults("alpha", "a", 0, 10, 0, 0),
+		cellResults("alpha", "b", 1, 10, 0, 0),
+		cellResults("zeta", "a", 0, 10, 0, 0),
+	)
+	g := Gate(rs, GateOptions{MinPassRate: 0.4, Baseline: baseline})
+	var got []string
+	for _, v := range g.Violations {
+		got = append(got, v.Prompt+"@"+v.Provider+" "+v.Rule)
+	}
+	want := []string{"alpha@b min_pass_rate", "alpha@b max_regression", "zeta@a max_regression"}
+	if diff := cmp.Diff(want, got); diff != "" || g.Pass {
+		t.Errorf("gate pass = %t, violations (-want +got):\n%s", g.Pass, diff)
+	}
+}

@@ -205,3 +205,17 @@ func TestDefaultThreshold(t *testing.T) {
 		t.Errorf("Rubric() pass = %t at score %.2f; want the pass decided at 0.7", v.Pass, v.Score)
 	}
 }
+
+// An answer identical to the primary scores 1, and a score exactly at the
+// threshold passes: even the strictest threshold, 1, lets it through.
+func TestHeuristicIdenticalPassesStrictestThreshold(t *testing.T) {
+	const answer = "Order 1182 arrived broken and the customer is asking for a refund."
+	h := &Heuristic{Threshold: 1}
+	v, err := h.Consistent(context.Background(), PairInput{Prompt: ticketPrompt, Primary: answer, Candidate: answer})
+	if err != nil {
+		t.Fatalf("Consistent() error = %v", err)
+	}
+	if v.Score != 1 || !v.Pass {
+		t.Errorf("Consistent() score, pass = %v, %t (%s); want 1, true", v.Score, v.Pass, v.Reasoning)
+	}
+}

@@ -164,6 +164,8 @@ func TestRubricRequestAndThreshold(t *testing.T) {
 		{"input threshold lowers the bar", 0.3, true, 0, 0.25, true},
 		{"config threshold raises the bar", 0.8, true, 0.9, 0, false},
 		{"input threshold beats config", 0.8, true, 0.9, 0.7, true},
+		{"score exactly at the default threshold passes", DefaultThreshold, true, 0, 0, true},
+		{"score exactly at the input threshold passes", 0.25, true, 0, 0.25, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -251,6 +253,15 @@ func TestConsistentBothOrders(t *testing.T) {
 			}
 			return 0.3, true
 		}, false, true, 0.6},
+		// A high score is not a pass: the judge's own fail in either order
+		// fails the pair.
+		{"judge fails the primary-first order despite a high score", func(a, b string) (float64, bool) {
+			return 0.9, a != primary
+		}, false, true, 0.9},
+		{"judge fails the candidate-first order despite a high score", func(a, b string) (float64, bool) {
+			return 0.9, a != candidate
+		}, false, true, 0.9},
+		{"both orders exactly at the threshold pass", func(a, b string) (float64, bool) { return DefaultThreshold, true }, true, false, DefaultThreshold},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
