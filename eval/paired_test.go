@@ -25,6 +25,9 @@ func pairedRuns(n, flips, fixes int) (head, base *Results) {
 		base.Results = append(base.Results, b)
 		head.Results = append(head.Results, h)
 	}
+	// The gate reads the summary's cells, as a run fills them.
+	head.Summarize()
+	base.Summarize()
 	return head, base
 }
 
