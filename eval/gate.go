@@ -62,20 +62,23 @@ type GateSettings struct {
 	Overrides           []Override         `json:"overrides,omitempty"`
 	// Baseline are the baseline's cells, which regressions compare with.
 	Baseline []Cell `json:"baseline,omitempty"`
+	// CanaryPolicy is kept so that merged shards fail on a compromised
+	// judge as one run would.
+	CanaryPolicy string `json:"canary_policy,omitempty"`
 }
 
 // Settings are o as the results document records them.
 func (o GateOptions) Settings() *GateSettings {
 	return &GateSettings{MinPassRate: o.MinPassRate, PositionMinPassRate: o.PositionMinPassRate,
 		PromptMinPassRate: o.PromptMinPassRate, MaxRegression: o.MaxRegression, Overrides: o.Overrides,
-		Baseline: o.baselineCells()}
+		Baseline: o.baselineCells(), CanaryPolicy: o.CanaryPolicy}
 }
 
 // Options are the GateOptions s records.
 func (s *GateSettings) Options() GateOptions {
 	return GateOptions{MinPassRate: s.MinPassRate, PositionMinPassRate: s.PositionMinPassRate,
 		PromptMinPassRate: s.PromptMinPassRate, MaxRegression: s.MaxRegression, Overrides: s.Overrides,
-		BaselineCells: s.Baseline}
+		BaselineCells: s.Baseline, CanaryPolicy: s.CanaryPolicy}
 }
 
 func (o GateOptions) baselineCells() []Cell {

@@ -124,5 +124,28 @@ func mergeJudge(a, b *JudgeSummary) *JudgeSummary {
 	if a.Pairwise > 0 {
 		a.InconsistencyRate = float64(a.Inconsistent) / float64(a.Pairwise)
 	}
+	a.Canaries = mergeCanaries(a.Canaries, b.Canaries)
+	return a
+}
+
+// mergeCanaries adds b's canaries to a's: a judge compromised in any shard
+// is compromised in the merged run.
+func mergeCanaries(a, b *CanarySummary) *CanarySummary {
+	if b == nil {
+		return a
+	}
+	if a == nil {
+		a = &CanarySummary{Policy: b.Policy}
+	}
+	a.Judged += b.Judged
+	a.Errors += b.Errors
+	a.CostUSD += b.CostUSD
+	a.Failures = append(a.Failures, b.Failures...)
+	for _, name := range b.Compromised {
+		if !slices.Contains(a.Compromised, name) {
+			a.Compromised = append(a.Compromised, name)
+		}
+	}
+	slices.Sort(a.Compromised)
 	return a
 }

@@ -256,3 +256,25 @@ func TestMergeRefusesMixedShards(t *testing.T) {
 		t.Errorf("Merge of both shards: %v", err)
 	}
 }
+
+// A judge that passed a canary in one shard fails the merged gate, as it
+// fails the gate of one unsharded run: merging must not launder it.
+func TestMergedGateFailsOnACompromisedJudge(t *testing.T) {
+	s := shardSuite(t, 2, 6, nil, `{type: contains, value: "ticket"}`)
+	gate := GateOptions{MinPassRate: 0, CanaryPolicy: CanaryFail}
+	one, two := runShard(t, s, Shard{Index: 1, Count: 2}, gate), runShard(t, s, Shard{Index: 2, Count: 2}, gate)
+	two.Summary.Judge = &JudgeSummary{Canaries: &CanarySummary{Policy: CanaryFail, Judged: 2,
+		Compromised: []string{"gemini/gemini-2.5-pro"},
+		Failures:    []CanaryResult{{Prompt: "p0", Judge: "gemini/gemini-2.5-pro", Kind: "injection", Score: 1}}}}
+	merged, err := Merge([]*Results{one, two})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := Gate(merged, merged.Run.Gate.Options())
+	if g.Pass {
+		t.Fatalf("merged gate passed with a compromised judge in shard 2/2: %+v", g)
+	}
+	if len(g.Violations) != 1 || g.Violations[0].Rule != "canary" {
+		t.Errorf("violations = %+v; want one canary violation", g.Violations)
+	}
+}
