@@ -40,6 +40,7 @@ type evalOptions struct {
 	Output       string
 	JUnit        string
 	Markdown     string
+	HTML         string
 	MinPassRate  float64 // <0: the config's
 	MinPassAt    []string
 	NoProgress   bool
@@ -90,6 +91,7 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the results as JSON to this file")
 	fl.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this file")
 	fl.StringVar(&opts.Markdown, "markdown", "", "write a Markdown report (for a PR comment) to this file")
+	fl.StringVar(&opts.HTML, "html", "", "write a self-contained HTML report to this file")
 	fl.Float64Var(&opts.MinPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
 	fl.StringSliceVar(&opts.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
 	fl.BoolVar(&opts.NoProgress, "no-progress", false, "print no progress while running")
@@ -166,7 +168,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		return usageErr(runErr, "")
 	}
 	gate := eval.Gate(rs, gateOptions(opts, cfg, suite, in))
-	if err := writeReports(opts, rs); err != nil {
+	if err := writeReports(opts, rs, in.baseline); err != nil {
 		return err
 	}
 	return evalExit(runErr, rs, gate)
@@ -317,7 +319,7 @@ func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in ev
 	}
 }
 
-func writeReports(opts *evalOptions, rs *eval.Results) error {
+func writeReports(opts *evalOptions, rs *eval.Results, baseline *eval.Results) error {
 	streams := opts.f.IO
 	getenv := opts.f.Getenv
 	terminal := func(w io.Writer) error {
@@ -341,6 +343,11 @@ func writeReports(opts *evalOptions, rs *eval.Results) error {
 	}
 	if opts.Markdown != "" {
 		errs = append(errs, writeFileWith(opts.Markdown, func(w *os.File) error { return report.WriteMarkdown(w, rs) }))
+	}
+	if opts.HTML != "" {
+		errs = append(errs, writeFileWith(opts.HTML, func(w *os.File) error {
+			return report.WriteHTML(w, rs, report.HTMLOptions{Baseline: baseline})
+		}))
 	}
 	if inJobLog(getenv) {
 		report.WriteGitHubAnnotations(streams.Out, rs, getenv("GITHUB_WORKSPACE"))

@@ -29,6 +29,10 @@ type Result struct {
 	CostUSD    float64           `json:"cost_usd"`
 	Error      string            `json:"error"`
 	Assertions []AssertionResult `json:"assertions"`
+	// Input is the prompt as sent (system and user message), on the
+	// primary link's result of each case only: the other links were sent
+	// the same, and the document stays small.
+	Input string `json:"input,omitempty"`
 
 	// Where the test is defined, for annotations; not part of the document.
 	File   string `json:"-"`

@@ -266,6 +266,9 @@ func (r *runner) runCase(ctx context.Context, c *Case) *Result {
 		Position: c.Position, File: c.Test.File, Line: c.Test.Line, Repeat: c.Repeat,
 		Assertions: []AssertionResult{},
 	}
+	if c.Primary {
+		res.Input = c.Test.Rendered()
+	}
 	resp, cached, err := r.generate(ctx, c)
 	if c.Primary {
 		g := &r.groups[c.Group]
