@@ -41,6 +41,7 @@ type evalOptions struct {
 	JUnit        string
 	Markdown     string
 	HTML         string
+	GitHub       bool    // GitHub Actions output even outside GITHUB_ACTIONS (report --github)
 	MinPassRate  float64 // <0: the config's
 	MinPassAt    []string
 	NoProgress   bool
@@ -326,7 +327,8 @@ func writeReports(opts *evalOptions, rs *eval.Results, baseline *eval.Results) e
 		report.WriteTerminal(w, rs, report.TerminalOptions{Renderer: streams.Render})
 		return nil
 	}
-	if inJobLog(getenv) {
+	github := opts.GitHub || inJobLog(getenv)
+	if github {
 		// The report quotes test names and model outputs: in the job log
 		// none of its lines may run as a workflow command. The annotations
 		// below are ours, escaped, and must run.
@@ -349,7 +351,7 @@ func writeReports(opts *evalOptions, rs *eval.Results, baseline *eval.Results) e
 			return report.WriteHTML(w, rs, report.HTMLOptions{Baseline: baseline})
 		}))
 	}
-	if inJobLog(getenv) {
+	if github {
 		report.WriteGitHubAnnotations(streams.Out, rs, getenv("GITHUB_WORKSPACE"))
 		if path := getenv("GITHUB_STEP_SUMMARY"); path != "" {
 			errs = append(errs, report.AppendGitHubSummary(path, rs))

@@ -211,6 +211,11 @@ func (p *htmlPage) groups(rs *eval.Results, baseline *eval.Results) {
 		g := index[gk]
 		if g == nil {
 			s := sections[r.Prompt]
+			if s == nil { // a results file whose summary lacks the prompt's cells
+				s = &htmlSection{Prompt: r.Prompt, Anchor: fmt.Sprintf("p%d", len(p.Sections))}
+				sections[r.Prompt] = s
+				p.Sections = append(p.Sections, s)
+			}
 			g = &htmlGroup{ID: fmt.Sprintf("%s-c%d", s.Anchor, len(s.Groups)), Prompt: r.Prompt, Test: r.Test,
 				Repeat: k.occurrence + 1, Status: "pass"}
 			if r.File != "" {
