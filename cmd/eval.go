@@ -324,7 +324,7 @@ func writeReports(opts *evalOptions, rs *eval.Results, baseline *eval.Results) e
 	streams := opts.f.IO
 	getenv := opts.f.Getenv
 	terminal := func(w io.Writer) error {
-		report.WriteTerminal(w, rs, report.TerminalOptions{Renderer: streams.Render})
+		report.WriteTerminal(w, rs, report.TerminalOptions{Renderer: streams.Render, Width: streams.Width})
 		return nil
 	}
 	github := opts.GitHub || inJobLog(getenv)
