@@ -379,13 +379,13 @@ func evalExit(runErr error, rs *eval.Results, gate *eval.Gating) error {
 	s := rs.Summary
 	switch {
 	case runErr != nil && s.Interrupted:
-		return exitErr(ExitInterrupted, fmt.Errorf("interrupted: the gate is incomplete; %d finished cases reported, %d not run", s.Total-s.Carried, s.NotRun), "")
+		return exitErr(ExitInterrupted, fmt.Errorf("interrupted: the gate is incomplete; %s reported, %d not run", eval.Count(s.Total-s.Carried, "finished case"), s.NotRun), "")
 	case runErr != nil:
 		return runErr
 	case !gate.Pass:
 		return exitErr(ExitFailed, nil, "")
 	case s.Errored > 0:
-		return exitErr(ExitProviders, fmt.Errorf("%d cases were left without a result", s.Errored),
+		return exitErr(ExitProviders, fmt.Errorf("cases left without a result: %d", s.Errored),
 			"see the errors above; answers already received are cached, so a re-run only retries these")
 	}
 	return nil

@@ -177,7 +177,7 @@ func TestEvalExitCodes(t *testing.T) {
 			"provider \"openai\" needs an API key: OPENAI_API_KEY is not set\nprovider \"anthropic\" needs an API key: ANTHROPIC_API_KEY is not set\nhint: export them, or run with --offline"},
 		{"missing path", []string{"eval", "nope/", "--offline"}, nil, ExitUsage, "",
 			"llmfall: nope/: no such file or directory\nhint: pass directories or files of prompt files"},
-		{"dry run needs no keys", []string{"eval", "prompts/", "--dry-run", "--filter", "^intent/"}, nil, ExitOK, "plan: 1 prompts, 10 cases", ""},
+		{"dry run needs no keys", []string{"eval", "prompts/", "--dry-run", "--filter", "^intent/"}, nil, ExitOK, "plan: 1 prompt, 10 cases", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -138,11 +138,11 @@ func tokens(s string) int { return (len(s) + 3) / 4 }
 
 // WriteEstimate prints a dry run's plan and estimate.
 func WriteEstimate(w io.Writer, p *Plan, e Estimate) {
-	fmt.Fprintf(w, "plan: %d prompts, %d cases\n", len(p.Prompts), e.Cases)
+	fmt.Fprintf(w, "plan: %s, %s\n", Count(len(p.Prompts), "prompt"), Count(e.Cases, "case"))
 	for _, name := range slices.Sorted(maps.Keys(e.Calls)) {
-		fmt.Fprintf(w, "  %-12s %d calls\n", name, e.Calls[name])
+		fmt.Fprintf(w, "  %-12s %s\n", name, Count(e.Calls[name], "call"))
 	}
-	fmt.Fprintf(w, "  %-12s %d calls\n", "judge", e.JudgeCalls)
+	fmt.Fprintf(w, "  %-12s %s\n", "judge", Count(e.JudgeCalls, "call"))
 	fmt.Fprintf(w, "estimated tokens: %d in, %d out\n", e.InputTokens, e.OutputTokens)
 	fmt.Fprintf(w, "estimated cost: $%.4f\n", e.CostUSD)
 	if len(e.Unpriced) > 0 {

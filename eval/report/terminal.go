@@ -183,7 +183,7 @@ func writeGate(w io.Writer, rs *eval.Results, st termStyles) {
 	s := rs.Summary
 	switch {
 	case g.Status == eval.GateIncomplete:
-		fmt.Fprintln(w, st.bad.Render(fmt.Sprintf("gate: INCOMPLETE (interrupted: %d cases not run; it cannot pass)", g.NotRun)))
+		fmt.Fprintln(w, st.bad.Render(fmt.Sprintf("gate: INCOMPLETE (interrupted: %s not run; it cannot pass)", eval.Count(g.NotRun, "case"))))
 		for _, v := range g.Violations {
 			fmt.Fprintf(w, "  %s\n", untrusted.Terminal(v.Message))
 		}
@@ -192,7 +192,11 @@ func writeGate(w io.Writer, rs *eval.Results, st termStyles) {
 		fmt.Fprintln(w, st.warn.Render("gate: nothing to judge (no case has a grade)"))
 		return
 	case g.Pass && s.Errored > 0:
-		fmt.Fprintln(w, st.warn.Render(fmt.Sprintf("gate: passed on the graded cases; %d errored cases have no grade", s.Errored)))
+		have := "have"
+		if s.Errored == 1 {
+			have = "has"
+		}
+		fmt.Fprintln(w, st.warn.Render(fmt.Sprintf("gate: passed on the graded cases; %s %s no grade", eval.Count(s.Errored, "errored case"), have)))
 		return
 	case g.Pass:
 		fmt.Fprintln(w, st.good.Render("gate: passed"))
@@ -206,7 +210,7 @@ func writeGate(w io.Writer, rs *eval.Results, st termStyles) {
 
 func writeTotals(w io.Writer, rs *eval.Results, st termStyles) {
 	s := rs.Summary
-	parts := []string{fmt.Sprintf("%d cases: %d passed, %d failed, %d errored", s.Total, s.Passed, s.Failed, s.Errored)}
+	parts := []string{fmt.Sprintf("%s: %d passed, %d failed, %d errored", eval.Count(s.Total, "case"), s.Passed, s.Failed, s.Errored)}
 	if s.NotRun > 0 {
 		parts = append(parts, fmt.Sprintf("%d not run", s.NotRun))
 	}
