@@ -140,7 +140,17 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	}
 	prices := setup.Prices(cfg)
 	if opts.DryRun {
-		eval.WriteEstimate(f.IO.Out, plan, plan.Estimate(prices, judgeModel(cfg, engine)))
+		// The run's own options, so that the estimate sees its cache.
+		run, err := runOptionsFor(opts, cfg, plan, prices)
+		if err != nil {
+			return err
+		}
+		jm := judgeModel(cfg, engine)
+		if f.Offline {
+			jm = "" // the offline judge is a heuristic and costs nothing
+		}
+		eval.WriteEstimate(f.IO.Out, plan, plan.Estimate(eval.EstimateOptions{Prices: prices, JudgeModel: jm,
+			Providers: run.Providers, Cache: run.Cache, Identity: run.Identity, JudgeID: run.JudgeID}))
 		return nil
 	}
 	if len(plan.Cases) == 0 && len(plan.Carried) == 0 {

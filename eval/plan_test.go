@@ -69,7 +69,7 @@ func TestNewPlan(t *testing.T) {
 func TestEstimate(t *testing.T) {
 	s := suiteOf(t, 2, `{type: judge, rubric: "ok"}`, `{type: consistent}`)
 	p := mustPlan(t, s, PlanOptions{})
-	e := p.Estimate(Prices(nil).WithDefaults(), "")
+	e := p.Estimate(EstimateOptions{Prices: Prices(nil).WithDefaults()})
 	if diff := cmp.Diff(map[string]int{"a": 2, "b": 2}, e.Calls); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}

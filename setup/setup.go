@@ -179,6 +179,11 @@ func Judge(cfg *config.Config, eng *fallback.Engine, providers map[string]provid
 	if err != nil {
 		return nil, fmt.Errorf("judge: %w", err)
 	}
+	if simulatedChain(cfg, chain, opts.types()) {
+		// A simulated model answers judge prompts with made-up text, not
+		// verdicts: a judge made only of sims is the offline judge.
+		return &judge.Heuristic{Threshold: cfg.Judge.Threshold}, nil
+	}
 	prices := Prices(cfg)
 	links := make([]judge.Link, 0, len(chain))
 	for _, t := range chain {
@@ -191,4 +196,19 @@ func Judge(cfg *config.Config, eng *fallback.Engine, providers map[string]provid
 		return nil, err
 	}
 	return j, nil
+}
+
+// simulatedChain reports whether every link of chain is a provider of a
+// simulated type (sim).
+func simulatedChain(cfg *config.Config, chain []fallback.Target, types provider.Types) bool {
+	for _, t := range chain {
+		p, ok := cfg.Provider(t.Provider)
+		if !ok {
+			return false
+		}
+		if typ, ok := types.Lookup(p.Type); !ok || !typ.Simulated {
+			return false
+		}
+	}
+	return len(chain) > 0
 }
