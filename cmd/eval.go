@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/untrusted"
+	"github.com/llmfall/llmfall/judge"
 	"github.com/llmfall/llmfall/setup"
 )
 
@@ -32,23 +34,28 @@ type evalOptions struct {
 	Repeat       int
 	Filter       string
 	ChangedSince string
-	Baseline     string
-	DryRun       bool
-	Concurrency  int
-	NoCache      bool
-	CacheDir     string
-	Output       string
-	JUnit        string
-	Markdown     string
-	HTML         string
-	GitHub       bool    // GitHub Actions output even outside GITHUB_ACTIONS (report --github)
-	MinPassRate  float64 // <0: the config's
-	MinPassAt    []string
-	NoProgress   bool
+	// Base is the trusted revision: provider settings come from its
+	// config, and it is the default ChangedSince.
+	Base                 string
+	AllowProviderChanges bool
+	Baseline             string
+	DryRun               bool
+	Concurrency          int
+	NoCache              bool
+	CacheDir             string
+	Output               string
+	JUnit                string
+	Markdown             string
+	HTML                 string
+	GitHub               bool     // GitHub Actions output even outside GITHUB_ACTIONS (report --github)
+	MinPassRate          *float64 // nil: the config's
+	MinPassAt            []string
+	NoProgress           bool
 }
 
 func newCmdEval(f *factory, runF func(context.Context, *evalOptions) error) *cobra.Command {
 	opts := &evalOptions{f: f}
+	var minPassRate float64 // --min-pass-rate, which opts holds only when given
 	c := &cobra.Command{
 		Use:   "eval [paths...]",
 		Short: "Evaluate prompts on every link of their fallback chains, and gate on the result",
@@ -69,8 +76,12 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 			if len(opts.Paths) == 0 {
 				opts.Paths = []string{"prompts"}
 			}
-			if !c.Flags().Changed("min-pass-rate") {
-				opts.MinPassRate = -1
+			if c.Flags().Changed("min-pass-rate") {
+				opts.MinPassRate = &minPassRate
+			}
+			// An explicit --changed-since "" runs every case under --base.
+			if !c.Flags().Changed("changed-since") {
+				opts.ChangedSince = opts.Base
 			}
 			if runF != nil {
 				return runF(c.Context(), opts)
@@ -83,7 +94,9 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.StringSliceVar(&opts.Providers, "providers", nil, "evaluate the links of these providers instead of the first --depth")
 	fl.IntVar(&opts.Repeat, "repeat", 0, "run every case this many times (default: eval.repeat)")
 	fl.StringVar(&opts.Filter, "filter", "", "only cases whose prompt/test matches this regular expression")
-	fl.StringVar(&opts.ChangedSince, "changed-since", "", "only prompts whose files changed since this git ref")
+	fl.StringVar(&opts.ChangedSince, "changed-since", "", "only cases whose fingerprint differs at this git ref (default: --base; \"\" for every case)")
+	fl.StringVar(&opts.Base, "base", "", "trusted git ref (the PR's base): provider type, base_url, api_key_env and headers must match its llmfall.yaml")
+	fl.BoolVar(&opts.AllowProviderChanges, "allow-provider-changes", false, "with --base: accept provider settings that differ from the base's")
 	fl.StringVar(&opts.Baseline, "baseline", "", "results.json of an earlier run: regressions fail the gate, unchanged prompts are taken from it")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan (calls, judge calls, tokens, cost) and make no calls")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 0, "calls in flight per provider (default: the provider's concurrency, else eval.concurrency)")
@@ -93,7 +106,7 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this file")
 	fl.StringVar(&opts.Markdown, "markdown", "", "write a Markdown report (for a PR comment) to this file")
 	fl.StringVar(&opts.HTML, "html", "", "write a self-contained HTML report to this file")
-	fl.Float64Var(&opts.MinPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
+	fl.Float64Var(&minPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
 	fl.StringSliceVar(&opts.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
 	fl.BoolVar(&opts.NoProgress, "no-progress", false, "print no progress while running")
 	c.RegisterFlagCompletionFunc("providers", completeProviders(f))
@@ -110,7 +123,14 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	suite, err := eval.LoadSuite(opts.Paths, eval.LoadOptions{Categories: categoryNames(cfg), MaxPromptBytes: int64(cfg.Eval.MaxPromptBytes)})
+	if in.base != nil {
+		base, err := checkBase(ctx, opts, in.base, cfg)
+		if err != nil {
+			return err
+		}
+		in.overrides = applyBaseFloors(opts, cfg, base)
+	}
+	suite, err := eval.LoadSuite(opts.Paths, loadOptions(cfg))
 	if err != nil {
 		hint := "fix the prompt files above (the format is in README)"
 		if errors.Is(err, fs.ErrNotExist) {
@@ -130,39 +150,49 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if repeat == 0 {
 		repeat = cfg.Eval.Repeat
 	}
-	plan, err := eval.NewPlan(suite, eval.PlanOptions{
-		Chain: func(cat string) ([]fallback.Target, error) { return engine.Chain(cat) },
-		Depth: depth, Providers: opts.Providers, Repeat: repeat, Filter: in.filter,
-		Changed: in.changed, Baseline: in.baseline,
-	})
+	inputs := fingerprintInputs(cfg, engine, f.Offline)
+	po := eval.PlanOptions{
+		Chain: engine.Chain, Depth: depth, Providers: opts.Providers, Repeat: repeat, Filter: in.filter,
+		Inputs: inputs, Baseline: in.baseline,
+	}
+	if in.changedSince != nil {
+		warn := func(msg string) { fmt.Fprintf(f.IO.Err, "llmfall: --changed-since: %s\n", msg) }
+		if po.Base, err = baseFingerprints(ctx, in.changedSince, cfg, opts.Paths, po, f.setupOptions(), warn); err != nil {
+			return usageErr(fmt.Errorf("--changed-since %s: %w", opts.ChangedSince, err), "")
+		}
+	}
+	plan, err := eval.NewPlan(suite, po)
 	if err != nil {
 		return usageErr(err, "")
 	}
 	prices := setup.Prices(cfg)
 	if opts.DryRun {
 		// The run's own options, so that the estimate sees its cache.
-		run, err := runOptionsFor(opts, cfg, plan, prices)
+		run, err := runOptionsFor(opts, cfg, plan, prices, inputs)
 		if err != nil {
 			return err
 		}
 		jm := judgeModel(cfg, engine)
-		if f.Offline {
-			jm = "" // the offline judge is a heuristic and costs nothing
+		if _, heuristic := run.Judge.(*judge.Heuristic); heuristic || f.Offline {
+			jm = "" // the offline judge (and a judge of sims) is a heuristic and costs nothing
 		}
 		eval.WriteEstimate(f.IO.Out, plan, plan.Estimate(eval.EstimateOptions{Prices: prices, JudgeModel: jm,
 			Providers: run.Providers, Cache: run.Cache, Identity: run.Identity, JudgeID: run.JudgeID}))
 		return nil
 	}
 	if len(plan.Cases) == 0 && len(plan.Carried) == 0 {
-		fmt.Fprintln(f.IO.Err, "llmfall: no cases to run (check --filter and --changed-since)")
+		fmt.Fprintf(f.IO.Err, "llmfall: no cases to run (%d unchanged since the base; check --filter and --changed-since)\n", plan.Unchanged)
 		return nil
 	}
-	if !f.Offline {
-		if err := checkKeys(cfg, plan, f.Getenv); err != nil {
-			return usageErr(err, "export them, or run with --offline to use simulated providers")
-		}
+	keyed := planProviders(plan)
+	if needsJudge(plan) {
+		chain, _ := engine.Chain(cfg.Judge.Category)
+		keyed = append(keyed, chainProviders(chain)...)
 	}
-	run, err := runOptionsFor(opts, cfg, plan, prices)
+	if err := f.CheckKeys(keyed); err != nil {
+		return err
+	}
+	run, err := runOptionsFor(opts, cfg, plan, prices, inputs)
 	if err != nil {
 		return err
 	}
@@ -185,13 +215,17 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	return evalExit(runErr, rs, gate)
 }
 
-// evalInputs are what the flags name beyond the suite: a filter, the files
-// changed since a ref, a baseline.
+// evalInputs are what the flags name beyond the suite: a filter, the
+// revision to compare with, a baseline.
 type evalInputs struct {
-	filter   *regexp.Regexp
-	changed  map[string]bool
-	baseline *eval.Results
-	minAt    map[int]float64
+	filter *regexp.Regexp
+	base   *eval.Revision
+	// overrides are the settings of llmfall.yaml that differ from the
+	// base's where they decide how strict the gate is.
+	overrides    []eval.Override
+	changedSince *eval.Revision
+	baseline     *eval.Results
+	minAt        map[int]float64
 }
 
 func loadEvalInputs(ctx context.Context, opts *evalOptions) (evalInputs, error) {
@@ -202,13 +236,14 @@ func loadEvalInputs(ctx context.Context, opts *evalOptions) (evalInputs, error) 
 			return in, usageErr(fmt.Errorf("--filter: %w", err), "")
 		}
 	}
-	if opts.ChangedSince != "" {
-		dir := opts.Paths[0]
-		if st, err := os.Stat(dir); err == nil && !st.IsDir() {
-			dir = filepath.Dir(dir)
+	if opts.Base != "" {
+		if in.base, err = resolveRef(ctx, opts.Paths[0], opts.Base); err != nil {
+			return in, usageErr(fmt.Errorf("--base: %w", err), "pass the pull request's base branch or commit, e.g. origin/main")
 		}
-		if in.changed, err = eval.ChangedFiles(ctx, dir, opts.ChangedSince); err != nil {
-			return in, usageErr(fmt.Errorf("--changed-since: %w", err), "")
+	}
+	if opts.ChangedSince != "" {
+		if in.changedSince, err = resolveRef(ctx, opts.Paths[0], opts.ChangedSince); err != nil {
+			return in, usageErr(fmt.Errorf("--changed-since: %w", err), "pass a branch, tag or commit, e.g. origin/main")
 		}
 	}
 	if opts.Baseline != "" {
@@ -220,6 +255,15 @@ func loadEvalInputs(ctx context.Context, opts *evalOptions) (evalInputs, error) 
 		return in, usageErr(err, "write it as POSITION=RATE, e.g. 2=0.8")
 	}
 	return in, nil
+}
+
+// resolveRef verifies ref in the repository holding path.
+func resolveRef(ctx context.Context, path, ref string) (*eval.Revision, error) {
+	dir := path
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		dir = filepath.Dir(dir)
+	}
+	return eval.ResolveRevision(ctx, dir, ref)
 }
 
 func parseMinAt(items []string) (map[int]float64, error) {
@@ -234,6 +278,12 @@ func parseMinAt(items []string) (map[int]float64, error) {
 		m[p] = r
 	}
 	return m, nil
+}
+
+// loadOptions are how a suite is loaded under cfg: at the head, or at a
+// base revision under that revision's config.
+func loadOptions(cfg *config.Config) eval.LoadOptions {
+	return eval.LoadOptions{Categories: categoryNames(cfg), MaxPromptBytes: int64(cfg.Eval.MaxPromptBytes)}
 }
 
 func categoryNames(cfg *config.Config) []string {
@@ -253,19 +303,16 @@ func judgeModel(cfg *config.Config, engine *fallback.Engine) string {
 	return chain[0].Model
 }
 
-func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, prices eval.Prices) (eval.RunOptions, error) {
+func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, prices eval.Prices, inputs eval.Inputs) (eval.RunOptions, error) {
 	f := opts.f
 	providers, err := f.Providers()
 	if err != nil {
 		return eval.RunOptions{}, err
 	}
 	run := eval.RunOptions{
-		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline,
-		Retries: cfg.Eval.Retries, Timeout: cfg.Timeouts.Attempt,
+		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline || usesSim(cfg, plan),
+		Retries: setup.RunRetries(cfg), Timeout: cfg.Timeouts.Attempt,
 		JudgeLimit: eval.Limit{Concurrency: cfg.Eval.Concurrency},
-	}
-	if run.Retries == 0 {
-		run.Retries = -1 // the config says none
 	}
 	identity := map[string]string{}
 	for _, p := range cfg.Providers {
@@ -284,7 +331,7 @@ func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, price
 		if run.Judge, err = f.Judge(); err != nil {
 			return run, err
 		}
-		run.JudgeID = judgeID(cfg)
+		run.JudgeID = inputs.Judge.ID()
 	}
 	// Offline answers cost nothing to make again, and caching them would
 	// only let a stale simulation outlive a new version of it.
@@ -302,6 +349,42 @@ func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, price
 	return run, nil
 }
 
+// usesSim reports whether a link the plan measures, or the judge that
+// grades it, is a provider of type sim, whatever its name: its report must
+// say that it is a simulation as --offline's do.
+func usesSim(cfg *config.Config, plan *eval.Plan) bool {
+	isSim := func(name string) bool {
+		p, ok := cfg.Provider(name)
+		return ok && p.Type == "sim"
+	}
+	for _, c := range plan.Cases {
+		if isSim(c.Target.Provider) {
+			return true
+		}
+	}
+	if needsJudge(plan) {
+		if cat, ok := cfg.Category(cfg.Judge.Category); ok {
+			for _, name := range cat.Providers {
+				if isSim(name) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// planProviders are the providers the plan calls, in order of first use.
+func planProviders(plan *eval.Plan) []string {
+	var names []string
+	for _, c := range plan.Cases {
+		if !slices.Contains(names, c.Target.Provider) {
+			names = append(names, c.Target.Provider)
+		}
+	}
+	return names
+}
+
 func needsJudge(plan *eval.Plan) bool {
 	for _, c := range plan.Cases {
 		for _, a := range c.Test.Asserts {
@@ -313,21 +396,17 @@ func needsJudge(plan *eval.Plan) bool {
 	return false
 }
 
-// judgeID names the judge's configuration in cache keys, so that a verdict
-// cached under one judge is not reused by another.
-func judgeID(cfg *config.Config) string {
-	return fmt.Sprintf("%s different_provider=%v threshold=%v", cfg.Judge.Category, cfg.Judge.DifferentProvider, cfg.Judge.Threshold)
-}
-
+// gateOptions are the gate's thresholds: the config's, after
+// applyBaseFloors, unless the command line sets them.
 func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in evalInputs) eval.GateOptions {
-	min := cfg.Eval.MinPassRate
-	if opts.MinPassRate >= 0 {
-		min = opts.MinPassRate
+	g := eval.GateOptions{
+		MinPassRate: cfg.Eval.MinPassRate, PositionMinPassRate: in.minAt, PromptMinPassRate: eval.PromptMinimums(suite),
+		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression, Overrides: in.overrides,
 	}
-	return eval.GateOptions{
-		MinPassRate: min, PositionMinPassRate: in.minAt, PromptMinPassRate: eval.PromptMinimums(suite),
-		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression,
+	if opts.MinPassRate != nil {
+		g.MinPassRate = *opts.MinPassRate
 	}
+	return g
 }
 
 func writeReports(opts *evalOptions, rs *eval.Results, baseline *eval.Results) error {
@@ -399,27 +478,4 @@ func evalExit(runErr error, rs *eval.Results, gate *eval.Gating) error {
 			"see the errors above; answers already received are cached, so a re-run only retries these")
 	}
 	return nil
-}
-
-// checkKeys fails before any call when a provider the plan measures needs a
-// key and has none: every one of its cases would come back a 401 (or, with
-// no network, a dial error) after retries, which says less and costs time.
-func checkKeys(cfg *config.Config, plan *eval.Plan, getenv func(string) string) error {
-	seen := map[string]bool{}
-	var errs []error
-	for _, c := range plan.Cases {
-		name := c.Target.Provider
-		if seen[name] {
-			continue
-		}
-		seen[name] = true
-		p, ok := cfg.Provider(name)
-		if !ok || len(p.APIKeyEnv) == 0 {
-			continue
-		}
-		if key, _ := p.APIKey(getenv); key == "" {
-			errs = append(errs, fmt.Errorf("provider %q needs an API key: %s is not set", name, strings.Join(p.APIKeyEnv, " or ")))
-		}
-	}
-	return errors.Join(errs...)
 }

@@ -114,13 +114,16 @@ func TestNewCmdEvalArgs(t *testing.T) {
 		want     evalOptions
 		wantCode int
 	}{
-		{"default path", []string{"eval"}, evalOptions{Paths: []string{"prompts"}, MinPassRate: -1}, 0},
+		{"default path", []string{"eval"}, evalOptions{Paths: []string{"prompts"}}, 0},
 		{"flags", []string{"eval", "a/", "b.yaml", "--depth", "3", "--providers", "openai,gemini", "--repeat", "2", "--filter", "^intent/",
 			"-j", "4", "--no-cache", "--cache-dir", "/tmp/c", "-o", "r.json", "--junit", "j.xml", "--markdown", "c.md",
 			"--changed-since", "origin/main", "--baseline", "base.json", "--dry-run", "--min-pass-rate", "0.8", "--min-pass-rate-at", "1=0.5"},
 			evalOptions{Paths: []string{"a/", "b.yaml"}, Depth: 3, Providers: []string{"openai", "gemini"}, Repeat: 2, Filter: "^intent/",
 				Concurrency: 4, NoCache: true, CacheDir: "/tmp/c", Output: "r.json", JUnit: "j.xml", Markdown: "c.md",
-				ChangedSince: "origin/main", Baseline: "base.json", DryRun: true, MinPassRate: 0.8, MinPassAt: []string{"1=0.5"}}, 0},
+				ChangedSince: "origin/main", Baseline: "base.json", DryRun: true, MinPassRate: ptr(0.8), MinPassAt: []string{"1=0.5"}}, 0},
+		{"base is the default --changed-since", []string{"eval", "--base", "origin/main", "--allow-provider-changes"},
+			evalOptions{Paths: []string{"prompts"}, Base: "origin/main", ChangedSince: "origin/main", AllowProviderChanges: true}, 0},
+		{"explicit zero min pass rate", []string{"eval", "--min-pass-rate", "0"}, evalOptions{Paths: []string{"prompts"}, MinPassRate: ptr(0.0)}, 0},
 		{"unknown flag", []string{"eval", "--fast"}, evalOptions{}, ExitUsage},
 		{"bad number", []string{"eval", "--depth", "two"}, evalOptions{}, ExitUsage},
 	}
@@ -230,3 +233,5 @@ func TestEvalGitHubActions(t *testing.T) {
 		t.Errorf("job summary = %q", got)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -34,7 +34,7 @@ func loadExamples(path string) ([]judge.Example, error) {
 
 type judgeOptions struct {
 	f *factory
-	// Judge builds the judge to calibrate; f.Judge unless a test swaps it.
+	// Judge builds the judge to calibrate; checkedJudge unless a test swaps it.
 	Judge func() (judge.Judge, error)
 
 	File string // "" means the built-in set
@@ -42,7 +42,7 @@ type judgeOptions struct {
 }
 
 func newCmdJudge(f *factory, runF func(context.Context, *judgeOptions) error) *cobra.Command {
-	opts := &judgeOptions{f: f, Judge: f.Judge}
+	opts := &judgeOptions{f: f, Judge: func() (judge.Judge, error) { return checkedJudge(f) }}
 	parent := &cobra.Command{
 		Use:   "judge",
 		Short: "Check how far the LLM judge can be trusted",
@@ -108,6 +108,34 @@ func runJudgeCalibrate(ctx context.Context, opts *judgeOptions) error {
 			"check the judge's provider keys, or run with --json to see each example's error")
 	}
 	return nil
+}
+
+// checkedJudge is f's judge, once the keys of its chain are checked as
+// eval checks its links'.
+func checkedJudge(f *factory) (judge.Judge, error) {
+	if err := checkJudgeKeys(f); err != nil {
+		return nil, err
+	}
+	return f.Judge()
+}
+
+func checkJudgeKeys(f *factory) error {
+	if f.Offline {
+		return nil
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	eng, err := f.Engine()
+	if err != nil {
+		return err
+	}
+	chain, err := eng.Chain(cfg.Judge.Category)
+	if err != nil {
+		return usageErr(fmt.Errorf("judge: %w", err), "")
+	}
+	return f.CheckKeys(chainProviders(chain))
 }
 
 func renderCalibration(f *factory, rep judge.Report) {

@@ -21,6 +21,7 @@ type reportOptions struct {
 
 func newCmdReport(f *factory, runF func(context.Context, *reportOptions) error) *cobra.Command {
 	opts := &reportOptions{eval: evalOptions{f: f}}
+	var minPassRate float64 // --min-pass-rate, which opts holds only when given
 	c := &cobra.Command{
 		Use:   "report RESULTS.json [prompt paths...]",
 		Short: "Render the reports of saved eval results and apply the gate, calling no provider",
@@ -42,8 +43,8 @@ flag, config, results or prompt file; 3 cases in the results have no result.`,
 			if !opts.PathsGiven {
 				opts.eval.Paths = []string{"prompts"}
 			}
-			if !c.Flags().Changed("min-pass-rate") {
-				opts.eval.MinPassRate = -1
+			if c.Flags().Changed("min-pass-rate") {
+				opts.eval.MinPassRate = &minPassRate
 			}
 			if runF != nil {
 				return runF(c.Context(), opts)
@@ -58,7 +59,7 @@ flag, config, results or prompt file; 3 cases in the results have no result.`,
 	fl.StringVar(&e.HTML, "html", "", "write a self-contained HTML report to this file")
 	fl.BoolVar(&e.GitHub, "github", false, "print GitHub Actions annotations and append to $GITHUB_STEP_SUMMARY (automatic when GITHUB_ACTIONS=true)")
 	fl.StringVar(&e.Baseline, "baseline", "", "results.json of an earlier run: regressions fail the gate; the HTML report marks changed cases")
-	fl.Float64Var(&e.MinPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
+	fl.Float64Var(&minPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
 	fl.StringSliceVar(&e.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
 	return c
 }
@@ -77,7 +78,7 @@ func runReport(ctx context.Context, opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	suite, err := eval.LoadSuite(e.Paths, eval.LoadOptions{Categories: categoryNames(cfg), MaxPromptBytes: int64(cfg.Eval.MaxPromptBytes)})
+	suite, err := eval.LoadSuite(e.Paths, loadOptions(cfg))
 	switch {
 	case err != nil && !opts.PathsGiven && errors.Is(err, fs.ErrNotExist):
 		// No prompts/ here: the gate has no per-prompt minimums.

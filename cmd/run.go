@@ -162,6 +162,16 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err := opts.toolFlags.apply(&req.Request); err != nil {
 		return err
 	}
+	if err := req.CheckParams(); err != nil {
+		return usageErr(err, "")
+	}
+	chain, err := eng.Chain(opts.Category)
+	if err != nil {
+		return usageErr(err, "")
+	}
+	if err := f.CheckKeys(chainProviders(chain)); err != nil {
+		return err
+	}
 	var res *fallback.Result
 	var callErr error
 	streamed := false

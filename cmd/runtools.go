@@ -196,7 +196,7 @@ func imagePart(s string) (provider.Part, error) {
 	return provider.Part{Image: &provider.Image{Data: b, MediaType: mt}}, nil
 }
 
-// toolCallJSON is a call in `llmfall run --json` (DESIGN.md): arguments as
+// toolCallJSON is a call in `llmfall run --json` (docs/design.md): arguments as
 // a JSON object.
 type toolCallJSON struct {
 	ID        string          `json:"id"`

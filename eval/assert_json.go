@@ -29,13 +29,14 @@ func parseSchema(required bool) func(*fileLoader, *Assertion, *fields, map[strin
 			}
 			return
 		}
-		a.schema = l.schema(value)
+		a.schema = l.schema(a, value)
 	}
 }
 
 // schema compiles an inline schema, or one read from a file relative to the
-// prompt file.
-func (l *fileLoader) schema(n node) *jsonschema.Schema {
+// prompt file. Every document it reads, $refs included, is kept in
+// a.schemaSource, so that the case's fingerprint changes when one does.
+func (l *fileLoader) schema(a *Assertion, n node) *jsonschema.Schema {
 	var doc any
 	// An inline schema is compiled as if it were the prompt file, so that
 	// its relative $refs resolve beside it, inside the suite.
@@ -52,6 +53,7 @@ func (l *fileLoader) schema(n node) *jsonschema.Schema {
 			l.errorf(n.file, n.Line, "schema: %v", err)
 			return nil
 		}
+		a.schemaSource = string(b)
 		doc, err = jsonschema.UnmarshalJSON(bytes.NewReader(b))
 		if err != nil {
 			l.errorf(n.file, n.Line, "schema: %v", err)
@@ -68,6 +70,7 @@ func (l *fileLoader) schema(n node) *jsonschema.Schema {
 			l.fail(n.file, n.Line, fmt.Errorf("schema file %q: %w", n.Value, err))
 			return nil
 		}
+		a.schemaSource = string(b)
 		var perr error
 		if doc, perr = jsonschema.UnmarshalJSON(bytes.NewReader(b)); perr != nil {
 			l.errorf(n.file, n.Line, "schema file %q: %v", n.Value, perr)
@@ -79,7 +82,9 @@ func (l *fileLoader) schema(n node) *jsonschema.Schema {
 		return nil
 	}
 	c := jsonschema.NewCompiler()
-	c.UseLoader(schemaLoader{l.root})
+	c.UseLoader(schemaLoader{s: l.root, read: func(ref string, data []byte) {
+		a.schemaSource += "\n$ref " + ref + "\n" + string(data)
+	}})
 	if err := c.AddResource(url, doc); err != nil {
 		l.errorf(n.file, n.Line, "schema: %v", err)
 		return nil

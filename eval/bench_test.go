@@ -123,6 +123,38 @@ func benchSuite(tb testing.TB, n int) *Suite {
 	return s
 }
 
+// BenchmarkPlanFingerprints plans 1000 tests on three links with a
+// baseline to compare against: the cost fingerprints add to planning.
+func BenchmarkPlanFingerprints(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("name: p\ncategory: fast\nsystem: You summarise tickets.\nprompt: \"ticket {{.id}}: {{.body}}\"\ntests:\n")
+	for i := range 1000 {
+		fmt.Fprintf(&sb, "  - name: t%d\n    vars: {id: \"%d\", body: \"Order %d arrived broken, I want my money back.\"}\n    assert: [{type: icontains, value: refund}, {type: judge, rubric: mentions the order}, {type: consistent}]\n", i, i, i)
+	}
+	dir := b.TempDir()
+	if err := writeFile(dir+"/p.yaml", sb.String()); err != nil {
+		b.Fatal(err)
+	}
+	s, err := LoadSuite([]string{dir}, LoadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := PlanOptions{Chain: chains(threeLinks), Depth: 3, Inputs: Inputs{Judge: JudgeIdentity{Threshold: 0.7}}}
+	base, err := NewPlan(s, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts.Base = base.Fingerprints()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := NewPlan(s, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/3000, "ns/case")
+}
+
 // BenchmarkLoadSuite loads a prompt file whose 10,000 cases come from a
 // JSONL case file, every file read through the suite's os.Root.
 func BenchmarkLoadSuite(b *testing.B) {

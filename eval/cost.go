@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/llmfall/llmfall/internal/untrusted"
 	"github.com/llmfall/llmfall/judge"
 	"github.com/llmfall/llmfall/provider"
 )
@@ -253,7 +254,21 @@ func WriteEstimate(w io.Writer, p *Plan, e Estimate) {
 	if len(e.Unpriced) > 0 {
 		fmt.Fprintf(w, "no price for: %s (counted as $0; add them under pricing in llmfall.yaml)\n", strings.Join(e.Unpriced, ", "))
 	}
+	if len(p.Cases) > 0 {
+		fmt.Fprintln(w, "cases, and why each runs:")
+	}
+	for _, c := range p.Cases {
+		rep := ""
+		if c.Repeat > 0 {
+			rep = fmt.Sprintf(" #%d", c.Repeat+1)
+		}
+		// Names and models come from files a pull request may change.
+		fmt.Fprintf(w, "  %s\n", untrusted.Terminal(fmt.Sprintf("%s @ %s (link %d)%s: %s", c.Name(), c.Target, c.Position, rep, c.Reason)))
+	}
 	if len(p.Carried) > 0 {
-		fmt.Fprintf(w, "carried from the baseline: %d results\n", len(p.Carried))
+		fmt.Fprintf(w, "carried from the baseline: %d results (same fingerprint)\n", len(p.Carried))
+	}
+	if p.Unchanged > 0 {
+		fmt.Fprintf(w, "unchanged since the base, not run: %d cases\n", p.Unchanged)
 	}
 }

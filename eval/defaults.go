@@ -4,3 +4,7 @@ package eval
 // no eval.min_pass_rate: every case must pass. GateOptions' zero
 // MinPassRate sets no minimum; setup applies this default.
 const DefaultMinPassRate = 1.0
+
+// NoRetries, as RunOptions.Retries, retries nothing: the zero value means
+// DefaultRetries.
+const NoRetries = -1

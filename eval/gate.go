@@ -1,17 +1,31 @@
 package eval
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+)
 
 // GateOptions set what a run must reach. The zero value passes any run.
+//
+// MinPassRate and PositionMinPassRate come from the command line or the
+// trusted configuration and are floors: a prompt file, which a pull request
+// can change, may raise its minimum but not lower it.
 type GateOptions struct {
 	// MinPassRate is the pass rate every prompt × link must reach; 0 sets
 	// no minimum.
 	MinPassRate float64
-	// PositionMinPassRate overrides MinPassRate for the links at a chain
+	// PositionMinPassRate replaces MinPassRate for the links at a chain
 	// position (e.g. let the last fallback pass less often).
 	PositionMinPassRate map[int]float64
-	// PromptMinPassRate overrides both for a prompt (its min_pass_rate).
+	// PromptMinPassRate is what a prompt file asks for (its min_pass_rate):
+	// it applies where it is above the floor.
 	PromptMinPassRate map[string]float64
+	// Overrides are the thresholds set outside the command line that the
+	// caller already weighed against a trusted value (llmfall.yaml against
+	// the base's); the gate adds the prompt files' and reports them all.
+	Overrides []Override
 	// Baseline, when set, fails every prompt × link whose pass rate fell by
 	// more than MaxRegression from the baseline's for the same prompt,
 	// provider and model.
@@ -39,6 +53,50 @@ type Gating struct {
 	// NotRun counts the planned cases an interrupt left without a result.
 	NotRun     int         `json:"not_run"`
 	Violations []Violation `json:"violations"`
+	// Overrides lists every threshold a file set, and whether it applied.
+	Overrides []Override `json:"overrides"`
+}
+
+// Override is a setting of how strict the gate is, made in a file a pull
+// request may change: a prompt file's min_pass_rate, or one of
+// llmfall.yaml's that differs from the trusted base's.
+type Override struct {
+	// Prompt is the prompt whose file sets it; "" for llmfall.yaml.
+	Prompt string `json:"prompt,omitempty"`
+	// Rule is "min_pass_rate", "max_regression", "chain_depth", "repeat",
+	// "judge.threshold" or "judge.different_provider" (1 for true).
+	Rule string `json:"rule"`
+	// Value is what the file asks for, Floor the trusted value it is held
+	// to (for max_regression a maximum, for the others a minimum).
+	Value float64 `json:"value"`
+	Floor float64 `json:"floor"`
+	// Ignored is true when Value would have loosened the gate, so Floor
+	// applies instead.
+	Ignored bool `json:"ignored"`
+}
+
+// String is "ticket-summary: min_pass_rate 50% is below the floor 90%: ignored".
+func (o Override) String() string {
+	who := o.Prompt
+	if who == "" {
+		who = "llmfall.yaml"
+	}
+	val := func(v float64) string {
+		switch o.Rule {
+		case "min_pass_rate", "max_regression":
+			return Percent(v)
+		case "judge.different_provider":
+			return strconv.FormatBool(v != 0)
+		}
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	switch {
+	case o.Ignored && o.Rule == "min_pass_rate":
+		return fmt.Sprintf("%s: %s %s is below the floor %s: ignored", who, o.Rule, val(o.Value), val(o.Floor))
+	case o.Ignored:
+		return fmt.Sprintf("%s: %s %s is looser than the trusted %s: ignored", who, o.Rule, val(o.Value), val(o.Floor))
+	}
+	return fmt.Sprintf("%s: %s %s (the trusted value is %s)", who, o.Rule, val(o.Value), val(o.Floor))
 }
 
 // Gate statuses. An interrupted run is incomplete whatever its finished
@@ -72,7 +130,12 @@ const epsilon = 1e-9
 // Cells with no graded case (every case errored) are not judged here: the
 // caller reports errored cases separately.
 func Gate(rs *Results, opts GateOptions) *Gating {
-	g := &Gating{Violations: []Violation{}}
+	g := &Gating{Violations: []Violation{}, Overrides: append([]Override{}, opts.Overrides...)}
+	for _, name := range slices.Sorted(maps.Keys(opts.PromptMinPassRate)) {
+		v := opts.PromptMinPassRate[name]
+		g.Overrides = append(g.Overrides, Override{Prompt: name, Rule: "min_pass_rate", Value: v, Floor: opts.MinPassRate,
+			Ignored: v < opts.MinPassRate-epsilon})
+	}
 	var base map[cellKey]Cell
 	if opts.Baseline != nil {
 		base = map[cellKey]Cell{}
@@ -114,14 +177,17 @@ func Gate(rs *Results, opts GateOptions) *Gating {
 	return g
 }
 
+// minimum is the pass rate c must reach: the floor for its position,
+// raised by its prompt file's min_pass_rate, never lowered by it.
 func (o GateOptions) minimum(c Cell) float64 {
-	if m, ok := o.PromptMinPassRate[c.Prompt]; ok {
-		return m
-	}
+	floor := o.MinPassRate
 	if m, ok := o.PositionMinPassRate[c.Position]; ok {
-		return m
+		floor = m
 	}
-	return o.MinPassRate
+	if m, ok := o.PromptMinPassRate[c.Prompt]; ok {
+		return max(m, floor)
+	}
+	return floor
 }
 
 // Percent formats a rate as a whole percentage, or with one decimal when

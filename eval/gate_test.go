@@ -96,6 +96,42 @@ func TestSummary(t *testing.T) {
 	}
 }
 
+// TestGateFloors is issue 9 item 4: a prompt file may raise its minimum
+// above the command line's or the trusted config's, never lower it, and
+// the gate lists every such setting.
+func TestGateFloors(t *testing.T) {
+	rs := resultsOf(
+		cellResults("lowers", "a", 0, 6, 4, 0),  // 60%
+		cellResults("raises", "a", 0, 19, 1, 0), // 95%
+		cellResults("raises", "b", 1, 7, 3, 0),  // 70%: position floor 50%, prompt 80%
+	)
+	g := Gate(rs, GateOptions{
+		MinPassRate: 0.9, PositionMinPassRate: map[int]float64{1: 0.5},
+		PromptMinPassRate: map[string]float64{"lowers": 0.5, "raises": 0.8},
+	})
+	var got []string
+	for _, v := range g.Violations {
+		got = append(got, v.Message)
+	}
+	want := []string{
+		"lowers @ a/a-model (link 0): pass rate 60% (6/10) is below the minimum 90%",
+		"raises @ b/b-model (link 1): pass rate 70% (7/10) is below the minimum 80%",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("violations (-want +got):\n%s", diff)
+	}
+	wantOverrides := []Override{
+		{Prompt: "lowers", Rule: "min_pass_rate", Value: 0.5, Floor: 0.9, Ignored: true},
+		{Prompt: "raises", Rule: "min_pass_rate", Value: 0.8, Floor: 0.9, Ignored: true},
+	}
+	if diff := cmp.Diff(wantOverrides, rs.Summary.Gate.Overrides); diff != "" {
+		t.Errorf("overrides (-want +got):\n%s", diff)
+	}
+	if got, want := wantOverrides[0].String(), "lowers: min_pass_rate 50% is below the floor 90%: ignored"; got != want {
+		t.Errorf("String() = %q; want %q", got, want)
+	}
+}
+
 // TestGateIncompleteWhenInterrupted: an interrupted run never passes its
 // gate, even when every finished case passed, and the results document
 // says so with the number of cases not run (eval/report shows it too).

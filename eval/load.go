@@ -11,6 +11,8 @@ import (
 	"text/template"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/llmfall/llmfall/provider"
 )
 
 // LoadError is a problem with a prompt or case file, located at file:line
@@ -344,18 +346,32 @@ func (l *fileLoader) int(n node, key string) int {
 	return v
 }
 
+// param reads a request parameter and checks its range as every other
+// place that sets one does (provider.CheckParam).
+func (l *fileLoader) param(n node, key string) float64 {
+	nerr := len(l.errs)
+	v := l.float(n, key)
+	if len(l.errs) > nerr {
+		return v
+	}
+	if err := provider.CheckParam(key, v); err != nil {
+		l.errorf(n.file, n.Line, "%v", err)
+	}
+	return v
+}
+
 func (l *fileLoader) params(n node) Params {
 	var p Params
 	l.mapping(n, "params", paramKeys).each(func(key string, v node) {
 		switch key {
 		case "temperature":
-			f := l.float(v, key)
+			f := l.param(v, key)
 			p.Temperature = &f
 		case "top_p":
-			f := l.float(v, key)
+			f := l.param(v, key)
 			p.TopP = &f
 		case "max_tokens":
-			p.MaxTokens = l.int(v, key)
+			p.MaxTokens = int(l.param(v, key))
 		case "seed":
 			s := int64(l.int(v, key))
 			p.Seed = &s

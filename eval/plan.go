@@ -2,7 +2,6 @@ package eval
 
 import (
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"slices"
 
@@ -29,11 +28,15 @@ type PlanOptions struct {
 	Repeat int
 	// Filter keeps the cases whose "prompt/test" matches; nil keeps all.
 	Filter *regexp.Regexp
-	// Changed, when not nil, keeps only prompts whose file or case files
-	// are in it (absolute, symlink-free paths, as ChangedFiles returns).
-	Changed map[string]bool
-	// Baseline supplies the results of prompts that Changed leaves out, so
-	// that the report and the gate still cover the whole suite.
+	// Inputs describe the configuration for the cases' fingerprints.
+	Inputs Inputs
+	// Base, when not nil, holds the fingerprints of the cases at the base
+	// revision (--changed-since). A case whose fingerprint is the same
+	// there is left out, unless Baseline is set.
+	Base map[CaseKey]Fingerprint
+	// Baseline supplies the result of every case whose fingerprint it
+	// carries, so that the report and the gate still cover the whole
+	// suite; a case it has no result of that fingerprint for runs.
 	Baseline *Results
 }
 
@@ -43,10 +46,16 @@ type Plan struct {
 	Cases []*Case
 	// Prompts are the planned prompts, for reports.
 	Prompts []*Prompt
-	// Carried are baseline results for prompts left out by Changed.
+	// Carried are baseline results reused for cases whose fingerprint
+	// they carry.
 	Carried []Result
+	// Unchanged counts the cases left out because their fingerprint is
+	// the same at the base revision.
+	Unchanged int
 	// Groups is how many (prompt, test, repeat) groups the cases form.
 	Groups int
+
+	all []*Case // every case planned, run or not
 }
 
 // Case is one generation: a test on one link of its prompt's chain.
@@ -61,6 +70,10 @@ type Case struct {
 	// compare the others with.
 	Group   int
 	Primary bool
+	// Fingerprint covers every input that decides the case's outcome;
+	// Reason says why the case runs.
+	Fingerprint Fingerprint
+	Reason      string
 }
 
 // Name is "prompt/test", what Filter matches.
@@ -77,13 +90,8 @@ func NewPlan(suite *Suite, opts PlanOptions) (*Plan, error) {
 	}
 	repeat := max(opts.Repeat, 1)
 	plan := &Plan{}
-	left := map[string]bool{}
 	usedProviders := map[string]bool{}
 	for _, p := range suite.Prompts {
-		if opts.Changed != nil && !changed(p, opts.Changed) {
-			left[p.Name] = true
-			continue
-		}
 		chain, err := opts.Chain(p.Category)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: chain of category %q: %w", p.File, p.Line, p.Category, err)
@@ -92,27 +100,21 @@ func NewPlan(suite *Suite, opts PlanOptions) (*Plan, error) {
 		for _, l := range links {
 			usedProviders[chain[l].Provider] = true
 		}
-		planned := false
 		for _, t := range p.Tests {
 			for r := range repeat {
-				group := plan.Groups
-				added := 0
+				var group []*Case
 				for _, pos := range links {
-					c := &Case{Prompt: p, Test: t, Target: chain[pos], Position: pos, Repeat: r, Group: group, Primary: added == 0}
+					c := &Case{Prompt: p, Test: t, Target: chain[pos], Position: pos, Repeat: r, Group: plan.Groups, Primary: len(group) == 0}
 					if opts.Filter != nil && !opts.Filter.MatchString(c.Name()) {
 						continue
 					}
-					plan.Cases = append(plan.Cases, c)
-					added++
+					group = append(group, c)
 				}
-				if added > 0 {
+				if len(group) > 0 {
 					plan.Groups++
-					planned = true
+					plan.all = append(plan.all, group...)
 				}
 			}
-		}
-		if planned {
-			plan.Prompts = append(plan.Prompts, p)
 		}
 	}
 	for _, name := range opts.Providers {
@@ -120,15 +122,127 @@ func NewPlan(suite *Suite, opts PlanOptions) (*Plan, error) {
 			return nil, fmt.Errorf("provider %q is in none of the planned chains", name)
 		}
 	}
+	plan.decide(opts)
+	return plan, nil
+}
+
+// caseState is what the plan does with a case.
+type caseState int
+
+const (
+	stateRun caseState = iota
+	stateCarry
+	stateUnchanged
+)
+
+// decide fingerprints every case and chooses, for each, to run it, to
+// reuse its baseline result, or to leave it out as unchanged since the
+// base.
+func (plan *Plan) decide(opts PlanOptions) {
+	baseline := map[CaseKey]Result{}
 	if opts.Baseline != nil {
 		for _, r := range opts.Baseline.Results {
-			if left[r.Prompt] {
-				r.Carried = true
-				plan.Carried = append(plan.Carried, r)
+			if _, dup := baseline[r.Key()]; !dup {
+				baseline[r.Key()] = r
 			}
 		}
 	}
-	return plan, nil
+	states := make([]caseState, len(plan.all))
+	fp := newFingerprinter(opts.Inputs)
+	var primary *Case
+	for i, c := range plan.all {
+		if c.Primary {
+			primary = c
+		}
+		other := primary
+		if c.Primary {
+			other = nil
+		}
+		c.Fingerprint = fp.fingerprint(c, other)
+		states[i], c.Reason = decideCase(c, opts, baseline)
+	}
+	// A consistent assertion compares a link's answer with its primary's:
+	// when such a link runs, its primary must run too, or there is nothing
+	// to compare with.
+	for i, c := range plan.all {
+		if states[i] != stateRun || c.Primary || !hasConsistent(c.Test) {
+			continue
+		}
+		for j := i - 1; j >= 0 && plan.all[j].Group == c.Group; j-- {
+			if plan.all[j].Primary && states[j] != stateRun {
+				states[j] = stateRun
+				plan.all[j].Reason = "primary of a consistent check that runs"
+			}
+		}
+	}
+	prompts := map[*Prompt]bool{}
+	for i, c := range plan.all {
+		switch states[i] {
+		case stateRun:
+			plan.Cases = append(plan.Cases, c)
+			if !prompts[c.Prompt] {
+				prompts[c.Prompt] = true
+				plan.Prompts = append(plan.Prompts, c.Prompt)
+			}
+		case stateCarry:
+			r := baseline[c.Key()]
+			r.Carried, r.Reason = true, "unchanged since the baseline"
+			r.File, r.Line = c.Test.File, c.Test.Line
+			plan.Carried = append(plan.Carried, r)
+		case stateUnchanged:
+			plan.Unchanged++
+		}
+	}
+}
+
+// decideCase is the state of one case and the reason it runs.
+func decideCase(c *Case, opts PlanOptions, baseline map[CaseKey]Result) (caseState, string) {
+	fp := c.Fingerprint
+	b, inBaseline := baseline[c.Key()]
+	if inBaseline && b.Fingerprint == fp.Sum && !b.Errored() {
+		return stateCarry, ""
+	}
+	if opts.Base != nil {
+		base, ok := opts.Base[c.Key()]
+		switch {
+		case !ok:
+			return stateRun, "new case"
+		case base.Sum != fp.Sum:
+			return stateRun, changes(base, fp)
+		case opts.Baseline == nil:
+			return stateUnchanged, ""
+		}
+	}
+	switch {
+	case opts.Baseline == nil:
+		return stateRun, "no baseline"
+	case !inBaseline:
+		return stateRun, "not in the baseline"
+	case b.Fingerprint == "":
+		return stateRun, "baseline result has no fingerprint"
+	case b.Fingerprint == fp.Sum:
+		return stateRun, "errored in the baseline"
+	}
+	return stateRun, changes(Fingerprint{Sum: b.Fingerprint, Parts: b.Inputs}, fp)
+}
+
+func hasConsistent(t *Test) bool {
+	for _, a := range t.Asserts {
+		if a.Type == TypeConsistent {
+			return true
+		}
+	}
+	return false
+}
+
+// Fingerprints are the fingerprints of every case planned, run or not: a
+// base revision's plan gives them to the head's (PlanOptions.Base).
+func (plan *Plan) Fingerprints() map[CaseKey]Fingerprint {
+	out := make(map[CaseKey]Fingerprint, len(plan.all))
+	for _, c := range plan.all {
+		out[c.Key()] = c.Fingerprint
+	}
+	return out
 }
 
 // pickLinks returns the chain positions to evaluate.
@@ -146,26 +260,4 @@ func pickLinks(chain []fallback.Target, depth int, providers []string) []int {
 		}
 	}
 	return out
-}
-
-func changed(p *Prompt, set map[string]bool) bool {
-	for _, f := range append([]string{p.File}, p.CaseFiles...) {
-		if set[canonical(f)] {
-			return true
-		}
-	}
-	return false
-}
-
-// canonical is an absolute path with symlinks resolved, so that paths from
-// git and from the command line compare equal.
-func canonical(path string) string {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return path
-	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		return real
-	}
-	return abs
 }

@@ -1,9 +1,6 @@
 package eval
 
 import (
-	"context"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"testing"
 
@@ -101,70 +98,4 @@ func TestPricesLookup(t *testing.T) {
 			t.Errorf("Lookup(%q) = %v, %v; want %v, %v", tc.model, got, ok, tc.want, tc.ok)
 		}
 	}
-}
-
-func gitRun(t *testing.T, dir string, args ...string) {
-	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-}
-
-func TestPlanChangedSince(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
-	dir := t.TempDir()
-	prompt := func(name string) string {
-		return "name: " + name + "\ncategory: fast\nprompt: \"hi {{.x}}\"\ntests:\n  - vars: {x: a}\n    assert: [{type: contains, value: hi}]\n  - file: cases/" + name + ".jsonl\n"
-	}
-	cases := `{"vars": {"x": "b"}, "assert": [{"type": "contains", "value": "hi"}]}` + "\n"
-	writeFiles(t, dir, map[string]string{
-		"prompts/one.yaml": prompt("one"), "prompts/cases/one.jsonl": cases,
-		"prompts/two.yaml": prompt("two"), "prompts/cases/two.jsonl": cases,
-		"prompts/three.yaml": prompt("three"), "prompts/cases/three.jsonl": cases,
-	})
-	gitRun(t, dir, "init", "-q")
-	gitRun(t, dir, "add", ".")
-	gitRun(t, dir, "commit", "-q", "-m", "base")
-	// one: its case file changes in a commit; two: untouched; three:
-	// edited in the work tree; four: new and untracked.
-	writeFiles(t, dir, map[string]string{"prompts/cases/one.jsonl": cases + cases})
-	gitRun(t, dir, "commit", "-q", "-am", "more cases")
-	writeFiles(t, dir, map[string]string{
-		"prompts/three.yaml": prompt("three") + "description: edited\n",
-		"prompts/four.yaml":  prompt("four"), "prompts/cases/four.jsonl": cases,
-	})
-	changed, err := ChangedFiles(context.Background(), filepath.Join(dir, "prompts"), "HEAD~1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := LoadSuite([]string{filepath.Join(dir, "prompts")}, LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	baseline := &Results{Version: 1, Results: []Result{{Prompt: "two", Test: "test-1", Provider: "a", Model: "gpt-4.1-mini", Pass: true}}}
-	p := mustPlan(t, s, PlanOptions{Depth: 1, Changed: changed, Baseline: baseline})
-	var got []string
-	for _, pr := range p.Prompts {
-		got = append(got, pr.Name)
-	}
-	if diff := cmp.Diff([]string{"four", "one", "three"}, got); diff != "" {
-		t.Errorf("planned prompts (-want +got):\n%s", diff)
-	}
-	if len(p.Carried) != 1 || p.Carried[0].Prompt != "two" || !p.Carried[0].Carried {
-		t.Errorf("carried = %+v; want the baseline's result for two", p.Carried)
-	}
-
-	t.Run("bad ref", func(t *testing.T) {
-		if _, err := ChangedFiles(context.Background(), dir, "no-such-ref"); err == nil {
-			t.Error("ChangedFiles succeeded; want an error for an unknown ref")
-		}
-	})
-	t.Run("not a repository", func(t *testing.T) {
-		if _, err := ChangedFiles(context.Background(), t.TempDir(), "HEAD"); err == nil {
-			t.Error("ChangedFiles succeeded outside a repository")
-		}
-	})
 }

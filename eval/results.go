@@ -3,8 +3,11 @@ package eval
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/llmfall/llmfall/provider"
 )
@@ -29,15 +32,24 @@ type Result struct {
 	CostUSD    float64           `json:"cost_usd"`
 	Error      string            `json:"error"`
 	Assertions []AssertionResult `json:"assertions"`
+	// Repeat numbers the runs of one case (--repeat), from 0.
+	Repeat int `json:"repeat"`
+	// Fingerprint covers every input that decided the outcome (see
+	// Fingerprint); Inputs are its parts, so that a later run can say
+	// which changed. A baseline result is reused only for a case of the
+	// same fingerprint.
+	Fingerprint string            `json:"fingerprint"`
+	Inputs      map[string]string `json:"inputs,omitempty"`
+	// Reason says why the case ran, or that it was carried.
+	Reason string `json:"reason,omitempty"`
 	// Input is the prompt as sent (system and user message), on the
 	// primary link's result of each case only: the other links were sent
 	// the same, and the document stays small.
 	Input string `json:"input,omitempty"`
 
 	// Where the test is defined, for annotations; not part of the document.
-	File   string `json:"-"`
-	Line   int    `json:"-"`
-	Repeat int    `json:"-"`
+	File string `json:"-"`
+	Line int    `json:"-"`
 	// Cached marks an answer read from the cache, Carried a result taken
 	// from the baseline for a prompt that did not change.
 	Cached  bool `json:"-"`
@@ -74,7 +86,9 @@ type Summary struct {
 	Interrupted bool    `json:"interrupted"`
 	Offline     bool    `json:"offline"`
 	Links       []Cell  `json:"links"`
-	Gate        *Gating `json:"gate,omitempty"`
+	// Reasons counts the results by why their case ran (or was carried).
+	Reasons map[string]int `json:"reasons,omitempty"`
+	Gate    *Gating        `json:"gate,omitempty"`
 	// Judge is who judged and how reliably; nil when no assertion needed a judge.
 	Judge *JudgeSummary `json:"judge,omitempty"`
 }
@@ -142,6 +156,7 @@ func passRate(passed, graded int) float64 {
 func (rs *Results) Summarize() {
 	s := &rs.Summary
 	s.Total, s.Passed, s.Failed, s.Errored, s.Cached, s.Carried, s.CostUSD = len(rs.Results), 0, 0, 0, 0, 0, 0
+	s.Reasons = nil
 	for _, r := range rs.Results {
 		switch {
 		case r.Errored():
@@ -156,6 +171,12 @@ func (rs *Results) Summarize() {
 		}
 		if r.Carried {
 			s.Carried++
+		}
+		if r.Reason != "" {
+			if s.Reasons == nil {
+				s.Reasons = map[string]int{}
+			}
+			s.Reasons[r.Reason]++
 		}
 		s.CostUSD += r.CostUSD
 	}
@@ -217,4 +238,19 @@ func writeAtomic(path string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", path, werr)
 	}
 	return nil
+}
+
+// ReasonsLine is "why: 3 link changed, 27 unchanged since the baseline":
+// the reasons counted, most frequent first; "" when there are none.
+func (s *Summary) ReasonsLine() string {
+	if len(s.Reasons) == 0 {
+		return ""
+	}
+	names := slices.Sorted(maps.Keys(s.Reasons))
+	slices.SortStableFunc(names, func(a, b string) int { return s.Reasons[b] - s.Reasons[a] })
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%d %s", s.Reasons[n], n)
+	}
+	return "why: " + strings.Join(parts, ", ")
 }

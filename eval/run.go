@@ -264,7 +264,7 @@ func (r *runner) runCase(ctx context.Context, c *Case) *Result {
 	res := &Result{
 		Prompt: c.Prompt.Name, Test: c.Test.Name, Provider: c.Target.Provider, Model: c.Target.Model,
 		Position: c.Position, File: c.Test.File, Line: c.Test.Line, Repeat: c.Repeat,
-		Assertions: []AssertionResult{},
+		Assertions: []AssertionResult{}, Fingerprint: c.Fingerprint.Sum, Inputs: c.Fingerprint.Parts, Reason: c.Reason,
 	}
 	if c.Primary {
 		res.Input = c.Test.Rendered()

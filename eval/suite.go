@@ -107,6 +107,9 @@ type Assertion struct {
 	typ    *assertionType
 	re     *regexp.Regexp
 	schema *jsonschema.Schema
+	// schemaSource is the schema as read (inline, or the file's content),
+	// so that a case's fingerprint changes when its schema does.
+	schemaSource string
 }
 
 // Name is the type as written, with its "not-" prefix.

@@ -167,7 +167,11 @@ func (s *suiteRoot) schemaURL(name string) string {
 // read through it. Any other URL (another file on the runner, http) is
 // refused, so a schema cannot pull the runner's files into failure messages
 // nor make requests.
-type schemaLoader struct{ s *suiteRoot }
+type schemaLoader struct {
+	s *suiteRoot
+	// read, when set, hears every document loaded (for fingerprints).
+	read func(ref string, data []byte)
+}
 
 func (l schemaLoader) Load(ref string) (any, error) {
 	u, err := url.Parse(ref)
@@ -184,6 +188,9 @@ func (l schemaLoader) Load(ref string) (any, error) {
 	data, err := l.s.readFile(name)
 	if err != nil {
 		return nil, fmt.Errorf("$ref %s: %w", ref, err)
+	}
+	if l.read != nil {
+		l.read(name, data)
 	}
 	return jsonschema.UnmarshalJSON(strings.NewReader(string(data)))
 }

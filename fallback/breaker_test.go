@@ -89,7 +89,7 @@ func TestBreakerOpensOnOutageAndRecovers(t *testing.T) {
 	cfg.BreakerCooldown = 30 * time.Second
 	a := newFake("a", step{err: perr("a", provider.ClassServer)})
 	e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
-	ta := Target{"a", "a-mini"}
+	ta := Target{Provider: "a", Model: "a-mini"}
 
 	for range 3 {
 		if _, err := e.Complete(context.Background(), userRequest("fast")); err != nil {
@@ -170,7 +170,7 @@ func TestAllOpenStillTries(t *testing.T) {
 	a, b, c := down("a"), down("b"), down("c")
 	e := mustNew(t, cfg, a, b, c)
 	// Open them at distinct times: c first, then a, then b.
-	for _, tg := range []Target{{"c", "c-flash"}, {"a", "a-mini"}, {"b", "b-haiku"}} {
+	for _, tg := range []Target{{Provider: "c", Model: "c-flash"}, {Provider: "a", Model: "a-mini"}, {Provider: "b", Model: "b-haiku"}} {
 		req := userRequest("")
 		req.Chain = []Target{tg}
 		if _, err := e.Complete(context.Background(), req); err == nil {
@@ -178,7 +178,7 @@ func TestAllOpenStillTries(t *testing.T) {
 		}
 		clock.Advance(time.Second)
 	}
-	for _, tg := range []Target{{"a", "a-mini"}, {"b", "b-haiku"}, {"c", "c-flash"}} {
+	for _, tg := range []Target{{Provider: "a", Model: "a-mini"}, {Provider: "b", Model: "b-haiku"}, {Provider: "c", Model: "c-flash"}} {
 		if s, _ := e.Breaker(tg); s != StateOpen {
 			t.Fatalf("Breaker(%v) = %v; want open", tg, s)
 		}
@@ -194,7 +194,7 @@ func TestAllOpenStillTries(t *testing.T) {
 	if diff := cmp.Diff(want, outcomes(res.Attempts)); diff != "" {
 		t.Errorf("attempts, least recently failed first (-want +got):\n%s", diff)
 	}
-	if s, _ := e.Breaker(Target{"b", "b-haiku"}); s != StateClosed {
+	if s, _ := e.Breaker(Target{Provider: "b", Model: "b-haiku"}); s != StateClosed {
 		t.Errorf("Breaker(b) after it answered = %v; want closed", s)
 	}
 }

@@ -168,7 +168,7 @@ func TestReloadKeepsBreakersAndOverrides(t *testing.T) {
 	if err := e.Reload(next, providers(a, newFake("b"), newFake("c"))); err != nil {
 		t.Fatalf("Reload() error = %v", err)
 	}
-	if s, _ := e.Breaker(Target{"a", "a-mini"}); s != StateOpen {
+	if s, _ := e.Breaker(Target{Provider: "a", Model: "a-mini"}); s != StateOpen {
 		t.Errorf("after Reload Breaker(a) = %v; want still open", s)
 	}
 	if diff := cmp.Diff([]string{"a", "c", "b"}, chainOf(t, e, "fast")); diff != "" {

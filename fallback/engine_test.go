@@ -93,7 +93,7 @@ func TestFaultMatrix(t *testing.T) {
 				if diff := cmp.Diff([]string{first, "b:ok"}, outcomes(res.Attempts)); diff != "" {
 					t.Errorf("attempts (-want +got):\n%s", diff)
 				}
-				if got, want := res.Target, (Target{"b", "b-haiku"}); got != want {
+				if got, want := res.Target, (Target{Provider: "b", Model: "b-haiku"}); got != want {
 					t.Errorf("Target = %v; want %v", got, want)
 				}
 			})
@@ -199,7 +199,7 @@ func TestStreamFailsAfterFirstToken(t *testing.T) {
 			if !errors.As(s.Err(), &ie) {
 				t.Fatalf("Err() = %v; want *InterruptedError", s.Err())
 			}
-			if want := (InterruptedError{Target: Target{"a", "a-mini"}, Chunks: 2, Bytes: 11}); ie.Target != want.Target || ie.Chunks != want.Chunks || ie.Bytes != want.Bytes {
+			if want := (InterruptedError{Target: Target{Provider: "a", Model: "a-mini"}, Chunks: 2, Bytes: 11}); ie.Target != want.Target || ie.Chunks != want.Chunks || ie.Bytes != want.Bytes {
 				t.Errorf("interrupted at %v after %d chunks, %d bytes; want %v, %d, %d", ie.Target, ie.Chunks, ie.Bytes, want.Target, want.Chunks, want.Bytes)
 			}
 			if got := provider.ClassOf(s.Err()); got != tc.wantClass {
@@ -393,7 +393,7 @@ func TestExplicitChain(t *testing.T) {
 	a, c := newFake("a"), newFake("c")
 	e := mustNew(t, testConfig(), a, newFake("b"), c)
 	req := userRequest("")
-	req.Chain = []Target{{"c", "c-pro"}, {"a", "a-big"}}
+	req.Chain = []Target{{Provider: "c", Model: "c-pro"}, {Provider: "a", Model: "a-big"}}
 	res, err := e.Complete(context.Background(), req)
 	if err != nil {
 		t.Fatalf("Complete() error = %v", err)
@@ -401,7 +401,7 @@ func TestExplicitChain(t *testing.T) {
 	if got, want := res.Response.Text, "ok from c/c-pro"; got != want {
 		t.Errorf("text = %q; want %q", got, want)
 	}
-	req.Chain = []Target{{"zz", "m"}}
+	req.Chain = []Target{{Provider: "zz", Model: "m"}}
 	if _, err := e.Complete(context.Background(), req); err == nil {
 		t.Errorf("Complete() with an unknown provider in the chain: err = nil; want an error")
 	}
@@ -480,10 +480,10 @@ func TestCloseMidStream(t *testing.T) {
 
 func TestAttemptJSON(t *testing.T) {
 	as := []Attempt{
-		{Target: Target{"openai", "gpt-4.1-mini"}, Start: 1500 * time.Microsecond, Duration: 250 * time.Millisecond,
+		{Target: Target{Provider: "openai", Model: "gpt-4.1-mini"}, Start: 1500 * time.Microsecond, Duration: 250 * time.Millisecond,
 			Outcome: OutcomeError, Class: provider.ClassAuth,
 			Err: &provider.Error{Provider: "openai", Status: 401, Class: provider.ClassAuth, Message: "Incorrect API key provided: sk-proj-abcdef123456"}},
-		{Target: Target{"anthropic", "claude-3-5-haiku-latest"}, Start: 252 * time.Millisecond, Duration: 900 * time.Millisecond, Outcome: OutcomeOK},
+		{Target: Target{Provider: "anthropic", Model: "claude-3-5-haiku-latest"}, Start: 252 * time.Millisecond, Duration: 900 * time.Millisecond, Outcome: OutcomeOK},
 	}
 	got, err := json.Marshal(as)
 	if err != nil {

@@ -56,7 +56,7 @@ func TestHedgeFasterLinkWins(t *testing.T) {
 			if res.Attempts[1].Start < 20*time.Millisecond {
 				t.Errorf("b started at %v; want after hedge_after", res.Attempts[1].Start)
 			}
-			if res.Target != (Target{"b", "b-haiku"}) {
+			if res.Target != (Target{Provider: "b", Model: "b-haiku"}) {
 				t.Errorf("Target = %v; want b", res.Target)
 			}
 		})
@@ -250,10 +250,10 @@ func TestHedgeLossesOpenTheBreaker(t *testing.T) {
 		}
 		s.Close()
 	}
-	if st, _ := e.Breaker(Target{"a", "a-mini"}); st != StateOpen {
+	if st, _ := e.Breaker(Target{Provider: "a", Model: "a-mini"}); st != StateOpen {
 		t.Fatalf("after 3 lost hedges a's breaker is %v; want open", st)
 	}
-	if st, _ := e.Breaker(Target{"b", "b-haiku"}); st != StateClosed {
+	if st, _ := e.Breaker(Target{Provider: "b", Model: "b-haiku"}); st != StateClosed {
 		t.Errorf("the winner's breaker is %v; want closed", st)
 	}
 	s, err := e.Stream(testCtx(t), userRequest("fast"))
@@ -292,7 +292,7 @@ func TestHedgeLateJoinerNotCharged(t *testing.T) {
 	if diff := cmp.Diff([]string{"a:ok", "b:cancelled:cancelled"}, outcomes(s.Result().Attempts)); diff != "" {
 		t.Errorf("attempts (-want +got):\n%s", diff)
 	}
-	if st, _ := e.Breaker(Target{"b", "b-haiku"}); st != StateClosed {
+	if st, _ := e.Breaker(Target{Provider: "b", Model: "b-haiku"}); st != StateClosed {
 		t.Errorf("b's breaker is %v after losing a race it joined late; want closed", st)
 	}
 }

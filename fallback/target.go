@@ -1,11 +1,7 @@
 package fallback
 
-// Target is one link of a chain: a configured provider and the model it
-// serves for a category.
-type Target struct {
-	Provider string `json:"provider"`
-	Model    string `json:"model"`
-}
+import "github.com/llmfall/llmfall/provider"
 
-// String is "provider/model", the form used in logs and reports.
-func (t Target) String() string { return t.Provider + "/" + t.Model }
+// Target is one link of a chain: provider.Target, the one type of it that
+// eval, simulate and the commands share with the engine.
+type Target = provider.Target

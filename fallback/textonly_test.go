@@ -21,7 +21,7 @@ func TestTextOnlyLinksSkipImages(t *testing.T) {
 	for _, stream := range []bool{false, true} {
 		a, b := newFake("a"), newFake("b")
 		cfg := testConfig()
-		cfg.TextOnly = []Target{{"a", "a-mini"}}
+		cfg.TextOnly = []Target{{Provider: "a", Model: "a-mini"}}
 		e := mustNew(t, cfg, a, b, newFake("c"))
 		var res *Result
 		if stream {
@@ -53,7 +53,7 @@ func TestTextOnlyLinksSkipImages(t *testing.T) {
 	}
 	a := newFake("a")
 	cfg := testConfig()
-	cfg.TextOnly = []Target{{"a", "a-mini"}}
+	cfg.TextOnly = []Target{{Provider: "a", Model: "a-mini"}}
 	e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
 	if res, err := e.Complete(testCtx(t), userRequest("fast")); err != nil || res.Target.Provider != "a" {
 		t.Errorf("text request: Complete() = %v, %v; want served by a", res.Target, err)
@@ -62,7 +62,7 @@ func TestTextOnlyLinksSkipImages(t *testing.T) {
 
 func TestEveryLinkTextOnly(t *testing.T) {
 	cfg := testConfig()
-	cfg.TextOnly = []Target{{"a", "a-mini"}, {"b", "b-haiku"}, {"c", "c-flash"}}
+	cfg.TextOnly = []Target{{Provider: "a", Model: "a-mini"}, {Provider: "b", Model: "b-haiku"}, {Provider: "c", Model: "c-flash"}}
 	a, b, c := newFake("a"), newFake("b"), newFake("c")
 	e := mustNew(t, cfg, a, b, c)
 	res, err := e.Complete(testCtx(t), imageRequest())

@@ -9,3 +9,9 @@ func TestPriceCost(t *testing.T) {
 		t.Errorf("Cost() = %v; want %v", got, want)
 	}
 }
+
+func TestTargetString(t *testing.T) {
+	if got := (Target{Provider: "openai", Model: "gpt-4.1-mini"}).String(); got != "openai/gpt-4.1-mini" {
+		t.Errorf("String() = %q; want %q", got, "openai/gpt-4.1-mini")
+	}
+}

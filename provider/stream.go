@@ -92,6 +92,7 @@ func (s *stepStream) finish(err error) {
 	// for the caller's Close.
 	s.Close()
 	if errors.Is(err, io.EOF) {
+		s.err = CheckUsage(s.name, 0, s.meta.Usage)
 		return
 	}
 	var pe *Error

@@ -103,6 +103,16 @@ func ApplyDefaults(cfg *config.Config) {
 	}
 }
 
+// RunRetries is eval.RunOptions.Retries for the file's eval.retries
+// (defaults applied): an explicit 0 is eval.NoRetries, since eval's zero
+// value means its default.
+func RunRetries(cfg *config.Config) int {
+	if cfg.Eval.Retries == 0 {
+		return eval.NoRetries
+	}
+	return cfg.Eval.Retries
+}
+
 // Prices is the file's pricing over eval's DefaultPrices: what eval and the
 // judge charge each call.
 func Prices(cfg *config.Config) eval.Prices {

@@ -305,3 +305,23 @@ func TestApplyDefaults(t *testing.T) {
 		t.Errorf("offline judge = %+v; want a heuristic at judge.DefaultThreshold", j)
 	}
 }
+
+func TestRunRetries(t *testing.T) {
+	minimal := "providers: {o: {type: openai}}\ncategories: {fast: {o: m}}\n"
+	for _, tc := range []struct {
+		eval string
+		want int
+	}{
+		{"", eval.DefaultRetries},
+		{"eval: {retries: 0}\n", eval.NoRetries},
+		{"eval: {retries: 2}\n", 2},
+	} {
+		cfg, err := Parse("llmfall.yaml", []byte(minimal+tc.eval), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := RunRetries(cfg); got != tc.want {
+			t.Errorf("RunRetries(%q) = %d; want %d", tc.eval, got, tc.want)
+		}
+	}
+}

@@ -58,6 +58,9 @@ func WriteMarkdown(w io.Writer, rs *eval.Results) error {
 		fmt.Fprintf(&b, ", %d from the baseline", s.Carried)
 	}
 	fmt.Fprintf(&b, " · $%.4f\n", s.CostUSD)
+	if why := s.ReasonsLine(); why != "" {
+		fmt.Fprintf(&b, "\n%s\n", why)
+	}
 	if s.Judge != nil {
 		fmt.Fprintf(&b, "\n%s\n", untrusted.MarkdownText(s.Judge.String()))
 	}

@@ -180,6 +180,9 @@ func writeGate(w io.Writer, rs *eval.Results, st termStyles) {
 		return
 	}
 	fmt.Fprintln(w)
+	for _, o := range g.Overrides {
+		fmt.Fprintln(w, st.dim.Render("threshold override: "+untrusted.Terminal(o.String())))
+	}
 	s := rs.Summary
 	switch {
 	case g.Status == eval.GateIncomplete:
@@ -224,6 +227,9 @@ func writeTotals(w io.Writer, rs *eval.Results, st termStyles) {
 	parts = append(parts, (time.Duration(s.DurationMS) * time.Millisecond).String())
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, st.dim.Render(strings.Join(parts, " · ")))
+	if why := s.ReasonsLine(); why != "" {
+		fmt.Fprintln(w, st.dim.Render(why))
+	}
 	if s.Judge != nil {
 		fmt.Fprintln(w, st.dim.Render(untrusted.Terminal(s.Judge.String())))
 	}

@@ -120,6 +120,9 @@ func (c *Client) complete(ctx context.Context, req *provider.Request) (*provider
 		return nil, c.newError(resp.StatusCode, resp.Header, data)
 	}
 	out := m.response(newOutputTool(req))
+	if err := provider.CheckUsage(c.name, resp.StatusCode, out.Usage); err != nil {
+		return nil, err
+	}
 	out.RequestID = firstNonEmpty(resp.Header.Get("Request-Id"), m.ID, provider.RequestIDFrom(resp.Header))
 	out.Latency = time.Since(start)
 	out.TTFT = out.Latency

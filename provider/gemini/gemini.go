@@ -98,6 +98,9 @@ func (c *Client) complete(ctx context.Context, req *provider.Request) (*provider
 
 	out := &provider.Response{RequestID: provider.RequestIDFrom(resp.Header), Model: model}
 	wire.apply(out)
+	if err := provider.CheckUsage(c.name, resp.StatusCode, out.Usage); err != nil {
+		return nil, err
+	}
 	out.Text = wire.text()
 	out.ToolCalls = wire.calls(0)
 	out.FinishReason = callFinish(out.FinishReason, len(out.ToolCalls))

@@ -200,6 +200,9 @@ func (c *Client) decodeCompletion(resp *http.Response, body []byte) (*provider.R
 		return nil, provider.MalformedError(c.name, resp.StatusCode, err)
 	}
 	out.RequestID = requestID(resp.Header, w.ID)
+	if err := provider.CheckUsage(c.name, resp.StatusCode, out.Usage); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -97,12 +97,13 @@ type wireUsage struct {
 // mergeInto records u in dst. A stream may report usage more than once
 // (vLLM's continuous usage stats send running totals on every chunk), so a
 // later report replaces an earlier one; a count left at zero in the later
-// report is taken as not reported rather than as a reset.
+// report is taken as not reported rather than as a reset. A negative count
+// is kept, for provider.CheckUsage to refuse.
 func (u *wireUsage) mergeInto(dst *provider.Usage) {
-	if u.PromptTokens > 0 {
+	if u.PromptTokens != 0 {
 		dst.InputTokens = int(u.PromptTokens)
 	}
-	if u.CompletionTokens > 0 {
+	if u.CompletionTokens != 0 {
 		dst.OutputTokens = int(u.CompletionTokens)
 	}
 }

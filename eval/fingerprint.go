@@ -1,0 +1,262 @@
+package eval
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/llmfall/llmfall/fallback"
+)
+
+// FingerprintVersion changes whenever what a fingerprint covers, or how a
+// case is graded, changes: results fingerprinted by another version are
+// never reused.
+const FingerprintVersion = 1
+
+// Inputs are the parts of the configuration that decide cases' outcomes
+// besides the suite itself. The command fills them from llmfall.yaml.
+type Inputs struct {
+	// Links describe each provider by name: what answers a request.
+	Links map[string]LinkIdentity
+	// Judge is who grades judge and consistent assertions.
+	Judge JudgeIdentity
+	// Prices decide cost assertions: a case with one changes when its
+	// model's price does.
+	Prices Prices
+}
+
+// LinkIdentity is what decides a provider's answers besides the request.
+// It never holds a key; which variable the key comes from does not change
+// answers and is left out.
+type LinkIdentity struct {
+	Name    string            `json:"name"`
+	Type    string            `json:"type"`
+	BaseURL string            `json:"base_url"`
+	Headers map[string]string `json:"headers,omitempty"`
+	// Settings is anything else that shapes the answers, e.g. a sim's
+	// latency and faults.
+	Settings string `json:"settings,omitempty"`
+}
+
+// JudgeIdentity is the judge as configured: its chain, its threshold,
+// whether it skips the candidate's provider; or the offline heuristic.
+type JudgeIdentity struct {
+	Heuristic         bool        `json:"heuristic,omitempty"`
+	Chain             []JudgeLink `json:"chain,omitempty"`
+	Threshold         float64     `json:"threshold"`
+	DifferentProvider bool        `json:"different_provider"`
+}
+
+// JudgeLink is one link of the judge's chain.
+type JudgeLink struct {
+	Model string       `json:"model"`
+	Link  LinkIdentity `json:"link"`
+}
+
+// ID names the judge in cache keys, so that a verdict is reused only by
+// the same judge.
+func (j JudgeIdentity) ID() string { return hashOf(j) }
+
+// CaseKey names a case across runs and revisions: a fingerprint is
+// compared with the one of the same key.
+type CaseKey struct {
+	Prompt   string
+	Test     string
+	Position int
+	Repeat   int
+}
+
+func (k CaseKey) String() string {
+	return fmt.Sprintf("%s/%s@%d#%d", k.Prompt, k.Test, k.Position, k.Repeat)
+}
+
+// Key is the case's CaseKey.
+func (c *Case) Key() CaseKey {
+	return CaseKey{Prompt: c.Prompt.Name, Test: c.Test.Name, Position: c.Position, Repeat: c.Repeat}
+}
+
+// Key is the result's CaseKey.
+func (r *Result) Key() CaseKey {
+	return CaseKey{Prompt: r.Prompt, Test: r.Test, Position: r.Position, Repeat: r.Repeat}
+}
+
+// Fingerprint parts, in the order reasons name them.
+const (
+	partVersion    = "version"
+	partPrompt     = "prompt"
+	partParams     = "params"
+	partLink       = "link"
+	partAssertions = "assertions"
+	partJudge      = "judge"
+	partPrimary    = "primary"
+)
+
+var partOrder = []string{partVersion, partPrompt, partParams, partLink, partAssertions, partJudge, partPrimary}
+
+// partReasons say why a case runs when a part changed.
+var partReasons = map[string]string{
+	partVersion:    "result format changed",
+	partPrompt:     "prompt changed",
+	partParams:     "params changed",
+	partLink:       "link changed",
+	partAssertions: "assertions changed",
+	partJudge:      "judge changed",
+	partPrimary:    "primary link changed",
+}
+
+// Fingerprint is a stable hash of every input that decides a case's
+// outcome: Sum over all of them, Parts per kind of input, so that a
+// change can be named.
+type Fingerprint struct {
+	Sum   string
+	Parts map[string]string
+}
+
+// fingerprinter computes the fingerprints of a plan's cases. The parts
+// that many cases share (a test's across links and repeats, a link's across
+// tests, the judge's) are hashed once.
+type fingerprinter struct {
+	in      Inputs
+	version string
+	judge   string
+	links   map[fallback.Target]string
+	params  map[*Prompt]string
+	tests   map[*Test]testHashes
+}
+
+// testHashes are the hashes of what a test decides for every link.
+type testHashes struct {
+	prompt, asserts    string
+	judged, consistent bool // has a judge assertion; a consistent one
+	priced             bool // has a cost assertion
+}
+
+func newFingerprinter(in Inputs) *fingerprinter {
+	return &fingerprinter{
+		in:      in,
+		version: hashOf(struct{ Fingerprint, Results int }{FingerprintVersion, ResultsVersion}),
+		judge:   in.Judge.ID(),
+		links:   map[fallback.Target]string{},
+		params:  map[*Prompt]string{},
+		tests:   map[*Test]testHashes{},
+	}
+}
+
+func (f *fingerprinter) link(t fallback.Target) string {
+	h, ok := f.links[t]
+	if !ok {
+		h = hashOf(struct {
+			Link  LinkIdentity
+			Model string
+		}{f.in.Links[t.Provider], t.Model})
+		f.links[t] = h
+	}
+	return h
+}
+
+func (f *fingerprinter) test(t *Test) testHashes {
+	if h, ok := f.tests[t]; ok {
+		return h
+	}
+	type assertion struct {
+		Type, Value, Rubric, Reference, Schema string
+		Negate                                 bool
+		Values                                 []string
+		Threshold, Weight                      float64
+		Min, Max                               *int
+	}
+	var h testHashes
+	asserts := make([]assertion, len(t.Asserts))
+	for i, a := range t.Asserts {
+		asserts[i] = assertion{a.Type, a.Value, a.Rubric, a.Reference, a.schemaSource, a.Negate, a.Values, a.Threshold, a.Weight, a.Min, a.Max}
+		h.judged = h.judged || a.Type == TypeJudge
+		h.consistent = h.consistent || a.Type == TypeConsistent
+		h.priced = h.priced || a.Type == TypeCost
+	}
+	h.asserts = hashOf(struct {
+		Threshold *float64
+		Asserts   []assertion
+	}{t.Threshold, asserts})
+	h.prompt = hashOf(struct {
+		System string         `json:"system"`
+		User   string         `json:"user"`
+		Vars   map[string]any `json:"vars"`
+	}{t.System, t.User, t.Vars})
+	f.tests[t] = h
+	return h
+}
+
+// fingerprint computes c's fingerprint. primary is the case the consistent
+// assertions of c compare with (nil when c is the primary).
+func (f *fingerprinter) fingerprint(c *Case, primary *Case) Fingerprint {
+	th := f.test(c.Test)
+	pp, ok := f.params[c.Prompt]
+	if !ok {
+		pp = hashOf(c.Prompt.Params)
+		f.params[c.Prompt] = pp
+	}
+	parts := map[string]string{
+		partVersion:    f.version,
+		partPrompt:     th.prompt,
+		partParams:     pp,
+		partLink:       f.link(c.Target),
+		partAssertions: th.asserts,
+	}
+	if th.priced {
+		// A cost check's verdict follows the model's price.
+		var price *Price
+		if pr, ok := f.in.Prices.Lookup(c.Target.Model); ok {
+			price = &pr
+		}
+		parts[partAssertions] = hashOf(struct {
+			Asserts string
+			Price   *Price
+		}{th.asserts, price})
+	}
+	// A primary's consistent assertion passes without asking anyone.
+	if th.judged || th.consistent && primary != nil {
+		parts[partJudge] = f.judge
+	}
+	if th.consistent && primary != nil {
+		parts[partPrimary] = hashOf(struct {
+			Position int
+			Link     string
+		}{primary.Position, f.link(primary.Target)})
+	}
+	var sum strings.Builder
+	for _, name := range partOrder {
+		if h, ok := parts[name]; ok {
+			fmt.Fprintf(&sum, "%s=%s\n", name, h)
+		}
+	}
+	return Fingerprint{Sum: hashOf(sum.String()), Parts: parts}
+}
+
+// hashOf is the hex SHA-256 of v's JSON encoding: maps encode with sorted
+// keys, so equal values hash equal.
+func hashOf(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Vars come from YAML and JSON and always encode; should one not,
+		// its error text still hashes deterministically.
+		b = []byte("unencodable: " + err.Error())
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// changes lists, in a fixed order, the reasons why got differs from base.
+func changes(base, got Fingerprint) string {
+	var out []string
+	for _, name := range partOrder {
+		if base.Parts[name] != got.Parts[name] {
+			out = append(out, partReasons[name])
+		}
+	}
+	if len(out) == 0 && base.Sum != got.Sum {
+		return "inputs changed"
+	}
+	return strings.Join(out, ", ")
+}
