@@ -99,7 +99,7 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.BoolVar(&opts.AllowProviderChanges, "allow-provider-changes", false, "with --base: accept provider settings that differ from the base's")
 	fl.StringVar(&opts.Baseline, "baseline", "", "results.json of an earlier run: regressions fail the gate, unchanged prompts are taken from it")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan (calls, judge calls, tokens, cost) and make no calls")
-	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 0, "calls in flight per provider (default: the provider's concurrency, else eval.concurrency)")
+	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 0, "calls in flight in all, judge calls included (default: eval.concurrency); providers.NAME.concurrency caps one provider under it")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "call every provider even for answers in the cache")
 	fl.StringVar(&opts.CacheDir, "cache-dir", "", "cache directory (default: llmfall/eval in the user cache directory)")
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the results as JSON to this file")
@@ -309,19 +309,23 @@ func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, price
 	if err != nil {
 		return eval.RunOptions{}, err
 	}
+	// eval.concurrency (or -j) is what users read it as: the calls in
+	// flight in all, generations and judge calls together. A provider's own
+	// concurrency caps it under that; without one it may take them all.
+	total := cfg.Eval.Concurrency
+	if opts.Concurrency > 0 {
+		total = opts.Concurrency
+	}
 	run := eval.RunOptions{
 		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline || usesSim(cfg, plan),
 		Retries: setup.RunRetries(cfg), Timeout: cfg.Timeouts.Attempt,
-		JudgeLimit: eval.Limit{Concurrency: cfg.Eval.Concurrency},
+		Concurrency: total, JudgeLimit: eval.Limit{Concurrency: total},
 	}
 	identity := map[string]string{}
 	for _, p := range cfg.Providers {
-		lim := eval.Limit{Concurrency: p.Concurrency, RPM: p.RPM}
-		if lim.Concurrency == 0 {
-			lim.Concurrency = cfg.Eval.Concurrency
-		}
-		if opts.Concurrency > 0 {
-			lim.Concurrency = opts.Concurrency
+		lim := eval.Limit{Concurrency: min(p.Concurrency, total), RPM: p.RPM}
+		if lim.Concurrency <= 0 {
+			lim.Concurrency = total
 		}
 		run.Limits[p.Name] = lim
 		identity[p.Name] = p.Type + " " + p.BaseURL
