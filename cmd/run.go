@@ -16,6 +16,7 @@ import (
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/untrusted"
 	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/toolspec"
 )
 
 type runOptions struct {
@@ -120,7 +121,7 @@ type runDoc struct {
 	Usage        provider.Usage        `json:"usage"`
 	LatencyMS    int64                 `json:"latency_ms"`
 	TTFTMS       int64                 `json:"ttft_ms"`
-	ToolCalls    []toolCallJSON        `json:"tool_calls,omitempty"`
+	ToolCalls    []toolspec.Call       `json:"tool_calls,omitempty"`
 	Attempts     []fallback.Attempt    `json:"attempts"`
 	Simulated    bool                  `json:"simulated,omitempty"`
 	Error        string                `json:"error,omitempty"`
@@ -325,7 +326,7 @@ func writeRunDoc(f *factory, res *fallback.Result, callErr error) error {
 		doc.Usage = r.Usage
 		doc.LatencyMS = r.Latency.Milliseconds()
 		doc.TTFTMS = r.TTFT.Milliseconds()
-		doc.ToolCalls = toolCallsJSON(r.ToolCalls)
+		doc.ToolCalls = toolspec.Calls(r.ToolCalls)
 		if r.Model != "" {
 			doc.Model = r.Model
 		}
@@ -349,6 +350,9 @@ func printAttempt(w io.Writer, n int, a fallback.Attempt) {
 		line += "  " + string(a.Class)
 	case a.TTFT > 0:
 		line += fmt.Sprintf("  first token after %s", a.TTFT.Round(time.Millisecond))
+	}
+	if a.Discarded > 0 {
+		line += fmt.Sprintf("  (discarded %d chunks, %d bytes held in the commit window)", a.Discarded, a.DiscardedBytes)
 	}
 	fmt.Fprintln(w, strings.TrimRight(line, " "))
 }

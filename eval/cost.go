@@ -163,6 +163,9 @@ func (p *Plan) Estimate(opts EstimateOptions) Estimate {
 			in, out = u.InputTokens, u.OutputTokens
 		default:
 			in, out = tokens(c.Test.System)+tokens(c.Test.User), c.Prompt.Params.MaxTokens
+			if c.Test.Messages != nil {
+				in = tokens(c.Test.Rendered()) // the history too
+			}
 			if out == 0 {
 				out = DefaultOutputTokens
 			}

@@ -159,15 +159,23 @@ func EngineConfig(cfg *config.Config) fallback.Config {
 	}
 	for _, c := range cfg.Categories {
 		out.Categories = append(out.Categories, fallback.Category{
-			Name:       c.Name,
-			Models:     c.Models,
-			Providers:  c.Providers,
-			Order:      c.Order,
-			Timeouts:   engineTimeouts(c.Timeouts),
-			HedgeAfter: c.HedgeAfter,
+			Name:         c.Name,
+			Models:       c.Models,
+			Providers:    c.Providers,
+			Order:        c.Order,
+			Timeouts:     engineTimeouts(c.Timeouts),
+			HedgeAfter:   c.HedgeAfter,
+			StreamBuffer: engineBuffer(c.StreamBuffer),
 		})
 	}
 	return out
+}
+
+func engineBuffer(b config.StreamBuffer) fallback.StreamBuffer {
+	if b.Whole {
+		return fallback.StreamBuffer{Chunks: -1}
+	}
+	return fallback.StreamBuffer{Chunks: b.Chunks, For: b.For}
 }
 
 func engineTimeouts(t config.Timeouts) fallback.Timeouts {
