@@ -11,7 +11,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/modroot"
 )
 
@@ -430,6 +432,16 @@ func TestRunHintWithVerbose(t *testing.T) {
 		if code != ExitProviders || strings.Contains(stderr, "-v shows each attempt") != tc.wantHint {
 			t.Errorf("%v: exit code %d, stderr:\n%s\nwant exit 3 and the -v hint %v", tc.args, code, stderr, tc.wantHint)
 		}
+	}
+}
+
+func TestPrintAttemptMalformedEvents(t *testing.T) {
+	var b strings.Builder
+	printAttempt(&b, 1, fallback.Attempt{Target: fallback.Target{Provider: "openai", Model: "gpt-4.1-mini"},
+		Outcome: fallback.OutcomeOK, Duration: 412 * time.Millisecond, TTFT: 90 * time.Millisecond, MalformedEvents: 2})
+	want := "attempt 1: openai/gpt-4.1-mini                      ok           412ms  first token after 90ms  (2 malformed events skipped)\n"
+	if got := b.String(); got != want {
+		t.Errorf("printAttempt() = %q; want %q", got, want)
 	}
 }
 
