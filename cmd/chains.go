@@ -113,7 +113,7 @@ func renderChains(f *factory, doc chainsDoc) {
 	for i := range width {
 		headers = append(headers, strconv.Itoa(i+1))
 	}
-	t := report.NewTable(r).Headers(headers...)
+	g := report.Grid{Headers: headers}
 	for _, c := range doc.Categories {
 		row := []string{c.Name}
 		for i := range width {
@@ -123,16 +123,16 @@ func renderChains(f *factory, doc chainsDoc) {
 			}
 			row = append(row, cell)
 		}
-		t.Row(row...)
+		g.Rows = append(g.Rows, row)
 	}
 	out := f.IO.Out
 	if f.Offline {
 		fmt.Fprintln(out, "offline: every provider below is simulated (sim); no request leaves this machine")
 	}
-	fmt.Fprintln(out, t.Render())
+	fmt.Fprintln(out, report.FitTable(r, f.IO.Width, g))
 
 	ok, bad := r.NewStyle().Foreground(lipgloss.Color("2")), r.NewStyle().Foreground(lipgloss.Color("1"))
-	pt := report.NewTable(r).Headers("PROVIDER", "TYPE", "BASE URL", "KEY")
+	pt := report.Grid{Headers: []string{"PROVIDER", "TYPE", "BASE URL", "KEY"}}
 	for _, p := range doc.Providers {
 		base := p.BaseURL
 		if base == "" {
@@ -145,7 +145,7 @@ func renderChains(f *factory, doc chainsDoc) {
 		case p.KeyEnv != "":
 			key = bad.Render("✗") + " " + p.KeyEnv + " not set"
 		}
-		pt.Row(p.Name, p.Type, base, key)
+		pt.Rows = append(pt.Rows, []string{p.Name, p.Type, base, key})
 	}
-	fmt.Fprintln(out, pt.Render())
+	fmt.Fprintln(out, report.FitTable(r, f.IO.Width, pt))
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/untrusted"
+	"github.com/llmfall/llmfall/judge"
 	"github.com/llmfall/llmfall/setup"
 )
 
@@ -50,6 +51,8 @@ type evalOptions struct {
 	JUnit                string
 	Markdown             string
 	ReviewOut            string
+	HTML                 string
+	GitHub               bool     // GitHub Actions output even outside GITHUB_ACTIONS (report --github)
 	MinPassRate          *float64 // nil: the config's
 	MinPassAt            []string
 	NoProgress           bool
@@ -103,13 +106,14 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.BoolVar(&opts.AllowProviderChanges, "allow-provider-changes", false, "with --base: accept provider settings that differ from the base's")
 	fl.StringVar(&opts.Baseline, "baseline", "", "results.json of an earlier run: regressions fail the gate, unchanged prompts are taken from it")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan (calls, judge calls, tokens, cost) and make no calls")
-	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 0, "calls in flight per provider (default: the provider's concurrency, else eval.concurrency)")
+	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 0, "calls in flight in all, judge calls included (default: eval.concurrency); providers.NAME.concurrency caps one provider under it")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "call every provider even for answers in the cache")
 	fl.StringVar(&opts.CacheDir, "cache-dir", "", "cache directory (default: llmfall/eval in the user cache directory)")
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the results as JSON to this file")
 	fl.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this file")
 	fl.StringVar(&opts.Markdown, "markdown", "", "write a Markdown report (for a PR comment) to this file")
 	fl.StringVar(&opts.ReviewOut, "review-out", "", "write the cases a judge panel disagreed on as JSON Lines, to label and feed to judge calibrate")
+	fl.StringVar(&opts.HTML, "html", "", "write a self-contained HTML report to this file")
 	fl.Float64Var(&minPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
 	fl.StringSliceVar(&opts.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
 	fl.BoolVar(&opts.NoProgress, "no-progress", false, "print no progress while running")
@@ -179,7 +183,18 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	}
 	prices := setup.Prices(cfg)
 	if opts.DryRun {
-		eval.WriteEstimate(f.IO.Out, plan, plan.EstimateWith(prices, estimateOptions(cfg, engine)))
+		// The run's own options, so that the estimate sees its cache.
+		run, err := runOptionsFor(opts, cfg, plan, prices, inputs)
+		if err != nil {
+			return err
+		}
+		eo := estimateOptions(cfg, engine)
+		if _, heuristic := run.Judge.(*judge.Heuristic); heuristic || f.Offline {
+			// The offline judge (and a judge of sims) is a heuristic and costs nothing.
+			eo.JudgeModels = nil
+		}
+		eo.Prices, eo.Providers, eo.Cache, eo.Identity, eo.JudgeID = prices, run.Providers, run.Cache, run.Identity, run.JudgeID
+		eval.WriteEstimate(f.IO.Out, plan, plan.Estimate(eo))
 		return nil
 	}
 	// An empty shard still writes its results: merge needs every shard.
@@ -202,7 +217,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	// as they finish and only the failures the terminal lists stay in
 	// memory, unless a report or the paired gate (which compares case by
 	// case) needs every result.
-	if opts.JUnit == "" && opts.Markdown == "" && !inJobLog(f.Getenv) && cfg.Eval.Gate != eval.GatePaired {
+	if opts.JUnit == "" && opts.Markdown == "" && opts.HTML == "" && !inJobLog(f.Getenv) && cfg.Eval.Gate != eval.GatePaired {
 		run.Retain = report.DefaultMaxFailures
 	}
 	if opts.Output != "" {
@@ -234,7 +249,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		fmt.Fprintf(f.IO.Err, "llmfall: shard %s: %d of %d cases; the gate is applied when the shards are merged (llmfall merge)\n",
 			in.shard, len(plan.Cases)+len(plan.Carried), plan.Planned)
 	}
-	if err := writeReports(opts, rs, run.Journal); err != nil {
+	if err := writeReports(opts, rs, run.Journal, in.baseline); err != nil {
 		return err
 	}
 	return evalExit(runErr, rs, gate)
@@ -340,20 +355,24 @@ func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, price
 	if err != nil {
 		return eval.RunOptions{}, err
 	}
+	// eval.concurrency (or -j) is what users read it as: the calls in
+	// flight in all, generations and judge calls together. A provider's own
+	// concurrency caps it under that; without one it may take them all.
+	total := cfg.Eval.Concurrency
+	if opts.Concurrency > 0 {
+		total = opts.Concurrency
+	}
 	run := eval.RunOptions{
 		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline || usesSim(cfg, plan),
 		Retries: setup.RunRetries(cfg), Timeout: cfg.Timeouts.Attempt,
-		JudgeLimit: eval.Limit{Concurrency: cfg.Eval.Concurrency},
-		Canaries:   cfg.Judge.Canaries, CanaryPolicy: cfg.Judge.CanaryPolicy,
+		Concurrency: total, JudgeLimit: eval.Limit{Concurrency: total},
+		Canaries: cfg.Judge.Canaries, CanaryPolicy: cfg.Judge.CanaryPolicy,
 	}
 	identity := map[string]string{}
 	for _, p := range cfg.Providers {
-		lim := eval.Limit{Concurrency: p.Concurrency, RPM: p.RPM}
-		if lim.Concurrency == 0 {
-			lim.Concurrency = cfg.Eval.Concurrency
-		}
-		if opts.Concurrency > 0 {
-			lim.Concurrency = opts.Concurrency
+		lim := eval.Limit{Concurrency: min(p.Concurrency, total), RPM: p.RPM}
+		if lim.Concurrency <= 0 {
+			lim.Concurrency = total
 		}
 		run.Limits[p.Name] = lim
 		identity[p.Name] = p.Type + " " + p.BaseURL
@@ -446,15 +465,16 @@ func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in ev
 
 // writeReports prints the terminal report and writes the files asked for;
 // with a journal, the results document is written from it (rs may hold
-// only some results).
-func writeReports(opts *evalOptions, rs *eval.Results, journal *eval.Journal) error {
+// only some results). baseline marks changed cases in the HTML report.
+func writeReports(opts *evalOptions, rs *eval.Results, journal *eval.Journal, baseline *eval.Results) error {
 	streams := opts.f.IO
 	getenv := opts.f.Getenv
 	terminal := func(w io.Writer) error {
-		report.WriteTerminal(w, rs, report.TerminalOptions{Renderer: streams.Render})
+		report.WriteTerminal(w, rs, report.TerminalOptions{Renderer: streams.Render, Width: streams.Width})
 		return nil
 	}
-	if inJobLog(getenv) {
+	github := opts.GitHub || inJobLog(getenv)
+	if github {
 		// The report quotes test names and model outputs: in the job log
 		// none of its lines may run as a workflow command. The annotations
 		// below are ours, escaped, and must run.
@@ -478,7 +498,12 @@ func writeReports(opts *evalOptions, rs *eval.Results, journal *eval.Journal) er
 	if opts.Markdown != "" {
 		errs = append(errs, writeFileWith(opts.Markdown, func(w *os.File) error { return report.WriteMarkdown(w, rs) }))
 	}
-	if inJobLog(getenv) {
+	if opts.HTML != "" {
+		errs = append(errs, writeFileWith(opts.HTML, func(w *os.File) error {
+			return report.WriteHTML(w, rs, report.HTMLOptions{Baseline: baseline})
+		}))
+	}
+	if github {
 		report.WriteGitHubAnnotations(streams.Out, rs, getenv("GITHUB_WORKSPACE"))
 		if path := getenv("GITHUB_STEP_SUMMARY"); path != "" {
 			errs = append(errs, report.AppendGitHubSummary(path, rs))
@@ -507,13 +532,13 @@ func evalExit(runErr error, rs *eval.Results, gate *eval.Gating) error {
 	s := rs.Summary
 	switch {
 	case runErr != nil && s.Interrupted:
-		return exitErr(ExitInterrupted, fmt.Errorf("interrupted: the gate is incomplete; %d finished cases reported, %d not run", s.Total-s.Carried, s.NotRun), "")
+		return exitErr(ExitInterrupted, fmt.Errorf("interrupted: the gate is incomplete; %s reported, %d not run", eval.Count(s.Total-s.Carried, "finished case"), s.NotRun), "")
 	case runErr != nil:
 		return runErr
 	case gate != nil && !gate.Pass:
 		return exitErr(ExitFailed, nil, "")
 	case s.Errored > 0:
-		return exitErr(ExitProviders, fmt.Errorf("%d cases were left without a result", s.Errored),
+		return exitErr(ExitProviders, fmt.Errorf("cases left without a result: %d", s.Errored),
 			"see the errors above; answers already received are cached, so a re-run only retries these")
 	}
 	return nil

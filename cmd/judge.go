@@ -149,14 +149,15 @@ func renderCalibration(f *factory, rep judge.Report) {
 	fmt.Fprintf(out, "%d examples: %d rubric, %d pairwise, %d preference\n",
 		rep.Examples, kinds[judge.KindRubric], kinds[judge.KindPair], kinds[judge.KindPreference])
 
-	t := report.NewTable(r).Headers("JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "CANARIES PASSED", "ERRORS", "COST").
-		StyleFunc(func(row, col int) lipgloss.Style {
-			s := report.CellStyle(r, row)
+	g := report.Grid{
+		Headers: []string{"JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "CANARIES PASSED", "ERRORS", "COST"},
+		Style: func(row, col int) lipgloss.Style {
 			if row != table.HeaderRow && col > 0 {
-				s = s.Align(lipgloss.Right)
+				return r.NewStyle().Align(lipgloss.Right)
 			}
-			return s
-		})
+			return r.NewStyle()
+		},
+	}
 	rows := append([]judge.Stats(nil), rep.Judges...)
 	if len(rep.Judges) != 1 || rep.Total.Errors != rep.Judges[0].Errors {
 		// With one judge and nothing unattributed the total row would
@@ -164,10 +165,10 @@ func renderCalibration(f *factory, rep judge.Report) {
 		rows = append(rows, rep.Total)
 	}
 	for _, s := range rows {
-		t.Row(s.Judge, strconv.Itoa(s.Judged), percent(s.Accuracy, s.Judged), kappaCell(s),
-			flipCell(s), canaryCell(s), strconv.Itoa(s.Errors), fmt.Sprintf("$%.4f", s.CostUSD))
+		g.Rows = append(g.Rows, []string{s.Judge, strconv.Itoa(s.Judged), percent(s.Accuracy, s.Judged), kappaCell(s),
+			flipCell(s), canaryCell(s), strconv.Itoa(s.Errors), fmt.Sprintf("$%.4f", s.CostUSD)})
 	}
-	fmt.Fprintln(out, t.Render())
+	fmt.Fprintln(out, report.FitTable(r, f.IO.Width, g))
 	fmt.Fprintln(out, "kappa: agreement with the humans beyond chance (1 perfect, 0 chance), with its 95% interval; flip rate: pair verdicts that changed when the answers swapped places; canaries: known-bad answers to the rubric examples, of which a judge should pass none")
 	if tot := rep.Total; tot.Kappa != nil && tot.KappaLow == nil && tot.Judged < judge.MinIntervalLabels {
 		fmt.Fprintf(out, "%d labels are too few for an interval of kappa; label at least %d\n", tot.Judged, judge.MinIntervalLabels)

@@ -66,7 +66,7 @@ func runMerge(_ context.Context, opts *mergeOptions) error {
 		settings = &eval.GateSettings{}
 	}
 	gate := eval.Gate(merged, settings.Options())
-	if err := writeReports(&evalOptions{f: opts.f, Output: opts.Output, JUnit: opts.JUnit, Markdown: opts.Markdown}, merged, nil); err != nil {
+	if err := writeReports(&evalOptions{f: opts.f, Output: opts.Output, JUnit: opts.JUnit, Markdown: opts.Markdown}, merged, nil, nil); err != nil {
 		return err
 	}
 	return evalExit(nil, merged, gate)

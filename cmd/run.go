@@ -133,8 +133,12 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
+	// The answer streams to out; an attempt line printed while the answer's
+	// line is open would be glued to it where stdout and stderr share a
+	// terminal, so the attempt printer ends that line first.
+	out := &lineWriter{w: f.IO.Out}
 	if f.Verbose {
-		f.OnAttempt = attemptPrinter(f.IO.Err)
+		f.OnAttempt = attemptPrinter(f.IO.Err, out.EndLine)
 	}
 	eng, err := f.Engine()
 	if err != nil {
@@ -178,9 +182,9 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	case opts.JSON:
 		// Streamed all the same, so that ttft_ms is the real time to the
 		// first token; the text goes into the document instead.
-		res, callErr = streamTo(ctx, eng, req, io.Discard)
+		res, callErr = streamTo(ctx, eng, req, &lineWriter{w: io.Discard})
 	default:
-		res, callErr = streamTo(ctx, eng, req, f.IO.Out)
+		res, callErr = streamTo(ctx, eng, req, out)
 		streamed = true
 	}
 	if res == nil {
@@ -203,7 +207,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		if opts.JSON {
 			return exitErr(ExitProviders, nil, "")
 		}
-		return exitErr(ExitProviders, callErr, hintFor(callErr))
+		return exitErr(ExitProviders, callErr, hintFor(callErr, f.Verbose))
 	}
 	return nil
 }
@@ -235,36 +239,64 @@ func (opts *runOptions) request() *fallback.Request {
 }
 
 // attemptPrinter prints each attempt as it ends, so that a slow failover
-// shows while it happens, before the answer's text.
-func attemptPrinter(w io.Writer) func(string, fallback.Attempt) {
+// shows while it happens, before the answer's text. endLine is called
+// first: it ends the answer's line if one is open.
+func attemptPrinter(w io.Writer, endLine func()) func(string, fallback.Attempt) {
 	var mu sync.Mutex
 	n := 0
 	return func(_ string, a fallback.Attempt) {
 		mu.Lock()
 		defer mu.Unlock()
 		n++
+		endLine()
 		printAttempt(w, n, a)
 	}
 }
 
-// streamTo copies the engine's stream to w as it arrives.
-func streamTo(ctx context.Context, eng *fallback.Engine, req *fallback.Request, w io.Writer) (*fallback.Result, error) {
+// lineWriter writes to w and knows whether the last line written is open
+// (did not end in a newline), so that the answer's line can be ended once,
+// by whoever needs it ended first.
+type lineWriter struct {
+	mu   sync.Mutex
+	w    io.Writer
+	open bool
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n, err := l.w.Write(p)
+	if n > 0 {
+		l.open = p[n-1] != '\n'
+	}
+	return n, err
+}
+
+// EndLine writes a newline if the last line is open.
+func (l *lineWriter) EndLine() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open {
+		io.WriteString(l.w, "\n")
+		l.open = false
+	}
+}
+
+// streamTo copies the engine's stream to w as it arrives, and ends its
+// last line.
+func streamTo(ctx context.Context, eng *fallback.Engine, req *fallback.Request, w *lineWriter) (*fallback.Result, error) {
 	s, err := eng.Stream(ctx, req)
 	if err != nil {
 		return nil, usageErr(err, "")
 	}
 	defer s.Close()
-	last := ""
 	for s.Next() {
 		if t := s.Current().Text; t != "" {
 			// Tool-call deltas print after the stream, whole.
-			last = t
 			io.WriteString(w, t)
 		}
 	}
-	if last != "" && !strings.HasSuffix(last, "\n") {
-		io.WriteString(w, "\n")
-	}
+	w.EndLine()
 	err = s.Err()
 	s.Close()
 	return s.Result(), err
@@ -328,8 +360,9 @@ func printAttempt(w io.Writer, n int, a fallback.Attempt) {
 	fmt.Fprintln(w, strings.TrimRight(line, " "))
 }
 
-// hintFor suggests the next step for a failed call.
-func hintFor(err error) string {
+// hintFor suggests the next step for a failed call; with verbose the
+// attempts are already on screen and not suggested.
+func hintFor(err error, verbose bool) string {
 	var ie *fallback.InterruptedError
 	if errors.As(err, &ie) {
 		return "the partial answer above is all that arrived; a stream never falls back after its first token"
@@ -347,9 +380,19 @@ func hintFor(err error) string {
 	case classes[provider.ClassAuth]:
 		return "check the API keys with 'llmfall chains'"
 	case classes[provider.ClassInvalidRequest]:
-		return "the request was rejected as invalid, so it was not retried elsewhere; -v shows each attempt"
+		return "the request was rejected as invalid, so it was not retried elsewhere" + attemptsHint(verbose)
 	case classes[provider.ClassNetwork]:
 		return "check the network and each provider's base_url; --offline runs against simulated providers"
 	}
+	if verbose {
+		return ""
+	}
 	return "-v shows each attempt"
+}
+
+func attemptsHint(verbose bool) string {
+	if verbose {
+		return ""
+	}
+	return "; -v shows each attempt"
 }

@@ -25,6 +25,9 @@ func pairedRuns(n, flips, fixes int) (head, base *Results) {
 		base.Results = append(base.Results, b)
 		head.Results = append(head.Results, h)
 	}
+	// The gate judges the summary's cells, as Run fills them.
+	head.Summarize()
+	base.Summarize()
 	return head, base
 }
 

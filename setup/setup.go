@@ -208,6 +208,11 @@ func Judge(cfg *config.Config, eng *fallback.Engine, providers map[string]provid
 	if err != nil {
 		return nil, err
 	}
+	if simulatedLinks(cfg, links, opts.types()) {
+		// A simulated model answers judge prompts with made-up text, not
+		// verdicts: a judge made only of sims is the offline judge.
+		return &judge.Heuristic{Threshold: cfg.Judge.Threshold}, nil
+	}
 	// The judge chain retries as the engine's chains do: one policy.
 	ecfg := EngineConfig(cfg)
 	j, err := judge.New(judge.Config{Chain: links, AllowSameProvider: !cfg.Judge.DifferentProvider, Threshold: cfg.Judge.Threshold,
@@ -253,4 +258,19 @@ func panel(cfg *config.Config, eng *fallback.Engine, providers map[string]provid
 		pc.Members = append(pc.Members, judge.Member{Name: name, Chain: links})
 	}
 	return judge.NewPanel(pc)
+}
+
+// simulatedLinks reports whether every judge link is a provider of a
+// simulated type (sim).
+func simulatedLinks(cfg *config.Config, links []judge.Link, types provider.Types) bool {
+	for _, l := range links {
+		p, ok := cfg.Provider(l.Provider)
+		if !ok {
+			return false
+		}
+		if typ, ok := types.Lookup(p.Type); !ok || !typ.Simulated {
+			return false
+		}
+	}
+	return len(links) > 0
 }
