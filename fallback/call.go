@@ -165,7 +165,8 @@ func (c *call) begin(l *link) int {
 	return len(c.res.Attempts) - 1
 }
 
-// finish closes an attempt and reports it to the OnAttempt hook.
+// finish closes an attempt and reports it to the OnAttempt hooks, the
+// engine's and the call's.
 func (c *call) finish(idx int, o Outcome, class provider.Class, err error) {
 	a := &c.res.Attempts[idx]
 	if o != OutcomeSkipped {
@@ -174,6 +175,9 @@ func (c *call) finish(idx int, o Outcome, class provider.Class, err error) {
 	a.Outcome, a.Class, a.Err = o, class, err
 	if hook := c.st.cfg.OnAttempt; hook != nil {
 		hook(c.res.Category, *a)
+	}
+	if hook := c.req.OnAttempt; hook != nil {
+		hook(*a)
 	}
 }
 
