@@ -25,10 +25,6 @@ type factory struct {
 
 	ran bool // a command's run started (so a later error is not a usage error)
 
-	// OnAttempt, when set before the engine is first built, hears of every
-	// attempt as it ends (run -v prints them live).
-	OnAttempt func(category string, a fallback.Attempt)
-
 	config    lazy[*config.Config]
 	providers lazy[map[string]provider.Provider]
 	engine    lazy[*fallback.Engine]
@@ -98,9 +94,7 @@ func (f *factory) Engine() (*fallback.Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		ec := setup.EngineConfig(cfg)
-		ec.OnAttempt = f.OnAttempt
-		return fallback.New(ec, providers)
+		return setup.Engine(cfg, providers)
 	})
 }
 

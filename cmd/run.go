@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -132,9 +131,6 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	if f.Verbose {
-		f.OnAttempt = attemptPrinter(f.IO.Err)
-	}
 	eng, err := f.Engine()
 	if err != nil {
 		return err
@@ -155,6 +151,9 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	}
 
 	req := opts.request()
+	if f.Verbose {
+		req.OnAttempt = attemptPrinter(f.IO.Err)
+	}
 	if err := opts.toolFlags.apply(&req.Request); err != nil {
 		return err
 	}
@@ -233,14 +232,11 @@ func (opts *runOptions) request() *fallback.Request {
 	return req
 }
 
-// attemptPrinter prints each attempt as it ends, so that a slow failover
-// shows while it happens, before the answer's text.
-func attemptPrinter(w io.Writer) func(string, fallback.Attempt) {
-	var mu sync.Mutex
+// attemptPrinter prints each attempt of one call as it ends, so that a
+// slow failover shows while it happens, before the answer's text.
+func attemptPrinter(w io.Writer) func(fallback.Attempt) {
 	n := 0
-	return func(_ string, a fallback.Attempt) {
-		mu.Lock()
-		defer mu.Unlock()
+	return func(a fallback.Attempt) {
 		n++
 		printAttempt(w, n, a)
 	}
