@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -19,7 +18,6 @@ import (
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/eval/report"
-	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/untrusted"
 	"github.com/llmfall/llmfall/setup"
 )
@@ -126,7 +124,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		}
 		in.overrides = applyBaseFloors(opts, cfg, base)
 	}
-	suite, err := eval.LoadSuite(opts.Paths, loadOptions(cfg))
+	suite, err := eval.LoadSuite(opts.Paths, setup.LoadOptions(cfg))
 	if err != nil {
 		hint := "fix the prompt files above (the format is in README)"
 		if errors.Is(err, fs.ErrNotExist) {
@@ -138,19 +136,15 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	depth := opts.Depth
-	if depth == 0 {
-		depth = cfg.Eval.ChainDepth
+	inputs := setup.Inputs(cfg, engine, f.setupOptions())
+	po := setup.PlanOptions(cfg, engine, inputs)
+	if opts.Depth != 0 {
+		po.Depth = opts.Depth
 	}
-	repeat := opts.Repeat
-	if repeat == 0 {
-		repeat = cfg.Eval.Repeat
+	if opts.Repeat != 0 {
+		po.Repeat = opts.Repeat
 	}
-	inputs := fingerprintInputs(cfg, engine, f.Offline)
-	po := eval.PlanOptions{
-		Chain: engine.Chain, Depth: depth, Providers: opts.Providers, Repeat: repeat, Filter: in.filter,
-		Inputs: inputs, Baseline: in.baseline,
-	}
+	po.Providers, po.Filter, po.Baseline = opts.Providers, in.filter, in.baseline
 	if in.changedSince != nil {
 		warn := func(msg string) { fmt.Fprintf(f.IO.Err, "llmfall: --changed-since: %s\n", msg) }
 		if po.Base, err = baseFingerprints(ctx, in.changedSince, cfg, opts.Paths, po, f.setupOptions(), warn); err != nil {
@@ -161,24 +155,23 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return usageErr(err, "")
 	}
-	prices := setup.Prices(cfg)
 	if opts.DryRun {
-		eval.WriteEstimate(f.IO.Out, plan, plan.Estimate(prices, judgeModel(cfg, engine)))
+		eval.WriteEstimate(f.IO.Out, plan, plan.Estimate(setup.Prices(cfg), setup.JudgeModel(cfg, engine)))
 		return nil
 	}
 	if len(plan.Cases) == 0 && len(plan.Carried) == 0 {
 		fmt.Fprintf(f.IO.Err, "llmfall: no cases to run (%d unchanged since the base; check --filter and --changed-since)\n", plan.Unchanged)
 		return nil
 	}
-	keyed := planProviders(plan)
-	if needsJudge(plan) {
-		chain, _ := engine.Chain(cfg.Judge.Category)
-		keyed = append(keyed, chainProviders(chain)...)
-	}
-	if err := f.CheckKeys(keyed); err != nil {
+	if err := f.CheckKeys(setup.EvalProviders(cfg, engine, plan)); err != nil {
 		return err
 	}
-	run, err := runOptionsFor(opts, cfg, plan, prices, inputs)
+	providers, err := f.Providers()
+	if err != nil {
+		return err
+	}
+	run, err := setup.RunOptions(cfg, plan, providers, f.Judge, inputs, f.setupOptions(),
+		setup.EvalOptions{Concurrency: opts.Concurrency, NoCache: opts.NoCache, CacheDir: opts.CacheDir})
 	if err != nil {
 		return err
 	}
@@ -266,129 +259,11 @@ func parseMinAt(items []string) (map[int]float64, error) {
 	return m, nil
 }
 
-// loadOptions are how a suite is loaded under cfg: at the head, or at a
-// base revision under that revision's config.
-func loadOptions(cfg *config.Config) eval.LoadOptions {
-	return eval.LoadOptions{Categories: categoryNames(cfg), MaxPromptBytes: int64(cfg.Eval.MaxPromptBytes)}
-}
-
-func categoryNames(cfg *config.Config) []string {
-	names := make([]string, len(cfg.Categories))
-	for i, c := range cfg.Categories {
-		names[i] = c.Name
-	}
-	return names
-}
-
-// judgeModel is the first model of the judge's chain, to price judge calls.
-func judgeModel(cfg *config.Config, engine *fallback.Engine) string {
-	chain, err := engine.Chain(cfg.Judge.Category)
-	if err != nil || len(chain) == 0 {
-		return ""
-	}
-	return chain[0].Model
-}
-
-func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, prices eval.Prices, inputs eval.Inputs) (eval.RunOptions, error) {
-	f := opts.f
-	providers, err := f.Providers()
-	if err != nil {
-		return eval.RunOptions{}, err
-	}
-	run := eval.RunOptions{
-		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline || usesSim(cfg, plan),
-		Retries: setup.RunRetries(cfg), Timeout: cfg.Timeouts.Attempt,
-		JudgeLimit: eval.Limit{Concurrency: cfg.Eval.Concurrency},
-	}
-	identity := map[string]string{}
-	for _, p := range cfg.Providers {
-		lim := eval.Limit{Concurrency: p.Concurrency, RPM: p.RPM}
-		if lim.Concurrency == 0 {
-			lim.Concurrency = cfg.Eval.Concurrency
-		}
-		if opts.Concurrency > 0 {
-			lim.Concurrency = opts.Concurrency
-		}
-		run.Limits[p.Name] = lim
-		identity[p.Name] = p.Type + " " + p.BaseURL
-	}
-	run.Identity = func(name string) string { return identity[name] }
-	if needsJudge(plan) {
-		if run.Judge, err = f.Judge(); err != nil {
-			return run, err
-		}
-		run.JudgeID = inputs.Judge.ID()
-	}
-	// Offline answers cost nothing to make again, and caching them would
-	// only let a stale simulation outlive a new version of it.
-	if !opts.NoCache && !f.Offline {
-		dir := opts.CacheDir
-		if dir == "" {
-			if dir, err = eval.DefaultCacheDir(); err != nil {
-				return run, err
-			}
-		}
-		if run.Cache, err = eval.OpenCache(dir); err != nil {
-			return run, err
-		}
-	}
-	return run, nil
-}
-
-// usesSim reports whether a link the plan measures, or the judge that
-// grades it, is a provider of type sim, whatever its name: its report must
-// say that it is a simulation as --offline's do.
-func usesSim(cfg *config.Config, plan *eval.Plan) bool {
-	isSim := func(name string) bool {
-		p, ok := cfg.Provider(name)
-		return ok && p.Type == "sim"
-	}
-	for _, c := range plan.Cases {
-		if isSim(c.Target.Provider) {
-			return true
-		}
-	}
-	if needsJudge(plan) {
-		if cat, ok := cfg.Category(cfg.Judge.Category); ok {
-			for _, name := range cat.Providers {
-				if isSim(name) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// planProviders are the providers the plan calls, in order of first use.
-func planProviders(plan *eval.Plan) []string {
-	var names []string
-	for _, c := range plan.Cases {
-		if !slices.Contains(names, c.Target.Provider) {
-			names = append(names, c.Target.Provider)
-		}
-	}
-	return names
-}
-
-func needsJudge(plan *eval.Plan) bool {
-	for _, c := range plan.Cases {
-		for _, a := range c.Test.Asserts {
-			if a.NeedsJudge() {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // gateOptions are the gate's thresholds: the config's, after
 // applyBaseFloors, unless the command line sets them.
 func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in evalInputs) eval.GateOptions {
-	g := eval.GateOptions{
-		MinPassRate: cfg.Eval.MinPassRate, PositionMinPassRate: in.minAt, PromptMinPassRate: eval.PromptMinimums(suite),
-		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression, Overrides: in.overrides,
-	}
+	g := setup.GateOptions(cfg, suite)
+	g.PositionMinPassRate, g.Baseline, g.Overrides = in.minAt, in.baseline, in.overrides
 	if opts.MinPassRate != nil {
 		g.MinPassRate = *opts.MinPassRate
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/judge"
+	"github.com/llmfall/llmfall/setup"
 )
 
 // loadExamples reads the labelled set at path, or the built-in one for "".
@@ -135,7 +136,7 @@ func checkJudgeKeys(f *factory) error {
 	if err != nil {
 		return usageErr(fmt.Errorf("judge: %w", err), "")
 	}
-	return f.CheckKeys(chainProviders(chain))
+	return f.CheckKeys(setup.ChainProviders(chain))
 }
 
 func renderCalibration(f *factory, rep judge.Report) {

@@ -15,6 +15,7 @@ import (
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/untrusted"
 	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/setup"
 )
 
 type runOptions struct {
@@ -164,7 +165,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return usageErr(err, "")
 	}
-	if err := f.CheckKeys(chainProviders(chain)); err != nil {
+	if err := f.CheckKeys(setup.ChainProviders(chain)); err != nil {
 		return err
 	}
 	var res *fallback.Result
