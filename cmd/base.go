@@ -111,7 +111,7 @@ func providerChanges(base, head *config.Config) []string {
 // providers differ from it where it matters for keys, unless the command
 // line allows it.
 func checkBase(ctx context.Context, opts *evalOptions, rev *eval.Revision, cfg *config.Config) (*config.Config, error) {
-	base, err := baseConfig(ctx, rev, cfg, opts.f.setupOptions())
+	base, err := baseConfig(ctx, rev, cfg, opts.Setup())
 	if err != nil {
 		return nil, usageErr(fmt.Errorf("--base %s: %w", opts.Base, err), "")
 	}

@@ -18,12 +18,24 @@ import (
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/eval/report"
+	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/untrusted"
+	"github.com/llmfall/llmfall/judge"
+	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/setup"
 )
 
 type evalOptions struct {
-	f *factory
+	IO     *IO
+	Getenv func(string) string
+	// Setup are the global flags' setup options (--offline), read when
+	// the command runs.
+	Setup  func() setup.Options
+	Config func() (*config.Config, error)
+	// Clients are the configured providers' clients.
+	Clients func() (map[string]provider.Provider, error)
+	Engine  func() (*fallback.Engine, error)
+	Judge   func() (judge.Judge, error)
 
 	Paths        []string
 	Depth        int
@@ -49,7 +61,8 @@ type evalOptions struct {
 }
 
 func newCmdEval(f *factory, runF func(context.Context, *evalOptions) error) *cobra.Command {
-	opts := &evalOptions{f: f}
+	opts := &evalOptions{IO: f.IO, Getenv: f.Getenv, Setup: f.setupOptions,
+		Config: f.Config, Clients: f.Providers, Engine: f.Engine, Judge: f.Judge}
 	var minPassRate float64 // --min-pass-rate, which opts holds only when given
 	c := &cobra.Command{
 		Use:   "eval [paths...]",
@@ -108,8 +121,7 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 }
 
 func runEval(ctx context.Context, opts *evalOptions) error {
-	f := opts.f
-	cfg, err := f.Config()
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
@@ -132,11 +144,11 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		}
 		return usageErr(err, hint)
 	}
-	engine, err := f.Engine()
+	engine, err := opts.Engine()
 	if err != nil {
 		return err
 	}
-	inputs := setup.Inputs(cfg, engine, f.setupOptions())
+	inputs := setup.Inputs(cfg, engine, opts.Setup())
 	po := setup.PlanOptions(cfg, engine, inputs)
 	if opts.Depth != 0 {
 		po.Depth = opts.Depth
@@ -146,8 +158,8 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	}
 	po.Providers, po.Filter, po.Baseline = opts.Providers, in.filter, in.baseline
 	if in.changedSince != nil {
-		warn := func(msg string) { fmt.Fprintf(f.IO.Err, "llmfall: --changed-since: %s\n", msg) }
-		if po.Base, err = baseFingerprints(ctx, in.changedSince, cfg, opts.Paths, po, f.setupOptions(), warn); err != nil {
+		warn := func(msg string) { fmt.Fprintf(opts.IO.Err, "llmfall: --changed-since: %s\n", msg) }
+		if po.Base, err = baseFingerprints(ctx, in.changedSince, cfg, opts.Paths, po, opts.Setup(), warn); err != nil {
 			return usageErr(fmt.Errorf("--changed-since %s: %w", opts.ChangedSince, err), "")
 		}
 	}
@@ -156,28 +168,28 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		return usageErr(err, "")
 	}
 	if opts.DryRun {
-		eval.WriteEstimate(f.IO.Out, plan, plan.Estimate(setup.Prices(cfg), setup.JudgeModel(cfg, engine)))
+		eval.WriteEstimate(opts.IO.Out, plan, plan.Estimate(setup.Prices(cfg), setup.JudgeModel(cfg, engine)))
 		return nil
 	}
 	if len(plan.Cases) == 0 && len(plan.Carried) == 0 {
-		fmt.Fprintf(f.IO.Err, "llmfall: no cases to run (%d unchanged since the base; check --filter and --changed-since)\n", plan.Unchanged)
+		fmt.Fprintf(opts.IO.Err, "llmfall: no cases to run (%d unchanged since the base; check --filter and --changed-since)\n", plan.Unchanged)
 		return nil
 	}
-	if err := f.CheckKeys(setup.EvalProviders(cfg, engine, plan)); err != nil {
+	if err := checkKeys(cfg, setup.EvalProviders(cfg, engine, plan), opts.Setup()); err != nil {
 		return err
 	}
-	providers, err := f.Providers()
+	providers, err := opts.Clients()
 	if err != nil {
 		return err
 	}
-	run, err := setup.RunOptions(cfg, plan, providers, f.Judge, inputs, f.setupOptions(),
+	run, err := setup.RunOptions(cfg, plan, providers, opts.Judge, inputs, opts.Setup(),
 		setup.EvalOptions{Concurrency: opts.Concurrency, NoCache: opts.NoCache, CacheDir: opts.CacheDir})
 	if err != nil {
 		return err
 	}
 	var progress *report.ProgressPrinter
 	if !opts.NoProgress {
-		progress = report.NewProgressPrinter(f.IO.Err, f.IO.ErrTTY)
+		progress = report.NewProgressPrinter(opts.IO.Err, opts.IO.ErrTTY)
 		run.Progress = progress.Update
 	}
 	rs, runErr := eval.Run(ctx, plan, run)
@@ -271,8 +283,8 @@ func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in ev
 }
 
 func writeReports(opts *evalOptions, rs *eval.Results) error {
-	streams := opts.f.IO
-	getenv := opts.f.Getenv
+	streams := opts.IO
+	getenv := opts.Getenv
 	terminal := func(w io.Writer) error {
 		report.WriteTerminal(w, rs, report.TerminalOptions{Renderer: streams.Render})
 		return nil

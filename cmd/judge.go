@@ -34,7 +34,7 @@ func loadExamples(path string) ([]judge.Example, error) {
 }
 
 type judgeOptions struct {
-	f *factory
+	IO *IO
 	// Judge builds the judge to calibrate; checkedJudge unless a test swaps it.
 	Judge func() (judge.Judge, error)
 
@@ -43,7 +43,7 @@ type judgeOptions struct {
 }
 
 func newCmdJudge(f *factory, runF func(context.Context, *judgeOptions) error) *cobra.Command {
-	opts := &judgeOptions{f: f, Judge: func() (judge.Judge, error) { return checkedJudge(f) }}
+	opts := &judgeOptions{IO: f.IO, Judge: func() (judge.Judge, error) { return checkedJudge(f) }}
 	parent := &cobra.Command{
 		Use:   "judge",
 		Short: "Check how far the LLM judge can be trusted",
@@ -96,13 +96,13 @@ func runJudgeCalibrate(ctx context.Context, opts *judgeOptions) error {
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.f.IO.Out)
+		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
 			return err
 		}
 	} else {
-		renderCalibration(opts.f, rep)
+		renderCalibration(opts.IO, rep)
 	}
 	if rep.Total.Judged == 0 {
 		return exitErr(ExitProviders, errors.New("the judge gave no verdict on any example"),
@@ -136,11 +136,11 @@ func checkJudgeKeys(f *factory) error {
 	if err != nil {
 		return usageErr(fmt.Errorf("judge: %w", err), "")
 	}
-	return f.CheckKeys(setup.ChainProviders(chain))
+	return checkKeys(cfg, setup.ChainProviders(chain), f.setupOptions())
 }
 
-func renderCalibration(f *factory, rep judge.Report) {
-	out, r := f.IO.Out, f.IO.Render
+func renderCalibration(streams *IO, rep judge.Report) {
+	out, r := streams.Out, streams.Render
 	if rep.Total.Heuristic {
 		fmt.Fprintln(out, "heuristic: the offline judge measures word overlap, not quality; calibrate a model judge before gating on it")
 	}

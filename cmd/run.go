@@ -19,7 +19,13 @@ import (
 )
 
 type runOptions struct {
-	f *factory
+	IO *IO
+	// Setup are the global flags' setup options (--offline), read when
+	// the command runs.
+	Setup   func() setup.Options
+	Config  func() (*config.Config, error)
+	Engine  func() (*fallback.Engine, error)
+	Verbose bool // the global -v
 
 	Prompt      string
 	Category    string
@@ -34,7 +40,7 @@ type runOptions struct {
 }
 
 func newCmdRun(f *factory, runF func(context.Context, *runOptions) error) *cobra.Command {
-	opts := &runOptions{f: f}
+	opts := &runOptions{IO: f.IO, Setup: f.setupOptions, Config: f.Config, Engine: f.Engine}
 	c := &cobra.Command{
 		Use:   "run [prompt]",
 		Short: "Send one prompt down a category's fallback chain",
@@ -50,6 +56,7 @@ manual switchover without editing the config.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.TempSet = c.Flags().Changed("temperature")
+			opts.Verbose = f.Verbose
 			if len(opts.Order) == 0 {
 				opts.Order = splitList(f.Getenv("LLMFALL_ORDER"))
 			}
@@ -127,12 +134,11 @@ type runDoc struct {
 }
 
 func runRun(ctx context.Context, opts *runOptions) error {
-	f := opts.f
-	cfg, err := f.Config()
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
-	eng, err := f.Engine()
+	eng, err := opts.Engine()
 	if err != nil {
 		return err
 	}
@@ -147,13 +153,13 @@ func runRun(ctx context.Context, opts *runOptions) error {
 			return usageErr(err, "--order and LLMFALL_ORDER take provider names from the config, comma-separated")
 		}
 	}
-	if f.Offline && !opts.JSON {
-		fmt.Fprintln(f.IO.Err, "llmfall: offline: answers come from simulated providers, not real models")
+	if opts.Setup().Offline && !opts.JSON {
+		fmt.Fprintln(opts.IO.Err, "llmfall: offline: answers come from simulated providers, not real models")
 	}
 
 	req := opts.request()
-	if f.Verbose {
-		req.OnAttempt = attemptPrinter(f.IO.Err)
+	if opts.Verbose {
+		req.OnAttempt = attemptPrinter(opts.IO.Err)
 	}
 	if err := opts.toolFlags.apply(&req.Request); err != nil {
 		return err
@@ -165,7 +171,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return usageErr(err, "")
 	}
-	if err := f.CheckKeys(setup.ChainProviders(chain)); err != nil {
+	if err := checkKeys(cfg, setup.ChainProviders(chain), opts.Setup()); err != nil {
 		return err
 	}
 	var res *fallback.Result
@@ -179,21 +185,21 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		// first token; the text goes into the document instead.
 		res, callErr = streamTo(ctx, eng, req, io.Discard)
 	default:
-		res, callErr = streamTo(ctx, eng, req, f.IO.Out)
+		res, callErr = streamTo(ctx, eng, req, opts.IO.Out)
 		streamed = true
 	}
 	if res == nil {
 		return callErr
 	}
 	if opts.JSON {
-		if err := writeRunDoc(f, res, callErr); err != nil {
+		if err := writeRunDoc(opts, res, callErr); err != nil {
 			return err
 		}
 	} else if res.Response != nil {
 		if !streamed && res.Response.Text != "" {
-			writeText(f.IO.Out, res.Response.Text)
+			writeText(opts.IO.Out, res.Response.Text)
 		}
-		writeToolCalls(f.IO.Out, res.Response.ToolCalls)
+		writeToolCalls(opts.IO.Out, res.Response.ToolCalls)
 	}
 	if callErr != nil {
 		if errors.Is(callErr, context.Canceled) && ctx.Err() != nil {
@@ -273,13 +279,13 @@ func writeText(w io.Writer, text string) {
 	}
 }
 
-func writeRunDoc(f *factory, res *fallback.Result, callErr error) error {
+func writeRunDoc(opts *runOptions, res *fallback.Result, callErr error) error {
 	doc := runDoc{
 		Provider:  res.Target.Provider,
 		Model:     res.Target.Model,
 		Category:  res.Category,
 		Attempts:  res.Attempts,
-		Simulated: f.Offline,
+		Simulated: opts.Setup().Offline,
 	}
 	if doc.Attempts == nil {
 		doc.Attempts = []fallback.Attempt{}
@@ -298,7 +304,7 @@ func writeRunDoc(f *factory, res *fallback.Result, callErr error) error {
 	if callErr != nil {
 		doc.Error = provider.Redact(callErr.Error())
 	}
-	enc := json.NewEncoder(f.IO.Out)
+	enc := json.NewEncoder(opts.IO.Out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
 }
