@@ -13,7 +13,9 @@ import (
 )
 
 // factory builds what commands need, lazily and once: a command that never
-// touches the config never loads it.
+// touches the config never loads it. Commands do not hold it: their options
+// take its methods as func fields (opts.Config = f.Config), so each command
+// and its tests see only what it uses.
 type factory struct {
 	IO     *IO
 	Getenv func(string) string
