@@ -132,11 +132,11 @@ func checkJudgeKeys(f *factory) error {
 	if err != nil {
 		return err
 	}
-	chain, err := eng.Chain(cfg.Judge.Category)
+	names, err := setup.JudgeProviders(cfg, eng)
 	if err != nil {
-		return usageErr(fmt.Errorf("judge: %w", err), "")
+		return usageErr(err, "")
 	}
-	return checkKeys(cfg, setup.ChainProviders(chain), f.setupOptions())
+	return checkKeys(cfg, names, f.setupOptions())
 }
 
 func renderCalibration(streams *IO, rep judge.Report) {

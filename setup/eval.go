@@ -104,10 +104,20 @@ func JudgeModel(cfg *config.Config, eng *fallback.Engine) string {
 func EvalProviders(cfg *config.Config, eng *fallback.Engine, plan *eval.Plan) []string {
 	names := planProviders(plan)
 	if needsJudge(plan) {
-		chain, _ := eng.Chain(cfg.Judge.Category)
-		names = append(names, ChainProviders(chain)...)
+		judges, _ := JudgeProviders(cfg, eng)
+		names = append(names, judges...)
 	}
 	return names
+}
+
+// JudgeProviders are the providers of the judge's chain, in order: the
+// ones judging calls, whose keys MissingKeys checks.
+func JudgeProviders(cfg *config.Config, eng *fallback.Engine) ([]string, error) {
+	chain, err := eng.Chain(cfg.Judge.Category)
+	if err != nil {
+		return nil, fmt.Errorf("judge: %w", err)
+	}
+	return ChainProviders(chain), nil
 }
 
 // RunOptions are eval.RunOptions for running plan under cfg: the clients
