@@ -15,7 +15,7 @@ func TestCompletion(t *testing.T) {
 		{[]string{"run", "--order", ""}, []string{"openai", "anthropic", "local"}},
 		{[]string{"run", "--order", "anthropic,"}, []string{"anthropic,openai", "anthropic,local"}},
 		{[]string{"eval", "--providers", ""}, []string{"openai", "anthropic", "local"}},
-		{[]string{"simulate", "--scenario", ""}, []string{"degraded", "flapping", "hang", "outage", "rate-limited", "seed"}},
+		{[]string{"simulate", "--scenario", ""}, []string{"broken-streams", "degraded", "flapping", "hang", "outage", "rate-limited", "recovery", "seed"}},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {

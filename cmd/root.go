@@ -120,6 +120,7 @@ evaluates every prompt on every link of its chain, to gate prompt changes in CI 
 		newCmdEval(f, nil),
 		newCmdJudge(f, nil),
 		newCmdSimulate(f, nil),
+		newCmdServe(f, nil),
 	)
 	return root
 }

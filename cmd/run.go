@@ -321,6 +321,9 @@ func printAttempt(w io.Writer, n int, a fallback.Attempt) {
 	case a.TTFT > 0:
 		line += fmt.Sprintf("  first token after %s", a.TTFT.Round(time.Millisecond))
 	}
+	if a.Discarded > 0 {
+		line += fmt.Sprintf("  (discarded %d chunks, %d bytes held in the commit window)", a.Discarded, a.DiscardedBytes)
+	}
 	fmt.Fprintln(w, strings.TrimRight(line, " "))
 }
 

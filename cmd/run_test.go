@@ -389,3 +389,33 @@ func TestRunNoStream(t *testing.T) {
 		t.Errorf("stderr lacks the attempt log:\n%s", stderr)
 	}
 }
+
+// TestRunStreamBufferFallsBackInsideTheWindow: with stream_buffer: whole a
+// stream cut after its first token falls back to the next link, the caller
+// gets the second link's whole answer only, and -v shows what was thrown
+// away.
+func TestRunStreamBufferFallsBackInsideTheWindow(t *testing.T) {
+	c := chain{newFakeProvider(t, cutAfterFirstToken(t)), newFakeProvider(t, sseReply(recording(t, "anthropic/stream_text.sse"))),
+		newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) { t.Error("gemini called"); w.WriteHeader(500) })}
+	path := writeChainConfig(t, c)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), "gemini: gemini-2.5-flash }", "gemini: gemini-2.5-flash, stream_buffer: whole }", 1))
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "", "run", "-v", "--config", path, "My order 1182 arrived broken")
+	if code != ExitOK {
+		t.Fatalf("exit code = %d; want 0\nstderr:\n%s", code, stderr)
+	}
+	// Exactly the second link's answer (text, then its tool call): nothing
+	// of openai's cut stream ("Refund") spliced in front.
+	if want := "Refund approved for order 1182.\ntool call toolu_01Hq2: issue_refund {\"order\":1182}\n"; stdout != want {
+		t.Errorf("stdout = %q; want only the second link's answer %q", stdout, want)
+	}
+	if !strings.Contains(stderr, "attempt 1: openai/gpt-4.1-mini") || !strings.Contains(stderr, "(discarded 1 chunks") {
+		t.Errorf("stderr = %q; want openai's attempt with what was discarded", stderr)
+	}
+}

@@ -28,7 +28,6 @@ type simulateOptions struct {
 	Scenario string
 	RPS      float64
 	Duration time.Duration
-	Speed    float64
 	Seed     int64
 	Compare  bool
 	JSON     bool
@@ -46,10 +45,10 @@ failovers, added latency, time lost on dead links, breaker openings and hedges w
 Built-in scenarios: ` + strings.Join(simulate.Builtins(), ", ") + `. A scenario file (YAML) gives
 per-link timelines: windows with error rate, error class mix, latency p50/p95 and hang rate.
 
-Each request's fate and latency are drawn in simulated time, so the same scenario and --seed
-give the same report. The engine's own timers (timeouts, hedge delay, retry backoff) run in
-real time divided by --speed; on a heavily loaded machine a scheduling stall longer than such
-a timer can flip a race, and a lower --speed widens the margin. No request leaves this machine and no key is needed.`,
+Everything runs in virtual time: each request's fate and latency are drawn from the scenario and
+--seed, the links wait on a virtual clock, and the engine's own timers (timeouts, hedge delay,
+retry backoff, breaker cool-down) run on that clock too, so the same scenario and --seed give the
+same report on any machine, however loaded. No request leaves this machine and no key is needed.`,
 		Example: `  llmfall simulate --scenario seed --compare
   llmfall simulate -c smart --scenario hang --rps 20 --duration 2h --json
   llmfall simulate --scenario incidents/2025-03-outage.yaml`,
@@ -70,7 +69,6 @@ a timer can flip a race, and a lower --speed widens the margin. No request leave
 	fl.StringVar(&opts.Scenario, "scenario", "", "built-in scenario name or scenario YAML file")
 	fl.Float64Var(&opts.RPS, "rps", 0, "requests per simulated second (default: the scenario's, else 50)")
 	fl.DurationVar(&opts.Duration, "duration", 0, "simulated time to cover (default: the scenario's)")
-	fl.Float64Var(&opts.Speed, "speed", simulate.DefaultSpeed, "divide the engine's real timers by this")
 	fl.Int64Var(&opts.Seed, "seed", 1, "seed of every random draw")
 	fl.BoolVar(&opts.Compare, "compare", false, "also run the naive policy (no breaker, no hedging) beside the configured one")
 	fl.BoolVar(&opts.JSON, "json", false, "print the report as JSON")
@@ -95,16 +93,13 @@ func runSimulate(ctx context.Context, opts *simulateOptions) error {
 	if err != nil {
 		return usageErr(err, "pass a built-in scenario's name or a scenario YAML file (format in README)")
 	}
-	if opts.Speed < 1 {
-		return usageErr(fmt.Errorf("--speed %v: must be at least 1", opts.Speed), "")
-	}
 	if opts.RPS < 0 || opts.Duration < 0 {
 		return usageErr(errors.New("--rps and --duration must not be negative"), "")
 	}
 
 	base := simulate.Options{
 		Engine: setup.EngineConfig(cfg), Category: opts.Category, Scenario: sc,
-		RPS: opts.RPS, Duration: opts.Duration, Speed: opts.Speed, Seed: opts.Seed,
+		RPS: opts.RPS, Duration: opts.Duration, Seed: opts.Seed,
 	}
 	start := time.Now()
 	reports := make([]*simulate.Report, 1, 2)
@@ -160,9 +155,8 @@ func renderSimulation(streams *IO, sc *simulate.Scenario, hedging bool, reports 
 	}
 	fmt.Fprintln(out, head.Render(title))
 	fmt.Fprintf(out, "%s: %s\n", first.Category, simChain(first.Chain))
-	fmt.Fprintf(out, "%s requests over %s at %s/s, seed %d, engine timers compressed %s×\n\n",
-		simCount(first.Requests), first.Simulated, strconv.FormatFloat(first.RPS, 'f', -1, 64),
-		first.Seed, strconv.FormatFloat(first.Speed, 'f', -1, 64))
+	fmt.Fprintf(out, "%s requests over %s at %s/s, seed %d, in virtual time\n\n",
+		simCount(first.Requests), first.Simulated, strconv.FormatFloat(first.RPS, 'f', -1, 64), first.Seed)
 
 	headers := []string{""}
 	for _, rep := range reports {
@@ -215,6 +209,12 @@ func renderSimulation(streams *IO, sc *simulate.Scenario, hedging bool, reports 
 			return "—"
 		}
 		return fmt.Sprintf("p99 %s from %s", simLatency(p.Latency.P99), p.From)
+	})
+	row("primary serving again", func(rep *simulate.Report) string {
+		if rep.RecoveredAfter == nil {
+			return "—"
+		}
+		return simLatency(*rep.RecoveredAfter) + " after its outage"
 	})
 	fmt.Fprintln(out, t.Render())
 }

@@ -45,6 +45,8 @@ type Config struct {
 	// Pricing maps a model name to its price, as the file's pricing section
 	// gives it; eval's DefaultPrices fill in the models it leaves out.
 	Pricing map[string]Price
+	// Serve configures `llmfall serve`, the gateway.
+	Serve Serve
 
 	set map[string]bool // the keys the file sets, for Has
 }
@@ -124,7 +126,20 @@ type Category struct {
 	// HedgeAfter starts the next link in parallel when the current one has
 	// not produced a first token by then; 0 turns hedging off.
 	HedgeAfter time.Duration
-	Line       int
+	// StreamBuffer is the category's commit window for streams
+	// (stream_buffer); the zero value streams every token at once.
+	StreamBuffer StreamBuffer
+	Line         int
+}
+
+// StreamBuffer is a commit window: stream_buffer: whole holds a link's
+// answer until it finishes, a number holds that many chunks, a duration
+// holds what the link streams for that long after its first token. A
+// failure inside the window falls back to the next link.
+type StreamBuffer struct {
+	Whole  bool
+	Chunks int
+	For    time.Duration
 }
 
 // Timeouts bound each attempt and the whole request. Every field is
@@ -171,6 +186,21 @@ type Eval struct {
 	Retries       int     // retries of a transient error per call; see Has (eval.DefaultRetries)
 	// MaxPromptBytes caps each rendered prompt; 0 leaves eval's default.
 	MaxPromptBytes int
+}
+
+// Serve configures the gateway. A zero field is unset: the gateway's
+// default (package serve) applies.
+type Serve struct {
+	// KeysEnv names the environment variable holding the gateway's client
+	// keys, comma-separated; "" leaves the gateway open to anyone who can
+	// reach its address (loopback by default).
+	KeysEnv string
+	// AdminKeysEnv names the variable holding the admin keys (POST
+	// /admin/order); "" turns the admin endpoints off.
+	AdminKeysEnv  string
+	MaxBodyBytes  int           // largest request body
+	MaxConcurrent int           // requests served at once
+	Drain         time.Duration // how long SIGTERM waits for requests in flight
 }
 
 // Price is a model's price in USD per 1M tokens: provider.Price, the one

@@ -271,6 +271,14 @@ func TestParseErrors(t *testing.T) {
 		{"no_providers", []string{
 			`llmfall.yaml: no providers defined (add e.g. providers: {openai: {type: openai}})`,
 		}},
+		{"serve", []string{
+			`llmfall.yaml:6: serve.keys_env: looks like an API key itself: put the key in an environment variable and name the variable here (e.g. OPENAI_API_KEY)`,
+			`llmfall.yaml:7: serve.admin_keys_env: must name an environment variable (letters, digits and '_', e.g. OPENAI_API_KEY), not hold the key`,
+			`llmfall.yaml:8: serve.max_body_bytes: must be at least 1, got 0`,
+			`llmfall.yaml:9: serve.max_concurrent: "lots" is not a whole number`,
+			`llmfall.yaml:10: serve.drain: "forever" is not a duration (use e.g. 60s, 1m30s)`,
+			`llmfall.yaml:11: serve: unknown key "port" (valid keys: keys_env, admin_keys_env, max_body_bytes, max_concurrent, drain)`,
+		}},
 		{"pricing", []string{
 			`llmfall.yaml:6: pricing.gpt-4.1-mini: missing output (USD per 1M tokens)`,
 			`llmfall.yaml:7: pricing.my-model.input: must not be negative, got -1`,
@@ -346,7 +354,7 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:8: eval: unknown key "chain_depht" (did you mean "chain_depth"?)`,
 			`llmfall.yaml:8: eval: unknown key "conccurency" (did you mean "concurrency"?)`,
 			`llmfall.yaml:9: judge: unknown key "categroy" (did you mean "category"?)`,
-			`llmfall.yaml:10: unknown key "colour" (valid keys: providers, order, categories, timeouts, fallback, judge, eval, pricing)`,
+			`llmfall.yaml:10: unknown key "colour" (valid keys: providers, order, categories, timeouts, fallback, judge, eval, pricing, serve)`,
 		}},
 		{"unreachable", []string{
 			`llmfall.yaml:8: categories.offline: none of its providers (local) is in the order [openai, anthropic]; add one to order or give the category its own order`,
@@ -451,6 +459,13 @@ func TestParseAcceptsEdgeValues(t *testing.T) {
 		{"hedge_after 0s turns hedging off", "categories: {fast: {o: m, hedge_after: 0s}}", func(t *testing.T, c *Config) {
 			if got := c.Categories[0].HedgeAfter; got != 0 {
 				t.Errorf("HedgeAfter = %v; want 0", got)
+			}
+		}},
+		{"stream_buffer whole, chunks or a duration", "categories: {fast: {o: m, stream_buffer: whole}, smart: {o: m, stream_buffer: 20}, slow: {o: m, stream_buffer: 2s}}", func(t *testing.T, c *Config) {
+			got := []StreamBuffer{c.Categories[0].StreamBuffer, c.Categories[1].StreamBuffer, c.Categories[2].StreamBuffer}
+			want := []StreamBuffer{{Whole: true}, {Chunks: 20}, {For: 2 * time.Second}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("StreamBuffer (-want +got):\n%s", diff)
 			}
 		}},
 		{"api_key_env null means none", "providers: {o: {type: openai, api_key_env: }}", func(t *testing.T, c *Config) {

@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -14,10 +16,10 @@ import (
 
 // The keys valid at each place, in the order messages list them.
 var (
-	topKeys = []string{"providers", "order", "categories", "timeouts", "fallback", "judge", "eval", "pricing"}
+	topKeys = []string{"providers", "order", "categories", "timeouts", "fallback", "judge", "eval", "pricing", "serve"}
 	// categoryKeys are a category's settings; every other key of a category
 	// names a provider, so no provider may be called one of these.
-	categoryKeys = []string{"order", "timeouts", "hedge_after"}
+	categoryKeys = []string{"order", "timeouts", "hedge_after", "stream_buffer"}
 )
 
 var (
@@ -95,7 +97,27 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	if p, ok := top["pricing"]; ok {
 		d.pricing(cfg.Pricing, p)
 	}
+	if p, ok := top["serve"]; ok {
+		d.serve(&cfg.Serve, p)
+	}
 	return cfg
+}
+
+func (d *decoder) serve(sv *Serve, p pair) {
+	envName := func(dst *string) func(pair) {
+		return func(p pair) {
+			if s, ok := d.envName(deref(p.val), p.path); ok {
+				*dst = s
+			}
+		}
+	}
+	d.object(p.val, p.path, []field{
+		{key: "keys_env", decode: envName(&sv.KeysEnv)},
+		{key: "admin_keys_env", decode: envName(&sv.AdminKeysEnv)},
+		{key: "max_body_bytes", decode: d.integer(&sv.MaxBodyBytes, 1)},
+		{key: "max_concurrent", decode: d.integer(&sv.MaxConcurrent, 1)},
+		{key: "drain", decode: d.duration(&sv.Drain, positive)},
+	})
 }
 
 func (d *decoder) timeoutFields(t *Timeouts) []field {
@@ -428,6 +450,8 @@ func (d *decoder) category(e pair, known map[string]bool, names []string) Catego
 			d.object(p.val, p.path, d.timeoutFields(&cat.Timeouts))
 		case "hedge_after":
 			d.duration(&cat.HedgeAfter, nonNegative)(p)
+		case "stream_buffer":
+			d.streamBuffer(&cat.StreamBuffer)(p)
 		default:
 			listed++
 			d.model(&cat, p, known, names)
@@ -543,5 +567,34 @@ func (d *decoder) pricing(prices map[string]Price, p pair) {
 		default:
 			prices[e.key] = price
 		}
+	}
+}
+
+// streamBuffer reads stream_buffer: whole, a number of chunks, or a
+// duration.
+func (d *decoder) streamBuffer(dst *StreamBuffer) func(pair) {
+	return func(p pair) {
+		s, ok := d.scalar(p.val, p.path, "whole, a number of chunks or a duration such as 2s")
+		if !ok {
+			return
+		}
+		if s.Value == "whole" {
+			*dst = StreamBuffer{Whole: true}
+			return
+		}
+		if n, err := strconv.Atoi(s.Value); err == nil {
+			if n < 1 {
+				d.fail(s, p.path, "must be at least 1 chunk, got %d (leave it out to stream at once)", n)
+				return
+			}
+			*dst = StreamBuffer{Chunks: n}
+			return
+		}
+		v, err := time.ParseDuration(s.Value)
+		if err != nil || v <= 0 {
+			d.fail(s, p.path, "%s is not whole, a number of chunks or a positive duration (e.g. whole, 20, 2s)", quote(s.Value))
+			return
+		}
+		*dst = StreamBuffer{For: v}
 	}
 }

@@ -25,13 +25,18 @@ type Attempt struct {
 	// Start is when the attempt began, counted from the start of the call.
 	Start    time.Duration
 	Duration time.Duration
-	// TTFT is the time from the attempt's start to its first token; zero
-	// for attempts that produced none and for non-streaming calls.
+	// TTFT is the time from the attempt's start to its first token (with a
+	// commit window, to the window's close, when the caller can first read
+	// it); zero for attempts that produced none and for non-streaming calls.
 	TTFT    time.Duration
 	Outcome Outcome
 	// Class is the error's class; empty when the attempt succeeded.
 	Class provider.Class
 	Err   error
+	// Discarded counts the chunks, and DiscardedBytes the text, a stream's
+	// commit window held back and threw away when the attempt failed
+	// inside it: output the caller never saw.
+	Discarded, DiscardedBytes int
 }
 
 // attemptJSON is the attempt's shape in `llmfall run --json` (docs/design.md).
@@ -43,6 +48,7 @@ type attemptJSON struct {
 	Outcome    Outcome        `json:"outcome"`
 	ErrorClass provider.Class `json:"error_class"`
 	Error      string         `json:"error"`
+	Discarded  int            `json:"discarded_chunks,omitempty"`
 }
 
 // MarshalJSON writes the attempt with the field names docs/design.md documents,
@@ -55,6 +61,7 @@ func (a Attempt) MarshalJSON() ([]byte, error) {
 		DurationMS: a.Duration.Milliseconds(),
 		Outcome:    a.Outcome,
 		ErrorClass: a.Class,
+		Discarded:  a.Discarded,
 	}
 	if a.Err != nil {
 		j.Error = provider.Redact(a.Err.Error())

@@ -37,9 +37,9 @@ func (s BreakerState) String() string {
 // result from before a state change is ignored, so that requests in flight
 // when an outage began do not reopen a breaker that a probe has since closed.
 type breaker struct {
-	threshold int
-	cooldown  time.Duration
-	now       func() time.Time
+	threshold        int
+	minCool, maxCool time.Duration
+	now              func() time.Time
 
 	// healthy is true when the breaker is closed with no failures and no
 	// cool-down, so that the common path takes no lock.
@@ -52,12 +52,34 @@ type breaker struct {
 	openedAt    time.Time // when it opened, or when the current probe started
 	lastFailure time.Time
 	coolUntil   time.Time // a Retry-After the provider asked for
+	// downSince is the first failure of the current run of failures (zero
+	// when there is none), and cool the wait before the next probe, set
+	// each time the breaker (re)opens.
+	downSince time.Time
+	cool      time.Duration
 }
 
-func newBreaker(threshold int, cooldown time.Duration, now func() time.Time) *breaker {
-	b := &breaker{threshold: threshold, cooldown: cooldown, now: now}
+func newBreaker(threshold int, minCool, maxCool time.Duration, now func() time.Time) *breaker {
+	b := &breaker{threshold: threshold, minCool: minCool, maxCool: maxCool, now: now}
 	b.healthy.Store(true)
 	return b
+}
+
+// cooldown is the wait before the next probe of a target failing since
+// downSince: a tenth of the outage so far, between minCool and maxCool. It
+// grows with each failed probe, so a long outage costs few probes, and it
+// stays a fraction of the outage, so that a link that comes back is used
+// again after a tenth of the time it was down at most (plus the wait for
+// the next request), where a fixed cool-down restarted by every failed
+// probe could leave it unused for longer than the cool-down itself.
+func (b *breaker) cooldown(now time.Time) time.Duration {
+	return min(max(now.Sub(b.downSince)/10, b.minCool), b.maxCool)
+}
+
+// reopen restarts the cool-down after a failure at now; mu held.
+func (b *breaker) reopen(now time.Time) {
+	b.openedAt = now
+	b.cool = b.cooldown(now)
 }
 
 // allow reports whether a request may go to the target now, and the
@@ -76,12 +98,12 @@ func (b *breaker) allow() (uint64, bool) {
 	}
 	switch b.state {
 	case StateOpen:
-		if now.Sub(b.openedAt) < b.cooldown {
+		if now.Sub(b.openedAt) < b.cool {
 			return b.gen.Load(), false
 		}
 		b.setState(StateHalfOpen, now)
 	case StateHalfOpen:
-		if now.Sub(b.openedAt) < b.cooldown {
+		if now.Sub(b.openedAt) < b.cool {
 			return b.gen.Load(), false
 		}
 		b.openedAt = now
@@ -102,7 +124,7 @@ func (b *breaker) blocked() bool {
 	if now.Before(b.coolUntil) {
 		return true
 	}
-	return b.state != StateClosed && now.Sub(b.openedAt) < b.cooldown
+	return b.state != StateClosed && now.Sub(b.openedAt) < b.cool
 }
 
 // current is the generation a forced attempt (every link open) reports under.
@@ -118,6 +140,7 @@ func (b *breaker) success(gen uint64) {
 		return
 	}
 	b.failures = 0
+	b.downSince = time.Time{}
 	if b.state != StateClosed {
 		b.setState(StateClosed, time.Time{})
 	}
@@ -139,15 +162,20 @@ func (b *breaker) failure(gen uint64, retryAfter time.Duration) {
 	if gen == b.gen.Load() {
 		switch b.state {
 		case StateClosed:
+			if b.failures == 0 {
+				b.downSince = now
+			}
 			b.failures++
 			if b.failures >= b.threshold {
 				b.setState(StateOpen, now)
+				b.reopen(now)
 			}
 		case StateHalfOpen:
 			b.setState(StateOpen, now)
+			b.reopen(now)
 		case StateOpen:
 			// A forced attempt (every link open) failed: restart the cool-down.
-			b.openedAt = now
+			b.reopen(now)
 		}
 	}
 	b.updateHealthy()
@@ -159,6 +187,7 @@ func (b *breaker) setState(s BreakerState, now time.Time) {
 	b.openedAt = now
 	if s == StateClosed {
 		b.failures = 0
+		b.downSince = time.Time{}
 	}
 }
 

@@ -2,18 +2,20 @@ package fallback
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
 func TestBreakerStateMachine(t *testing.T) {
 	clock := newClock()
-	b := newBreaker(3, 10*time.Second, clock.Now)
+	b := newBreaker(3, 10*time.Second, 10*time.Second, clock.Now)
 	fail := func() {
 		gen, ok := b.allow()
 		if !ok {
@@ -69,7 +71,7 @@ func TestBreakerStateMachine(t *testing.T) {
 
 func TestBreakerRetryAfterCools(t *testing.T) {
 	clock := newClock()
-	b := newBreaker(5, time.Minute, clock.Now)
+	b := newBreaker(5, time.Minute, time.Minute, clock.Now)
 	gen, _ := b.allow()
 	b.failure(gen, 20*time.Second)
 	if _, ok := b.allow(); ok {
@@ -84,7 +86,7 @@ func TestBreakerRetryAfterCools(t *testing.T) {
 func TestBreakerOpensOnOutageAndRecovers(t *testing.T) {
 	clock := newClock()
 	cfg := testConfig()
-	cfg.Now = clock.Now
+	cfg.Clock = clock
 	cfg.BreakerFailures = 3
 	cfg.BreakerCooldown = 30 * time.Second
 	a := newFake("a", step{err: perr("a", provider.ClassServer)})
@@ -131,7 +133,7 @@ func TestBreakerOpensOnOutageAndRecovers(t *testing.T) {
 // error rate over many calls never opens the breaker.
 func TestBreakerStaysClosedUnderPartialDegradation(t *testing.T) {
 	cfg := testConfig()
-	cfg.Now = newClock().Now
+	cfg.Clock = newClock()
 	rng := rand.New(rand.NewPCG(1, 2))
 	const calls = 5000
 	script := make([]step, calls)
@@ -164,8 +166,9 @@ func TestBreakerStaysClosedUnderPartialDegradation(t *testing.T) {
 func TestAllOpenStillTries(t *testing.T) {
 	clock := newClock()
 	cfg := testConfig()
-	cfg.Now = clock.Now
+	cfg.Clock = clock
 	cfg.BreakerFailures = 1
+	cfg.BreakerMinCooldown = 30 * time.Second // all still open at the end
 	down := func(name string) *fake { return newFake(name, step{err: perr(name, provider.ClassServer)}) }
 	a, b, c := down("a"), down("b"), down("c")
 	e := mustNew(t, cfg, a, b, c)
@@ -202,7 +205,7 @@ func TestAllOpenStillTries(t *testing.T) {
 func TestRateLimitRetryAfterSkipsTarget(t *testing.T) {
 	clock := newClock()
 	cfg := testConfig()
-	cfg.Now = clock.Now
+	cfg.Clock = clock
 	rl := &provider.Error{Provider: "a", Status: 429, Class: provider.ClassRateLimited, RetryAfter: 17500 * time.Millisecond}
 	a := newFake("a", step{err: rl}, step{})
 	e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
@@ -240,5 +243,105 @@ func TestBreakersDisabled(t *testing.T) {
 	}
 	if a.Calls() != 20 {
 		t.Errorf("a called %d times; want 20 with breakers disabled", a.Calls())
+	}
+}
+
+// outageProvider fails every call with a server error while its clock is
+// before back, and answers after.
+type outageProvider struct {
+	clk  *clock.Fake
+	back time.Time
+}
+
+func (p *outageProvider) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
+	if p.clk.Now().Before(p.back) {
+		return nil, perr("a", provider.ClassServer)
+	}
+	return &provider.Response{Text: "ok from a", FinishReason: provider.FinishStop, Model: req.Model}, nil
+}
+
+func (p *outageProvider) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
+	return nil, errors.New("not used")
+}
+
+// TestBreakerRecoveryAtLowTraffic is the recovery test: the primary
+// is down for 60 s and a request arrives every 4 s; with the default
+// breaker settings the primary serves again within 10 s of coming back.
+// (A fixed 30 s cool-down, restarted by every failed probe, kept it unused
+// for up to 34 s.)
+func TestBreakerRecoveryAtLowTraffic(t *testing.T) {
+	clk := newClock()
+	start := clk.Now()
+	back := start.Add(60 * time.Second)
+	cfg := testConfig()
+	cfg.Clock = clk
+	e, err := New(cfg, map[string]provider.Provider{"a": &outageProvider{clk: clk, back: back}, "b": newFake("b"), "c": newFake("c")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var probes int
+	for at := time.Duration(0); at <= 3*time.Minute; at += 4 * time.Second {
+		clk.Advance(start.Add(at).Sub(clk.Now()))
+		res, err := e.Complete(context.Background(), userRequest("fast"))
+		if err != nil {
+			t.Fatalf("request at %v: %v", at, err)
+		}
+		if a := res.Attempts[0]; a.Provider == "a" && a.Outcome != OutcomeSkipped && at < 60*time.Second {
+			probes++
+		}
+		if res.Target.Provider != "a" || at < 60*time.Second {
+			continue
+		}
+		if late := at - 60*time.Second; late > 10*time.Second {
+			t.Errorf("primary served again %v after it came back; want within 10 s", late)
+		}
+		if probes > 5+8 {
+			t.Errorf("%d calls to the dead primary in 60 s at one request every 4 s; want at most 13 (5 to open, then probes)", probes)
+		}
+		return
+	}
+	t.Fatal("the primary never served again")
+}
+
+// TestBreakerCooldownGrowsWithTheOutage: the wait before a probe is a tenth
+// of how long the target has been failing, between the minimum and the
+// cap, and starts again from the minimum after a successful probe.
+func TestBreakerCooldownGrowsWithTheOutage(t *testing.T) {
+	clock := newClock()
+	b := newBreaker(1, time.Second, 30*time.Second, clock.Now)
+	probe := func(ok bool) time.Duration {
+		t.Helper()
+		// Wait for the breaker to let a probe through, in small steps.
+		var waited time.Duration
+		for {
+			if gen, allowed := b.allow(); allowed {
+				if ok {
+					b.success(gen)
+				} else {
+					b.failure(gen, 0)
+				}
+				return waited
+			}
+			clock.Advance(100 * time.Millisecond)
+			waited += 100 * time.Millisecond
+		}
+	}
+	probe(false) // opens at 0
+	var waits []time.Duration
+	for range 4 {
+		waits = append(waits, probe(false))
+	}
+	clock.Advance(100 * time.Second) // a probe fails at 104 s: the next waits 10.4 s
+	probe(false)
+	waits = append(waits, probe(false))
+	clock.Advance(time.Hour)
+	probe(false)
+	waits = append(waits, probe(false))
+	probe(true) // closes
+	probe(false)
+	waits = append(waits, probe(false))
+	want := []time.Duration{time.Second, time.Second, time.Second, time.Second, 10400 * time.Millisecond, 30 * time.Second, time.Second}
+	if diff := cmp.Diff(want, waits); diff != "" {
+		t.Errorf("waits between probes (-want +got):\n%s", diff)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -15,11 +16,13 @@ import (
 // chain, its deadlines and its attempt log. It is driven by one goroutine.
 type call struct {
 	st  *state
+	clk clock.Clock
 	req *Request
 	res *Result
 	to  Timeouts
-	// hedge is the category's HedgeAfter.
-	hedge time.Duration
+	// hedge is the category's HedgeAfter, buffer the call's commit window.
+	hedge  time.Duration
+	buffer StreamBuffer
 
 	// parent is the caller's context. The total timeout is not a context
 	// of its own but the deadline every attempt's context or watchdog
@@ -53,15 +56,21 @@ func (c *call) init(ctx context.Context, st *state, req *Request) error {
 	if err != nil {
 		return err
 	}
-	c.st, c.req, c.links, c.order = st, req, links, links
+	if err := req.StreamBuffer.check(); err != nil {
+		return fmt.Errorf("fallback: %w", err)
+	}
+	c.st, c.clk, c.req, c.links, c.order = st, st.cfg.Clock, req, links, links
 	c.to = st.cfg.Timeouts.merge(cat.Timeouts).merge(req.Timeouts)
 	if len(st.textOnly) > 0 {
 		c.images = req.HasImages()
 	}
-	c.hedge = cat.HedgeAfter
+	c.hedge, c.buffer = cat.HedgeAfter, cat.StreamBuffer
+	if req.StreamBuffer.on() {
+		c.buffer = req.StreamBuffer
+	}
 	c.res = newResult(req.Category, len(links))
 	c.parent = ctx
-	c.start = time.Now()
+	c.start = c.clk.Now()
 	if c.to.Total > 0 {
 		c.deadline = c.start.Add(c.to.Total)
 	}
@@ -73,7 +82,7 @@ func (c *call) init(ctx context.Context, st *state, req *Request) error {
 
 // overTotal reports whether the total timeout has run out.
 func (c *call) overTotal() bool {
-	return !c.deadline.IsZero() && !time.Now().Before(c.deadline)
+	return !c.deadline.IsZero() && !c.clk.Now().Before(c.deadline)
 }
 
 func (c *call) allBlocked() bool {
@@ -161,7 +170,7 @@ func (c *call) cannotTake(l *link) bool {
 
 // begin opens an attempt in the log and returns its index.
 func (c *call) begin(l *link) int {
-	c.res.Attempts = append(c.res.Attempts, Attempt{Target: l.target, Start: time.Since(c.start)})
+	c.res.Attempts = append(c.res.Attempts, Attempt{Target: l.target, Start: c.since()})
 	return len(c.res.Attempts) - 1
 }
 
@@ -170,7 +179,7 @@ func (c *call) begin(l *link) int {
 func (c *call) finish(idx int, o Outcome, class provider.Class, err error) {
 	a := &c.res.Attempts[idx]
 	if o != OutcomeSkipped {
-		a.Duration = time.Since(c.start) - a.Start
+		a.Duration = c.since() - a.Start
 	}
 	a.Outcome, a.Class, a.Err = o, class, err
 	if hook := c.st.cfg.OnAttempt; hook != nil {
@@ -288,17 +297,16 @@ func (c *call) backoff(n int) error {
 	}
 	d = d/2 + rand.N(d)
 	if !c.deadline.IsZero() {
-		d = min(d, time.Until(c.deadline))
+		d = min(d, c.deadline.Sub(c.clk.Now()))
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-c.parent.Done():
+	if err := c.clk.Sleep(c.parent, d); err != nil {
 		return c.ctxErr()
 	}
+	return nil
 }
+
+// since is the time since the call started, on the engine's clock.
+func (c *call) since() time.Duration { return c.clk.Now().Sub(c.start) }
 
 // request is the request for one link: the caller's, with the link's model.
 func (c *call) request(l *link) *provider.Request {
@@ -331,11 +339,13 @@ func (e *Engine) Complete(ctx context.Context, req *Request) (*Result, error) {
 }
 
 // complete is one non-streaming attempt, bounded by whichever comes first
-// of the attempt timeout and the total one, in a single context.
+// of the attempt timeout and the total one, with a single timer on the
+// engine's clock.
 func (c *call) complete(l *link) (*provider.Response, error) {
+	now := c.clk.Now()
 	d, cause := c.deadline, errTotalTimeout
 	if c.to.Attempt > 0 {
-		if a := time.Now().Add(c.to.Attempt); d.IsZero() || a.Before(d) {
+		if a := now.Add(c.to.Attempt); d.IsZero() || a.Before(d) {
 			d, cause = a, errAttemptTimeout
 		}
 	}
@@ -343,8 +353,10 @@ func (c *call) complete(l *link) (*provider.Response, error) {
 		resp, err := l.p.Complete(c.parent, c.request(l))
 		return checkResponse(l, resp, err)
 	}
-	ctx, cancel := context.WithDeadlineCause(c.parent, d, cause)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(c.parent)
+	defer cancel(nil)
+	t := c.clk.AfterFunc(d.Sub(now), func() { cancel(cause) })
+	defer t.Stop()
 	resp, err := l.p.Complete(ctx, c.request(l))
 	resp, err = checkResponse(l, resp, err)
 	if err != nil && c.parent.Err() == nil && context.Cause(ctx) == errAttemptTimeout {

@@ -7,13 +7,15 @@ import (
 	"sort"
 	"time"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
 // Defaults applied where a Config field is zero.
 const (
-	DefaultBreakerFailures = 5
-	DefaultBreakerCooldown = 30 * time.Second
+	DefaultBreakerFailures    = 5
+	DefaultBreakerCooldown    = 30 * time.Second
+	DefaultBreakerMinCooldown = time.Second
 )
 
 // Config is everything the engine needs, mapped one to one from llmfall.yaml
@@ -42,9 +44,17 @@ type Config struct {
 	// its breaker. 0 means DefaultBreakerFailures; negative disables the
 	// breakers (and the Retry-After cool-down that goes with them).
 	BreakerFailures int
-	// BreakerCooldown is how long an open breaker waits before letting a
-	// probe through. 0 means DefaultBreakerCooldown.
+	// BreakerCooldown is the longest an open breaker waits before letting a
+	// probe through. The wait is a tenth of how long the target has been
+	// failing, at least BreakerMinCooldown: it grows with each failed
+	// probe, and a target that comes back is used again within a tenth of
+	// its outage (at default settings, a 60 s outage is noticed over within
+	// 6 s of the next request). 0 means DefaultBreakerCooldown (30 s).
 	BreakerCooldown time.Duration
+	// BreakerMinCooldown is the shortest wait before a probe, the one after
+	// a target first fails. 0 means DefaultBreakerMinCooldown (1 s); it is
+	// capped at BreakerCooldown.
+	BreakerMinCooldown time.Duration
 	// ShouldFallback decides whether an error of a link sends the call on
 	// to the next link. nil means DefaultShouldFallback (with
 	// OnContentFilter applied on top). The caller's own cancellation never
@@ -54,9 +64,11 @@ type Config struct {
 	// including skipped ones, from the goroutine driving the call. It must
 	// be safe for concurrent use and should not block.
 	OnAttempt func(category string, a Attempt)
-	// Now is the breakers' clock; nil means time.Now. Timeouts always use
-	// real timers.
-	Now func() time.Time
+	// Clock drives every timer of the engine (attempt, first-token, idle
+	// and total timeouts, hedge delay, retry backoff, breaker cool-down)
+	// and its attempt log; nil means clock.Real(). Tests pass a
+	// *clock.Fake, the outage simulator a *clock.Virtual.
+	Clock clock.Clock
 	// TextOnly are the targets whose models take no images: a request
 	// with images skips them, recording the attempt as skipped with class
 	// unsupported, instead of sending what the provider would refuse.
@@ -81,6 +93,35 @@ type Category struct {
 	// applies to Stream only (Complete walks the chain one link at a time),
 	// and a hedged stream does not retry a link: a failure starts the next.
 	HedgeAfter time.Duration
+	// StreamBuffer is the category's commit window for streams; the zero
+	// value streams every token as it comes. A call may override it.
+	StreamBuffer StreamBuffer
+}
+
+// StreamBuffer is a stream's commit window: the engine holds a link's output
+// back until the window closes, and a failure inside it (a connection cut
+// after some tokens, a stall the idle timeout catches, a stream that ends
+// without a finish reason) falls back to the next link as a failure before
+// the first token would, discarding what was held. The caller receives one
+// complete answer from one model, never a splice of two. The price is time
+// to first token: the caller sees nothing until the window closes. Either
+// field closes it, whichever comes first; the zero value is no window.
+type StreamBuffer struct {
+	// Chunks closes the window once that many chunks have arrived; -1
+	// holds the whole answer, until the link finishes.
+	Chunks int
+	// For closes the window once the link has streamed for that long
+	// since its first token (checked as each chunk arrives).
+	For time.Duration
+}
+
+// on reports whether the window holds anything back.
+func (b StreamBuffer) on() bool { return b.Chunks != 0 || b.For > 0 }
+
+// closed reports whether a window that has held n chunks over d since the
+// first token is done.
+func (b StreamBuffer) closed(n int, d time.Duration) bool {
+	return b.Chunks > 0 && n >= b.Chunks || b.For > 0 && d >= b.For
 }
 
 // Timeouts bound a call. In every field zero means "inherit" when used as an
@@ -94,7 +135,9 @@ type Timeouts struct {
 	FirstToken time.Duration
 	// Idle is the longest gap between tokens once a stream has started;
 	// a stall after the first token is an error for the caller. A stall is
-	// noticed between Idle and twice Idle after the last token.
+	// noticed between Idle and Idle plus a sixteenth after the engine last
+	// asked the link for a token; time the caller takes between tokens is
+	// not counted.
 	Idle time.Duration
 	// Total bounds the whole call across all attempts.
 	Total time.Duration
@@ -198,14 +241,24 @@ func (cfg *Config) validate(providers map[string]provider.Provider) error {
 		if c.HedgeAfter < 0 {
 			errs = append(errs, fmt.Errorf("%s: negative hedge_after %s", where, c.HedgeAfter))
 		}
+		if err := c.StreamBuffer.check(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", where, err))
+		}
 	}
 	if cfg.Retries < 0 {
 		errs = append(errs, fmt.Errorf("negative retries %d", cfg.Retries))
 	}
-	if cfg.RetryBackoff < 0 || cfg.BreakerCooldown < 0 {
-		errs = append(errs, errors.New("negative retry_backoff or breaker_cooldown"))
+	if cfg.RetryBackoff < 0 || cfg.BreakerCooldown < 0 || cfg.BreakerMinCooldown < 0 {
+		errs = append(errs, errors.New("negative retry_backoff, breaker_cooldown or breaker minimum cool-down"))
 	}
 	return errors.Join(errs...)
+}
+
+func (b StreamBuffer) check() error {
+	if b.Chunks < -1 || b.For < 0 {
+		return fmt.Errorf("stream_buffer: chunks must be -1 (the whole answer), 0 or positive and the duration not negative, got %d chunks, %s", b.Chunks, b.For)
+	}
+	return nil
 }
 
 func checkOrder(where string, order []string, providers map[string]provider.Provider) []error {

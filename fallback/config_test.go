@@ -149,7 +149,7 @@ func TestSetOrderRoutesCalls(t *testing.T) {
 func TestReloadKeepsBreakersAndOverrides(t *testing.T) {
 	clock := newClock()
 	cfg := testConfig()
-	cfg.Now = clock.Now
+	cfg.Clock = clock
 	cfg.BreakerFailures = 1
 	a := newFake("a", step{err: perr("a", provider.ClassServer)})
 	e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
@@ -161,7 +161,7 @@ func TestReloadKeepsBreakersAndOverrides(t *testing.T) {
 	}
 
 	next := testConfig()
-	next.Now = clock.Now
+	next.Clock = clock
 	next.BreakerFailures = 1
 	next.Categories[0].Models["b"] = "b-sonnet" // b's target changes
 	next.Categories = append(next.Categories, Category{Name: "smart", Models: map[string]string{"b": "b-opus"}})

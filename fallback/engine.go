@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -60,6 +61,9 @@ type Request struct {
 	Chain []Target
 	// Timeouts override the category's for this call, field by field.
 	Timeouts Timeouts
+	// StreamBuffer, if set, replaces the category's commit window for this
+	// call (Stream only).
+	StreamBuffer StreamBuffer
 	// OnAttempt, if set, is called once for every finished attempt of this
 	// call, including skipped ones, from the goroutine driving it (where
 	// Config.OnAttempt hears of every call's, and must be set before New).
@@ -165,8 +169,8 @@ func newState(cfg Config, providers map[string]provider.Provider, old map[Target
 	if err := cfg.validate(providers); err != nil {
 		return nil, fmt.Errorf("fallback: invalid config: %w", err)
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
 	}
 	if cfg.BreakerFailures == 0 {
 		cfg.BreakerFailures = DefaultBreakerFailures
@@ -174,6 +178,10 @@ func newState(cfg Config, providers map[string]provider.Provider, old map[Target
 	if cfg.BreakerCooldown == 0 {
 		cfg.BreakerCooldown = DefaultBreakerCooldown
 	}
+	if cfg.BreakerMinCooldown == 0 {
+		cfg.BreakerMinCooldown = DefaultBreakerMinCooldown
+	}
+	cfg.BreakerMinCooldown = min(cfg.BreakerMinCooldown, cfg.BreakerCooldown)
 	st := &state{
 		cfg:       cfg,
 		providers: maps.Clone(providers),
@@ -188,11 +196,11 @@ func newState(cfg Config, providers map[string]provider.Provider, old map[Target
 					// Settings may have changed; the history (and the
 					// clock, which is read without the lock) stays.
 					b.mu.Lock()
-					b.threshold, b.cooldown = cfg.BreakerFailures, cfg.BreakerCooldown
+					b.threshold, b.minCool, b.maxCool = cfg.BreakerFailures, cfg.BreakerMinCooldown, cfg.BreakerCooldown
 					b.mu.Unlock()
 					st.breakers[t] = b
 				} else if st.breakers[t] == nil {
-					st.breakers[t] = newBreaker(cfg.BreakerFailures, cfg.BreakerCooldown, cfg.Now)
+					st.breakers[t] = newBreaker(cfg.BreakerFailures, cfg.BreakerMinCooldown, cfg.BreakerCooldown, cfg.Clock.Now)
 				}
 			}
 		}

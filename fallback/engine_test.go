@@ -119,8 +119,8 @@ func TestOnContentFilterFallsBack(t *testing.T) {
 	}
 }
 
-// Timeouts here are short against fakes that hang until cancelled, so the
-// tests wait as long as the timeout and never assert an upper bound.
+// The fakes hang until cancelled and the engine runs on a fake clock, which
+// the test moves past the timeout once the link has been called.
 func TestTimeoutsFallBack(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -135,9 +135,17 @@ func TestTimeoutsFallBack(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			clk := newClock()
+			silent := make(chan struct{}) // a is waiting for its context
+			if tc.a.stall {
+				tc.a.stalled = silent
+			} else {
+				tc.a.started = silent
+			}
+			advanceOn(clk, silent, 30*time.Millisecond)
 			a, b := newFake("a", tc.a), newFake("b")
 			cfg := testConfig()
-			cfg.Timeouts = tc.to
+			cfg.Timeouts, cfg.Clock = tc.to, clk
 			e := mustNew(t, cfg, a, b, newFake("c"))
 			text, res, err := tc.mode.run(e, testCtx(t), userRequest("fast"))
 			if err != nil {
@@ -156,8 +164,8 @@ func TestTimeoutsFallBack(t *testing.T) {
 			if a.Cancelled() != 1 {
 				t.Errorf("a saw %d cancellations; want 1 (the abandoned attempt)", a.Cancelled())
 			}
-			if res.Attempts[0].Duration < 30*time.Millisecond {
-				t.Errorf("a's attempt lasted %v; want at least the timeout", res.Attempts[0].Duration)
+			if got, want := res.Attempts[0].Duration, 30*time.Millisecond; got != want {
+				t.Errorf("a's attempt lasted %v; want the timeout, %v", got, want)
 			}
 		})
 	}
@@ -172,10 +180,10 @@ func TestStreamFailsAfterFirstToken(t *testing.T) {
 		wantOut   Outcome
 		wantErr   string
 	}{
-		{"stall", step{chunks: []string{"Order ", "1182 "}, stall: true}, Timeouts{Idle: 30 * time.Millisecond},
-			provider.ClassTimeout, OutcomeTimeout, "idle timeout 30ms"},
-		{"total runs out", step{chunks: []string{"Order ", "1182 "}, stall: true}, Timeouts{Total: 40 * time.Millisecond, Idle: time.Hour},
-			provider.ClassTimeout, OutcomeTimeout, "total timeout 40ms"},
+		{"stall", step{chunks: []string{"Order ", "1182 "}, stall: true}, Timeouts{Idle: 30 * time.Second},
+			provider.ClassTimeout, OutcomeTimeout, "idle timeout 30s"},
+		{"total runs out", step{chunks: []string{"Order ", "1182 "}, stall: true}, Timeouts{Total: 40 * time.Second, Idle: time.Hour},
+			provider.ClassTimeout, OutcomeTimeout, "total timeout 40s"},
 		{"network error", step{chunks: []string{"Order ", "1182 "}, midErr: perr("a", provider.ClassNetwork)}, Timeouts{},
 			provider.ClassNetwork, OutcomeError, "scripted network"},
 		{"overloaded event", step{chunks: []string{"Order ", "1182 "}, midErr: perr("a", provider.ClassOverloaded)}, Timeouts{Idle: time.Minute, FirstToken: time.Minute},
@@ -183,9 +191,14 @@ func TestStreamFailsAfterFirstToken(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			clk := newClock()
+			if tc.a.stall {
+				tc.a.stalled = make(chan struct{})
+				advanceOn(clk, tc.a.stalled, time.Minute)
+			}
 			a, b := newFake("a", tc.a), newFake("b")
 			cfg := testConfig()
-			cfg.Timeouts = tc.to
+			cfg.Timeouts, cfg.Clock = tc.to, clk
 			e := mustNew(t, cfg, a, b, newFake("c"))
 			s, err := e.Stream(testCtx(t), userRequest("fast"))
 			if err != nil {
@@ -222,8 +235,8 @@ func TestStreamFailsAfterFirstToken(t *testing.T) {
 			if res.Response == nil || res.Response.Text != "Order 1182 " {
 				t.Errorf("Response = %+v; want the partial text", res.Response)
 			}
-			if res.Attempts[0].TTFT <= 0 {
-				t.Errorf("TTFT = %v; want > 0", res.Attempts[0].TTFT)
+			if a := res.Attempts[0]; a.TTFT != 0 || a.Duration < a.TTFT {
+				t.Errorf("TTFT = %v, Duration %v; want 0 (the first token came at once on the fake clock) and no more than the attempt", a.TTFT, a.Duration)
 			}
 		})
 	}
@@ -318,10 +331,13 @@ func TestCallerCancelsMidStream(t *testing.T) {
 func TestTotalTimeout(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
+			clk := newClock()
 			cfg := testConfig()
-			cfg.Timeouts.Total = 40 * time.Millisecond
+			cfg.Timeouts.Total, cfg.Clock = 40*time.Millisecond, clk
+			started := make(chan struct{})
+			advanceOn(clk, started, 40*time.Millisecond)
 			a := newFake("a", step{err: perr("a", provider.ClassServer)})
-			b := newFake("b", step{hang: true})
+			b := newFake("b", step{hang: true, started: started})
 			c := newFake("c")
 			e := mustNew(t, cfg, a, b, c)
 			_, _, err := m.run(e, testCtx(t), userRequest("fast"))
@@ -347,10 +363,13 @@ func TestTotalTimeout(t *testing.T) {
 }
 
 func TestPerCallTimeoutOverride(t *testing.T) {
+	clk := newClock()
 	cfg := testConfig()
-	cfg.Timeouts.Attempt = time.Hour
+	cfg.Timeouts.Attempt, cfg.Clock = time.Hour, clk
 	cfg.Categories[0].Timeouts.Attempt = 2 * time.Hour
-	e := mustNew(t, cfg, newFake("a", step{hang: true}), newFake("b"), newFake("c"))
+	started := make(chan struct{})
+	advanceOn(clk, started, 20*time.Millisecond)
+	e := mustNew(t, cfg, newFake("a", step{hang: true, started: started}), newFake("b"), newFake("c"))
 	req := userRequest("fast")
 	req.Timeouts.Attempt = 20 * time.Millisecond
 	res, err := e.Complete(testCtx(t), req)
@@ -363,12 +382,26 @@ func TestPerCallTimeoutOverride(t *testing.T) {
 }
 
 func TestRetriesSameLink(t *testing.T) {
+	clk := newClock()
 	cfg := testConfig()
-	cfg.Retries = 2
-	cfg.RetryBackoff = time.Millisecond
+	cfg.Retries, cfg.Clock = 2, clk
+	cfg.RetryBackoff = time.Second
 	a := newFake("a", step{err: perr("a", provider.ClassOverloaded)}, step{err: perr("a", provider.ClassServer)}, step{})
 	e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
-	res, err := e.Complete(context.Background(), userRequest("fast"))
+	backoffs := make(chan time.Time, 1)
+	go func() {
+		// The only timers armed are the backoffs: wait out each one.
+		defer close(backoffs)
+		for range 2 {
+			clk.WaitTimers(1)
+			clk.Advance(4 * time.Second)
+		}
+		backoffs <- clk.Now()
+	}()
+	res, err := e.Complete(testCtx(t), userRequest("fast"))
+	if waited := (<-backoffs).Sub(newClock().Now()); waited != 8*time.Second {
+		t.Errorf("clock moved %v; want two backoffs (of at most 1.5 s and 3 s) waited out", waited)
+	}
 	if err != nil {
 		t.Fatalf("Complete() error = %v", err)
 	}
@@ -514,8 +547,9 @@ func TestErrorsNeverCarryKeys(t *testing.T) {
 // The idle timeout measures the provider, not the caller: a reader that
 // takes longer than it between chunks must not be cut off.
 func TestIdleIgnoresSlowReader(t *testing.T) {
+	clk := newClock()
 	cfg := testConfig()
-	cfg.Timeouts.Idle = 100 * time.Millisecond
+	cfg.Timeouts.Idle, cfg.Clock = 100*time.Millisecond, clk
 	e := mustNew(t, cfg, newFake("a", step{chunks: []string{"one ", "two ", "three"}}), newFake("b"), newFake("c"))
 	s, err := e.Stream(testCtx(t), userRequest("fast"))
 	if err != nil {
@@ -525,10 +559,59 @@ func TestIdleIgnoresSlowReader(t *testing.T) {
 	var got strings.Builder
 	for s.Next() {
 		got.WriteString(s.Current().Text)
-		// A slow consumer (a terminal, a client), not a synchronisation.
-		time.Sleep(250 * time.Millisecond)
+		// A slow consumer (a terminal, a client): the idle watchdog
+		// fires, on this goroutine, while the caller holds the stream.
+		clk.Advance(250 * time.Millisecond)
 	}
 	if s.Err() != nil || got.String() != "one two three" {
 		t.Errorf("got %q, Err() = %v; want the whole answer", got.String(), s.Err())
+	}
+}
+
+// TestIdleTimeoutIsPrompt: `idle: 2s` ends a stream whose link went silent
+// within 2.2 s of the engine asking it for the next token, and never before
+// 2 s. (The watchdog used to look once per idle period, which caught a
+// stall only after up to twice the idle timeout.)
+func TestIdleTimeoutIsPrompt(t *testing.T) {
+	for _, idle := range []time.Duration{2 * time.Second, 30 * time.Second, 100 * time.Millisecond} {
+		t.Run(idle.String(), func(t *testing.T) {
+			clk := newClock()
+			start := clk.Now()
+			stalled := make(chan struct{})
+			a := newFake("a", step{chunks: []string{"one ", "two "}, stall: true, stalled: stalled})
+			noticed := make(chan time.Duration, 1)
+			go func() {
+				// Time passes in steps of 1% of the timeout; the watchdog
+				// fires within a step, on this goroutine, and cancels the
+				// link's context before Advance returns.
+				<-stalled
+				for range 300 {
+					clk.Advance(idle / 100)
+					if a.LastCtx().Err() != nil {
+						break
+					}
+				}
+				noticed <- clk.Now().Sub(start)
+			}()
+			cfg := testConfig()
+			cfg.Timeouts.Idle, cfg.Clock = idle, clk
+			e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
+			s, err := e.Stream(testCtx(t), userRequest("fast"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if got := drain(s); got != "one two " {
+				t.Errorf("text = %q; want %q", got, "one two ")
+			}
+			if got := provider.ClassOf(s.Err()); got != provider.ClassTimeout {
+				t.Fatalf("Err() = %v; want an idle timeout", s.Err())
+			}
+			// The tokens and the stall all came at the clock's start.
+			got := <-noticed
+			if limit := idle + idle/10; got < idle || got > limit {
+				t.Errorf("stall noticed after %v; want between %v and %v", got, idle, limit)
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -24,8 +25,14 @@ type step struct {
 	stall  bool
 	midErr error
 	// started, if set, is closed once the call has begun, so that a test
-	// can act while the call is in flight.
+	// can act while the call is in flight (the engine arms an attempt's
+	// timers before it calls the link).
 	started chan struct{}
+	// stalled, if set, is closed when the stream starts to stall.
+	stalled chan struct{}
+	// noFinish ends the stream cleanly but without a finish reason, as a
+	// connection closed early by a proxy looks.
+	noFinish bool
 	// gate, if set, holds the answer (for Stream: the headers) until it is
 	// closed or the call's context ends.
 	gate chan struct{}
@@ -41,6 +48,7 @@ type fake struct {
 	calls     int
 	models    []string
 	cancelled int // calls that ended because their context did
+	lastCtx   context.Context
 }
 
 var _ provider.Provider = (*fake)(nil)
@@ -106,8 +114,18 @@ func (f *fake) Complete(ctx context.Context, req *provider.Request) (*provider.R
 	return &provider.Response{Text: f.text(s, req.Model), FinishReason: provider.FinishStop, Model: req.Model}, nil
 }
 
+// LastCtx is the context of the latest call.
+func (f *fake) LastCtx() context.Context {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastCtx
+}
+
 func (f *fake) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
 	s := f.next(req)
+	f.mu.Lock()
+	f.lastCtx = ctx
+	f.mu.Unlock()
 	if s.started != nil {
 		close(s.started)
 	}
@@ -172,6 +190,9 @@ func (s *fakeStream) Next() bool {
 	s.done, s.cur = true, provider.Chunk{}
 	switch {
 	case s.step.stall:
+		if s.step.stalled != nil {
+			close(s.step.stalled)
+		}
 		s.err = s.f.wait(s.ctx)
 	case s.step.midErr != nil:
 		s.err = s.step.midErr
@@ -185,30 +206,22 @@ func (s *fakeStream) Close() error            { return nil }
 
 func (s *fakeStream) Response() *provider.Response {
 	r := &provider.Response{Text: s.text.String(), Model: s.model, TTFT: s.ttft}
-	if s.done && s.err == nil {
+	if s.done && s.err == nil && !s.step.noFinish {
 		r.FinishReason = provider.FinishStop
 	}
 	return r
 }
 
-// fakeClock is the breakers' injected clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// newClock is a fake clock for the engine (Config.Clock).
+func newClock() *clock.Fake { return clock.NewFake(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
-func newClock() *fakeClock { return &fakeClock{now: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// advanceOn moves clk forward by d once ch is closed, from a goroutine that
+// ends then: a test's stand-in for time passing while a link is silent.
+func advanceOn(clk *clock.Fake, ch <-chan struct{}, d time.Duration) {
+	go func() {
+		<-ch
+		clk.Advance(d)
+	}()
 }
 
 // perr is a provider error of one class, as an adapter would return it.

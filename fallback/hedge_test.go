@@ -30,8 +30,18 @@ func TestHedgeFasterLinkWins(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			defer goleak.VerifyNone(t)
+			clk := newClock()
+			silent := make(chan struct{})
+			if tc.a.stall {
+				tc.a.stalled = silent
+			} else {
+				tc.a.started = silent
+			}
+			advanceOn(clk, silent, 20*time.Millisecond)
 			a, b, c := newFake("a", tc.a), newFake("b", step{chunks: []string{"b1 ", "b2"}}), newFake("c")
-			e := mustNew(t, hedgeConfig(20*time.Millisecond), a, b, c)
+			cfg := hedgeConfig(20 * time.Millisecond)
+			cfg.Clock = clk
+			e := mustNew(t, cfg, a, b, c)
 			s, err := e.Stream(testCtx(t), userRequest("fast"))
 			if err != nil {
 				t.Fatal(err)
@@ -53,8 +63,8 @@ func TestHedgeFasterLinkWins(t *testing.T) {
 			if c.Calls() != 0 {
 				t.Errorf("c called %d times; want 0", c.Calls())
 			}
-			if res.Attempts[1].Start < 20*time.Millisecond {
-				t.Errorf("b started at %v; want after hedge_after", res.Attempts[1].Start)
+			if got, want := res.Attempts[1].Start, 20*time.Millisecond; got != want {
+				t.Errorf("b started at %v; want at hedge_after, %v", got, want)
 			}
 			if res.Target != (Target{Provider: "b", Model: "b-haiku"}) {
 				t.Errorf("Target = %v; want b", res.Target)
@@ -101,10 +111,15 @@ func TestHedgeFailureMovesOn(t *testing.T) {
 
 func TestHedgeStopsOnInvalidRequest(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	a := newFake("a", step{hang: true})
+	clk := newClock()
+	started := make(chan struct{})
+	advanceOn(clk, started, 10*time.Millisecond)
+	a := newFake("a", step{hang: true, started: started})
 	b := newFake("b", step{err: perr("b", provider.ClassInvalidRequest)})
 	c := newFake("c")
-	e := mustNew(t, hedgeConfig(10*time.Millisecond), a, b, c)
+	cfg := hedgeConfig(10 * time.Millisecond)
+	cfg.Clock = clk
+	e := mustNew(t, cfg, a, b, c)
 	s, err := e.Stream(testCtx(t), userRequest("fast"))
 	if err != nil {
 		t.Fatal(err)
@@ -125,10 +140,14 @@ func TestHedgeStopsOnInvalidRequest(t *testing.T) {
 
 func TestHedgeCallerCancels(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	started := make(chan struct{})
-	a := newFake("a", step{hang: true})
+	clk := newClock()
+	aStarted, started := make(chan struct{}), make(chan struct{})
+	advanceOn(clk, aStarted, 5*time.Millisecond)
+	a := newFake("a", step{hang: true, started: aStarted})
 	b := newFake("b", step{hang: true, started: started})
-	e := mustNew(t, hedgeConfig(5*time.Millisecond), a, b, newFake("c"))
+	cfg := hedgeConfig(5 * time.Millisecond)
+	cfg.Clock = clk
+	e := mustNew(t, cfg, a, b, newFake("c"))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -235,10 +254,18 @@ func TestConcurrentCallsWithSetOrder(t *testing.T) {
 // breaker opens and later requests skip it instead of paying hedge_after.
 func TestHedgeLossesOpenTheBreaker(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	a, b := newFake("a", step{hang: true}), newFake("b", step{chunks: []string{"b1"}})
+	clk := newClock()
+	var hangs []step
+	for range 3 {
+		started := make(chan struct{})
+		advanceOn(clk, started, 5*time.Millisecond)
+		hangs = append(hangs, step{hang: true, started: started})
+	}
+	a, b := newFake("a", hangs...), newFake("b", step{chunks: []string{"b1"}})
 	cfg := hedgeConfig(5 * time.Millisecond)
 	cfg.BreakerFailures = 3
 	cfg.BreakerCooldown = time.Hour
+	cfg.Clock = clk
 	e := mustNew(t, cfg, a, b, newFake("c"))
 	for i := range 3 {
 		s, err := e.Stream(testCtx(t), userRequest("fast"))
@@ -275,11 +302,14 @@ func TestHedgeLossesOpenTheBreaker(t *testing.T) {
 func TestHedgeLateJoinerNotCharged(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	// a answers only once the hedge has started b, so b joins late and loses.
-	bStarted := make(chan struct{})
-	a := newFake("a", step{chunks: []string{"a1"}, gate: bStarted})
+	clk := newClock()
+	aStarted, bStarted := make(chan struct{}), make(chan struct{})
+	advanceOn(clk, aStarted, time.Millisecond)
+	a := newFake("a", step{chunks: []string{"a1"}, gate: bStarted, started: aStarted})
 	b := newFake("b", step{hang: true, started: bStarted})
 	cfg := hedgeConfig(time.Millisecond)
 	cfg.BreakerFailures = 1
+	cfg.Clock = clk
 	e := mustNew(t, cfg, a, b, newFake("c"))
 	s, err := e.Stream(testCtx(t), userRequest("fast"))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -41,6 +42,8 @@ type Stream struct {
 	cur           provider.Chunk
 	err           error
 	chunks, bytes int
+	// held is how many of the winner's held chunks have been delivered.
+	held int
 }
 
 var _ provider.Stream = (*Stream)(nil)
@@ -61,6 +64,11 @@ type opened struct {
 	hasFirst bool
 	ttft     time.Duration
 	err      error
+	// buf is what a commit window held, the first chunk included, and
+	// ended says the link finished inside the window.
+	buf      []provider.Chunk
+	bufBytes int
+	ended    bool
 }
 
 // Stream starts a streaming call. It returns an error only for a request the
@@ -92,7 +100,16 @@ func (s *Stream) Next() bool {
 		}
 		s.c.res.Attempts[s.win.idx].TTFT = s.win.ttft
 		s.deliver(s.win.first)
+		s.held = 1
 		return true
+	}
+	if o := s.win; s.held < len(o.buf) {
+		s.deliver(o.buf[s.held])
+		s.held++
+		return true
+	} else if o.ended {
+		s.end(nil)
+		return false
 	}
 	w := s.win.w
 	if w != nil {
@@ -202,11 +219,53 @@ func (s *Stream) begin() error {
 		*o = opened{l: l, gen: gen, idx: idx}
 		c.open(o)
 		if o.err != nil {
+			c.discard(idx, o)
 			return o.err
 		}
 		s.win = o
 		return nil
 	})
+}
+
+// discard records in the attempt log what a commit window held back from
+// an attempt that did not serve.
+func (c *call) discard(idx int, o *opened) {
+	a := &c.res.Attempts[idx]
+	a.Discarded, a.DiscardedBytes = len(o.buf), o.bufBytes
+}
+
+// fill reads a link's stream past its first token until the commit window
+// closes, holding the chunks in o.buf, with the watchdog counting as Next
+// does so that a stall inside the window meets the idle timeout. A stream
+// that ends inside the window without a finish reason was cut, and fails.
+func (c *call) fill(o *opened, s provider.Stream) error {
+	o.buf = append(o.buf[:0], o.first)
+	o.bufBytes = len(o.first.Text)
+	firstAt := c.clk.Now()
+	for !c.buffer.closed(len(o.buf), c.clk.Now().Sub(firstAt)) {
+		if o.w != nil {
+			o.w.progress.Add(1)
+		}
+		ok := s.Next()
+		if o.w != nil {
+			o.w.progress.Add(1)
+		}
+		if !ok {
+			if err := s.Err(); err != nil {
+				return err
+			}
+			if r := s.Response(); r == nil || r.FinishReason == "" {
+				return &provider.Error{Provider: o.l.target.Provider, Class: provider.ClassNetwork,
+					Message: "stream ended without a finish reason"}
+			}
+			o.ended = true
+			return nil
+		}
+		ch := s.Current()
+		o.buf = append(o.buf, ch)
+		o.bufBytes += len(ch.Text)
+	}
+	return nil
 }
 
 // prepare gives an attempt of a sequential walk its context and watchdog.
@@ -237,14 +296,14 @@ func (c *call) open(o *opened) {
 	if o.ctx == nil {
 		c.prepare(o)
 	}
-	begun := time.Now()
+	begun := c.clk.Now()
 	s, err := o.l.p.Stream(o.ctx, c.request(o.l))
 	if err == nil && s == nil {
 		err = provider.MalformedError(o.l.target.Provider, 0, errors.New("no stream and no error"))
 	}
 	if err == nil {
 		if s.Next() {
-			o.first, o.hasFirst, o.ttft = s.Current(), true, time.Since(begun)
+			o.first, o.hasFirst, o.ttft = s.Current(), true, c.clk.Now().Sub(begun)
 		} else {
 			err = s.Err()
 		}
@@ -254,6 +313,12 @@ func (c *call) open(o *opened) {
 		// cancelled, so the token is late.
 		err = context.Cause(o.ctx)
 	}
+	if err == nil && c.buffer.on() {
+		if err = c.fill(o, s); err == nil {
+			// The caller's first token is the window's close.
+			o.ttft = c.clk.Now().Sub(begun)
+		}
+	}
 	if err == nil {
 		o.s = s
 		return
@@ -262,8 +327,13 @@ func (c *call) open(o *opened) {
 	if s != nil {
 		s.Close()
 	}
-	if c.parent.Err() == nil && context.Cause(o.ctx) == errFirstTokenTimeout {
-		err = timeoutError(o.l.target, "first token timeout", c.to.FirstToken, err)
+	if c.parent.Err() == nil {
+		switch context.Cause(o.ctx) {
+		case errFirstTokenTimeout:
+			err = timeoutError(o.l.target, "first token timeout", c.to.FirstToken, err)
+		case errIdleTimeout:
+			err = timeoutError(o.l.target, "idle timeout", c.to.Idle, err)
+		}
 	}
 	o.cancel(nil)
 	o.s, o.err = nil, err
@@ -276,12 +346,17 @@ var errAbandoned = errors.New("call stopped")
 // HedgeAfter passes without a token (or a racer fails) the next one starts
 // too. The first token wins; the others are cancelled and their goroutines
 // waited for before race returns, so none outlives the call.
+//
+// Racers and the coordinator report to the clock's Tracker when they start,
+// hand over a result and wait, so that a virtual clock (the simulator's)
+// moves only once every one of them is waiting.
 func (s *Stream) race() error {
 	c := &s.c
+	tr := clock.Track(c.clk)
 	results := make(chan *opened, len(c.links))
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	hedge := time.NewTimer(c.hedge)
+	hedge, hedgeC := c.clk.NewTimer(c.hedge)
 	defer hedge.Stop()
 
 	var running []*opened
@@ -296,13 +371,18 @@ func (s *Stream) race() error {
 		o := &opened{l: l, gen: gen, idx: c.begin(l)}
 		c.prepareRacer(o)
 		running = append(running, o)
+		// Re-armed before the racer starts, so that every timer of this
+		// attempt is set by the time its link is called.
+		hedge.Reset(c.hedge)
 		wg.Add(1)
+		tr.Busy()
 		go func() {
+			defer tr.Idle()
 			defer wg.Done()
 			c.open(o)
+			tr.Busy() // the coordinator's, handed over with the result
 			results <- o
 		}()
-		hedge.Reset(c.hedge)
 		return true
 	}
 	var winner *opened
@@ -318,6 +398,7 @@ func (s *Stream) race() error {
 	launch()
 	received := 0
 	for received < len(running) {
+		tr.Idle()
 		select {
 		case o := <-results:
 			received++
@@ -331,13 +412,16 @@ func (s *Stream) race() error {
 				o.w.stop()
 				o.s.Close()
 				o.cancel(nil)
+				c.discard(o.idx, o)
 				c.finish(o.idx, OutcomeCancelled, provider.ClassCancelled, lostTo(winner))
 			case decided && coordinatorCancelled(o.ctx):
 				o.cancel(nil)
 				c.chargeHedgeLoss(o, winner)
+				c.discard(o.idx, o)
 				c.finish(o.idx, OutcomeCancelled, provider.ClassCancelled, context.Cause(o.ctx))
 			default:
 				o.cancel(nil)
+				c.discard(o.idx, o)
 				v, err := c.fail(o.idx, o.l, o.gen, o.err, false)
 				if decided {
 					break
@@ -349,7 +433,7 @@ func (s *Stream) race() error {
 				}
 				launch()
 			}
-		case <-hedge.C:
+		case <-hedgeC:
 			if winner == nil && stopErr == nil {
 				launch()
 			}
@@ -395,12 +479,14 @@ func lostTo(winner *opened) error {
 // watchdog is the one timer of a streaming attempt. Before the first token
 // it enforces the first-token and total deadlines; after it, the total
 // deadline and the idle timeout. For the latter Next counts in and out of
-// the provider's Next with two atomic adds (odd: waiting on the provider) and
-// the timer checks the count once per period instead of being reset per
-// chunk, which keeps the per-chunk cost to the adds; a stall is caught
-// between one and two periods after the last token, and time the caller
-// spends between calls to Next is never counted.
+// the provider's Next with two atomic adds (odd: waiting on the provider),
+// and the timer, rather than being reset per chunk, looks at the count every
+// idleStep of the idle timeout and remembers when it first saw its current
+// value. That keeps the per-chunk cost to the adds, catches a stall between
+// Idle and Idle plus one step after the provider was last waited on, and
+// never counts the time the caller spends between calls to Next.
 type watchdog struct {
+	clk      clock.Clock
 	cancel   context.CancelCauseFunc
 	total    time.Time // zero: none
 	first    time.Time // zero: none
@@ -408,12 +494,17 @@ type watchdog struct {
 	progress atomic.Uint64
 
 	mu      sync.Mutex
-	t       *time.Timer
+	t       clock.Timer
 	started bool // the first token arrived
 	fired   bool // the watchdog cancelled the attempt
 	stopped bool
 	seen    uint64
+	seenAt  time.Time // when the timer first saw progress at seen
 }
+
+// idleSteps is how many times per idle timeout the watchdog looks at a
+// stream's progress: a stall is caught at most Idle/idleSteps late.
+const idleSteps = 16
 
 // newWatchdog arms a watchdog for an attempt starting now, or returns nil
 // when the call has no deadline that needs one.
@@ -421,13 +512,14 @@ func newWatchdog(c *call, cancel context.CancelCauseFunc) *watchdog {
 	if c.deadline.IsZero() && c.to.FirstToken <= 0 && c.to.Idle <= 0 {
 		return nil
 	}
-	w := &watchdog{cancel: cancel, total: c.deadline, idle: max(c.to.Idle, 0)}
+	now := c.clk.Now()
+	w := &watchdog{clk: c.clk, cancel: cancel, total: c.deadline, idle: max(c.to.Idle, 0)}
 	if c.to.FirstToken > 0 {
-		w.first = time.Now().Add(c.to.FirstToken)
+		w.first = now.Add(c.to.FirstToken)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.arm(time.Now())
+	w.arm(now)
 	return w
 }
 
@@ -443,7 +535,10 @@ func (w *watchdog) arm(now time.Time) {
 	if !w.started {
 		earlier(w.first)
 	} else if w.idle > 0 {
-		earlier(now.Add(w.idle))
+		if at := w.seenAt.Add(w.idle); at.After(now) {
+			earlier(at)
+		}
+		earlier(now.Add(max(w.idle/idleSteps, 1)))
 	}
 	switch {
 	case next.IsZero():
@@ -451,7 +546,7 @@ func (w *watchdog) arm(now time.Time) {
 			w.t.Stop()
 		}
 	case w.t == nil:
-		w.t = time.AfterFunc(next.Sub(now), w.fire)
+		w.t = w.clk.AfterFunc(next.Sub(now), w.fire)
 	default:
 		w.t.Reset(next.Sub(now))
 	}
@@ -463,17 +558,19 @@ func (w *watchdog) fire() {
 	if w.stopped || w.fired {
 		return
 	}
-	now := time.Now()
+	now := w.clk.Now()
 	var cause error
 	switch v := w.progress.Load(); {
 	case !w.total.IsZero() && !now.Before(w.total):
 		cause = errTotalTimeout
 	case !w.started && !w.first.IsZero() && !now.Before(w.first):
 		cause = errFirstTokenTimeout
-	case w.started && w.idle > 0 && v%2 == 1 && v == w.seen:
+	case w.started && w.idle > 0 && v != w.seen:
+		w.seen, w.seenAt = v, now
+	case w.started && w.idle > 0 && v%2 == 1 && now.Sub(w.seenAt) >= w.idle:
 		cause = errIdleTimeout
-	default:
-		w.seen = v
+	}
+	if cause == nil {
 		w.arm(now)
 		return
 	}
@@ -492,9 +589,10 @@ func (w *watchdog) streaming() bool {
 	if w.fired {
 		return false
 	}
+	now := w.clk.Now()
 	w.started = true
-	w.seen = w.progress.Load()
-	w.arm(time.Now())
+	w.seen, w.seenAt = w.progress.Load(), now
+	w.arm(now)
 	return true
 }
 

@@ -17,6 +17,10 @@ type Reloader struct {
 	Path    string
 	Engine  *fallback.Engine
 	Options Options
+	// Adjust, if set, changes each reloaded engine configuration before it
+	// is swapped in: the hooks and clocks a caller set on the first one
+	// (OnAttempt) are not in the file and would otherwise be lost.
+	Adjust func(*fallback.Config)
 	// OnReload, if set, hears the outcome of every reload triggered by a
 	// signal: nil, or why the old configuration stays in force.
 	OnReload func(error)
@@ -33,7 +37,11 @@ func (r *Reloader) Reload() error {
 	if err != nil {
 		return fmt.Errorf("reload %s: %w", r.Path, err)
 	}
-	if err := r.Engine.Reload(EngineConfig(cfg), providers); err != nil {
+	ec := EngineConfig(cfg)
+	if r.Adjust != nil {
+		r.Adjust(&ec)
+	}
+	if err := r.Engine.Reload(ec, providers); err != nil {
 		return fmt.Errorf("reload %s: %w", r.Path, err)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -303,6 +304,31 @@ func TestApplyDefaults(t *testing.T) {
 	j, _ := Judge(cfg, eng, ps, Options{Offline: true})
 	if h, ok := j.(*judge.Heuristic); !ok || h.Threshold != judge.DefaultThreshold {
 		t.Errorf("offline judge = %+v; want a heuristic at judge.DefaultThreshold", j)
+	}
+}
+
+func TestReloadKeepsAdjustments(t *testing.T) {
+	cfg, path := load(t, base)
+	ps, _ := Providers(cfg, Options{Offline: true})
+	var seen atomic.Int32
+	hook := func(string, fallback.Attempt) { seen.Add(1) }
+	ec := EngineConfig(cfg)
+	ec.OnAttempt = hook
+	eng, err := fallback.New(ec, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Reloader{Path: path, Engine: eng, Options: Options{Offline: true},
+		Adjust: func(c *fallback.Config) { c.OnAttempt = hook }}
+	if err := r.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	req := &fallback.Request{Category: "fast", Request: provider.Request{Messages: []provider.Message{{Role: provider.RoleUser, Content: "hi"}}}}
+	if _, err := eng.Complete(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if seen.Load() != 1 {
+		t.Errorf("OnAttempt heard %d attempts after a reload; want 1", seen.Load())
 	}
 }
 

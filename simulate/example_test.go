@@ -10,8 +10,9 @@ import (
 )
 
 // A two-link chain whose primary is down for the first ten minutes of an
-// hour: the breaker opens at once and probes every 30 s, so no user sees
-// a failure and the dead link costs users a few seconds in all.
+// hour: the breaker opens at once and probes at a tenth of the outage so
+// far (1 s at first, 30 s at most), so no user sees a failure and the dead
+// link costs users a few seconds in all.
 func ExampleRun() {
 	sc, err := simulate.Parse("outage.yaml", []byte(`
 name: ten-minute-outage
@@ -43,7 +44,7 @@ links:
 	fmt.Printf("breaker openings: %d, time on the dead link: %s\n", r.BreakerOpenings, r.DeadLinkWait)
 	// Output:
 	// 36000 requests, 0 failed
-	// openai    served 29956, skipped 6020 times
-	// anthropic served  6044, skipped    0 times
-	// breaker openings: 1, time on the dead link: 4.8s
+	// openai    served 29832, skipped 6112 times
+	// anthropic served  6168, skipped    0 times
+	// breaker openings: 1, time on the dead link: 11.2s
 }

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"math"
 	"sort"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -21,6 +22,11 @@ type profile struct {
 	sigma      float64
 	errLatency time.Duration
 	retryAfter time.Duration
+	// brk and stall are the shares of answers cut or stalled halfway;
+	// chunks and gap shape an answer's stream.
+	brk, stall float64
+	chunks     int
+	gap        time.Duration
 	// pFail is the chance a call fails from this link's point of view:
 	// a hang, an error, or an answer slower than the first-token timeout.
 	pFail float64
@@ -36,6 +42,10 @@ func compile(p Profile, firstToken time.Duration) *profile {
 		median:     float64(p.Latency.P50),
 		errLatency: p.ErrorLatency,
 		retryAfter: p.RetryAfter,
+		brk:        p.Break,
+		stall:      p.Stall,
+		chunks:     max(p.Chunks, 1),
+		gap:        p.ChunkGap,
 	}
 	if p.Latency.P50 > 0 && p.Latency.P95 > p.Latency.P50 {
 		c.sigma = math.Log(float64(p.Latency.P95)/float64(p.Latency.P50)) / z95
@@ -147,116 +157,47 @@ const (
 	streamFault   = 1
 	streamClass   = 2
 	streamLatency = 3
+	streamMid     = 4 // a break or stall halfway through an answer
 )
-
-// clock is what the links know of the engine they feed, in simulated time.
-type clock struct {
-	seed       int64
-	firstToken time.Duration // 0: none
-	hedge      time.Duration // 0: no hedging
-	backoff    time.Duration
-	// now, when set, is the simulated time since the start of the run that
-	// the engine's breakers read; the sequential driver owns it.
-	now *atomic.Int64
-}
 
 // maxLinks bounds the providers one run simulates.
 const maxLinks = 32
 
-// trace is one request's simulated time while it runs, shared by the
-// links it calls through the context: it numbers each link's tries and
-// moves the breakers' clock as attempts fail. (The report places attempts
-// in time afterwards, from the engine's log.) Attempts of a hedged race
-// run concurrently, hence the mutex.
+// trace is the request a link is called for, shared by the links through
+// the context: it numbers each link's tries, so that every try draws its
+// own fate, and collects the times to first token the links gave. Attempts
+// of a hedged race run concurrently, hence the mutex.
 type trace struct {
 	mu      sync.Mutex
-	clk     *clock
 	idx     uint64
 	arrival time.Duration
+	tries   [maxLinks]uint8
+	answers []answer
+}
 
-	// next is when, counted from arrival, the attempt triggered by the
-	// last failure or timeout starts; pending says one happened since the
-	// latest launch (otherwise a launch while a link hangs is a hedge).
-	next    time.Duration
-	pending bool
-	launch  time.Duration
-	hanging int
-	prev    int // link id of the latest attempt, -1 for none
-
-	won   bool
-	tries [maxLinks]uint8
-
-	// cpu, when set, is the parallel driver's token for running engine
-	// code: a hung link hands it back while it waits, so that at most
-	// GOMAXPROCS requests are runnable and none is starved long enough to
-	// lose a race against a compressed timer it should have won.
-	cpu chan struct{}
+// answer is one time to first token a link gave, whether it won or not.
+type answer struct {
+	link int // link id
+	ttft time.Duration
 }
 
 type traceKey struct{}
 
 func (t *trace) reset(idx uint64, arrival time.Duration) {
 	t.idx, t.arrival = idx, arrival
-	t.next, t.pending, t.launch, t.hanging, t.prev = 0, true, 0, 0, -1
-	t.won = false
 	t.tries = [maxLinks]uint8{}
-	t.publish(0)
+	t.answers = t.answers[:0]
 }
 
-// publish moves the breakers' clock, when this driver has one, to at
-// (simulated time since arrival). Callers hold mu or own t alone.
-func (t *trace) publish(at time.Duration) {
-	if t.clk.now != nil {
-		t.clk.now.Store(int64(t.arrival + at))
-	}
-}
-
-// start places a new attempt of link id in simulated time and returns its
-// start and try number. mu held.
-func (t *trace) start(id int) (time.Duration, int) {
-	try := int(t.tries[id])
-	if t.tries[id] < math.MaxUint8 {
-		t.tries[id]++
-	}
-	var at time.Duration
-	switch {
-	case !t.pending && t.hanging > 0 && t.clk.hedge > 0:
-		// Nothing failed since the last launch while a link hangs: the
-		// engine's hedge timer started this one.
-		at = t.launch + t.clk.hedge
-	default:
-		at = t.next
-		if try > 0 && t.prev == id && t.clk.backoff > 0 {
-			at += t.clk.backoff << min(try-1, 16)
-		}
-	}
-	t.launch, t.pending, t.prev = at, false, id
-	t.publish(at)
-	return at, try
-}
-
-// event records a failure or timeout ending at end. mu held.
-func (t *trace) event(end time.Duration) {
-	t.next = max(t.next, end)
-	t.pending = true
-	t.publish(t.next)
-}
-
-// wait blocks until ctx ends, giving up the CPU token meanwhile.
-func (t *trace) wait(ctx context.Context) {
-	if t.cpu != nil {
-		<-t.cpu
-		defer func() { t.cpu <- struct{}{} }()
-	}
-	<-ctx.Done()
-}
-
-// link is one simulated provider replaying its timeline.
+// link is one simulated provider replaying its timeline on the run's
+// virtual clock: it sleeps its latencies there, so that the engine's own
+// timers decide what a user would have seen.
 type link struct {
 	name string
 	id   int
 	tl   *timeline
-	clk  *clock
+	clk  clock.Clock
+	seed int64
 }
 
 var _ provider.Provider = (*link)(nil)
@@ -272,105 +213,103 @@ const (
 )
 
 // decide is the fate of try number try of this link for request idx
-// arriving at arrival: a pure function of them and the seed, so that the
-// report can replay it from the engine's attempt log whatever order
-// concurrent racers called in.
+// arriving at arrival: a pure function of them and the seed.
 func (l *link) decide(idx uint64, arrival time.Duration, try int) (outcome, *profile, time.Duration, uint64) {
 	p := l.tl.at(arrival)
-	key := drawKey(l.clk.seed, idx, l.id, try)
+	key := drawKey(l.seed, idx, l.id, try)
 	u := unit(key, streamFault)
-	ft := l.clk.firstToken
 	switch {
 	case u < p.hang:
 		return outHang, p, 0, key
 	case u < p.fail:
-		if ft > 0 && p.errLatency >= ft {
-			return outHang, p, 0, key
-		}
 		return outError, p, p.errLatency, key
 	}
-	ttft := p.latency(unit(key, streamLatency))
-	if ft > 0 && ttft >= ft {
-		// The engine would give up first: let its own timer decide.
-		return outHang, p, 0, key
-	}
-	return outAnswer, p, ttft, key
+	return outAnswer, p, p.latency(unit(key, streamLatency)), key
 }
 
-// draw decides one call and moves the request's simulated clock, which the
-// breakers read while the request runs.
-func (l *link) draw(ctx context.Context) (*trace, outcome, *profile, time.Duration, time.Duration, uint64, error) {
+// draw numbers the call and decides its fate.
+func (l *link) draw(ctx context.Context) (*trace, outcome, *profile, time.Duration, uint64, error) {
 	t, _ := ctx.Value(traceKey{}).(*trace)
 	if t == nil {
-		return nil, 0, nil, 0, 0, 0, errNoTrace
+		return nil, 0, nil, 0, 0, errNoTrace
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	start, try := t.start(l.id)
+	try := int(t.tries[l.id])
+	if t.tries[l.id] < math.MaxUint8 {
+		t.tries[l.id]++
+	}
 	o, p, d, key := l.decide(t.idx, t.arrival, try)
-	switch o {
-	case outHang:
-		t.hanging++
-	case outError:
-		t.event(start + d)
-	case outAnswer:
-		if !t.won {
-			t.won = true
-			t.publish(start + d)
-		}
-	}
-	return t, o, p, start, d, key, nil
+	return t, o, p, d, key, nil
 }
 
-// hangEnded accounts a hung attempt the engine abandoned: at the first-token
-// timeout, unless another racer had already won (a lost hedge).
-func (l *link) hangEnded(t *trace, start time.Duration) {
+func (l *link) answered(t *trace, ttft time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.hanging--
-	if t.won {
-		return
-	}
-	t.event(start + l.clk.firstToken)
+	t.answers = append(t.answers, answer{l.id, ttft})
 }
 
-// Stream answers with one chunk at once in real time (its simulated time
-// to first token is accounted, not slept), fails before the stream as an
-// HTTP error would, or hangs inside the stream until the engine cancels it.
+// forever is how long a hung link waits: until the engine gives up on it.
+const forever = time.Duration(math.MaxInt64)
+
+// sleep waits d of virtual time; a context that ends first is the error an
+// adapter would return.
+func (l *link) sleep(ctx context.Context, d time.Duration) error {
+	if err := l.clk.Sleep(ctx, d); err != nil {
+		return &provider.Error{Provider: l.name, Class: provider.ClassOf(err), Err: err}
+	}
+	return nil
+}
+
+// Stream fails before the stream as an HTTP error would, after the drawn
+// error latency; or accepts the call and sends its first token after the
+// drawn latency; or accepts it and never sends a byte.
 func (l *link) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
-	t, o, p, start, d, key, err := l.draw(ctx)
+	t, o, p, d, key, err := l.draw(ctx)
 	if err != nil {
 		return nil, err
 	}
 	switch o {
 	case outError:
+		if err := l.sleep(ctx, d); err != nil {
+			return nil, err
+		}
 		return nil, l.injected(p, key)
 	case outHang:
-		return &hungStream{ctx: ctx, l: l, t: t, start: start}, nil
+		d = forever
 	}
-	return &answerStream{resp: provider.Response{Text: answerText, FinishReason: provider.FinishStop,
-		Model: req.Model, TTFT: d, Latency: d, Usage: provider.Usage{InputTokens: 12, OutputTokens: 3}}}, nil
+	ls := &linkStream{ctx: ctx, l: l, t: t, ttft: d, chunks: p.chunks, gap: p.gap, resp: provider.Response{
+		Model: req.Model, TTFT: d, Usage: provider.Usage{InputTokens: 12, OutputTokens: 3 * p.chunks}}}
+	if o == outAnswer {
+		// Halfway, but always after the first token: the engine has
+		// committed to this link by then, unless it buffers the stream.
+		half := max(p.chunks/2, 1)
+		switch u := unit(key, streamMid); {
+		case u < p.brk:
+			ls.cutAt = half
+		case u < p.brk+p.stall:
+			ls.stallAt = half
+		}
+	}
+	return ls, nil
 }
 
 // Complete is Stream without the stream, for engines driven with Complete.
 func (l *link) Complete(ctx context.Context, req *provider.Request) (*provider.Response, error) {
-	t, o, p, start, d, key, err := l.draw(ctx)
+	s, err := l.Stream(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	switch o {
-	case outError:
-		return nil, l.injected(p, key)
-	case outHang:
-		t.wait(ctx)
-		l.hangEnded(t, start)
-		return nil, &provider.Error{Provider: l.name, Class: provider.ClassOf(ctx.Err()), Err: ctx.Err()}
+	defer s.Close()
+	for s.Next() {
 	}
-	return &provider.Response{Text: answerText, FinishReason: provider.FinishStop, Model: req.Model,
-		TTFT: d, Latency: d, Usage: provider.Usage{InputTokens: 12, OutputTokens: 3}}, nil
+	if err := s.Err(); err != nil {
+		return nil, err
+	}
+	return s.Response(), nil
 }
 
-const answerText = "simulated answer"
+const answerText = "simulated answer "
 
 // wire is how an injected error of each class reads, so that attempt logs
 // of a simulation look like real ones.
@@ -403,58 +342,64 @@ func (l *link) injected(p *profile, key uint64) error {
 	return e
 }
 
-type answerStream struct {
-	resp provider.Response
-	cur  provider.Chunk
-	sent bool
+// linkStream sends its first chunk after its time to first token (forever
+// for a hung link), the others a gap apart, and ends; or, after cutAt
+// chunks, fails as a reset connection, or after stallAt chunks waits until
+// the engine gives up.
+type linkStream struct {
+	ctx            context.Context
+	l              *link
+	t              *trace
+	ttft, gap      time.Duration
+	chunks         int
+	cutAt, stallAt int // 0: never
+	resp           provider.Response
+	cur            provider.Chunk
+	err            error
+	sent           int
+	done           bool
 }
 
-func (s *answerStream) Next() bool {
-	if s.sent {
-		s.cur = provider.Chunk{}
+func (s *linkStream) Next() bool {
+	if s.done {
 		return false
 	}
-	s.sent = true
+	s.cur = provider.Chunk{}
+	wait := s.gap
+	switch {
+	case s.sent == s.chunks:
+		s.done = true
+		s.resp.FinishReason = provider.FinishStop
+		return false
+	case s.sent == 0:
+		wait = s.ttft
+	case s.sent == s.cutAt:
+		s.done = true
+		s.err = &provider.Error{Provider: s.l.name, Class: provider.ClassNetwork, Code: wire[provider.ClassNetwork].code,
+			Message: wire[provider.ClassNetwork].msg}
+		return false
+	case s.sent == s.stallAt:
+		wait = forever
+	}
+	if err := s.l.sleep(s.ctx, wait); err != nil {
+		s.done, s.err = true, err
+		return false
+	}
+	if s.sent == 0 {
+		s.l.answered(s.t, s.ttft)
+	}
+	s.sent++
+	s.resp.Latency = s.ttft + time.Duration(s.sent-1)*s.gap
 	s.cur = provider.Chunk{Text: answerText}
 	return true
 }
 
-func (s *answerStream) Current() provider.Chunk      { return s.cur }
-func (s *answerStream) Err() error                   { return nil }
-func (s *answerStream) Response() *provider.Response { r := s.resp; return &r }
-func (s *answerStream) Close() error                 { return nil }
+func (s *linkStream) Current() provider.Chunk { return s.cur }
+func (s *linkStream) Err() error              { return s.err }
+func (s *linkStream) Close() error            { return nil }
 
-// hungStream accepted the call and never sends a byte.
-type hungStream struct {
-	ctx   context.Context
-	l     *link
-	t     *trace
-	start time.Duration
-	err   error
-	ended bool
-}
-
-func (s *hungStream) Next() bool {
-	if s.ended {
-		return false
-	}
-	s.t.wait(s.ctx)
-	s.ended = true
-	s.l.hangEnded(s.t, s.start)
-	s.err = &provider.Error{Provider: s.l.name, Class: provider.ClassOf(s.ctx.Err()), Err: s.ctx.Err()}
-	return false
-}
-
-func (s *hungStream) Current() provider.Chunk      { return provider.Chunk{} }
-func (s *hungStream) Err() error                   { return s.err }
-func (s *hungStream) Response() *provider.Response { return &provider.Response{} }
-
-// Close of a stream the engine abandons without reading it still ends the
-// hang, so that the trace stays balanced.
-func (s *hungStream) Close() error {
-	if !s.ended {
-		s.ended = true
-		s.l.hangEnded(s.t, s.start)
-	}
-	return nil
+func (s *linkStream) Response() *provider.Response {
+	r := s.resp
+	r.Text = strings.Repeat(answerText, s.sent)
+	return &r
 }

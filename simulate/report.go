@@ -3,8 +3,6 @@ package simulate
 import (
 	"encoding/json"
 	"errors"
-	"math"
-	"slices"
 	"time"
 
 	"github.com/llmfall/llmfall/fallback"
@@ -23,7 +21,6 @@ type Report struct {
 	RPS      float64
 	// Simulated is the span of simulated time the requests arrived in.
 	Simulated time.Duration
-	Speed     float64
 
 	// Requests were sent; each was either Served or Failed.
 	Requests, Served, Failed int
@@ -54,6 +51,11 @@ type Report struct {
 	DeadLinkWait    time.Duration
 	BreakerOpenings int
 	HedgesWon       int
+	// RecoveredAfter is how long after the primary's last outage ended
+	// (the end of its last window failing at least half its calls) the
+	// primary served a request again; nil when the scenario has no such
+	// window or the primary never served after it.
+	RecoveredAfter *time.Duration
 }
 
 // LinkReport is one link of the chain.
@@ -126,7 +128,6 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		Seed               int64             `json:"seed"`
 		RPS                float64           `json:"rps"`
 		SimulatedSeconds   float64           `json:"simulated_seconds"`
-		Speed              float64           `json:"speed"`
 		Requests           int               `json:"requests"`
 		Served             int               `json:"served"`
 		Failed             int               `json:"failed"`
@@ -143,9 +144,10 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 		DeadLinkWait       float64           `json:"dead_link_wait_seconds"`
 		BreakerOpenings    int               `json:"breaker_openings"`
 		HedgesWon          int               `json:"hedges_won"`
+		RecoveredAfter     *float64          `json:"primary_recovered_after_seconds,omitempty"`
 	}{
 		Scenario: r.Scenario, Policy: r.Policy, Category: r.Category, Chain: r.Chain, Seed: r.Seed,
-		RPS: r.RPS, SimulatedSeconds: r.Simulated.Seconds(), Speed: r.Speed,
+		RPS: r.RPS, SimulatedSeconds: r.Simulated.Seconds(),
 		Requests: r.Requests, Served: r.Served, Failed: r.Failed, FailedRate: r.FailedRate,
 		ExpectedFailedRate: r.ExpectedFailedRate, FailedBy: r.FailedBy,
 		Failovers: r.Failovers, BreakerSkips: r.BreakerSkips,
@@ -159,74 +161,65 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	if p := r.AfterBreakerOpen; p != nil {
 		doc.AfterBreakerOpen = &phase{p.From.Seconds(), p.Requests, p.Failed, p.Latency, p.Added}
 	}
+	if r.RecoveredAfter != nil {
+		s := r.RecoveredAfter.Seconds()
+		doc.RecoveredAfter = &s
+	}
 	return json.Marshal(doc)
 }
 
-// record is one request's outcome, kept compact: a day at 50 requests/s
-// is 4.32 M of them. Times are in microseconds of simulated time.
-type record struct {
-	ttft   int32 // served: first token; failed: until it failed
-	wait   int32
-	served int8 // chain position, or -1
-	flags  uint8
-}
-
-const (
-	flagFailover uint8 = 1 << iota
-	flagSkipped
-	flagHedgeWon
-	flagExhausted
-	flagInterrupted
-	flagStopped
-)
-
-func micros(d time.Duration) int32 {
-	return int32(min(max(d.Microseconds(), math.MinInt32), math.MaxInt32))
-}
-
-// aggregate is what the driver counts besides the records.
+// aggregate is everything the run counts, request by request, in a size
+// that does not grow with the number of requests.
 type aggregate struct {
-	links   []linkCount
-	answers [][]int32 // per chain position: own times to first token, µs
+	links  []linkCount
+	served []int
+	// failedBy counts failures by kind (see Report.FailedBy).
+	failedBy                           map[string]int
+	failovers, breakerSkips, hedgesWon int
+	latency, baseline                  histogram
+	waitTotal                          time.Duration
+	expected                           float64
 	// openings counts breakers seen going from closed to open or
-	// half-open; firstOpen is the request after which the first link's
-	// breaker first opened, -1 for never.
-	openings  int
-	firstOpen int
+	// half-open; after covers the requests after the first link's
+	// breaker first opened, nil until it does.
+	openings int
+	after    *phase
+	// recovered is when, counted from the end of the primary's last
+	// outage, the primary first served again; -1 until it does.
+	recovered time.Duration
 }
 
 type linkCount struct {
 	attempts, errors, timeouts, skipped, hedgesLost int
+	// latency is the link's own time to first token over every answer it
+	// gave, won or not.
+	latency histogram
 }
+
+// phase accumulates the requests from one index on.
+type phase struct {
+	from     int
+	requests int
+	failed   int
+	latency  histogram
+}
+
+func newPhase(from int) *phase { return &phase{from: from} }
 
 func newAggregate(links int) *aggregate {
-	return &aggregate{links: make([]linkCount, links), answers: make([][]int32, links), firstOpen: -1}
+	return &aggregate{links: make([]linkCount, links), served: make([]int, links), failedBy: map[string]int{}, recovered: -1}
 }
 
-func (a *aggregate) merge(b *aggregate) {
-	for i := range a.links {
-		x, y := &a.links[i], b.links[i]
-		x.attempts += y.attempts
-		x.errors += y.errors
-		x.timeouts += y.timeouts
-		x.skipped += y.skipped
-		x.hedgesLost += y.hedgesLost
-		a.answers[i] = append(a.answers[i], b.answers[i]...)
-	}
-	a.openings += b.openings
-}
-
-// record reads one finished request from the engine's result and the
-// trace's simulated times.
-func (d *driver) record(t *trace, res *fallback.Result, err error, rec *record, agg *aggregate) {
-	*rec = record{served: -1}
-	var first string
-	for i, a := range res.Attempts {
-		if i == 0 {
-			first = a.Provider
-		} else if a.Provider != first {
-			rec.flags |= flagFailover
+// record counts one finished request from the engine's result, whose
+// attempt log is in the run's virtual time, and the trace's answers.
+func (d *driver) record(t *trace, i int, res *fallback.Result, err error, agg *aggregate) {
+	failover, skipped, hedgeWon := false, false, false
+	var end time.Duration
+	for k, a := range res.Attempts {
+		if k > 0 && a.Provider != res.Attempts[0].Provider {
+			failover = true
 		}
+		end = max(end, a.Start+a.Duration)
 		p, ok := d.pos[a.Provider]
 		if !ok {
 			continue
@@ -235,7 +228,7 @@ func (d *driver) record(t *trace, res *fallback.Result, err error, rec *record, 
 		switch a.Outcome {
 		case fallback.OutcomeSkipped:
 			lc.skipped++
-			rec.flags |= flagSkipped
+			skipped = true
 			continue
 		case fallback.OutcomeError:
 			lc.errors++
@@ -243,237 +236,117 @@ func (d *driver) record(t *trace, res *fallback.Result, err error, rec *record, 
 			lc.timeouts++
 		case fallback.OutcomeCancelled:
 			lc.hedgesLost++
-			rec.flags |= flagHedgeWon
+			hedgeWon = true
 		}
 		lc.attempts++
 	}
-	tl := d.replay(t, res, agg)
+	for _, a := range t.answers {
+		if p, ok := d.pos[d.byID[a.link].name]; ok {
+			agg.links[p].latency.add(a.ttft)
+		}
+	}
+	if failover {
+		agg.failovers++
+	}
+	if skipped {
+		agg.breakerSkips++
+	}
+	at := d.arrival(i)
+	p := 1.0
+	for _, target := range d.chain {
+		p *= d.links[target.Provider].tl.at(at).pFail
+	}
+	agg.expected += p
+	agg.baseline.add(d.baseline(uint64(i)))
+	ph := agg.after
+	if ph != nil {
+		ph.requests++
+	}
 	if err != nil {
-		rec.flags &^= flagHedgeWon
 		var ex *fallback.ExhaustedError
 		var ie *fallback.InterruptedError
 		switch {
 		case errors.As(err, &ex):
-			rec.flags |= flagExhausted
+			agg.failedBy["exhausted"]++
 		case errors.As(err, &ie):
-			rec.flags |= flagInterrupted
+			agg.failedBy["interrupted"]++
 		default:
-			rec.flags |= flagStopped
+			agg.failedBy["not_fallen_back"]++
 		}
-		rec.ttft = micros(tl.end)
-		rec.wait = rec.ttft
+		agg.waitTotal += end
+		if ph != nil {
+			ph.failed++
+		}
 		return
 	}
-	rec.served = int8(d.pos[res.Target.Provider])
-	rec.ttft = micros(tl.winAt)
-	rec.wait = micros(tl.winStart)
-}
-
-// placed is a request's attempts replayed in simulated time.
-type placed struct {
-	winAt    time.Duration // the first token reached the caller
-	winStart time.Duration // the serving attempt started
-	end      time.Duration // the last failure ended
-}
-
-// replay places the attempts of the engine's log (in launch order) in
-// simulated time, each with the fate its draw gave it. The engine starts
-// the next link when one fails, or, hedging, when HedgeAfter passes with a
-// link still silent; which links it tried and how each attempt ended are
-// the engine's own record. Doing this after the call, rather than as the
-// links are called, keeps the times independent of the order in which
-// racing goroutines happened to reach the links.
-func (d *driver) replay(t *trace, res *fallback.Result, agg *aggregate) placed {
-	type span struct {
-		start, end time.Duration
-		hang       bool
-		open       bool // a hang still running when the call ended
+	if hedgeWon {
+		agg.hedgesWon++
 	}
-	var spansBuf [8]span
-	spans := spansBuf[:0]
-	var failBuf [8]time.Duration
-	failures := failBuf[:0] // failure ends not yet followed by a launch
-	var tries [maxLinks]uint8
-	var out placed
-	hedge, ft := d.clk.hedge, d.clk.firstToken
-	lastLaunch, prev := time.Duration(0), -1
+	win := res.Attempts[len(res.Attempts)-1]
 	for _, a := range res.Attempts {
-		if a.Outcome == fallback.OutcomeSkipped {
-			continue
-		}
-		l := d.links[a.Provider]
-		try := int(tries[l.id])
-		tries[l.id]++
-		o, _, dur, _ := l.decide(t.idx, t.arrival, try)
-		start := time.Duration(0)
-		if len(spans) > 0 {
-			start = d.nextLaunch(lastLaunch, &failures, hedge, func(tick time.Duration) bool {
-				for _, s := range spans {
-					if s.hang && s.start <= tick && (s.open || tick < s.end) {
-						return true
-					}
-				}
-				return false
-			})
-			if try > 0 && prev == l.id && hedge == 0 && d.clk.backoff > 0 {
-				start += d.clk.backoff << min(try-1, 16)
-			}
-		}
-		lastLaunch, prev = start, l.id
-		if o == outAnswer {
-			if p, ok := d.pos[a.Provider]; ok {
-				agg.answers[p] = append(agg.answers[p], micros(dur))
-			}
-		}
-		sp := span{start: start, hang: o == outHang}
-		switch {
-		case a.Outcome == fallback.OutcomeOK:
-			out.winAt, out.winStart = start+dur, start
-		case a.Outcome == fallback.OutcomeTimeout || o == outHang && a.Outcome != fallback.OutcomeCancelled:
-			// A hang ends at the first-token timeout (a drawn answer
-			// the engine timed out anyway is counted the same way).
-			sp.end = start + ft
-			sp.hang = true
-			failures = append(failures, sp.end)
-		case a.Outcome == fallback.OutcomeCancelled:
-			sp.open = true
-		default:
-			sp.end = start + dur
-			failures = append(failures, sp.end)
-		}
-		out.end = max(out.end, sp.end)
-		spans = append(spans, sp)
-	}
-	return out
-}
-
-// nextLaunch is when the engine starts its next link: at the earliest
-// failure not yet followed by a launch, or at the hedge tick if one comes
-// first while a link is still silent.
-func (d *driver) nextLaunch(last time.Duration, failures *[]time.Duration, hedge time.Duration, silent func(time.Duration) bool) time.Duration {
-	at, from := time.Duration(math.MaxInt64), -1
-	for i, f := range *failures {
-		if f < at {
-			at, from = f, i
+		if a.Outcome == fallback.OutcomeOK {
+			win = a
 		}
 	}
-	if hedge > 0 {
-		if tick := last + hedge; tick < at && silent(tick) {
-			at, from = tick, -1
-		}
+	pos := d.pos[res.Target.Provider]
+	agg.served[pos]++
+	if pos == 0 && agg.recovered < 0 && d.outageEnd > 0 && at >= d.outageEnd {
+		agg.recovered = at + win.Start + win.TTFT - d.outageEnd
 	}
-	if from >= 0 {
-		fs := *failures
-		*failures = append(fs[:from], fs[from+1:]...)
+	ttft := win.Start + win.TTFT
+	agg.latency.add(ttft)
+	agg.waitTotal += win.Start
+	if ph != nil {
+		ph.latency.add(ttft)
 	}
-	if at == time.Duration(math.MaxInt64) {
-		return last
-	}
-	return at
 }
 
 // baseline is the time to first token the healthy primary would have
 // given request i: the same draw its first try makes.
 func (d *driver) baseline(i uint64) time.Duration {
 	id := d.chainIDs[0]
-	return d.links[d.chain[0].Provider].tl.healthy.latency(unit(drawKey(d.clk.seed, i, id, 0), streamLatency))
+	return d.links[d.chain[0].Provider].tl.healthy.latency(unit(drawKey(d.opts.Seed, i, id, 0), streamLatency))
 }
 
-func (d *driver) report(recs []record, agg *aggregate) *Report {
+func (d *driver) report(agg *aggregate) *Report {
 	r := &Report{
 		Scenario: d.opts.Scenario.Name, Policy: "configured", Category: d.cat.Name,
-		Chain: d.chain, Seed: d.opts.Seed, RPS: d.rps, Simulated: d.duration, Speed: d.opts.Speed,
-		Requests: len(recs), FailedBy: map[string]int{}, BreakerOpenings: agg.openings,
+		Chain: d.chain, Seed: d.opts.Seed, RPS: d.rps, Simulated: d.duration,
+		Requests: d.n, FailedBy: agg.failedBy, BreakerOpenings: agg.openings,
+		Failovers: agg.failovers, BreakerSkips: agg.breakerSkips, HedgesWon: agg.hedgesWon,
 	}
 	if d.opts.Naive {
 		r.Policy = "naive"
 	}
-	served := make([]int, len(d.chain))
-	var lat, base []int32
-	var waitTotal int64
-	expected := 0.0
-	for i := range recs {
-		rec := &recs[i]
-		waitTotal += int64(rec.wait)
-		if rec.flags&flagFailover != 0 {
-			r.Failovers++
-		}
-		if rec.flags&flagSkipped != 0 {
-			r.BreakerSkips++
-		}
-		if rec.flags&flagHedgeWon != 0 {
-			r.HedgesWon++
-		}
-		base = append(base, micros(d.baseline(uint64(i))))
-		p := 1.0
-		at := d.arrival(i)
-		for _, t := range d.chain {
-			p *= d.links[t.Provider].tl.at(at).pFail
-		}
-		expected += p
-		switch {
-		case rec.served >= 0:
-			r.Served++
-			served[rec.served]++
-			lat = append(lat, rec.ttft)
-		case rec.flags&flagExhausted != 0:
-			r.FailedBy["exhausted"]++
-		case rec.flags&flagInterrupted != 0:
-			r.FailedBy["interrupted"]++
-		default:
-			r.FailedBy["not_fallen_back"]++
-		}
+	for _, n := range agg.served {
+		r.Served += n
 	}
 	r.Failed = r.Requests - r.Served
 	r.FailedRate = float64(r.Failed) / float64(r.Requests)
-	r.ExpectedFailedRate = expected / float64(r.Requests)
-	r.Latency, r.Baseline = percentiles(lat), percentiles(base)
+	r.ExpectedFailedRate = agg.expected / float64(r.Requests)
+	r.Latency, r.Baseline = agg.latency.percentiles(), agg.baseline.percentiles()
 	r.Added = r.Latency.minus(r.Baseline)
-	r.DeadLinkWait = time.Duration(waitTotal) * time.Microsecond
+	r.DeadLinkWait = agg.waitTotal.Truncate(time.Microsecond)
 	for k, t := range d.chain {
-		lc := agg.links[k]
+		lc := &agg.links[k]
 		r.Links = append(r.Links, LinkReport{
-			Target: t, Served: served[k], Share: float64(served[k]) / float64(r.Requests),
+			Target: t, Served: agg.served[k], Share: float64(agg.served[k]) / float64(r.Requests),
 			Attempts: lc.attempts, Errors: lc.errors, Timeouts: lc.timeouts, Skipped: lc.skipped,
-			HedgesLost: lc.hedgesLost, Latency: percentiles(agg.answers[k]),
+			HedgesLost: lc.hedgesLost, Latency: lc.latency.percentiles(),
 		})
 	}
-	if agg.firstOpen >= 0 {
-		r.AfterBreakerOpen = d.phase(recs, agg.firstOpen+1, r.Baseline)
+	if agg.recovered >= 0 {
+		r.RecoveredAfter = &agg.recovered
+	}
+	if ph := agg.after; ph != nil {
+		lat := ph.latency.percentiles()
+		r.AfterBreakerOpen = &Phase{From: d.arrival(ph.from), Requests: ph.requests, Failed: ph.failed,
+			Latency: lat, Added: lat.minus(r.Baseline)}
 	}
 	return r
-}
-
-// phase reports the requests from index from on.
-func (d *driver) phase(recs []record, from int, baseline Percentiles) *Phase {
-	p := &Phase{From: d.arrival(from), Requests: len(recs) - from}
-	var lat []int32
-	for _, rec := range recs[from:] {
-		if rec.served < 0 {
-			p.Failed++
-			continue
-		}
-		lat = append(lat, rec.ttft)
-	}
-	p.Latency = percentiles(lat)
-	p.Added = p.Latency.minus(baseline)
-	return p
 }
 
 // minus is p less q, percentile by percentile.
 func (p Percentiles) minus(q Percentiles) Percentiles {
 	return Percentiles{P50: p.P50 - q.P50, P95: p.P95 - q.P95, P99: p.P99 - q.P99}
-}
-
-// percentiles sorts xs (microseconds) in place and takes nearest ranks.
-func percentiles(xs []int32) Percentiles {
-	if len(xs) == 0 {
-		return Percentiles{}
-	}
-	slices.Sort(xs)
-	rank := func(q float64) time.Duration {
-		i := int(math.Ceil(q*float64(len(xs)))) - 1
-		return time.Duration(xs[min(max(i, 0), len(xs)-1)]) * time.Microsecond
-	}
-	return Percentiles{P50: rank(0.50), P95: rank(0.95), P99: rank(0.99)}
 }

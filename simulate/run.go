@@ -4,29 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/provider"
 )
 
-// Defaults applied where an Options field is zero.
-const (
-	DefaultRPS   = 50
-	DefaultSpeed = 1000
-	// DefaultWorkers is how many requests the parallel driver keeps in
-	// flight; only hung links hold one for long.
-	DefaultWorkers = 512
-)
+// DefaultRPS is the request rate when neither the options nor the
+// scenario give one.
+const DefaultRPS = 50
 
 // Options is one simulation run.
 type Options struct {
-	// Engine is the engine's configuration as configured, in real
-	// durations; Run compresses it.
+	// Engine is the engine's configuration as configured. Run replaces
+	// its Clock with the run's virtual one.
 	Engine fallback.Config
 	// Category is the chain driven; "" means the first category.
 	Category string
@@ -35,16 +28,9 @@ type Options struct {
 	RPS float64
 	// Duration overrides the scenario's simulated duration when positive.
 	Duration time.Duration
-	// Speed divides every timer of the engine (timeouts, hedge delay, retry
-	// backoff); 0 means DefaultSpeed. Breaker cool-downs and Retry-After
-	// run on the simulated clock and need no compression.
-	Speed float64
-	Seed  int64
+	Seed     int64
 	// Naive replaces the configured policy with NaivePolicy's.
 	Naive bool
-	// Workers bounds requests in flight when the policy lets requests run
-	// in parallel; 0 means DefaultWorkers.
-	Workers int
 }
 
 // NaivePolicy is the policy llmfall started from: fall back on any error or
@@ -67,53 +53,42 @@ var epoch = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 // driver is one run's fixed setup.
 type driver struct {
 	opts     Options
-	cfg      fallback.Config // as configured (real durations), policy applied
+	cfg      fallback.Config // as configured, policy applied
 	cat      fallback.Category
 	chain    []fallback.Target
 	eng      *fallback.Engine
-	clk      *clock
+	clk      *clock.Virtual
 	links    map[string]*link
+	byID     []*link        // link id → link
 	pos      map[string]int // provider → chain position
 	chainIDs []int          // chain position → link id
 	timeouts fallback.Timeouts
 	n        int
 	rps      float64
 	duration time.Duration
-	hedge    time.Duration
+	// outageEnd is when the primary's last outage ends (see
+	// Report.RecoveredAfter); 0 when it has none that ends within the run.
+	outageEnd time.Duration
 }
 
-// Run drives the real engine through the scenario and reports what users
-// would have seen. It returns early with ctx's error if ctx ends.
+// Run drives the real engine through the scenario, one request at a time in
+// arrival order on a virtual clock, and reports what users would have seen.
+// It returns early with ctx's error if ctx ends.
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	d, err := newDriver(opts)
 	if err != nil {
 		return nil, err
 	}
-	recs := make([]record, d.n)
-	var agg *aggregate
-	if d.sequential() {
-		agg, err = d.runSequential(ctx, recs)
-	} else {
-		agg, err = d.runParallel(ctx, recs)
-	}
+	agg, err := d.run(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return d.report(recs, agg), nil
+	return d.report(agg), nil
 }
 
 func newDriver(opts Options) (*driver, error) {
 	if opts.Scenario == nil {
 		return nil, errors.New("simulate: no scenario")
-	}
-	if opts.Speed == 0 {
-		opts.Speed = DefaultSpeed
-	}
-	if opts.Speed < 1 {
-		return nil, fmt.Errorf("simulate: speed %v: must be at least 1", opts.Speed)
-	}
-	if opts.Workers <= 0 {
-		opts.Workers = DefaultWorkers
 	}
 	d := &driver{opts: opts, cfg: opts.Engine}
 	if opts.Naive {
@@ -135,7 +110,6 @@ func newDriver(opts Options) (*driver, error) {
 		return nil, fmt.Errorf("simulate: category %q has an empty chain", d.cat.Name)
 	}
 	d.timeouts = effective(d.cfg.Timeouts, d.cat.Timeouts)
-	d.hedge = d.cat.HedgeAfter
 	d.rps = opts.RPS
 	if d.rps == 0 {
 		d.rps = opts.Scenario.RPS
@@ -154,28 +128,19 @@ func newDriver(opts Options) (*driver, error) {
 	if d.n < 1 {
 		return nil, fmt.Errorf("simulate: %s at %v requests/s is no request at all", d.duration, d.rps)
 	}
-	d.clk = &clock{seed: opts.Seed, firstToken: d.timeouts.FirstToken, backoff: d.cfg.RetryBackoff}
-	if d.hedge > 0 && len(d.chain) > 1 {
-		d.clk.hedge = d.hedge
-	}
-	if d.sequential() {
-		d.clk.now = new(atomic.Int64)
-	}
+	d.clk = clock.NewVirtual(epoch)
 	if err := d.bind(); err != nil {
 		return nil, err
 	}
-	eng, err := fallback.New(d.compressed(), d.providers())
+	cfg := d.cfg
+	cfg.Clock, cfg.OnAttempt = d.clk, nil
+	eng, err := fallback.New(cfg, d.providers())
 	if err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
 	d.eng = eng
 	return d, nil
 }
-
-// sequential reports whether requests must run one at a time: breakers
-// are state shared between requests, and only a fixed order of requests
-// gives them the same history on every run.
-func (d *driver) sequential() bool { return d.cfg.BreakerFailures >= 0 }
 
 // effective is the category's timeouts over the global ones, with a
 // negative value meaning no limit, as the engine reads them.
@@ -242,28 +207,37 @@ func (d *driver) bind() error {
 		if p, ok := d.pos[name]; ok && timelines[p] != nil {
 			tl = timelines[p]
 		}
-		d.links[name] = &link{name: name, id: id, tl: compileTimeline(tl, d.timeouts.FirstToken), clk: d.clk}
+		d.links[name] = &link{name: name, id: id, tl: compileTimeline(tl, d.timeouts.FirstToken), clk: d.clk, seed: d.opts.Seed}
+		d.byID = append(d.byID, d.links[name])
 	}
 	d.chainIDs = make([]int, len(d.chain))
 	for i, t := range d.chain {
 		d.chainIDs[i] = d.links[t.Provider].id
 	}
-	if d.timeouts.FirstToken <= 0 && d.timeouts.Total <= 0 {
-		for _, t := range d.chain {
-			if d.links[t.Provider].canHang() {
-				return fmt.Errorf("simulate: %s hangs in this scenario, but category %s has no first_token or total timeout: hung requests would never end", t.Provider, d.cat.Name)
-			}
+	for _, w := range d.links[d.chain[0].Provider].tl.windows {
+		if w.p.fail >= 0.5 && w.to < d.duration {
+			d.outageEnd = max(d.outageEnd, w.to)
+		}
+	}
+	for _, t := range d.chain {
+		l := d.links[t.Provider]
+		if d.timeouts.FirstToken <= 0 && d.timeouts.Total <= 0 && l.can(func(p *profile) bool { return p.hang > 0 }) {
+			return fmt.Errorf("simulate: %s hangs in this scenario, but category %s has no first_token or total timeout: hung requests would never end", t.Provider, d.cat.Name)
+		}
+		if d.timeouts.Idle <= 0 && d.timeouts.Total <= 0 && l.can(func(p *profile) bool { return p.stall > 0 }) {
+			return fmt.Errorf("simulate: %s stalls mid-answer in this scenario, but category %s has no idle or total timeout: stalled requests would never end", t.Provider, d.cat.Name)
 		}
 	}
 	return nil
 }
 
-func (l *link) canHang() bool {
-	if l.tl.healthy.hang > 0 {
+// can reports whether any of the link's profiles has the property.
+func (l *link) can(has func(*profile) bool) bool {
+	if has(l.tl.healthy) {
 		return true
 	}
 	for _, w := range l.tl.windows {
-		if w.p.hang > 0 {
+		if has(w.p) {
 			return true
 		}
 	}
@@ -312,50 +286,6 @@ func (d *driver) providers() map[string]provider.Provider {
 	return m
 }
 
-// compressed is the engine configuration with every real timer divided by
-// the speed and the breakers on the simulated clock.
-func (d *driver) compressed() fallback.Config {
-	cfg := d.cfg
-	s := d.opts.Speed
-	cfg.Timeouts = compressTimeouts(cfg.Timeouts, s)
-	cfg.RetryBackoff = compress(cfg.RetryBackoff, s)
-	cfg.Categories = slices.Clone(cfg.Categories)
-	for i := range cfg.Categories {
-		c := &cfg.Categories[i]
-		c.Timeouts = compressTimeouts(c.Timeouts, s)
-		c.HedgeAfter = compress(c.HedgeAfter, s)
-	}
-	cfg.OnAttempt = nil
-	if now := d.clk.now; now != nil {
-		cfg.Now = func() time.Time { return epoch.Add(time.Duration(now.Load())) }
-	}
-	return cfg
-}
-
-// compress divides d by s, keeping its sign and keeping a set limit set.
-func compress(d time.Duration, s float64) time.Duration {
-	if d == 0 {
-		return 0
-	}
-	c := time.Duration(float64(d) / s)
-	switch {
-	case d > 0 && c == 0:
-		return 1
-	case d < 0 && c == 0:
-		return -1
-	}
-	return c
-}
-
-func compressTimeouts(t fallback.Timeouts, s float64) fallback.Timeouts {
-	return fallback.Timeouts{
-		Attempt:    compress(t.Attempt, s),
-		FirstToken: compress(t.FirstToken, s),
-		Idle:       compress(t.Idle, s),
-		Total:      compress(t.Total, s),
-	}
-}
-
 // arrival is when request i arrives: evenly spaced at the request rate.
 func (d *driver) arrival(i int) time.Duration {
 	return time.Duration(float64(i) * float64(time.Second) / d.rps)
@@ -368,104 +298,46 @@ func (d *driver) request() *fallback.Request {
 	}}
 }
 
-// runSequential runs requests one after another in arrival order, with the
-// breakers' clock at each request's simulated time, and watches the
-// breakers between requests.
-func (d *driver) runSequential(ctx context.Context, recs []record) (*aggregate, error) {
+// run sends the requests one after another in arrival order, each
+// starting at its arrival time on the virtual clock, and watches the
+// breakers between requests. Breakers are state shared by requests, and
+// this fixed order gives them the same history on every run.
+func (d *driver) run(ctx context.Context) (*aggregate, error) {
 	agg := newAggregate(len(d.chain))
-	t := &trace{clk: d.clk}
+	t := &trace{}
 	rctx := context.WithValue(ctx, traceKey{}, t)
 	req := d.request()
 	states := make([]fallback.BreakerState, len(d.chain))
-	for i := range recs {
+	for i := range d.n {
 		if i%1024 == 0 && ctx.Err() != nil {
 			return nil, fmt.Errorf("simulate: %w", ctx.Err())
 		}
-		if err := d.one(rctx, t, req, i, &recs[i], agg); err != nil {
-			return nil, err
+		at := d.arrival(i)
+		d.clk.Set(epoch.Add(at))
+		t.reset(uint64(i), at)
+		s, err := d.eng.Stream(rctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("simulate: %w", err)
 		}
+		for s.Next() {
+		}
+		err = s.Err()
+		res := s.Result()
+		s.Close()
+		if err != nil && ctx.Err() != nil {
+			return nil, fmt.Errorf("simulate: %w", ctx.Err())
+		}
+		d.record(t, i, res, err, agg)
 		for k, target := range d.chain {
 			st, _ := d.eng.Breaker(target)
 			if st != fallback.StateClosed && states[k] == fallback.StateClosed {
 				agg.openings++
-				if k == 0 && agg.firstOpen < 0 {
-					agg.firstOpen = i
+				if k == 0 && agg.after == nil {
+					agg.after = newPhase(i + 1)
 				}
 			}
 			states[k] = st
 		}
 	}
 	return agg, nil
-}
-
-// runParallel runs requests on a pool of workers. It is used only when no
-// state links requests (no breakers), so every request's fate depends on
-// its own draws alone and the result is the same in any order.
-func (d *driver) runParallel(ctx context.Context, recs []record) (*aggregate, error) {
-	workers := min(d.opts.Workers, len(recs), max(runtime.GOMAXPROCS(0), 1)*256)
-	aggs := make([]*aggregate, workers)
-	errs := make([]error, workers)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	cpu := make(chan struct{}, max(runtime.GOMAXPROCS(0), 1))
-	for w := range workers {
-		aggs[w] = newAggregate(len(d.chain))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := &trace{clk: d.clk, cpu: cpu}
-			rctx := context.WithValue(ctx, traceKey{}, t)
-			req := d.request()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(recs) {
-					return
-				}
-				if ctx.Err() != nil {
-					errs[w] = fmt.Errorf("simulate: %w", ctx.Err())
-					return
-				}
-				cpu <- struct{}{}
-				err := d.one(rctx, t, req, i, &recs[i], aggs[w])
-				<-cpu
-				if err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("simulate: %w", err)
-	}
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	agg := newAggregate(len(d.chain))
-	for _, a := range aggs {
-		agg.merge(a)
-	}
-	return agg, nil
-}
-
-// one sends request i through the engine and records what happened.
-func (d *driver) one(ctx context.Context, t *trace, req *fallback.Request, i int, rec *record, agg *aggregate) error {
-	t.reset(uint64(i), d.arrival(i))
-	s, err := d.eng.Stream(ctx, req)
-	if err != nil {
-		return fmt.Errorf("simulate: %w", err)
-	}
-	for s.Next() {
-	}
-	err = s.Err()
-	res := s.Result()
-	s.Close()
-	if err != nil && ctx.Err() != nil {
-		return fmt.Errorf("simulate: %w", ctx.Err())
-	}
-	d.record(t, res, err, rec, agg)
-	return nil
 }

@@ -6,10 +6,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/llmfall/llmfall/fallback"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -27,12 +30,6 @@ func run(t testing.TB, opts Options) *Report {
 	t.Helper()
 	if opts.Engine.Categories == nil {
 		opts.Engine = testConfig()
-	}
-	if opts.Speed == 0 {
-		// Not the default 1000×: at 100× the engine's compressed timers
-		// (150 ms first-token, 20 ms hedge) outlast any scheduling stall
-		// of a loaded machine, so the exact assertions below cannot flip.
-		opts.Speed = 100
 	}
 	r, err := Run(context.Background(), opts)
 	if err != nil {
@@ -71,10 +68,7 @@ func TestRunDeterministicAndAddsUp(t *testing.T) {
 		for _, naive := range []bool{false, true} {
 			policy := map[bool]string{false: "configured", true: "naive"}[naive]
 			t.Run(name+"/"+policy, func(t *testing.T) {
-				// A lower speed than the default widens the margin by which
-				// an instant answer beats the engine's compressed timers, so
-				// that a loaded machine cannot flip a race between the runs.
-				opts := Options{Scenario: builtin(t, name), Duration: 10 * time.Minute, RPS: 20, Seed: 7, Naive: naive, Speed: 100}
+				opts := Options{Scenario: builtin(t, name), Duration: 10 * time.Minute, RPS: 20, Seed: 7, Naive: naive}
 				if name == "seed" {
 					opts.Duration = 14 * time.Hour // reach into the outage at 9h
 					opts.RPS = 2
@@ -206,7 +200,6 @@ func TestRunErrors(t *testing.T) {
 			`scenario t: line 4: provider "mistral" is not in the chain of fast (openai/gpt-4.1-mini → anthropic/claude-3-5-haiku-latest → gemini/gemini-2.5-flash)`},
 		{"hang without timeouts", Options{Engine: noTimeouts, Scenario: builtin(t, "hang")},
 			"simulate: openai hangs in this scenario, but category fast has no first_token or total timeout: hung requests would never end"},
-		{"slow speed", Options{Scenario: builtin(t, "outage"), Speed: 0.5}, "simulate: speed 0.5: must be at least 1"},
 		{"no requests", Options{Scenario: builtin(t, "outage"), Duration: time.Second, RPS: 0.5}, "simulate: 1s at 0.5 requests/s is no request at all"},
 	}
 	for _, tc := range tests {
@@ -252,5 +245,91 @@ func TestReportJSONGolden(t *testing.T) {
 	}
 	if diff := cmp.Diff(string(want), string(got)); diff != "" {
 		t.Errorf("report JSON differs from %s (-want +got):\n%s", path, diff)
+	}
+}
+
+// TestRecoveryScenario: the primary is down for 60 s at one request every
+// 4 s; with the default breaker it serves again within 10 s of coming back,
+// and the report says when.
+func TestRecoveryScenario(t *testing.T) {
+	r := run(t, Options{Scenario: builtin(t, "recovery"), Seed: 1})
+	checkAccounting(t, r)
+	if r.RecoveredAfter == nil {
+		t.Fatal("RecoveredAfter = nil; want the primary back after its outage")
+	}
+	if got := *r.RecoveredAfter; got < 0 || got > 10*time.Second {
+		t.Errorf("primary served again %s after its outage ended; want within 10 s", got)
+	}
+	if r.Failed != 0 {
+		t.Errorf("failed = %d; want 0", r.Failed)
+	}
+}
+
+// TestBrokenStreams: streams cut or stalled after their first token reach
+// the user as interruptions (the engine has committed to the link), a stall
+// only once the idle timeout gave up on it; a slow but live primary is
+// hedged when the category hedges.
+func TestBrokenStreams(t *testing.T) {
+	sc := mustParse(t, `links:
+  - link: 1
+    latency: { p50: 3s, p95: 8s }
+    chunks: 20
+    chunk_gap: 100ms
+    break: 0.1
+    stall: 0.05
+`)
+	r := run(t, Options{Scenario: sc, Seed: 1, RPS: 20, Duration: 10 * time.Minute})
+	checkAccounting(t, r)
+	// 12,000 requests, 15% of them broken or stalled: about 1,800.
+	if got := r.FailedBy["interrupted"]; got < 1500 || got > 2100 || got != r.Failed {
+		t.Errorf("interrupted = %d of %d failed; want about 1,800, and every failure an interruption", got, r.Failed)
+	}
+	if r.Links[0].Timeouts == 0 || r.Links[0].Errors == 0 {
+		t.Errorf("primary timeouts %d, errors %d; want both (stalls end at the idle timeout, cuts as errors)", r.Links[0].Timeouts, r.Links[0].Errors)
+	}
+
+	cfg := testConfig()
+	cfg.Categories[0].HedgeAfter = 2 * time.Second
+	h := run(t, Options{Engine: cfg, Scenario: sc, Seed: 1, RPS: 20, Duration: 10 * time.Minute})
+	checkAccounting(t, h)
+	t.Logf("no hedging: failed %d, p50 %s; hedge_after 2s: failed %d, p50 %s, hedges won %d, breaker openings %d",
+		r.Failed, r.Latency.P50, h.Failed, h.Latency.P50, h.HedgesWon, h.BreakerOpenings)
+	if h.HedgesWon < h.Requests/10 || h.Latency.P50 >= r.Latency.P50 {
+		t.Errorf("hedges won = %d of %d, p50 %s (%s without); want many with a primary at 3 s p50 and hedge_after 2s, and a lower p50",
+			h.HedgesWon, h.Requests, h.Latency.P50, r.Latency.P50)
+	}
+	if h.Failed >= r.Failed {
+		t.Errorf("failed with hedging %d; want fewer than without (%d): hedges win before the primary breaks", h.Failed, r.Failed)
+	}
+
+	// With the whole answer held back, a broken stream falls back to the
+	// next link instead of reaching the user: no interruption at all.
+	cfg = testConfig()
+	cfg.Categories[0].StreamBuffer = fallback.StreamBuffer{Chunks: -1}
+	w := run(t, Options{Engine: cfg, Scenario: sc, Seed: 1, RPS: 20, Duration: 10 * time.Minute})
+	checkAccounting(t, w)
+	if w.Failed != 0 || w.Links[1].Served < r.FailedBy["interrupted"] {
+		t.Errorf("with a commit window: failed %d, second link served %d; want 0 failed and the broken streams (%d) served by the next link",
+			w.Failed, w.Links[1].Served, r.FailedBy["interrupted"])
+	}
+	// The price: the user's first token is the whole answer, 1.9 s of
+	// chunks after the primary's own first token.
+	if got, min := w.Latency.P50, r.Latency.P50+1900*time.Millisecond; got < min {
+		t.Errorf("p50 with a commit window = %s; want at least %s (the window)", got, min)
+	}
+}
+
+func TestScenarioStreamFieldErrors(t *testing.T) {
+	_, err := Parse("t.yaml", []byte("name: t\nduration: 1m\nlinks:\n  - link: 1\n    chunks: 0\n    break: 0.5\n    stall: 0.6\n"))
+	for _, want := range []string{"t.yaml:5: links[0]: chunks: must be at least 1, got 0", "t.yaml:6: links[0]: break + stall is 1.1, more than 1"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse() error = %v; want it to contain %q", err, want)
+		}
+	}
+	noIdle := testConfig()
+	noIdle.Timeouts = fallback.Timeouts{FirstToken: time.Second}
+	_, err = Run(context.Background(), Options{Engine: noIdle, Scenario: mustParse(t, "links:\n  - link: 1\n    stall: 0.1\n")})
+	if want := "simulate: openai stalls mid-answer in this scenario, but category fast has no idle or total timeout: stalled requests would never end"; err == nil || err.Error() != want {
+		t.Errorf("Run() error = %v; want %s", err, want)
 	}
 }

@@ -71,6 +71,15 @@ type Profile struct {
 	Hang float64
 	// RetryAfter is the wait a rate_limited error asks for; 0 asks none.
 	RetryAfter time.Duration
+	// Chunks is how many chunks an answer streams (0 means 1), ChunkGap
+	// the time between them: a slow but live link takes Latency to its
+	// first token and (Chunks-1)×ChunkGap more to finish.
+	Chunks   int
+	ChunkGap time.Duration
+	// Break is the share of answers whose connection is cut halfway
+	// through the stream, after their first token; Stall the share that
+	// stop sending halfway until the engine's idle timeout gives up.
+	Break, Stall float64
 }
 
 // Latency gives the median and 95th percentile of a log-normal distribution.
@@ -159,6 +168,10 @@ type rawProfile struct {
 	ErrorLatency *time.Duration     `yaml:"error_latency"`
 	Hang         *float64           `yaml:"hang"`
 	RetryAfter   *time.Duration     `yaml:"retry_after"`
+	Chunks       *int               `yaml:"chunks"`
+	ChunkGap     *time.Duration     `yaml:"chunk_gap"`
+	Break        *float64           `yaml:"break"`
+	Stall        *float64           `yaml:"stall"`
 }
 
 // yamlLine finds the "line N: " yaml.v3 puts in its messages.
@@ -355,6 +368,18 @@ func (v *validator) profile(base Profile, r *rawProfile, where string, path ...a
 	}
 	dur("error_latency", &p.ErrorLatency, r.ErrorLatency)
 	dur("retry_after", &p.RetryAfter, r.RetryAfter)
+	dur("chunk_gap", &p.ChunkGap, r.ChunkGap)
+	rate("break", &p.Break, r.Break)
+	rate("stall", &p.Stall, r.Stall)
+	if p.Break+p.Stall > 1+1e-9 {
+		v.fail(at("break"), "%s: break + stall is %v, more than 1", where, p.Break+p.Stall)
+	}
+	if r.Chunks != nil {
+		if *r.Chunks < 1 {
+			v.fail(at("chunks"), "%s: chunks: must be at least 1, got %d", where, *r.Chunks)
+		}
+		p.Chunks = *r.Chunks
+	}
 	return p
 }
 

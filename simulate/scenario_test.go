@@ -14,7 +14,7 @@ import (
 )
 
 func TestBuiltinsParse(t *testing.T) {
-	want := []string{"degraded", "flapping", "hang", "outage", "rate-limited", "seed"}
+	want := []string{"broken-streams", "degraded", "flapping", "hang", "outage", "rate-limited", "recovery", "seed"}
 	if diff := cmp.Diff(want, Builtins()); diff != "" {
 		t.Fatalf("Builtins() (-want +got):\n%s", diff)
 	}
@@ -64,7 +64,7 @@ func TestLoadFile(t *testing.T) {
 
 func TestOpenUnknown(t *testing.T) {
 	_, err := Open("blackout")
-	want := `unknown scenario "blackout" (built in: degraded, flapping, hang, outage, rate-limited, seed)`
+	want := `unknown scenario "blackout" (built in: broken-streams, degraded, flapping, hang, outage, rate-limited, recovery, seed)`
 	if err == nil || err.Error() != want {
 		t.Errorf("Open(blackout) error = %v; want %s", err, want)
 	}

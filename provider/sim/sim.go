@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -38,8 +39,10 @@ type Config struct {
 	HangRate float64
 	// Seed seeds fault injection only; the text never depends on it.
 	Seed int64
-	// Clock is the time source for latency and pacing; nil means RealClock().
-	Clock Clock
+	// Clock is the time source for latency and pacing; nil means
+	// clock.Real(). The engine's clock can be shared, so that a test or
+	// simulation moves both at once.
+	Clock clock.Clock
 }
 
 // DefaultErrorClasses is the error mix used when Config.ErrorClasses is nil:
@@ -52,7 +55,7 @@ var DefaultErrorClasses = []provider.Class{
 type Client struct {
 	name      string
 	cfg       Config
-	clock     Clock
+	clock     clock.Clock
 	classes   []provider.Class
 	calls     atomic.Int64
 	faultsOff bool
@@ -70,7 +73,7 @@ func New(cfg Config) *Client {
 		cfg.Name = "sim"
 	}
 	if cfg.Clock == nil {
-		cfg.Clock = RealClock()
+		cfg.Clock = clock.Real()
 	}
 	cfg.ErrorRate = min(max(cfg.ErrorRate, 0), 1)
 	cfg.HangRate = min(max(cfg.HangRate, 0), 1)
@@ -312,7 +315,7 @@ func requestID(name string, req *provider.Request) string {
 // shows in the numbers.
 type clockStream struct {
 	provider.Stream
-	clock          Clock
+	clock          clock.Clock
 	start          time.Time
 	ttft, latency  time.Duration
 	started, ended bool

@@ -10,49 +10,34 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// fakeClock advances only when slept on and records every sleep.
+// fakeClock advances only when slept on and records every sleep: a
+// virtual clock on which the test's goroutine is the only one.
 type fakeClock struct {
+	*clock.Virtual
 	mu     sync.Mutex
-	now    time.Time
 	sleeps []time.Duration
 }
 
 func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-}
-
-func (f *fakeClock) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
+	return &fakeClock{Virtual: clock.NewVirtual(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))}
 }
 
 func (f *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = f.now.Add(d)
 	f.sleeps = append(f.sleeps, d)
-	return nil
+	f.mu.Unlock()
+	return f.Virtual.Sleep(ctx, d)
 }
 
-// blockingClock's Sleep announces itself and then waits for the context.
-type blockingClock struct{ entered chan struct{} }
-
-func (blockingClock) Now() time.Time { return time.Time{} }
-
-func (b blockingClock) Sleep(ctx context.Context, d time.Duration) error {
-	b.entered <- struct{}{}
-	<-ctx.Done()
-	return ctx.Err()
-}
+// blockingClock is a clock that never moves: a test waits until the sim
+// sleeps on it (one timer armed), then cancels.
+func blockingClock() *clock.Fake { return clock.NewFake(time.Time{}) }
 
 // watchedCtx closes asked the first time anyone waits on Done, which is how
 // a test knows the sim is blocked on the context.
@@ -504,7 +489,7 @@ func TestHangEndsWithTimeout(t *testing.T) {
 
 func TestCancelDuringWaits(t *testing.T) {
 	t.Run("complete latency", func(t *testing.T) {
-		clock := blockingClock{entered: make(chan struct{})}
+		clock := blockingClock()
 		c := New(Config{Latency: time.Hour, Clock: clock})
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
@@ -512,14 +497,14 @@ func TestCancelDuringWaits(t *testing.T) {
 			_, err := c.Complete(ctx, userReq("gpt-4.1", ticket))
 			done <- err
 		}()
-		<-clock.entered
+		clock.WaitTimers(1)
 		cancel()
 		if got := classOf(t, <-done); got != provider.ClassCancelled {
 			t.Errorf("class = %q; want cancelled", got)
 		}
 	})
 	t.Run("stream pacing", func(t *testing.T) {
-		clock := blockingClock{entered: make(chan struct{})}
+		clock := blockingClock()
 		c := New(Config{TokensPerSecond: 1, Clock: clock})
 		ctx, cancel := context.WithCancel(context.Background())
 		s, err := c.Stream(ctx, userReq("gpt-4.1", ticket))
@@ -532,7 +517,7 @@ func TestCancelDuringWaits(t *testing.T) {
 		}
 		first := s.Current().Text
 		go func() {
-			<-clock.entered
+			clock.WaitTimers(1)
 			cancel()
 		}()
 		if s.Next() {

@@ -1,0 +1,157 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/llmfall/llmfall/config"
+	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/serve"
+	"github.com/llmfall/llmfall/setup"
+)
+
+type serveOptions struct {
+	IO     *IO
+	Getenv func(string) string
+	// Setup are the global flags' setup options (--offline), read when
+	// the command runs.
+	Setup   func() setup.Options
+	Config  func() (*config.Config, error)
+	Clients func() (map[string]provider.Provider, error)
+
+	Addr string
+	// ready, if set, hears the address once the gateway listens (tests).
+	ready func(addr string)
+}
+
+func newCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *cobra.Command {
+	opts := &serveOptions{IO: f.IO, Getenv: f.Getenv, Setup: f.setupOptions, Config: f.Config, Clients: f.Providers}
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the fallback engine as an OpenAI-compatible gateway",
+		Long: `Serve POST /v1/chat/completions and GET /v1/models in OpenAI's shapes, so that any OpenAI
+SDK can use the chains of llmfall.yaml. The model is a category (fast: falls back down its
+chain) or one link (openai/gpt-4.1-mini: no fallback). Also: GET /healthz, GET /readyz,
+GET /metrics (Prometheus) and POST /admin/order (the manual switchover, with an admin key).
+
+Client keys come from the variable serve.keys_env names (comma-separated); without it the
+gateway is open. SIGHUP reloads llmfall.yaml, keeping breaker state; SIGTERM drains the
+requests in flight for up to serve.drain.`,
+		Example: `  LLMFALL_KEYS=secret1 llmfall serve --addr 127.0.0.1:8080
+  llmfall serve --offline    # simulated providers: try it without keys`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runServe(c.Context(), opts)
+		},
+	}
+	c.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	return c
+}
+
+func runServe(ctx context.Context, opts *serveOptions) error {
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	keys, err := envKeys(opts.Getenv, "serve.keys_env", cfg.Serve.KeysEnv)
+	if err != nil {
+		return err
+	}
+	admin, err := envKeys(opts.Getenv, "serve.admin_keys_env", cfg.Serve.AdminKeysEnv)
+	if err != nil {
+		return err
+	}
+	var used []string
+	for _, c := range cfg.Categories {
+		used = append(used, c.Providers...)
+	}
+	if err := checkKeys(cfg, used, opts.Setup()); err != nil {
+		return err
+	}
+	metrics := serve.NewMetrics()
+	// The gateway's engine counts every call's attempts, on this engine
+	// and on each one a reload swaps in.
+	countAttempts := func(c *fallback.Config) { c.OnAttempt = metrics.OnAttempt }
+	providers, err := opts.Clients()
+	if err != nil {
+		return err
+	}
+	eng, err := setup.Engine(cfg, providers, countAttempts)
+	if err != nil {
+		return err
+	}
+	srv, err := serve.New(serve.Config{Engine: eng, Keys: keys, AdminKeys: admin, Metrics: metrics,
+		MaxBodyBytes: int64(cfg.Serve.MaxBodyBytes), MaxConcurrent: cfg.Serve.MaxConcurrent, Drain: cfg.Serve.Drain})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return usageErr(fmt.Errorf("serve: %w", err), "pass a free address with --addr")
+	}
+	stderr := opts.IO.Err
+	if len(keys) == 0 {
+		fmt.Fprintf(stderr, "llmfall serve: warning: no client keys (serve.keys_env): anyone who can reach %s can use it\n", ln.Addr())
+	}
+	if opts.Setup().Offline {
+		fmt.Fprintln(stderr, "llmfall serve: offline: every provider is simulated")
+	}
+	fmt.Fprintf(stderr, "llmfall serve: listening on http://%s (models: %s)\n", ln.Addr(), strings.Join(eng.Categories(), ", "))
+	if opts.ready != nil {
+		opts.ready(ln.Addr().String())
+	}
+
+	reloader := &setup.Reloader{Path: cfg.Path, Engine: eng, Options: opts.Setup(),
+		Adjust: countAttempts,
+		OnReload: func(err error) {
+			if err != nil {
+				fmt.Fprintf(stderr, "llmfall serve: %v (the previous configuration stays)\n", err)
+				return
+			}
+			fmt.Fprintf(stderr, "llmfall serve: reloaded %s\n", cfg.Path)
+		}}
+	reloadCtx, stopReload := context.WithCancel(ctx)
+	reloaded := make(chan struct{})
+	go func() {
+		defer close(reloaded)
+		reloader.Run(reloadCtx)
+	}()
+	err = srv.Serve(ctx, ln)
+	stopReload()
+	<-reloaded
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "llmfall serve: drain deadline passed; cut the requests still in flight\n")
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(stderr, "llmfall serve: stopped")
+		return exitErr(interruptedCode(ctx), nil, "")
+	}
+	return nil
+}
+
+// envKeys reads the comma-separated keys of the variable a config setting
+// names. A setting that names an empty variable is an error: starting open
+// when keys were meant is worse than not starting.
+func envKeys(getenv func(string) string, setting, name string) ([]string, error) {
+	if name == "" {
+		return nil, nil
+	}
+	keys := splitList(getenv(name))
+	if len(keys) == 0 {
+		return nil, usageErr(fmt.Errorf("%s names %s, which is empty", setting, name),
+			"set "+name+" to one or more comma-separated keys, or remove "+setting)
+	}
+	return keys, nil
+}

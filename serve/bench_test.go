@@ -1,0 +1,92 @@
+package serve_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/openai"
+	"github.com/llmfall/llmfall/serve"
+)
+
+// BenchmarkGatewayOverhead measures what the gateway adds to a call: each
+// case posts the same Chat Completions request either straight to a mock
+// upstream or through the gateway (engine, OpenAI adapter, metrics) to that
+// upstream, one request at a time, and reports the median and p99 latency
+// beside ns/op. The added latency is gateway minus direct.
+//
+//	go test ./serve/ -run '^$' -bench GatewayOverhead -benchtime 3000x
+func BenchmarkGatewayOverhead(b *testing.B) {
+	upstream := httptest.NewServer(http.HandlerFunc(mockUpstream))
+	defer upstream.Close()
+	m := serve.NewMetrics()
+	eng, err := fallback.New(fallback.Config{
+		Categories: []fallback.Category{{Name: "fast", Models: map[string]string{"openai": "gpt-4.1-mini"}}},
+		OnAttempt:  m.OnAttempt,
+	}, map[string]provider.Provider{"openai": openai.New(openai.Config{BaseURL: upstream.URL + "/v1", APIKey: "sk-upstream"})})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv, err := serve.New(serve.Config{Engine: eng, Keys: []string{clientKey}, Metrics: m})
+	if err != nil {
+		b.Fatal(err)
+	}
+	gw := httptest.NewServer(srv.Handler())
+	defer gw.Close()
+
+	for _, stream := range []bool{false, true} {
+		body := fmt.Sprintf(`{"model":"fast","stream":%t,"messages":[{"role":"user","content":"Say hello"}]}`, stream)
+		for _, target := range []struct{ name, url string }{{"direct", upstream.URL + "/v1"}, {"gateway", gw.URL + "/v1"}} {
+			b.Run(fmt.Sprintf("stream=%t/%s", stream, target.name), func(b *testing.B) {
+				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+				took := make([]time.Duration, 0, b.N)
+				b.ResetTimer()
+				for range b.N {
+					start := time.Now()
+					req, _ := http.NewRequest("POST", target.url+"/chat/completions", strings.NewReader(body))
+					req.Header.Set("Authorization", "Bearer "+clientKey)
+					req.Header.Set("Content-Type", "application/json")
+					resp, err := client.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n, _ := io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != 200 || n == 0 {
+						b.Fatalf("status %d, %d bytes", resp.StatusCode, n)
+					}
+					took = append(took, time.Since(start))
+				}
+				b.StopTimer()
+				slices.Sort(took)
+				b.ReportMetric(float64(took[len(took)/2].Microseconds()), "p50-µs")
+				b.ReportMetric(float64(took[len(took)*99/100].Microseconds()), "p99-µs")
+			})
+		}
+	}
+}
+
+// mockUpstream answers like OpenAI at once: a completion, or a stream of
+// ten deltas.
+func mockUpstream(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if !strings.Contains(string(body), `"stream":true`) {
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"id":"chatcmpl-b","object":"chat.completion","model":"gpt-4.1-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":9}}`)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	fl := w.(http.Flusher)
+	for i := range 10 {
+		fmt.Fprintf(w, `data: {"id":"chatcmpl-b","model":"gpt-4.1-mini","choices":[{"index":0,"delta":{"content":"word%d "},"finish_reason":null}]}`+"\n\n", i)
+		fl.Flush()
+	}
+	io.WriteString(w, `data: {"id":"chatcmpl-b","model":"gpt-4.1-mini","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":10}}`+"\n\ndata: [DONE]\n\n")
+}

@@ -1,0 +1,263 @@
+package serve
+
+import (
+	"crypto/rand"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/openai"
+)
+
+// Headers that say which link answered and how many attempts it took
+// (skipped links included).
+const (
+	HeaderProvider = "X-Llmfall-Provider"
+	HeaderModel    = "X-Llmfall-Model" // provider/model of the link
+	HeaderAttempts = "X-Llmfall-Attempts"
+)
+
+// retryBusy is the Retry-After of a gateway at its limits: long enough for
+// a request in flight to end, short enough not to idle the client.
+const retryBusy = time.Second
+
+// chat serves POST /v1/chat/completions.
+func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	label, stream := "unknown", false
+	rec := &recorder{ResponseWriter: w}
+	s.cfg.Metrics.begin()
+	defer func() { s.cfg.Metrics.done(label, stream, rec.code(), time.Since(start)) }()
+	w = rec
+
+	if s.draining.Load() {
+		writeError(w, &apiError{status: http.StatusServiceUnavailable, typ: "server_error", code: "shutting_down",
+			msg: "the gateway is shutting down; retry on another replica", retryAfter: retryBusy})
+		return
+	}
+	if !s.acquire() {
+		writeError(w, &apiError{status: http.StatusTooManyRequests, typ: "requests", code: "gateway_busy",
+			msg: "the gateway is serving " + strconv.Itoa(s.cfg.MaxConcurrent) + " requests already (serve.max_concurrent)", retryAfter: retryBusy})
+		return
+	}
+	defer s.release()
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, &apiError{status: http.StatusRequestEntityTooLarge, typ: "invalid_request_error", code: "request_too_large",
+				msg: "the request body is larger than " + strconv.FormatInt(tooBig.Limit, 10) + " bytes (serve.max_body_bytes)"})
+			return
+		}
+		writeError(w, &apiError{status: http.StatusBadRequest, typ: "invalid_request_error", msg: "reading the request body: " + err.Error()})
+		return
+	}
+	in, err := openai.DecodeRequest(body)
+	if err != nil {
+		e := &apiError{status: http.StatusBadRequest, typ: "invalid_request_error", msg: err.Error()}
+		var ie *openai.InboundError
+		if errors.As(err, &ie) {
+			e.param, e.msg = ie.Param, ie.Message
+		}
+		writeError(w, e)
+		return
+	}
+	stream = in.Stream
+	req, ok := s.resolve(in.Model)
+	if !ok {
+		writeError(w, &apiError{status: http.StatusNotFound, typ: "invalid_request_error", param: "model", code: "model_not_found",
+			msg: "the model " + strconv.Quote(in.Model) + " does not exist: name a category or a provider/model link (GET /v1/models lists them)"})
+		return
+	}
+	label = in.Model
+	req.Request = in.Request
+	if in.Stream {
+		s.stream(w, r, in, req, label, start)
+		return
+	}
+	s.complete(w, r, req)
+}
+
+// resolve maps a request's model onto the engine: a category is its chain;
+// provider/model is that one link, with no fallback, under the timeouts of
+// the first category that has it.
+func (s *Server) resolve(model string) (*fallback.Request, bool) {
+	eng := s.cfg.Engine
+	if _, err := eng.Chain(model); err == nil {
+		return &fallback.Request{Category: model}, true
+	}
+	p, m, ok := strings.Cut(model, "/")
+	if !ok {
+		return nil, false
+	}
+	t := fallback.Target{Provider: p, Model: m}
+	for _, cat := range eng.Categories() {
+		chain, _ := eng.Chain(cat)
+		for _, c := range chain {
+			if c == t {
+				return &fallback.Request{Category: cat, Chain: []fallback.Target{t}}, true
+			}
+		}
+	}
+	return nil, false
+}
+
+func (s *Server) complete(w http.ResponseWriter, r *http.Request, req *fallback.Request) {
+	res, err := s.cfg.Engine.Complete(r.Context(), req)
+	if res != nil {
+		attemptHeaders(w, res.Attempts)
+	}
+	if err != nil {
+		writeError(w, upstreamError(err))
+		return
+	}
+	linkHeaders(w, res.Target)
+	body, err := s.answer(res.Target, res.Response).Completion(res.Response)
+	if err != nil {
+		writeError(w, &apiError{status: http.StatusInternalServerError, typ: "server_error", msg: "encoding the answer: " + err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(body)
+}
+
+// stream serves a streaming request. Until the first token nothing is
+// written, so a failure is still an HTTP status; after it, a failure ends
+// the stream with an in-band error event and no [DONE], which every OpenAI
+// SDK raises, so that a cut answer never reads as a whole one.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, in *openai.Inbound, req *fallback.Request, label string, start time.Time) {
+	st, err := s.cfg.Engine.Stream(r.Context(), req)
+	if err != nil {
+		// The category went away in a reload since resolve looked.
+		writeError(w, &apiError{status: http.StatusNotFound, typ: "invalid_request_error", param: "model", code: "model_not_found", msg: err.Error()})
+		return
+	}
+	defer st.Close()
+	has := st.Next()
+	if err := st.Err(); err != nil && !has {
+		attemptHeaders(w, st.Result().Attempts)
+		writeError(w, upstreamError(err))
+		return
+	}
+	t := st.Target()
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no") // nginx in front must not buffer the events
+	attemptHeaders(w, st.Result().Attempts)
+	linkHeaders(w, t)
+	w.WriteHeader(http.StatusOK)
+	if has {
+		s.cfg.Metrics.firstToken(label, time.Since(start))
+	}
+	ev := events{w: w}
+	ans := s.answer(t, st.Response())
+	for first := true; has; first, has = false, st.Next() {
+		ev.data(ans.Chunk(st.Current(), first))
+	}
+	if err := st.Err(); err != nil {
+		e := upstreamError(err)
+		var ie *fallback.InterruptedError
+		if errors.As(err, &ie) {
+			e = upstreamError(ie.Err)
+			e.msg = err.Error()
+		}
+		ev.error(e)
+		return
+	}
+	resp := st.Response()
+	ev.data(ans.Finish(resp.FinishReason))
+	if in.IncludeUsage {
+		ev.data(ans.Usage(resp.Usage))
+	}
+	ev.done()
+}
+
+// answer names an answer: a fresh id, and the model the provider said
+// answered (a dated snapshot, say), else the link's model.
+func (s *Server) answer(t fallback.Target, resp *provider.Response) *openai.Answer {
+	model := t.Model
+	if resp != nil && resp.Model != "" {
+		model = resp.Model
+	}
+	return &openai.Answer{ID: "chatcmpl-" + rand.Text(), Created: s.cfg.Now().Unix(), Model: model}
+}
+
+func attemptHeaders(w http.ResponseWriter, attempts []fallback.Attempt) {
+	w.Header().Set(HeaderAttempts, strconv.Itoa(len(attempts)))
+}
+
+func linkHeaders(w http.ResponseWriter, t fallback.Target) {
+	if t.Provider == "" {
+		return
+	}
+	w.Header().Set(HeaderProvider, t.Provider)
+	w.Header().Set(HeaderModel, t.String())
+}
+
+// events writes server-sent events, flushing each; a write error (the
+// client went away) is left to the request's context, which the engine
+// watches.
+type events struct {
+	w http.ResponseWriter
+}
+
+func (e events) data(b []byte, err error) {
+	if err != nil {
+		e.error(&apiError{typ: "server_error", msg: "encoding a chunk: " + err.Error()})
+		return
+	}
+	e.write("data: ", b)
+}
+
+// error ends the stream in band: an `error` event whose data is OpenAI's
+// error object, and no [DONE].
+func (e events) error(ae *apiError) {
+	e.write("event: error\ndata: ", ae.body())
+}
+
+func (e events) done() {
+	e.write("data: ", []byte("[DONE]"))
+}
+
+func (e events) write(prefix string, b []byte) {
+	buf := make([]byte, 0, len(prefix)+len(b)+2)
+	buf = append(append(append(buf, prefix...), b...), "\n\n"...)
+	e.w.Write(buf)
+	http.NewResponseController(e.w).Flush()
+}
+
+// recorder remembers the status written, for the metrics.
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's Flush.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (r *recorder) code() int {
+	if r.status == 0 {
+		return http.StatusOK
+	}
+	return r.status
+}

@@ -1,0 +1,211 @@
+// Package serve is llmfall's OpenAI-compatible gateway: it takes Chat
+// Completions requests over HTTP, runs them through the fallback engine and
+// answers in OpenAI's shapes, saying which link answered. It owns the HTTP
+// surface (auth, limits, health, metrics, the admin switchover, draining);
+// chains, timeouts and breakers are the engine's, and OpenAI's wire shapes
+// the OpenAI adapter's.
+package serve
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/llmfall/llmfall/fallback"
+)
+
+// Defaults for the Config fields whose zero value means "the default".
+const (
+	DefaultMaxBodyBytes  = 20 << 20 // room for a few inline images
+	DefaultMaxConcurrent = 512
+	DefaultDrain         = 30 * time.Second
+)
+
+// Config is what the gateway needs. The zero value of every field but
+// Engine is usable.
+type Config struct {
+	Engine *fallback.Engine
+	// Keys are the client keys accepted as `Authorization: Bearer KEY`;
+	// nil leaves the gateway open.
+	Keys []string
+	// AdminKeys are the keys of the admin endpoints; nil turns them off.
+	AdminKeys []string
+	// MaxBodyBytes caps a request body (413 beyond); 0 means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxConcurrent caps the chat requests served at once (429 beyond); 0
+	// means DefaultMaxConcurrent.
+	MaxConcurrent int
+	// Drain is how long Serve waits, once its context ends, for requests
+	// in flight before cutting them; 0 means DefaultDrain.
+	Drain time.Duration
+	// Metrics records requests and attempts; nil records nothing. Give the
+	// same Metrics to the engine (Metrics.OnAttempt) to count attempts.
+	Metrics *Metrics
+	// Now stamps answers' created field; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the gateway. Its Handler is safe for concurrent use.
+type Server struct {
+	cfg      Config
+	keys     [][sha256.Size]byte
+	admin    [][sha256.Size]byte
+	slots    chan struct{}
+	draining atomic.Bool
+	handler  http.Handler
+}
+
+// New returns a gateway over cfg.Engine.
+func New(cfg Config) (*Server, error) {
+	if cfg.Engine == nil {
+		return nil, errors.New("serve: no engine")
+	}
+	cfg.MaxBodyBytes = cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	cfg.MaxConcurrent = cmp.Or(cfg.MaxConcurrent, DefaultMaxConcurrent)
+	cfg.Drain = cmp.Or(cfg.Drain, DefaultDrain)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, keys: hashKeys(cfg.Keys), admin: hashKeys(cfg.AdminKeys),
+		slots: make(chan struct{}, cfg.MaxConcurrent)}
+	mux := http.NewServeMux()
+	mux.Handle("POST /v1/chat/completions", s.authed(s.keys, http.HandlerFunc(s.chat)))
+	mux.Handle("GET /v1/models", s.authed(s.keys, http.HandlerFunc(s.models)))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	if cfg.Metrics != nil {
+		mux.Handle("GET /metrics", cfg.Metrics.handler(cfg.Engine))
+	}
+	if len(s.admin) > 0 {
+		mux.Handle("POST /admin/order", s.authed(s.admin, http.HandlerFunc(s.order)))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &apiError{status: http.StatusNotFound, typ: "invalid_request_error", code: "unknown_url",
+			msg: "unknown endpoint " + r.Method + " " + r.URL.Path + " (this gateway serves POST /v1/chat/completions and GET /v1/models)"})
+	})
+	s.handler = mux
+	return s, nil
+}
+
+// Handler is the gateway's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// hashKeys keeps the keys' SHA-256 only: comparing fixed-length digests in
+// constant time leaks neither a key's bytes nor its length.
+func hashKeys(keys []string) [][sha256.Size]byte {
+	var out [][sha256.Size]byte
+	for _, k := range keys {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, sha256.Sum256([]byte(k)))
+		}
+	}
+	return out
+}
+
+// authed lets a request through when it carries one of keys; with no keys
+// configured it lets every request through. Every key is compared, so the
+// time taken does not say which one matched.
+func (s *Server) authed(keys [][sha256.Size]byte, next http.Handler) http.Handler {
+	if len(keys) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		got := sha256.Sum256([]byte(strings.TrimSpace(token)))
+		match := 0
+		for i := range keys {
+			match |= subtle.ConstantTimeCompare(got[:], keys[i][:])
+		}
+		if !ok || match != 1 {
+			writeError(w, &apiError{status: http.StatusUnauthorized, typ: "invalid_request_error", code: "invalid_api_key",
+				msg: "missing or invalid API key: send one of the gateway's keys as Authorization: Bearer KEY"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// acquire takes a request slot, or reports that all are taken.
+func (s *Server) acquire() bool {
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (s *Server) release() { <-s.slots }
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// readyz says whether to send traffic here: not while draining.
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.draining.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("draining\n"))
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
+
+// Serve serves on ln until ctx ends, then drains: /readyz turns 503, new
+// chat requests get 503, and requests in flight get up to Config.Drain to
+// finish; streams still open then end with an in-band error. It returns
+// nil after a drain in which everything finished, and the listener's error
+// if serving failed.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	// hard is every request's base context: cancelling it ends the
+	// requests still running when the drain deadline passes.
+	hard, cut := context.WithCancel(context.WithoutCancel(ctx))
+	defer cut()
+	var active sync.WaitGroup
+	hs := &http.Server{
+		Handler:           s.tracked(&active),
+		BaseContext:       func(net.Listener) context.Context { return hard },
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	s.draining.Store(true)
+	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Drain)
+	defer cancel()
+	err := hs.Shutdown(drainCtx)
+	if err != nil {
+		// The deadline passed: cut the requests in flight, which end
+		// their streams with an in-band error, and wait for them to write it.
+		cut()
+		active.Wait()
+		hs.Close()
+	}
+	<-served
+	return err
+}
+
+// tracked counts the requests in flight, so that a cut drain can wait for
+// them to write their last event.
+func (s *Server) tracked(active *sync.WaitGroup) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		active.Add(1)
+		defer active.Done()
+		s.handler.ServeHTTP(w, r)
+	})
+}
