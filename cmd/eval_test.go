@@ -44,8 +44,15 @@ func TestEvalPromptsOffline(t *testing.T) {
 	var doc struct {
 		Version int `json:"version"`
 		Results []struct {
-			Provider string `json:"provider"`
-			Position int    `json:"position"`
+			Prompt    string `json:"prompt"`
+			Test      string `json:"test"`
+			Provider  string `json:"provider"`
+			Position  int    `json:"position"`
+			ToolCalls []struct {
+				ID        string         `json:"id"`
+				Name      string         `json:"name"`
+				Arguments map[string]any `json:"arguments"`
+			} `json:"tool_calls"`
 		} `json:"results"`
 	}
 	raw, err := os.ReadFile(out)
@@ -56,8 +63,20 @@ func TestEvalPromptsOffline(t *testing.T) {
 		t.Fatalf("results.json = %v, %d results; want version 1 with results", err, len(doc.Results))
 	}
 	positions := map[int]bool{}
+	lookups := 0
 	for _, r := range doc.Results {
 		positions[r.Position] = true
+		// The tool-using example reports its calls as run --json does:
+		// arguments as an object.
+		if r.Prompt == "order-agent" && r.Test == "where-is-my-order" {
+			if len(r.ToolCalls) != 1 || r.ToolCalls[0].Name != "lookup_order" || r.ToolCalls[0].Arguments["order_id"] != "ORD-90412" || r.ToolCalls[0].ID == "" {
+				t.Errorf("%s: tool_calls = %+v; want one lookup_order call for ORD-90412", r.Provider, r.ToolCalls)
+			}
+			lookups++
+		}
+	}
+	if lookups != 2 {
+		t.Errorf("order-agent/where-is-my-order has %d results; want 2", lookups)
 	}
 	if diff := cmp.Diff(map[int]bool{0: true, 1: true}, positions); diff != "" {
 		t.Errorf("positions evaluated (-want +got):\n%s", diff)
@@ -156,7 +175,7 @@ func TestEvalExitCodes(t *testing.T) {
 		wantStdout string
 		wantStderr string
 	}{
-		{"dry run", []string{"eval", "prompts/", "--offline", "--dry-run"}, nil, ExitOK, "plan: 5 prompts, 30 cases", ""},
+		{"dry run", []string{"eval", "prompts/", "--offline", "--dry-run"}, nil, ExitOK, "plan: 7 prompts, 38 cases", ""},
 		{"filter", []string{"eval", "prompts/", "--offline", "--filter", "^intent/", "--no-progress"}, nil, ExitOK, "10 cases: 10 passed", ""},
 		{"bad filter", []string{"eval", "prompts/", "--offline", "--filter", "("}, nil, ExitUsage, "", "--filter: error parsing regexp"},
 		{"bad prompt file", []string{"eval", "bad/", "--offline"}, map[string]string{"bad/p.yaml": "category: fast\nprompt: hi\ntests: [{assert: [{type: nope}]}]\n"},

@@ -15,6 +15,7 @@ import (
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/untrusted"
 	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/toolspec"
 	"github.com/llmfall/llmfall/setup"
 )
 
@@ -127,7 +128,7 @@ type runDoc struct {
 	Usage        provider.Usage        `json:"usage"`
 	LatencyMS    int64                 `json:"latency_ms"`
 	TTFTMS       int64                 `json:"ttft_ms"`
-	ToolCalls    []toolCallJSON        `json:"tool_calls,omitempty"`
+	ToolCalls    []toolspec.Call       `json:"tool_calls,omitempty"`
 	Attempts     []fallback.Attempt    `json:"attempts"`
 	Simulated    bool                  `json:"simulated,omitempty"`
 	Error        string                `json:"error,omitempty"`
@@ -296,7 +297,7 @@ func writeRunDoc(opts *runOptions, res *fallback.Result, callErr error) error {
 		doc.Usage = r.Usage
 		doc.LatencyMS = r.Latency.Milliseconds()
 		doc.TTFTMS = r.TTFT.Milliseconds()
-		doc.ToolCalls = toolCallsJSON(r.ToolCalls)
+		doc.ToolCalls = toolspec.Calls(r.ToolCalls)
 		if r.Model != "" {
 			doc.Model = r.Model
 		}

@@ -6,14 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/toolspec"
 )
 
 // This file reads run's --tools, --tool-choice, --json-schema and --image
@@ -21,7 +18,7 @@ import (
 
 // maxInputFile bounds a file run reads whole: a tool list, a schema or an
 // image (providers cap images at about 20 MB).
-const maxInputFile = 20 << 20
+const maxInputFile = toolspec.MaxImageBytes
 
 // toolFlags are run's flags for tools, structured output and images.
 type toolFlags struct {
@@ -81,74 +78,29 @@ func readInput(path string) ([]byte, error) {
 	return b, nil
 }
 
-// toolSpec is one entry of a --tools file: the plain form, or OpenAI's
-// {"type": "function", "function": {...}}.
-type toolSpec struct {
-	Type        string         `yaml:"type"`
-	Function    *toolSpec      `yaml:"function"`
-	Name        string         `yaml:"name"`
-	Description string         `yaml:"description"`
-	Parameters  map[string]any `yaml:"parameters"`
-}
-
-// readTools reads a JSON or YAML list of tools (JSON is YAML).
+// readTools reads a JSON or YAML list of tools (JSON is YAML), by the rules
+// prompt files follow too (package toolspec).
 func readTools(path string) ([]provider.Tool, error) {
 	b, err := readInput(path)
 	if err != nil {
 		return nil, err
 	}
-	var specs []toolSpec
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&specs); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(specs) == 0 {
-		return nil, fmt.Errorf("%s: no tools in the list", path)
-	}
-	var errs []error
-	tools := make([]provider.Tool, 0, len(specs))
-	for i, s := range specs {
-		if s.Function != nil {
-			if s.Type != "" && s.Type != "function" {
-				errs = append(errs, fmt.Errorf("%s: tool %d: type %q, want function", path, i+1, s.Type))
-			}
-			s = *s.Function
+	tools, terrs := toolspec.ParseTools(b)
+	errs := make([]error, len(terrs))
+	for i, e := range terrs {
+		errs[i] = fmt.Errorf("%s: %s", path, e.Msg)
+		if e.Line > 0 {
+			errs[i] = fmt.Errorf("%s:%d: %s", path, e.Line, e.Msg)
 		}
-		if !validToolName(s.Name) {
-			errs = append(errs, fmt.Errorf("%s: tool %d: name %q must be 1 to 64 letters, digits, '_' or '-'", path, i+1, s.Name))
-			continue
-		}
-		t := provider.Tool{Name: s.Name, Description: s.Description}
-		if s.Parameters != nil {
-			if t.Parameters, err = json.Marshal(s.Parameters); err != nil {
-				errs = append(errs, fmt.Errorf("%s: tool %s: parameters: %w", path, s.Name, err))
-			}
-		}
-		tools = append(tools, t)
 	}
 	return tools, errors.Join(errs...)
 }
 
-// validToolName is the rule every provider accepts: ^[a-zA-Z0-9_-]{1,64}$.
-func validToolName(s string) bool {
-	return len(s) <= 64 && provider.IDAlphabet(s, 0)
-}
-
 func toolChoice(s string, tools []provider.Tool) (provider.ToolChoice, error) {
-	switch m := provider.ToolChoiceMode(s); m {
-	case provider.ToolChoiceAuto, provider.ToolChoiceNone, provider.ToolChoiceRequired:
-		if len(tools) == 0 {
-			return provider.ToolChoice{}, fmt.Errorf("--tool-choice %s without --tools", s)
-		}
-		return provider.ToolChoice{Mode: m}, nil
+	if len(tools) == 0 {
+		return provider.ToolChoice{}, fmt.Errorf("--tool-choice %s without --tools", s)
 	}
-	for _, t := range tools {
-		if t.Name == s {
-			return provider.ToolChoice{Mode: provider.ToolChoiceTool, Name: s}, nil
-		}
-	}
-	return provider.ToolChoice{}, fmt.Errorf("--tool-choice %q names no tool from --tools", s)
+	return toolspec.Choice(s, tools)
 }
 
 // readSchema reads a JSON Schema; the file's base name names it.
@@ -161,58 +113,26 @@ func readSchema(path string) (*provider.ResponseFormat, error) {
 	if err := json.Unmarshal(b, &probe); err != nil {
 		return nil, fmt.Errorf("%s: not a JSON object: %w", path, err)
 	}
-	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	name = strings.Map(func(r rune) rune {
-		if provider.IDAlphabet(string(r), 0) {
-			return r
-		}
-		return '_'
-	}, name)
-	if len(name) > 64 {
-		name = name[:64]
-	}
+	name := toolspec.SchemaName(filepath.Base(path))
 	var c bytes.Buffer
 	json.Compact(&c, b)
 	return &provider.ResponseFormat{Type: provider.FormatJSONSchema, Name: name, Schema: c.Bytes()}, nil
 }
 
-var imageTypes = map[string]string{".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif", ".webp": "image/webp"}
-
 // imagePart is an image from a URL or a file.
 func imagePart(s string) (provider.Part, error) {
-	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
-		return provider.Part{Image: &provider.Image{URL: s, MediaType: imageTypes[strings.ToLower(filepath.Ext(s))]}}, nil
+	if toolspec.IsURL(s) {
+		return provider.Part{Image: toolspec.ImageURL(s)}, nil
 	}
 	b, err := readInput(s)
 	if err != nil {
 		return provider.Part{}, err
 	}
-	mt := http.DetectContentType(b)
-	switch mt {
-	case "image/png", "image/jpeg", "image/gif", "image/webp":
-	default:
-		return provider.Part{}, fmt.Errorf("%s: %s is not an image type providers take", s, mt)
+	img, err := toolspec.ImageData(s, b)
+	if err != nil {
+		return provider.Part{}, err
 	}
-	return provider.Part{Image: &provider.Image{Data: b, MediaType: mt}}, nil
-}
-
-// toolCallJSON is a call in `llmfall run --json` (docs/design.md): arguments as
-// a JSON object.
-type toolCallJSON struct {
-	ID        string          `json:"id"`
-	Name      string          `json:"name"`
-	Arguments json.RawMessage `json:"arguments"`
-}
-
-func toolCallsJSON(calls []provider.ToolCall) []toolCallJSON {
-	if len(calls) == 0 {
-		return nil
-	}
-	out := make([]toolCallJSON, len(calls))
-	for i, c := range calls {
-		out[i] = toolCallJSON{ID: c.ID, Name: c.Name, Arguments: provider.ArgumentsObject(c.Arguments)}
-	}
-	return out
+	return provider.Part{Image: img}, nil
 }
 
 // writeToolCalls prints the calls the model made, one a line, after its

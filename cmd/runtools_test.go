@@ -109,7 +109,7 @@ func TestRunToolFlagErrors(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
-		{"unknown tool key", []string{"--tools", writeFile(t, "t.yaml", "- {name: f, params: {}}\n")}, "field params not found"},
+		{"unknown tool key", []string{"--tools", writeFile(t, "t.yaml", "- {name: f, params: {}}\n")}, `t.yaml:1: unknown key "params" in tool 1`},
 		{"bad tool name", []string{"--tools", writeFile(t, "t.yaml", "- {name: get weather}\n")}, `name "get weather" must be`},
 		{"choice names no tool", []string{"--tools", tools, "--tool-choice", "nope"}, `"nope" names no tool`},
 		{"choice without tools", []string{"--tool-choice", "required"}, "without --tools"},

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/llmfall/llmfall/provider"
 )
 
 // Assertion types. Any of them may be negated with a "not-" prefix.
@@ -57,6 +59,7 @@ var assertionTypes = map[string]*assertionType{
 	TypeIsJSON: &isJSONType, TypeJSONSchema: &jsonSchemaType,
 	TypeLength: &lengthType, TypeLatency: &latencyType, TypeCost: &costType,
 	TypeJudge: &judgeType, TypeConsistent: &consistentType,
+	TypeToolCall: &toolCallType, TypeValidToolCall: &validToolCallType, TypeNoToolCall: &noToolCallType,
 }
 
 // typeAliases are promptfoo's names for the same checks.
@@ -157,6 +160,9 @@ func (l *fileLoader) renderValue(n node, vars map[string]any) string {
 	if err != nil {
 		l.fail(n.file, n.Line, fmt.Errorf("value: %w", err))
 	}
+	if strings.Contains(out, imageMark) {
+		l.errorf(n.file, n.Line, "value uses an image var: images go in the prompt or a user message")
+	}
 	return out
 }
 
@@ -189,6 +195,8 @@ type Output struct {
 	// price, and a cost assertion then fails saying so.
 	CostUSD   float64
 	CostKnown bool
+	// ToolCalls are the calls the model made, for the tool-call checks.
+	ToolCalls []provider.ToolCall
 }
 
 // Check runs a deterministic assertion. Judge and consistent assertions

@@ -18,7 +18,8 @@ func parseAssertion(t *testing.T, src string) *Assertion {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { root.Close() })
-	l := &fileLoader{file: "t.yaml", name: "t.yaml", root: root, opts: LoadOptions{MaxPromptBytes: DefaultMaxPromptBytes}}
+	l := &fileLoader{file: "t.yaml", name: "t.yaml", root: root, opts: LoadOptions{MaxPromptBytes: DefaultMaxPromptBytes},
+		toolsKey: true, toolSchemas: testToolSchemas(t)}
 	a := l.assertion(node{doc.Content[0], "t.yaml"}, map[string]any{"order": "1182"})
 	if len(l.errs) > 0 {
 		t.Fatalf("assertion %s: %v", src, l.errs)
@@ -109,6 +110,7 @@ func TestEveryAssertionType(t *testing.T) {
 		TypeContainsAll: `value: [x, y]`, TypeIContainsAll: `value: [x, y]`, TypeIsJSON: ``,
 		TypeJSONSchema: `value: {type: object}`, TypeLength: `max: 5`, TypeLatency: `threshold: 100`,
 		TypeCost: `threshold: 0.01`, TypeJudge: `rubric: polite`, TypeConsistent: ``,
+		TypeToolCall: `value: lookup_order`, TypeValidToolCall: ``, TypeNoToolCall: ``,
 	}
 	for name := range assertionTypes {
 		t.Run(name, func(t *testing.T) {

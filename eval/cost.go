@@ -119,6 +119,9 @@ func (p *Plan) Estimate(prices Prices, judgeModel string) Estimate {
 	for _, c := range p.Cases {
 		e.Calls[c.Target.Provider]++
 		in := tokens(c.Test.System) + tokens(c.Test.User)
+		if c.Test.Messages != nil {
+			in = tokens(c.Test.Rendered()) // the history too
+		}
 		out := c.Prompt.Params.MaxTokens
 		if out == 0 {
 			out = DefaultOutputTokens

@@ -166,11 +166,14 @@ func (f *fingerprinter) test(t *Test) testHashes {
 		Values                                 []string
 		Threshold, Weight                      float64
 		Min, Max                               *int
+		// Arguments are a tool-call check's; left out when unset, so
+		// that other assertions hash as they did before it existed.
+		Arguments string `json:",omitempty"`
 	}
 	var h testHashes
 	asserts := make([]assertion, len(t.Asserts))
 	for i, a := range t.Asserts {
-		asserts[i] = assertion{a.Type, a.Value, a.Rubric, a.Reference, a.schemaSource, a.Negate, a.Values, a.Threshold, a.Weight, a.Min, a.Max}
+		asserts[i] = assertion{a.Type, a.Value, a.Rubric, a.Reference, a.schemaSource, a.Negate, a.Values, a.Threshold, a.Weight, a.Min, a.Max, a.argsSource}
 		h.judged = h.judged || a.Type == TypeJudge
 		h.consistent = h.consistent || a.Type == TypeConsistent
 		h.priced = h.priced || a.Type == TypeCost
@@ -179,11 +182,14 @@ func (f *fingerprinter) test(t *Test) testHashes {
 		Threshold *float64
 		Asserts   []assertion
 	}{t.Threshold, asserts})
+	// Messages (a history, images with their bytes) is nil for a test
+	// that is one plain user message, and then left out.
 	h.prompt = hashOf(struct {
-		System string         `json:"system"`
-		User   string         `json:"user"`
-		Vars   map[string]any `json:"vars"`
-	}{t.System, t.User, t.Vars})
+		System   string             `json:"system"`
+		User     string             `json:"user"`
+		Vars     map[string]any     `json:"vars"`
+		Messages []provider.Message `json:"messages,omitempty"`
+	}{t.System, t.User, t.Vars, t.Messages})
 	f.tests[t] = h
 	return h
 }

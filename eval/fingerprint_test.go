@@ -4,6 +4,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -198,5 +199,93 @@ func TestFingerprintCoversSchemaRefs(t *testing.T) {
 	want := map[string]string{"p@0": "assertions changed", "p@1": "assertions changed"}
 	if diff := cmp.Diff(want, reasons(p)); diff != "" {
 		t.Errorf("cases run (-want +got):\n%s", diff)
+	}
+}
+
+// TestFingerprintCoversToolInputs: tools, tool choice, response format,
+// the messages history, an image's bytes and a tool-call check's
+// arguments each decide a case, and change its fingerprint in the part
+// that names them.
+func TestFingerprintCoversToolInputs(t *testing.T) {
+	files := map[string]string{
+		"p.yaml": `name: p
+category: fast
+tools: [{ name: lookup, parameters: { type: object, properties: { id: { type: string } } } }]
+tool_choice: auto
+response_format: { json_schema: { schema_file: reply.json } }
+messages:
+  - { role: user, content: "Order {{.id}}? {{.photo}}" }
+  - { role: assistant, tool_calls: [{ id: c1, name: lookup, arguments: { id: "1" } }] }
+  - { role: tool, tool_call_id: c1, content: shipped }
+tests:
+  - name: t
+    vars: { id: "1", photo: { image: parcel.png } }
+    assert: [{ type: tool-call, value: lookup, arguments: { id: "1" } }]
+`,
+		"reply.json": `{"type": "object"}`,
+		"parcel.png": pngBytes,
+	}
+	base := mustPlan(t, loadDir(t, files), PlanOptions{Chain: fpChain("haiku"), Inputs: fpInputs()})
+	edit := func(name, old, new string) map[string]string {
+		f := maps.Clone(files)
+		if !strings.Contains(f[name], old) {
+			t.Fatalf("%s has no %q", name, old)
+		}
+		f[name] = strings.Replace(f[name], old, new, 1)
+		return f
+	}
+	both := func(why string) map[string]string { return map[string]string{"p@0": why, "p@1": why} }
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  map[string]string
+	}{
+		{"nothing", files, map[string]string{}},
+		{"tool parameters", edit("p.yaml", "id: { type: string }", "id: { type: integer }"), both("params changed")},
+		{"tool choice", edit("p.yaml", "tool_choice: auto", "tool_choice: required"), both("params changed")},
+		{"response schema file", edit("reply.json", "object", "array"), both("params changed")},
+		{"history", edit("p.yaml", "content: shipped", "content: lost"), both("prompt changed")},
+		{"history call", edit("p.yaml", `arguments: { id: "1" } }] }`, `arguments: { id: "2" } }] }`), both("prompt changed")},
+		{"image bytes", edit("parcel.png", "IHDR", "IHDX"), both("prompt changed")},
+		{"check arguments", edit("p.yaml", `value: lookup, arguments: { id: "1" }`, `value: lookup, arguments: { id: "{{.id}}0" }`), both("assertions changed")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := mustPlan(t, loadDir(t, tc.files), PlanOptions{Chain: fpChain("haiku"), Inputs: fpInputs(), Base: base.Fingerprints()})
+			if diff := cmp.Diff(tc.want, reasons(p)); diff != "" {
+				t.Errorf("cases run (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestFingerprintOfPlainPromptsUnchanged: the new inputs are left out of
+// a plain prompt's hashes, so that results fingerprinted before they
+// existed are still reused.
+func TestFingerprintOfPlainPromptsUnchanged(t *testing.T) {
+	s := loadDir(t, fpSuite)
+	f := newFingerprinter(fpInputs())
+	for _, p := range s.Prompts {
+		tc := p.Tests[0]
+		old := hashOf(struct {
+			System string         `json:"system"`
+			User   string         `json:"user"`
+			Vars   map[string]any `json:"vars"`
+		}{tc.System, tc.User, tc.Vars})
+		if got := f.test(tc).prompt; got != old {
+			t.Errorf("%s: prompt hash %s; want %s as before", p.Name, got, old)
+		}
+		type oldParams struct {
+			Temperature *float64
+			TopP        *float64
+			MaxTokens   int
+			Stop        []string
+			JSON        bool
+			Seed        *int64
+		}
+		pp := p.Params
+		if got, want := hashOf(pp), hashOf(oldParams{pp.Temperature, pp.TopP, pp.MaxTokens, pp.Stop, pp.JSON, pp.Seed}); got != want {
+			t.Errorf("%s: params hash %s; want %s as before", p.Name, got, want)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
 	"github.com/llmfall/llmfall/provider"
@@ -148,7 +149,7 @@ func yamlIsList(root *suiteRoot, name string) (bool, error) {
 }
 
 var (
-	promptKeys   = []string{"name", "description", "category", "system", "prompt", "params", "defaults", "tests", "min_pass_rate"}
+	promptKeys   = []string{"name", "description", "category", "system", "prompt", "params", "defaults", "tests", "min_pass_rate", "tools", "tool_choice", "response_format", "messages"}
 	paramKeys    = []string{"temperature", "max_tokens", "top_p", "stop", "json", "seed"}
 	defaultsKeys = []string{"vars", "assert"}
 	testKeys     = []string{"name", "description", "vars", "assert", "threshold", "file"}
@@ -163,6 +164,15 @@ type fileLoader struct {
 	root *suiteRoot
 	opts LoadOptions
 	errs []error
+
+	// toolsKey says the prompt file has tools; toolSchemas are their
+	// parameter schemas by name (nil for a tool without parameters).
+	toolsKey    bool
+	toolSchemas map[string]*jsonschema.Schema
+	// history is the prompt file's messages, before rendering.
+	history []rawMessage
+	// images are the images of image vars, by the index their marks carry.
+	images []*provider.Image
 }
 
 func (l *fileLoader) errorf(file string, line int, format string, args ...any) {
@@ -226,17 +236,37 @@ func (l *fileLoader) load() *Prompt {
 	if n, ok := kv.get("params"); ok {
 		p.Params = l.params(n)
 	}
+	if n, ok := kv.get("tools"); ok {
+		l.tools(n, p)
+	}
+	if n, ok := kv.get("tool_choice"); ok {
+		l.toolChoice(n, p)
+	}
+	if n, ok := kv.get("response_format"); ok {
+		l.responseFormat(n, p)
+		if f := p.Params.ResponseFormat; p.Params.JSON && f != nil && f.Type != provider.FormatText {
+			l.errorf(n.file, n.Line, "response_format and params.json both ask for JSON: keep response_format")
+		}
+	}
 	var system, user *template.Template
 	if n, ok := kv.get("system"); ok {
 		system = l.template(n, "system")
 	}
-	n, ok := kv.get("prompt")
-	if !ok {
-		l.errorf(l.file, top.Line, "missing key \"prompt\"")
+	n, hasPrompt := kv.get("prompt")
+	hn, hasHistory := kv.get("messages")
+	switch {
+	case hasPrompt:
+		p.Line = n.Line
+		user = l.template(n, "prompt")
+	case hasHistory:
+		p.Line = hn.Line
+	default:
+		l.errorf(l.file, top.Line, "missing key \"prompt\" (or \"messages\")")
 		return nil
 	}
-	p.Line = n.Line
-	user = l.template(n, "prompt")
+	if hasHistory {
+		l.history = l.messages(hn, p, hasPrompt)
+	}
 	var defaults rawTest
 	if n, ok := kv.get("defaults"); ok {
 		defaults = l.defaults(n)
@@ -250,7 +280,7 @@ func (l *fileLoader) load() *Prompt {
 	if len(raws) == 0 && len(l.errs) == 0 {
 		l.errorf(l.file, tn.Line, "no tests")
 	}
-	if user == nil {
+	if hasPrompt && user == nil {
 		return nil
 	}
 	seen := map[string]int{}
@@ -425,7 +455,9 @@ func (l *fileLoader) vars(n node) map[string]any {
 	var vars map[string]any
 	if n.Kind != yaml.MappingNode || n.Decode(&vars) != nil {
 		l.errorf(n.file, n.Line, "vars must be a mapping of names to values")
+		return nil
 	}
+	l.imageVars(n, vars)
 	return vars
 }
 
@@ -500,8 +532,13 @@ func (l *fileLoader) build(p *Prompt, rt rawTest, d rawTest, system, user *templ
 			return nil
 		}
 	}
-	if t.User, err = render(user, vars, l.opts.MaxPromptBytes); err != nil {
-		l.fail(t.File, t.Line, fmt.Errorf("test %q: %w", t.Name, err))
+	if user != nil {
+		if t.User, err = render(user, vars, l.opts.MaxPromptBytes); err != nil {
+			l.fail(t.File, t.Line, fmt.Errorf("test %q: %w", t.Name, err))
+			return nil
+		}
+	}
+	if !l.converse(t, vars, user != nil) {
 		return nil
 	}
 	nerr := len(l.errs)

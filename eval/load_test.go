@@ -112,9 +112,9 @@ func TestLoadSuiteErrors(t *testing.T) {
 		want  string
 	}{
 		{"unknown top-level key", map[string]string{"p.yaml": head + "promt: x\ntests: []\n"},
-			`p/p.yaml:3: unknown key "promt" in prompt file (want one of: name, description, category, system, prompt, params, defaults, tests, min_pass_rate)`},
+			`p/p.yaml:3: unknown key "promt" in prompt file (want one of: name, description, category, system, prompt, params, defaults, tests, min_pass_rate, tools, tool_choice, response_format, messages)`},
 		{"unknown assertion type", map[string]string{"p.yaml": head + "tests:\n  - vars: {name: a}\n    assert: [{type: contians, value: a}]\n"},
-			`p/p.yaml:5: unknown assertion type "contians" (want one of: consistent, contains, contains-all, contains-any, cost, equals, icontains, icontains-all, icontains-any, is-json, json-schema, judge, latency, length, regex, starts-with, each optionally prefixed with not-)`},
+			`p/p.yaml:5: unknown assertion type "contians" (want one of: consistent, contains, contains-all, contains-any, cost, equals, icontains, icontains-all, icontains-any, is-json, is-valid-tool-call, json-schema, judge, latency, length, no-tool-call, regex, starts-with, tool-call, each optionally prefixed with not-)`},
 		{"missing template variable", map[string]string{"p.yaml": head + "tests:\n  - name: t1\n    vars: {nme: a}\n    assert: [{type: contains, value: a}]\n"},
 			`p/p.yaml:4: test "t1": template: prompt:1:5: executing "prompt" at <.name>: map has no entry for key "name"`},
 		{"bad regex", map[string]string{"p.yaml": head + "tests:\n  - vars: {name: a}\n    assert:\n      - type: regex\n        value: \"a(b\"\n"},
@@ -140,7 +140,7 @@ func TestLoadSuiteErrors(t *testing.T) {
 		{"length bounds reversed", map[string]string{"p.yaml": head + "tests:\n  - vars: {name: a}\n    assert: [{type: length, min: 9, max: 3}]\n"},
 			`p/p.yaml:5: length assertion has min 9 above max 3`},
 		{"missing prompt", map[string]string{"p.yaml": "category: fast\ntests: []\n"},
-			`p/p.yaml:1: missing key "prompt"`},
+			`p/p.yaml:1: missing key "prompt" (or "messages")`},
 		{"wrong value type", map[string]string{"p.yaml": head + "params: {temperature: hot}\ntests:\n  - vars: {name: a}\n    assert: [{type: is-json}]\n"},
 			`p/p.yaml:3: temperature must be a number`},
 		{"latency without a bound", map[string]string{"p.yaml": head + "tests:\n  - vars: {name: a}\n    assert: [{type: latency}]\n"},

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/toolspec"
 )
 
 // ResultsVersion is the version of the results document.
@@ -25,6 +26,7 @@ type Result struct {
 	Model      string            `json:"model"`
 	Position   int               `json:"position"`
 	Output     string            `json:"output"`
+	ToolCalls  []toolspec.Call   `json:"tool_calls,omitempty"` // as run --json shows them
 	Pass       bool              `json:"pass"`
 	Score      float64           `json:"score"`
 	LatencyMS  int64             `json:"latency_ms"`

@@ -10,6 +10,7 @@ import (
 
 	"github.com/llmfall/llmfall/judge"
 	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/toolspec"
 )
 
 // RunOptions say how to run a plan. Only Providers is required.
@@ -273,7 +274,7 @@ func (r *runner) runCase(ctx context.Context, c *Case) *Result {
 		if err != nil {
 			g.err = fmt.Sprintf("%s failed: %s", c.Target, errorText(err))
 		} else {
-			g.text = resp.Text
+			g.text = judgedText(resp)
 		}
 		close(g.done)
 	}
@@ -285,17 +286,18 @@ func (r *runner) runCase(ctx context.Context, c *Case) *Result {
 		return res
 	}
 	res.Output, res.Usage, res.Cached = resp.Text, resp.Usage, cached
+	res.ToolCalls = toolspec.Calls(resp.ToolCalls)
 	res.LatencyMS = resp.Latency.Milliseconds()
 	cost, known := r.opts.Prices.Cost(c.Target.Model, resp.Usage)
 	if !known && resp.Model != "" {
 		cost, known = r.opts.Prices.Cost(resp.Model, resp.Usage)
 	}
 	res.CostUSD = cost
-	out := Output{Text: resp.Text, Latency: resp.Latency, CostUSD: cost, CostKnown: known}
+	out := Output{Text: resp.Text, Latency: resp.Latency, CostUSD: cost, CostKnown: known, ToolCalls: resp.ToolCalls}
 	for _, a := range c.Test.Asserts {
 		var ar AssertionResult
 		if a.NeedsJudge() {
-			ar, err = r.judge(ctx, c, a, resp.Text)
+			ar, err = r.judge(ctx, c, a, judgedText(resp))
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
@@ -344,6 +346,7 @@ type cachedAnswer struct {
 	Usage        provider.Usage        `json:"usage"`
 	Model        string                `json:"model"`
 	LatencyMS    int64                 `json:"latency_ms"`
+	ToolCalls    []provider.ToolCall   `json:"tool_calls,omitempty"`
 }
 
 func (r *runner) identity(name string) string {
@@ -360,7 +363,7 @@ func (r *runner) generate(ctx context.Context, c *Case) (*provider.Response, boo
 		key = cacheKey("generation", r.identity(c.Target.Provider), req, c.Repeat)
 		var a cachedAnswer
 		if r.opts.Cache.get(key, &a) {
-			return &provider.Response{Text: a.Text, FinishReason: a.FinishReason, Usage: a.Usage, Model: a.Model,
+			return &provider.Response{Text: a.Text, ToolCalls: a.ToolCalls, FinishReason: a.FinishReason, Usage: a.Usage, Model: a.Model,
 				Latency: time.Duration(a.LatencyMS) * time.Millisecond}, true, nil
 		}
 	}
@@ -381,7 +384,7 @@ func (r *runner) generate(ctx context.Context, c *Case) (*provider.Response, boo
 	}
 	if key != "" {
 		// A failed cache write only costs a call next time.
-		_ = r.opts.Cache.put(key, cachedAnswer{Text: resp.Text, FinishReason: resp.FinishReason, Usage: resp.Usage,
+		_ = r.opts.Cache.put(key, cachedAnswer{Text: resp.Text, ToolCalls: resp.ToolCalls, FinishReason: resp.FinishReason, Usage: resp.Usage,
 			Model: resp.Model, LatencyMS: resp.Latency.Milliseconds()})
 	}
 	return resp, false, nil

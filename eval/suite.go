@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -41,6 +42,13 @@ type Params struct {
 	Stop        []string
 	JSON        bool
 	Seed        *int64
+	// Tools, ToolChoice and ResponseFormat are the prompt file's tools,
+	// tool_choice and response_format. They are left out of the JSON (and
+	// so of the fingerprint) when unset, so that a prompt without them
+	// keeps the fingerprint it had before they existed.
+	Tools          []provider.Tool          `json:",omitempty"`
+	ToolChoice     provider.ToolChoice      `json:",omitzero"`
+	ResponseFormat *provider.ResponseFormat `json:",omitempty"`
 }
 
 // Test is one test case of a prompt, rendered: the messages to send and the
@@ -51,6 +59,11 @@ type Test struct {
 	// System and User are the rendered system prompt and user message.
 	System string
 	User   string
+	// Messages is the whole conversation when it is more than one plain
+	// user message: the prompt file's messages history (then the prompt,
+	// if any), or a prompt with images. nil means one user message, User.
+	// User then holds the prompt's text, each image shown as [image].
+	Messages []provider.Message
 	// Threshold, when set, passes the case on its weighted score instead of
 	// requiring every assertion to pass.
 	Threshold *float64
@@ -62,25 +75,64 @@ type Test struct {
 
 // Request builds the provider request for this test on model.
 func (t *Test) Request(p *Prompt, model string) *provider.Request {
+	msgs := t.Messages
+	if msgs == nil {
+		msgs = []provider.Message{{Role: provider.RoleUser, Content: t.User}}
+	}
 	return &provider.Request{
-		Model:       model,
-		System:      t.System,
-		Messages:    []provider.Message{{Role: provider.RoleUser, Content: t.User}},
-		MaxTokens:   p.Params.MaxTokens,
-		Temperature: p.Params.Temperature,
-		TopP:        p.Params.TopP,
-		Stop:        p.Params.Stop,
-		JSON:        p.Params.JSON,
-		Seed:        p.Params.Seed,
+		Model:          model,
+		System:         t.System,
+		Messages:       msgs,
+		MaxTokens:      p.Params.MaxTokens,
+		Temperature:    p.Params.Temperature,
+		TopP:           p.Params.TopP,
+		Stop:           p.Params.Stop,
+		JSON:           p.Params.JSON,
+		Seed:           p.Params.Seed,
+		Tools:          p.Params.Tools,
+		ToolChoice:     p.Params.ToolChoice,
+		ResponseFormat: p.Params.ResponseFormat,
 	}
 }
 
-// Rendered is what the judge is told the candidate was asked.
+// Rendered is what the judge is told the candidate was asked: the system
+// prompt and the conversation, images shown as [image].
 func (t *Test) Rendered() string {
-	if t.System == "" {
-		return t.User
+	if t.Messages == nil {
+		if t.System == "" {
+			return t.User
+		}
+		return "System: " + t.System + "\n\nUser: " + t.User
 	}
-	return "System: " + t.System + "\n\nUser: " + t.User
+	var b strings.Builder
+	if t.System != "" {
+		b.WriteString("System: " + t.System)
+	}
+	for _, m := range t.Messages {
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
+		}
+		switch m.Role {
+		case provider.RoleUser:
+			b.WriteString("User: ")
+		case provider.RoleAssistant:
+			b.WriteString("Assistant: ")
+		case provider.RoleTool:
+			fmt.Fprintf(&b, "Tool result for %s: ", m.ToolCallID)
+		}
+		b.WriteString(m.Content)
+		for _, p := range m.Parts {
+			if p.Image != nil {
+				b.WriteString("[image]")
+			} else {
+				b.WriteString(p.Text)
+			}
+		}
+		for _, c := range m.ToolCalls {
+			fmt.Fprintf(&b, "[calls %s %s (id %s)]", c.Name, c.Arguments, c.ID)
+		}
+	}
+	return b.String()
 }
 
 // Assertion is one check of an output. Values are already rendered with the
@@ -110,6 +162,13 @@ type Assertion struct {
 	// schemaSource is the schema as read (inline, or the file's content),
 	// so that a case's fingerprint changes when its schema does.
 	schemaSource string
+	// args is a tool-call assertion's expected arguments (decoded JSON),
+	// argsSource their JSON for the fingerprint.
+	args       any
+	argsSource string
+	// tools are the declared tools' parameter schemas by name, for
+	// is-valid-tool-call (nil schema: the tool takes no arguments).
+	tools map[string]*jsonschema.Schema
 }
 
 // Name is the type as written, with its "not-" prefix.

@@ -81,6 +81,12 @@ func (s *suiteRoot) resolve(from, ref string) (string, error) {
 // readFile reads the root-relative file name whole, if it stays inside the
 // root (links included) and is no larger than the limit.
 func (s *suiteRoot) readFile(name string) ([]byte, error) {
+	return s.readFileMax(name, s.maxBytes)
+}
+
+// readFileMax is readFile with a limit of its own (images have a lower
+// one).
+func (s *suiteRoot) readFileMax(name string, maxBytes int64) ([]byte, error) {
 	f, err := s.root.Open(filepath.FromSlash(name))
 	switch {
 	case err == nil:
@@ -103,23 +109,23 @@ func (s *suiteRoot) readFile(name string) ([]byte, error) {
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", name)
 	}
-	if info.Size() > s.maxBytes {
-		return nil, s.tooLarge(name)
+	if info.Size() > maxBytes {
+		return nil, tooLarge(name, maxBytes)
 	}
 	// The size checked above can grow while the file is read; the limit
 	// holds whatever the file does.
-	data, err := io.ReadAll(io.LimitReader(f, s.maxBytes+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxBytes+1))
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(data)) > s.maxBytes {
-		return nil, s.tooLarge(name)
+	if int64(len(data)) > maxBytes {
+		return nil, tooLarge(name, maxBytes)
 	}
 	return data, nil
 }
 
-func (s *suiteRoot) tooLarge(name string) error {
-	return fmt.Errorf("%s is %w of %d bytes for a suite file", name, ErrTooLarge, s.maxBytes)
+func tooLarge(name string, maxBytes int64) error {
+	return fmt.Errorf("%s is %w of %d bytes for a suite file", name, ErrTooLarge, maxBytes)
 }
 
 // escapes tells a refused link from a missing file, for the message only:

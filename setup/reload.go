@@ -59,6 +59,13 @@ func (r *Reloader) run(ctx context.Context, sig os.Signal) error {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, sig)
 	defer signal.Stop(ch)
+	return r.loop(ctx, ch)
+}
+
+// loop reloads once for every signal received on ch until ctx ends. It is
+// apart from run so that a test can register ch before it signals, and send
+// exactly one signal per reload.
+func (r *Reloader) loop(ctx context.Context, ch <-chan os.Signal) error {
 	for {
 		select {
 		case <-ctx.Done():

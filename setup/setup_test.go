@@ -203,19 +203,25 @@ func TestReloadOnSignal(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	// SIGUSR1 stands in for SIGHUP so that a stray SIGHUP to the test
-	// process cannot interfere; the code path is the same. Until run has
-	// registered, SIGUSR1's default action would end the test process:
-	// this extra registration keeps it alive meanwhile.
-	keepAlive := make(chan os.Signal, 1)
-	signal.Notify(keepAlive, syscall.SIGUSR1)
-	defer signal.Stop(keepAlive)
-	go func() { done <- r.run(ctx, syscall.SIGUSR1) }()
+	// process cannot interfere. The channel is registered before any signal
+	// is sent, so each signal below causes exactly one reload: resending
+	// until a reload is seen would leave extra reloads queued, and a test
+	// that then waits for the broken file's reload could hear a stale one.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
+	go func() { done <- r.loop(ctx, sigs) }()
 
 	// A switchover: anthropic first, written to the file and signalled.
 	if err := os.WriteFile(path, []byte(strings.Replace(base, "order: [openai, anthropic]", "order: [anthropic, openai]", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sendUntilReloaded(t, reloaded)
+	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-reloaded; err != nil {
+		t.Fatalf("reload: %v", err)
+	}
 	chain, _ := eng.Chain("fast")
 	if chain[0].Provider != "anthropic" {
 		t.Errorf("after reload, fast chain = %v; want anthropic first", chain)
@@ -237,27 +243,6 @@ func TestReloadOnSignal(t *testing.T) {
 	cancel()
 	if err := <-done; err != context.Canceled {
 		t.Errorf("Run() = %v; want context.Canceled", err)
-	}
-}
-
-// sendUntilReloaded signals until the reloader reports: signal.Notify is
-// registered inside the goroutine, so the first signal may predate it.
-func sendUntilReloaded(t *testing.T, reloaded <-chan error) {
-	t.Helper()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
-			t.Fatal(err)
-		}
-		select {
-		case err := <-reloaded:
-			if err != nil {
-				t.Fatalf("reload: %v", err)
-			}
-			return
-		case <-tick.C:
-		}
 	}
 }
 

@@ -150,12 +150,16 @@
 // text). It calls the named tool, else the one whose name and description
 // share the most words with the last user message (the first on a tie). The
 // arguments fill every property of the tool's parameter schema from the
-// message's key terms: strings take names, then emails, concept and ordinary
-// words; an enum takes the option the message mentions, else its first;
+// message's key terms: a string takes what its property's name asks for, as
+// in JSON templates (an id key a token with a digit, an email key an email,
+// a name key a name, a reply or summary key a sentence), else names, then
+// emails, concept and ordinary words; an enum takes the option the message mentions, else its first;
 // numbers take the message's numbers (else 1); booleans are true. The call's
 // id is call_sim_ and a hash of the prompt; a stream sends its id and name,
 // then its arguments in two pieces. A json_schema ResponseFormat gets a value
-// of the schema filled the same way, as the text.
+// of the schema filled the same way, as the text. After a tool call, the
+// results (the tool messages after the last user message) count as content
+// too, so the answer draws on them.
 //
 // # Faults
 //

@@ -108,6 +108,9 @@ func newGen(model string, req *provider.Request) *gen {
 			instruction, content = head, rest
 		}
 	}
+	// After a tool call, the answer draws on the results as well, as a
+	// model's would.
+	content += toolResults(req.Messages)
 	instr := strings.ToLower(req.System + "\n" + instruction)
 	if f := req.Format(); f != nil && f.Type == provider.FormatJSONSchema {
 		g.schema = f.Schema
@@ -259,6 +262,22 @@ func lastUser(msgs []provider.Message) string {
 		}
 	}
 	return ""
+}
+
+// toolResults is the text of the tool results after the last user message,
+// each on a line of its own; "" when there are none.
+func toolResults(msgs []provider.Message) string {
+	from := len(msgs)
+	for from > 0 && msgs[from-1].Role != provider.RoleUser {
+		from--
+	}
+	var b strings.Builder
+	for _, m := range msgs[from:] {
+		if m.Role == provider.RoleTool {
+			b.WriteString("\n" + m.Text())
+		}
+	}
+	return b.String()
 }
 
 // clip applies Stop (the earliest stop sequence ends the text) and then

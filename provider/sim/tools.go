@@ -16,9 +16,13 @@ import (
 // conversation ends once results came back. It calls the named tool, else
 // the tool whose name and description share the most words with the last
 // user message (the first on a tie). The arguments fill the tool's
-// parameter schema from the message's key terms: names, words and emails for
-// strings, names first (an enum takes the option the message mentions, else its first),
-// numbers for numbers, true for booleans; every property is filled.
+// parameter schema from the message's key terms: a string takes the kind of
+// term its property's name asks for, as in JSON templates (an id, number or
+// code key takes a token with a digit like ORD-77, an email key an email, a
+// name key a name, a reply or summary key a sentence), else names, words
+// and emails, names first; an enum
+// takes the option the message mentions, else its first; numbers for
+// numbers, true for booleans; every property is filled.
 
 // answer is the sim's whole answer to req: text, or a tool call.
 func answer(req *provider.Request) (string, []provider.ToolCall, provider.FinishReason) {
@@ -92,6 +96,7 @@ func (g *gen) schemaValue(schema json.RawMessage) json.RawMessage {
 type filler struct {
 	g    *gen
 	used []bool // terms handed out, by index
+	key  string // the property being filled, "" at the top
 }
 
 func (f *filler) value(b *bytes.Buffer, v any, depth int) {
@@ -142,6 +147,7 @@ func (f *filler) value(b *bytes.Buffer, v any, depth int) {
 			}
 			writeJSON(b, k)
 			b.WriteByte(':')
+			f.key = k
 			f.value(b, props[k], depth+1)
 		}
 		b.WriteByte('}')
@@ -150,7 +156,11 @@ func (f *filler) value(b *bytes.Buffer, v any, depth int) {
 		f.value(b, s["items"], depth+1)
 		b.WriteByte(']')
 	case "string":
-		writeJSON(b, f.term(kindName, kindWord, kindEmail, kindConcept))
+		if hasAny(keyWords(f.key), textKeys) {
+			writeJSON(b, f.g.prose(false))
+			return
+		}
+		writeJSON(b, f.term(stringKinds(f.key)...))
 	case "integer", "number":
 		n := f.term(kindNumber)
 		if _, err := strconv.ParseFloat(n, 64); err != nil || (typ == "integer" && strings.Contains(n, ".")) {
@@ -162,6 +172,19 @@ func (f *filler) value(b *bytes.Buffer, v any, depth int) {
 	default:
 		b.WriteString("null")
 	}
+}
+
+// stringKinds are the kinds of term a string property called key takes, in
+// order of preference: the key vocabularies of JSON templates decide.
+func stringKinds(key string) []kind {
+	toks := keyWords(key)
+	switch {
+	case hasAny(toks, emailKeys):
+		return []kind{kindEmail, kindName, kindWord, kindConcept}
+	case hasAny(toks, idKeys):
+		return []kind{kindNumber, kindName, kindWord, kindEmail, kindConcept}
+	}
+	return []kind{kindName, kindWord, kindEmail, kindConcept}
 }
 
 // term is the first unused term of the first of kinds that has one (so a

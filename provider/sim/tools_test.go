@@ -72,6 +72,45 @@ func TestToolCalls(t *testing.T) {
 	}
 }
 
+// A string property takes the term its name asks for: an id key the token
+// with digits, an email key the email, others a name first.
+func TestToolArgumentsFollowPropertyNames(t *testing.T) {
+	lookup := provider.Tool{Name: "lookup_order", Parameters: json.RawMessage(
+		`{"type":"object","properties":{"order_id":{"type":"string"},"contact_email":{"type":"string"},"customer":{"type":"string"}}}`)}
+	req := &provider.Request{Model: "gpt-4.1-mini", Tools: []provider.Tool{lookup}, Messages: []provider.Message{{Role: provider.RoleUser,
+		Content: "Maria Lopez (maria@example.com) asks where order ORD-90412 is."}}}
+	resp, err := New(Config{}).Complete(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"contact_email":"maria@example.com","customer":"Maria Lopez","order_id":"ORD-90412"}`
+	if len(resp.ToolCalls) != 1 || string(resp.ToolCalls[0].Arguments) != want {
+		t.Errorf("calls = %+v; want arguments %s", resp.ToolCalls, want)
+	}
+}
+
+// After a tool call, the answer draws on the tool's result: an enum takes
+// the status the result names, a reply key a sentence.
+func TestAnswerDrawsOnToolResults(t *testing.T) {
+	call := provider.ToolCall{ID: "c1", Name: "lookup_order", Arguments: json.RawMessage(`{"order_id":"ORD-1"}`)}
+	req := &provider.Request{Model: "gpt-4.1-mini", Tools: []provider.Tool{{Name: "lookup_order"}},
+		Messages: []provider.Message{
+			{Role: provider.RoleUser, Content: "Where is my order ORD-1?"},
+			{Role: provider.RoleAssistant, ToolCalls: []provider.ToolCall{call}},
+			{Role: provider.RoleTool, ToolCallID: "c1", Content: `{"status": "delayed", "eta": "unknown"}`},
+		},
+		ResponseFormat: &provider.ResponseFormat{Type: provider.FormatJSONSchema, Schema: json.RawMessage(
+			`{"type":"object","properties":{"status":{"enum":["shipped","delayed","unknown"]},"reply":{"type":"string"}}}`)}}
+	resp, err := New(Config{}).Complete(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Status, Reply string }
+	if err := json.Unmarshal([]byte(resp.Text), &got); err != nil || got.Status != "delayed" || len(got.Reply) < 20 || len(resp.ToolCalls) != 0 {
+		t.Errorf("answer %s, calls %v; want status delayed, a sentence of a reply, no calls", resp.Text, resp.ToolCalls)
+	}
+}
+
 func TestJSONSchemaAnswer(t *testing.T) {
 	c := New(Config{Name: "sim"})
 	req := &provider.Request{Model: "gpt-4.1-mini", Messages: []provider.Message{{Role: provider.RoleUser, Content: "Order 1182 from Maria Lopez arrived broken."}},
