@@ -325,6 +325,9 @@ func printAttempt(w io.Writer, n int, a fallback.Attempt) {
 	if a.Discarded > 0 {
 		line += fmt.Sprintf("  (discarded %d chunks, %d bytes held in the commit window)", a.Discarded, a.DiscardedBytes)
 	}
+	if a.MalformedEvents > 0 {
+		line += fmt.Sprintf("  (%d malformed events skipped)", a.MalformedEvents)
+	}
 	fmt.Fprintln(w, strings.TrimRight(line, " "))
 }
 

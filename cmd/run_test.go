@@ -11,7 +11,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/modroot"
 )
 
@@ -387,6 +389,16 @@ func TestRunNoStream(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "attempt 1: openai/gpt-4.1-mini") || !strings.Contains(stderr, "attempt 2: anthropic/claude-3-5-haiku-latest") {
 		t.Errorf("stderr lacks the attempt log:\n%s", stderr)
+	}
+}
+
+func TestPrintAttemptMalformedEvents(t *testing.T) {
+	var b strings.Builder
+	printAttempt(&b, 1, fallback.Attempt{Target: fallback.Target{Provider: "openai", Model: "gpt-4.1-mini"},
+		Outcome: fallback.OutcomeOK, Duration: 412 * time.Millisecond, TTFT: 90 * time.Millisecond, MalformedEvents: 2})
+	want := "attempt 1: openai/gpt-4.1-mini                      ok           412ms  first token after 90ms  (2 malformed events skipped)\n"
+	if got := b.String(); got != want {
+		t.Errorf("printAttempt() = %q; want %q", got, want)
 	}
 }
 

@@ -155,11 +155,14 @@ type Timeouts struct {
 // Fallback tunes how the engine moves down a chain. A zero field is unset:
 // the engine's default (fallback.Config) applies.
 type Fallback struct {
-	Retries         int           // same-link retries before moving on
-	RetryBackoff    time.Duration // wait before a same-link retry
-	OnContentFilter bool          // fall back on content_filter
-	BreakerFailures int           // consecutive failures that open a breaker
-	BreakerCooldown time.Duration // how long a breaker stays open
+	Retries      int           // same-link retries before moving on
+	RetryBackoff time.Duration // wait before a same-link retry
+	// RetryAfterMaxWait is the longest Retry-After (429/503) waited out on
+	// the same link before moving on; unset (0) moves on at once.
+	RetryAfterMaxWait time.Duration
+	OnContentFilter   bool          // fall back on content_filter
+	BreakerFailures   int           // consecutive failures that open a breaker
+	BreakerCooldown   time.Duration // how long a breaker stays open
 }
 
 // Judge chooses the model that grades eval outputs.

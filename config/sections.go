@@ -76,6 +76,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 		d.object(p.val, p.path, []field{
 			{key: "retries", decode: d.integer(&f.Retries, 0)},
 			{key: "retry_backoff", decode: d.duration(&f.RetryBackoff, positive)},
+			{key: "retry_after_max_wait", decode: d.duration(&f.RetryAfterMaxWait, nonNegative)},
 			{key: "on_content_filter", decode: d.boolean(&f.OnContentFilter)},
 			{key: "breaker_failures", decode: d.integer(&f.BreakerFailures, 1)},
 			{key: "breaker_cooldown", decode: d.duration(&f.BreakerCooldown, positive)},

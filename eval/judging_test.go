@@ -35,7 +35,7 @@ func TestRunReportsTheJudge(t *testing.T) {
 	run := func() *Results {
 		ps, _ := fakes(echo)
 		rs, err := Run(context.Background(), mustPlan(t, s, PlanOptions{Depth: 3}),
-			RunOptions{Providers: ps, Judge: tallyJudge{}, Cache: cache, JudgeID: "tally", Retries: -1, Backoff: zeroBackoff})
+			RunOptions{Providers: ps, Judge: tallyJudge{}, Cache: cache, JudgeID: "tally", Retries: -1})
 		if err != nil {
 			t.Fatal(err)
 		}

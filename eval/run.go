@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -38,16 +37,25 @@ type RunOptions struct {
 	// Prices price each call (see Prices.WithDefaults).
 	Prices Prices
 	// Retries is how often a transient failure is retried; 0 means
-	// DefaultRetries and a negative value none.
-	Retries     int
-	ShouldRetry func(error) bool // nil means DefaultShouldRetry
-	Backoff     Backoff          // nil means DefaultBackoff
+	// DefaultRetries and a negative value none. Which failures, and the
+	// waits, are provider.Retry's (see RetryPolicy).
+	Retries int
+	// CheckRetry, Backoff and Rand replace the retry policy's defaults
+	// (provider.DefaultCheckRetry, provider.DefaultBackoff,
+	// math/rand/v2) when set.
+	CheckRetry provider.CheckRetry
+	Backoff    provider.Backoff
+	Rand       func(n int64) int64
 	// Timeout bounds each call; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// Progress, when set, is called after each case, one call at a time.
 	Progress func(Progress)
 	// Offline is recorded in the summary: the answers are simulated.
 	Offline bool
+
+	// sleep waits before a retry; nil means provider.Sleep. Tests inject
+	// their own.
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Progress reports how far a run is.
@@ -61,36 +69,28 @@ type Progress struct {
 const (
 	DefaultRetries = 3
 	DefaultTimeout = 2 * time.Minute
-	// MaxBackoff caps the wait before a retry, whatever Retry-After says.
+	// RetryWait is the backoff before the first retry of an error that
+	// named no wait; it doubles per retry.
+	RetryWait = time.Second
+	// MaxBackoff caps every wait before a retry, and is the longest
+	// Retry-After that is waited out: eval measures each link and has no
+	// other link to move on to, so it waits where the engine would not.
 	MaxBackoff = time.Minute
 )
 
-// Backoff is how long to wait before retry number retry (0 for the first)
-// after err.
-type Backoff func(retry int, err error) time.Duration
-
-// DefaultBackoff waits what the provider asked for (Retry-After, or the
-// wait in Gemini's body), else 1 s, 2 s, 4 s with some jitter so that
-// parallel cases do not retry in step; never more than MaxBackoff.
-func DefaultBackoff(retry int, err error) time.Duration {
-	if ra := provider.RetryAfterOf(err); ra > 0 {
-		return min(ra, MaxBackoff)
+// RetryPolicy is the retry policy of each of eval's calls (generation and
+// judging): the one provider.Retry the engine and the judge share, with
+// eval's patience.
+func (o *RunOptions) RetryPolicy() provider.Retry {
+	n := o.Retries
+	switch {
+	case n == 0:
+		n = DefaultRetries
+	case n < 0:
+		n = 0
 	}
-	d := time.Second << min(retry, 6)
-	jitter := time.Duration(rand.Int64N(int64(d) / 4))
-	return min(d+jitter, MaxBackoff)
-}
-
-// DefaultShouldRetry retries the failures that another try may not meet:
-// rate limits, overload, server errors, timeouts and network errors. Auth,
-// quota and bad requests would fail the same way again.
-func DefaultShouldRetry(err error) bool {
-	switch provider.ClassOf(err) {
-	case provider.ClassRateLimited, provider.ClassOverloaded, provider.ClassServer,
-		provider.ClassTimeout, provider.ClassNetwork:
-		return true
-	}
-	return false
+	return provider.Retry{Max: n, WaitMin: RetryWait, WaitMax: MaxBackoff, RetryAfterMaxWait: MaxBackoff,
+		CheckRetry: o.CheckRetry, Backoff: o.Backoff, Rand: o.Rand}
 }
 
 // Run runs plan and grades every answer. Cases run concurrently within the
@@ -176,7 +176,7 @@ type runner struct {
 	judgeLim *limiter
 	global   *slots
 	groups   []group
-	retries  int
+	retry    provider.Retry
 
 	mu   sync.Mutex // serialises Progress calls
 	prog Progress
@@ -194,11 +194,8 @@ type group struct {
 }
 
 func newRunner(plan *Plan, opts RunOptions) *runner {
-	if opts.ShouldRetry == nil {
-		opts.ShouldRetry = DefaultShouldRetry
-	}
-	if opts.Backoff == nil {
-		opts.Backoff = DefaultBackoff
+	if opts.sleep == nil {
+		opts.sleep = provider.Sleep
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -209,14 +206,8 @@ func newRunner(plan *Plan, opts RunOptions) *runner {
 		judgeLim: newLimiter(opts.JudgeLimit),
 		global:   newSlots(opts.Concurrency),
 		groups:   make([]group, plan.Groups),
-		retries:  opts.Retries,
+		retry:    opts.RetryPolicy(),
 		prog:     Progress{Total: len(plan.Cases)},
-	}
-	switch {
-	case r.retries == 0:
-		r.retries = DefaultRetries
-	case r.retries < 0:
-		r.retries = 0
 	}
 	for i := range r.groups {
 		r.groups[i].done = make(chan struct{})
@@ -406,26 +397,16 @@ func (r *runner) withRetries(ctx context.Context, lim *limiter, judging bool, fn
 		cancel()
 		r.global.release()
 		lim.release()
-		if err == nil || ctx.Err() != nil || retry >= r.retries || !r.opts.ShouldRetry(err) {
+		if err == nil || ctx.Err() != nil {
 			return err
 		}
-		if err := sleep(ctx, r.opts.Backoff(retry, err)); err != nil {
+		d, again := r.retry.Next(retry, err, 0)
+		if !again {
 			return err
 		}
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+		if err := r.opts.sleep(ctx, d); err != nil {
+			return err
+		}
 	}
 }
 

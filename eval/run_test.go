@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,7 +17,18 @@ import (
 	"github.com/llmfall/llmfall/provider/openai"
 )
 
-func zeroBackoff(int, error) time.Duration { return 0 }
+// sleeper records the waits before retries instead of waiting.
+type sleeper struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (s *sleeper) sleep(ctx context.Context, d time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.waits = append(s.waits, d)
+	return ctx.Err()
+}
 
 func fakes(answer func(int, *provider.Request) (string, error)) (map[string]provider.Provider, map[string]*fakeProvider) {
 	ps := map[string]provider.Provider{}
@@ -150,16 +162,27 @@ func TestRunRateLimit(t *testing.T) {
 func TestRunRetries(t *testing.T) {
 	overloaded := &provider.Error{Provider: "a", Status: 529, Class: provider.ClassOverloaded}
 	auth := &provider.Error{Provider: "a", Status: 401, Class: provider.ClassAuth, Message: "Incorrect API key provided: sk-abc1****wxyz"}
+	timeout := &provider.Error{Provider: "a", Class: provider.ClassTimeout, Message: "context deadline exceeded"}
+	limited := func(after time.Duration) error {
+		return &provider.Error{Provider: "a", Status: 429, Class: provider.ClassRateLimited, RetryAfter: after}
+	}
+	mid := func(n int64) int64 { return n / 2 }
 	tests := []struct {
 		name      string
 		failures  int // calls that fail before one succeeds
 		err       error
 		wantCalls int32
 		wantError string
+		wantWaits []time.Duration
 	}{
-		{"transient then success", 2, overloaded, 3, ""},
-		{"transient every time", 10, overloaded, 4, "a: overloaded (HTTP 529)"},
-		{"auth is not retried", 10, auth, 1, "a: auth (HTTP 401): Incorrect API key provided: [REDACTED]"},
+		{"transient then success", 2, overloaded, 3, "", []time.Duration{time.Second, 2 * time.Second}},
+		{"transient every time", 10, overloaded, 4, "a: overloaded (HTTP 529)", []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}},
+		{"auth is not retried", 10, auth, 1, "a: auth (HTTP 401): Incorrect API key provided: [REDACTED]", nil},
+		// The same policy as the engine's: a timeout already spent the
+		// link's budget.
+		{"timeout is not retried", 10, timeout, 1, "a: timeout: context deadline exceeded", nil},
+		{"retry-after is waited out", 1, limited(7 * time.Second), 2, "", []time.Duration{7 * time.Second}},
+		{"retry-after beyond MaxBackoff is not", 10, limited(time.Hour), 1, "a: rate_limited (HTTP 429) (retry after 1h0m0s)", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -170,9 +193,8 @@ func TestRunRetries(t *testing.T) {
 				}
 				return "ticket", nil
 			})
-			var retries []int
-			backoff := func(retry int, err error) time.Duration { retries = append(retries, retry); return 0 }
-			rs, err := Run(context.Background(), plan, RunOptions{Providers: ps, Backoff: backoff})
+			var s sleeper
+			rs, err := Run(context.Background(), plan, RunOptions{Providers: ps, Rand: mid, sleep: s.sleep})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -186,29 +208,8 @@ func TestRunRetries(t *testing.T) {
 			if tc.wantError == "" && !r.Pass {
 				t.Errorf("result = %+v; want a pass after retries", r)
 			}
-			if len(retries) != int(tc.wantCalls)-1 && tc.wantError == "" {
-				t.Errorf("backoff calls = %v; want %d", retries, tc.wantCalls-1)
-			}
-		})
-	}
-}
-
-func TestDefaultBackoffHonoursRetryAfter(t *testing.T) {
-	tests := []struct {
-		name     string
-		err      error
-		retry    int
-		min, max time.Duration
-	}{
-		{"retry-after", &provider.Error{Class: provider.ClassRateLimited, RetryAfter: 7 * time.Second}, 0, 7 * time.Second, 7 * time.Second},
-		{"capped", &provider.Error{Class: provider.ClassRateLimited, RetryAfter: time.Hour}, 0, MaxBackoff, MaxBackoff},
-		{"exponential 1st", errors.New("x"), 0, time.Second, 1250 * time.Millisecond},
-		{"exponential 3rd", errors.New("x"), 2, 4 * time.Second, 5 * time.Second},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := DefaultBackoff(tc.retry, tc.err); got < tc.min || got > tc.max {
-				t.Errorf("DefaultBackoff(%d) = %v; want within [%v, %v]", tc.retry, got, tc.min, tc.max)
+			if diff := cmp.Diff(tc.wantWaits, s.waits); diff != "" {
+				t.Errorf("waits (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -230,20 +231,16 @@ func TestRunRetryAfterOverHTTP(t *testing.T) {
 	}))
 	defer srv.Close()
 	plan := mustPlan(t, suiteOf(t, 1, `{type: icontains, value: "refund"}`), PlanOptions{Depth: 1})
-	var waits []time.Duration
-	backoff := func(retry int, err error) time.Duration {
-		waits = append(waits, DefaultBackoff(retry, err))
-		return 0
-	}
+	var s sleeper
 	ps := map[string]provider.Provider{"a": openai.New(openai.Config{Name: "a", BaseURL: srv.URL + "/v1", APIKey: "sk-test-0123456789"})}
-	rs, err := Run(context.Background(), plan, RunOptions{Providers: ps, Backoff: backoff})
+	rs, err := Run(context.Background(), plan, RunOptions{Providers: ps, sleep: s.sleep})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r := rs.Results[0]; !r.Pass || r.Usage.OutputTokens != 9 {
 		t.Errorf("result = %+v; want a pass with the server's usage", r)
 	}
-	if diff := cmp.Diff([]time.Duration{7 * time.Second}, waits); diff != "" {
+	if diff := cmp.Diff([]time.Duration{7 * time.Second}, s.waits); diff != "" {
 		t.Errorf("waits (-want +got):\n%s", diff)
 	}
 }

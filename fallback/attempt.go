@@ -15,7 +15,7 @@ const (
 	OutcomeOK        Outcome = "ok"
 	OutcomeError     Outcome = "error"
 	OutcomeTimeout   Outcome = "timeout"
-	OutcomeSkipped   Outcome = "skipped"   // the target's breaker was open
+	OutcomeSkipped   Outcome = "skipped"   // the target's breaker was open, or its rate limit full
 	OutcomeCancelled Outcome = "cancelled" // the caller gave up, or a hedge lost
 )
 
@@ -33,6 +33,9 @@ type Attempt struct {
 	// Class is the error's class; empty when the attempt succeeded.
 	Class provider.Class
 	Err   error
+	// MalformedEvents counts the stream events that did not decode and
+	// were skipped (provider.Response.MalformedEvents).
+	MalformedEvents int
 	// Discarded counts the chunks, and DiscardedBytes the text, a stream's
 	// commit window held back and threw away when the attempt failed
 	// inside it: output the caller never saw.
@@ -48,20 +51,23 @@ type attemptJSON struct {
 	Outcome    Outcome        `json:"outcome"`
 	ErrorClass provider.Class `json:"error_class"`
 	Error      string         `json:"error"`
-	Discarded  int            `json:"discarded_chunks,omitempty"`
+	// MalformedEvents appears only when a stream skipped any.
+	MalformedEvents int `json:"malformed_events,omitempty"`
+	Discarded       int `json:"discarded_chunks,omitempty"`
 }
 
 // MarshalJSON writes the attempt with the field names docs/design.md documents,
 // times in whole milliseconds and the error as a redacted string.
 func (a Attempt) MarshalJSON() ([]byte, error) {
 	j := attemptJSON{
-		Provider:   a.Provider,
-		Model:      a.Model,
-		StartedMS:  a.Start.Milliseconds(),
-		DurationMS: a.Duration.Milliseconds(),
-		Outcome:    a.Outcome,
-		ErrorClass: a.Class,
-		Discarded:  a.Discarded,
+		Provider:        a.Provider,
+		Model:           a.Model,
+		StartedMS:       a.Start.Milliseconds(),
+		DurationMS:      a.Duration.Milliseconds(),
+		Outcome:         a.Outcome,
+		ErrorClass:      a.Class,
+		Discarded:       a.Discarded,
+		MalformedEvents: a.MalformedEvents,
 	}
 	if a.Err != nil {
 		j.Error = provider.Redact(a.Err.Error())

@@ -202,15 +202,24 @@ func TestAllOpenStillTries(t *testing.T) {
 	}
 }
 
-func TestRateLimitRetryAfterSkipsTarget(t *testing.T) {
+// TestRateLimitCoolsOnlyWhenMostlyRefused: a 429's Retry-After cools the
+// whole link only once most of its recent requests are refused; a single
+// one is a capacity signal, not an outage.
+func TestRateLimitCoolsOnlyWhenMostlyRefused(t *testing.T) {
 	clock := newClock()
 	cfg := testConfig()
 	cfg.Clock = clock
+	cfg.BreakerFailures = 100 // the consecutive-failure breaker is not what this tests
 	rl := &provider.Error{Provider: "a", Status: 429, Class: provider.ClassRateLimited, RetryAfter: 17500 * time.Millisecond}
-	a := newFake("a", step{err: rl}, step{})
+	a := newFake("a", step{err: rl}, step{}, step{err: rl}, step{err: rl}, step{err: rl}, step{err: rl}, step{})
 	e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
 	for i, want := range [][]string{
 		{"a:error:rate_limited", "b:ok"},
+		{"a:ok"}, // one 429 did not cool a
+		{"a:error:rate_limited", "b:ok"},
+		{"a:error:rate_limited", "b:ok"},
+		{"a:error:rate_limited", "b:ok"},
+		{"a:error:rate_limited", "b:ok"}, // 5 of 6 refused: now it cools
 		{"a:skipped", "b:ok"},
 	} {
 		res, err := e.Complete(context.Background(), userRequest("fast"))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -47,7 +46,6 @@ type verdict uint8
 
 const (
 	verdictNext verdict = iota
-	verdictRetry
 	verdictStop
 )
 
@@ -146,14 +144,27 @@ func (c *call) next() (*link, uint64, bool) {
 			return l, 0, true
 		case c.forced:
 			c.tried++
+			l.lim.force()
 			return l, l.b.current(), true
 		}
-		if gen, ok := l.b.allow(); ok {
-			c.tried++
-			return l, gen, true
+		// The limit is asked first, so that a request it turns away
+		// never spends a half-open breaker's one probe.
+		if !l.lim.acquire() {
+			// Only the overflow of a rate-limited link goes on down
+			// the chain.
+			idx := c.begin(l)
+			c.finish(idx, OutcomeSkipped, provider.ClassRateLimited, l.lim.overLimit())
+			continue
 		}
-		idx := c.begin(l)
-		c.finish(idx, OutcomeSkipped, "", errBreakerOpen)
+		gen, ok := l.b.allow()
+		if !ok {
+			l.lim.undo()
+			idx := c.begin(l)
+			c.finish(idx, OutcomeSkipped, "", errBreakerOpen)
+			continue
+		}
+		c.tried++
+		return l, gen, true
 	}
 }
 
@@ -182,12 +193,25 @@ func (c *call) finish(idx int, o Outcome, class provider.Class, err error) {
 		a.Duration = c.since() - a.Start
 	}
 	a.Outcome, a.Class, a.Err = o, class, err
+	if o != OutcomeSkipped {
+		c.limiterOf(a.Target).release(class)
+	}
 	if hook := c.st.cfg.OnAttempt; hook != nil {
 		hook(c.res.Category, *a)
 	}
 	if hook := c.req.OnAttempt; hook != nil {
 		hook(*a)
 	}
+}
+
+// limiterOf is the limiter of the attempt's link, nil when there is none.
+func (c *call) limiterOf(t Target) *limiter {
+	for i := range c.links {
+		if c.links[i].target == t {
+			return c.links[i].lim
+		}
+	}
+	return nil
 }
 
 func (c *call) succeed(idx int, l *link, gen uint64) {
@@ -200,7 +224,7 @@ func (c *call) succeed(idx int, l *link, gen uint64) {
 
 // fail closes a failed attempt, tells its breaker, and decides what comes
 // next. On verdictStop the error is the one to return to the caller.
-func (c *call) fail(idx int, l *link, gen uint64, err error, mayRetry bool) (verdict, error) {
+func (c *call) fail(idx int, l *link, gen uint64, err error) (verdict, error) {
 	if c.parent.Err() != nil {
 		c.finish(idx, OutcomeCancelled, provider.ClassCancelled, err)
 		return verdictStop, c.ctxErr()
@@ -215,17 +239,24 @@ func (c *call) fail(idx int, l *link, gen uint64, err error, mayRetry bool) (ver
 	if class == provider.ClassTimeout {
 		outcome = OutcomeTimeout
 	}
-	if l.b != nil && breakerCounts(class) {
-		l.b.failure(gen, provider.RetryAfterOf(err))
-	}
 	c.finish(idx, outcome, class, err)
+	if l.b != nil && breakerCounts(class) {
+		l.b.failure(gen, c.cooling(l, err, class))
+	}
 	if !c.shouldFallback(err, class) {
 		return verdictStop, fmt.Errorf("fallback: %s: %w", l.target, err)
 	}
-	if mayRetry && retryable(err) {
-		return verdictRetry, nil
-	}
 	return verdictNext, nil
+}
+
+// cooling is how long a failure cools the whole link: the wait the provider
+// named, except that a rate limit does so only once most of the link's recent
+// requests are refused; before that, its limiter sheds the overflow instead.
+func (c *call) cooling(l *link, err error, class provider.Class) time.Duration {
+	if class == provider.ClassRateLimited && !l.lim.mostlyRefused() {
+		return 0
+	}
+	return provider.RetryAfterOf(err)
 }
 
 func (c *call) shouldFallback(err error, class provider.Class) bool {
@@ -258,7 +289,8 @@ func (c *call) exhausted() error {
 }
 
 // sequential walks the chain one link at a time, calling try for each
-// attempt until one succeeds; try records its own success.
+// attempt until one succeeds; try records its own success. Whether a failed
+// link is tried again, and after what wait, is the retry policy's call.
 func (c *call) sequential(try func(l *link, idx int, gen uint64) error) error {
 	for {
 		l, gen, ok := c.next()
@@ -267,37 +299,47 @@ func (c *call) sequential(try func(l *link, idx int, gen uint64) error) error {
 		}
 		for retry := 0; ; retry++ {
 			if c.parent.Err() != nil || c.overTotal() {
+				if retry == 0 {
+					l.lim.undo() // next counted it in flight
+				}
 				return c.ctxErr()
+			}
+			if retry > 0 {
+				// The retry is a request in flight of its own; it
+				// was decided on, so the limit does not apply.
+				l.lim.force()
 			}
 			idx := c.begin(l)
 			err := try(l, idx, gen)
 			if err == nil {
 				return nil
 			}
-			v, stopErr := c.fail(idx, l, gen, err, retry < c.st.cfg.Retries)
-			if v == verdictStop {
+			if v, stopErr := c.fail(idx, l, gen, err); v == verdictStop {
 				return stopErr
 			}
-			if v == verdictNext {
+			d, again := c.st.retry.Next(retry, err, c.budget())
+			if !again {
 				break
 			}
-			if err := c.backoff(retry); err != nil {
+			if err := c.wait(d); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// backoff waits before retry number n+1: RetryBackoff doubled n times,
-// jittered by ±50% so that callers who failed together do not retry together.
-func (c *call) backoff(n int) error {
-	d := c.st.cfg.RetryBackoff << min(n, 16)
+// budget is the time left before the total timeout, 0 when there is none.
+func (c *call) budget() time.Duration {
+	if c.deadline.IsZero() {
+		return 0
+	}
+	return max(c.deadline.Sub(c.clk.Now()), time.Nanosecond)
+}
+
+// wait is the engine's one wait between tries of a link.
+func (c *call) wait(d time.Duration) error {
 	if d <= 0 {
 		return nil
-	}
-	d = d/2 + rand.N(d)
-	if !c.deadline.IsZero() {
-		d = min(d, c.deadline.Sub(c.clk.Now()))
 	}
 	if err := c.clk.Sleep(c.parent, d); err != nil {
 		return c.ctxErr()
@@ -365,11 +407,23 @@ func (c *call) complete(l *link) (*provider.Response, error) {
 	return resp, err
 }
 
-// checkResponse turns a provider's (nil, nil) into an error rather than a
-// nil response handed to the caller.
+// checkResponse turns a provider's (nil, nil), and an answer that finished
+// with nothing in it, into a malformed error rather than a useless answer
+// handed to the caller: another link may answer.
 func checkResponse(l *link, resp *provider.Response, err error) (*provider.Response, error) {
-	if err == nil && resp == nil {
+	switch {
+	case err != nil:
+	case resp == nil:
 		err = provider.MalformedError(l.target.Provider, 0, errors.New("no response and no error"))
+	case resp.Empty():
+		err = errEmptyAnswer(l, resp)
 	}
 	return resp, err
+}
+
+// errEmptyAnswer is the error of an answer with no text and no tool calls
+// that finished as if complete (provider.Response.Empty).
+func errEmptyAnswer(l *link, resp *provider.Response) error {
+	return provider.MalformedError(l.target.Provider, 0,
+		fmt.Errorf("empty answer (no text, finish reason %q)", resp.FinishReason))
 }

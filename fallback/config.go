@@ -30,19 +30,33 @@ type Config struct {
 	// Timeouts apply to every category unless it or the call overrides
 	// them. Zero fields mean no limit.
 	Timeouts Timeouts
-	// Retries is how many times a link is retried after a transient error
-	// (rate limited without Retry-After, overloaded, server, timeout,
-	// network) before the engine moves on. 0 moves on at once.
+	// Retries is how many times a link is retried after a fast transient
+	// error (see CheckRetry) before the engine moves on. 0 moves on at once.
+	// A timeout is never retried on the same link.
 	Retries int
 	// RetryBackoff is the wait before the first retry, doubled for each
-	// further retry and jittered by ±50%. 0 retries at once.
+	// further retry and jittered (see Backoff). 0 retries at once.
 	RetryBackoff time.Duration
+	// RetryAfterMaxWait is the longest Retry-After (of a 429 or 503) that
+	// is waited out on the same link, within the total timeout, before the
+	// chain moves on; a longer one moves on at once. 0 moves on at once.
+	RetryAfterMaxWait time.Duration
+	// CheckRetry decides which errors are retried on the same link; nil
+	// means provider.DefaultCheckRetry.
+	CheckRetry provider.CheckRetry
+	// Backoff computes the wait before a retry; nil means
+	// provider.DefaultBackoff.
+	Backoff provider.Backoff
+	// Rand jitters the backoff: Rand(n) is uniform in [0, n). nil means
+	// math/rand/v2's Int64N. It must be safe for concurrent use.
+	Rand func(n int64) int64
 	// OnContentFilter makes a content_filter refusal fall back to the next
 	// link; by default it is returned to the caller.
 	OnContentFilter bool
 	// BreakerFailures is how many consecutive failures of a target open
 	// its breaker. 0 means DefaultBreakerFailures; negative disables the
-	// breakers (and the Retry-After cool-down that goes with them).
+	// breakers (and the Retry-After cool-down and the adaptive rate-limit
+	// concurrency limits that go with them).
 	BreakerFailures int
 	// BreakerCooldown is the longest an open breaker waits before letting a
 	// probe through. The wait is a tenth of how long the target has been
@@ -73,6 +87,20 @@ type Config struct {
 	// with images skips them, recording the attempt as skipped with class
 	// unsupported, instead of sending what the provider would refuse.
 	TextOnly []Target
+}
+
+// RetryPolicy is the engine's retry policy as provider.Retry, the one type
+// eval and the judge share, so that a judge chain built from the same
+// configuration retries as the engine does.
+func (cfg *Config) RetryPolicy() provider.Retry {
+	return provider.Retry{
+		Max:               cfg.Retries,
+		WaitMin:           cfg.RetryBackoff,
+		RetryAfterMaxWait: cfg.RetryAfterMaxWait,
+		CheckRetry:        cfg.CheckRetry,
+		Backoff:           cfg.Backoff,
+		Rand:              cfg.Rand,
+	}
 }
 
 // Category is a group of models of equal capability across providers.
@@ -248,8 +276,8 @@ func (cfg *Config) validate(providers map[string]provider.Provider) error {
 	if cfg.Retries < 0 {
 		errs = append(errs, fmt.Errorf("negative retries %d", cfg.Retries))
 	}
-	if cfg.RetryBackoff < 0 || cfg.BreakerCooldown < 0 || cfg.BreakerMinCooldown < 0 {
-		errs = append(errs, errors.New("negative retry_backoff, breaker_cooldown or breaker minimum cool-down"))
+	if cfg.RetryBackoff < 0 || cfg.RetryAfterMaxWait < 0 || cfg.BreakerCooldown < 0 || cfg.BreakerMinCooldown < 0 {
+		errs = append(errs, errors.New("negative retry_backoff, retry_after_max_wait, breaker_cooldown or breaker minimum cool-down"))
 	}
 	return errors.Join(errs...)
 }

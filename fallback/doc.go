@@ -10,7 +10,12 @@
 // runtime and Reload swaps in a new configuration, both atomically.
 //
 // What falls back is decided by the error's provider.Class (see
-// DefaultShouldFallback). Four timeouts bound a call: attempt (one whole
+// DefaultShouldFallback); whether a failed link is first tried again, and
+// after what wait, by provider.Retry, the one retry policy eval and the
+// judge share (Config.RetryPolicy). A 429 is a capacity signal: a per-target
+// adaptive concurrency limit (limiter.go) sheds only the overflow down the
+// chain, and the whole link cools only when most of its requests are
+// refused. Four timeouts bound a call: attempt (one whole
 // non-streaming call), first_token and idle (streams), and total. Hedging,
 // opt-in per category, starts the next link of a stream that has produced no
 // token after HedgeAfter and keeps whichever produces one first.

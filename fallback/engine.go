@@ -24,8 +24,10 @@ type Engine struct {
 // state is an immutable snapshot of everything a call needs.
 type state struct {
 	cfg       Config
+	retry     provider.Retry
 	providers map[string]provider.Provider
 	breakers  map[Target]*breaker // nil when breakers are disabled
+	limiters  map[Target]*limiter // nil when breakers are disabled
 	// globalOrder and catOrder are the runtime overrides of SetOrder.
 	globalOrder []string
 	catOrder    map[string][]string
@@ -45,6 +47,7 @@ type link struct {
 	target Target
 	p      provider.Provider
 	b      *breaker // nil when breakers are disabled
+	lim    *limiter // nil when breakers are disabled
 	// textOnly: the model takes no images (Config.TextOnly).
 	textOnly bool
 }
@@ -74,7 +77,7 @@ type Request struct {
 // New builds an engine over the configured providers, keyed by provider name.
 func New(cfg Config, providers map[string]provider.Provider) (*Engine, error) {
 	e := &Engine{}
-	st, err := newState(cfg, providers, nil)
+	st, err := newState(cfg, providers, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +92,7 @@ func (e *Engine) Reload(cfg Config, providers map[string]provider.Provider) erro
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	old := e.state.Load()
-	st, err := newState(cfg, providers, old.breakers)
+	st, err := newState(cfg, providers, old.breakers, old.limiters)
 	if err != nil {
 		return err
 	}
@@ -165,7 +168,7 @@ func (e *Engine) Breaker(t Target) (BreakerState, time.Time) {
 	return b.snapshot()
 }
 
-func newState(cfg Config, providers map[string]provider.Provider, old map[Target]*breaker) (*state, error) {
+func newState(cfg Config, providers map[string]provider.Provider, old map[Target]*breaker, oldLims map[Target]*limiter) (*state, error) {
 	if err := cfg.validate(providers); err != nil {
 		return nil, fmt.Errorf("fallback: invalid config: %w", err)
 	}
@@ -184,14 +187,22 @@ func newState(cfg Config, providers map[string]provider.Provider, old map[Target
 	cfg.BreakerMinCooldown = min(cfg.BreakerMinCooldown, cfg.BreakerCooldown)
 	st := &state{
 		cfg:       cfg,
+		retry:     cfg.RetryPolicy(),
 		providers: maps.Clone(providers),
 		cats:      make(map[string]*category, len(cfg.Categories)),
 	}
 	if cfg.BreakerFailures > 0 {
 		st.breakers = make(map[Target]*breaker)
+		st.limiters = make(map[Target]*limiter)
 		for _, c := range cfg.Categories {
 			for p, m := range c.Models {
 				t := Target{Provider: p, Model: m}
+				if st.limiters[t] == nil {
+					st.limiters[t] = oldLims[t]
+				}
+				if st.limiters[t] == nil {
+					st.limiters[t] = &limiter{}
+				}
 				if b, ok := old[t]; ok {
 					// Settings may have changed; the history (and the
 					// clock, which is read without the lock) stays.
@@ -242,7 +253,7 @@ func (st *state) resolve() {
 func (st *state) links(chain []Target) []link {
 	links := make([]link, len(chain))
 	for i, t := range chain {
-		links[i] = link{target: t, p: st.providers[t.Provider], b: st.breakers[t], textOnly: st.textOnly[t]}
+		links[i] = link{target: t, p: st.providers[t.Provider], b: st.breakers[t], lim: st.limiters[t], textOnly: st.textOnly[t]}
 	}
 	return links
 }

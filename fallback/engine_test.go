@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -476,18 +477,47 @@ func TestOnAttempt(t *testing.T) {
 	}
 }
 
-func TestEmptyStreamIsAnAnswer(t *testing.T) {
-	e := mustNew(t, testConfig(), newFake("a", step{chunks: []string{}}), newFake("b"), newFake("c"))
-	s, err := e.Stream(context.Background(), userRequest("fast"))
+// TestEmptyAnswerFallsBack: an answer with no text that finished as if
+// complete is of no use to the caller; another link may do better. A
+// refusal or a tool-call finish with no text is an answer of its own.
+func TestEmptyAnswerFallsBack(t *testing.T) {
+	tests := []struct {
+		name   string
+		finish provider.FinishReason
+		want   []string
+	}{
+		{"stop", provider.FinishStop, []string{"a:error:malformed", "b:ok"}},
+		{"no reason", provider.FinishOther, []string{"a:error:malformed", "b:ok"}},
+		{"tool calls", provider.FinishToolCalls, []string{"a:ok"}},
+		{"content filter", provider.FinishContentFilter, []string{"a:ok"}},
+	}
+	for _, tc := range tests {
+		for _, streaming := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/stream=%t", tc.name, streaming), func(t *testing.T) {
+				e := mustNew(t, testConfig(), newFake("a", step{chunks: []string{}, finish: tc.finish}), newFake("b"), newFake("c"))
+				res := runOnce(t, e, streaming)
+				if diff := cmp.Diff(tc.want, outcomes(res.Attempts)); diff != "" {
+					t.Errorf("attempts (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
+// TestMalformedEventsInAttemptLog: the bad events a stream skipped are
+// counted on the serving attempt and in its JSON.
+func TestMalformedEventsInAttemptLog(t *testing.T) {
+	e := mustNew(t, testConfig(), newFake("a", step{chunks: []string{"x", "y"}, malformed: 2}), newFake("b"), newFake("c"))
+	res := runOnce(t, e, true)
+	if got := res.Attempts[0].MalformedEvents; got != 2 {
+		t.Errorf("Attempts[0].MalformedEvents = %d; want 2", got)
+	}
+	b, err := json.Marshal(res.Attempts[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	if got := drain(s); got != "" || s.Err() != nil {
-		t.Errorf("drain = %q, Err() = %v; want an empty answer and no error", got, s.Err())
-	}
-	if diff := cmp.Diff([]string{"a:ok"}, outcomes(s.Result().Attempts)); diff != "" {
-		t.Errorf("attempts (-want +got):\n%s", diff)
+	if !strings.Contains(string(b), `"malformed_events":2`) {
+		t.Errorf("attempt JSON = %s; want malformed_events 2", b)
 	}
 }
 

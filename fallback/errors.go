@@ -129,15 +129,3 @@ func breakerCounts(c provider.Class) bool {
 	}
 	return true
 }
-
-// retryable reports whether the same link may answer if asked again soon.
-func retryable(err error) bool {
-	switch provider.ClassOf(err) {
-	case provider.ClassRateLimited:
-		// A link that named its wait is cooling down; do not hammer it.
-		return provider.RetryAfterOf(err) == 0
-	case provider.ClassOverloaded, provider.ClassServer, provider.ClassTimeout, provider.ClassNetwork:
-		return true
-	}
-	return false
-}

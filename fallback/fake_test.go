@@ -36,6 +36,17 @@ type step struct {
 	// gate, if set, holds the answer (for Stream: the headers) until it is
 	// closed or the call's context ends.
 	gate chan struct{}
+	// finish is the answer's finish reason; "" means stop.
+	finish provider.FinishReason
+	// malformed is how many bad events the stream reports it skipped.
+	malformed int
+}
+
+func (s step) finishReason() provider.FinishReason {
+	if s.finish == "" {
+		return provider.FinishStop
+	}
+	return s.finish
 }
 
 // fake is a scripted in-memory provider: call n follows script[n], and calls
@@ -111,7 +122,7 @@ func (f *fake) Complete(ctx context.Context, req *provider.Request) (*provider.R
 	if s.midErr != nil {
 		return nil, s.midErr
 	}
-	return &provider.Response{Text: f.text(s, req.Model), FinishReason: provider.FinishStop, Model: req.Model}, nil
+	return &provider.Response{Text: f.text(s, req.Model), FinishReason: s.finishReason(), Model: req.Model}, nil
 }
 
 // LastCtx is the context of the latest call.
@@ -205,9 +216,9 @@ func (s *fakeStream) Err() error              { return s.err }
 func (s *fakeStream) Close() error            { return nil }
 
 func (s *fakeStream) Response() *provider.Response {
-	r := &provider.Response{Text: s.text.String(), Model: s.model, TTFT: s.ttft}
+	r := &provider.Response{Text: s.text.String(), Model: s.model, TTFT: s.ttft, MalformedEvents: s.step.malformed}
 	if s.done && s.err == nil && !s.step.noFinish {
-		r.FinishReason = provider.FinishStop
+		r.FinishReason = s.step.finishReason()
 	}
 	return r
 }

@@ -176,6 +176,7 @@ func (s *Stream) Close() error {
 	}
 	o.w.stop()
 	s.c.res.Response = o.s.Response()
+	s.c.res.Attempts[o.idx].MalformedEvents = s.c.res.Response.MalformedEvents
 	s.c.res.Target = o.l.target
 	s.c.finish(o.idx, OutcomeCancelled, provider.ClassCancelled, errClosed)
 	o.cancel(errClosed)
@@ -191,6 +192,7 @@ func (s *Stream) end(err error) {
 	c, o := &s.c, s.win
 	o.w.stop()
 	c.res.Response = o.s.Response()
+	c.res.Attempts[o.idx].MalformedEvents = c.res.Response.MalformedEvents
 	if err == nil {
 		c.succeed(o.idx, o.l, o.gen)
 	} else {
@@ -200,7 +202,7 @@ func (s *Stream) end(err error) {
 		}
 		// Only the attempt's record and breaker matter here: after the
 		// first token there is nothing to fall back to.
-		c.fail(o.idx, o.l, o.gen, err, false)
+		c.fail(o.idx, o.l, o.gen, err)
 		s.err = &InterruptedError{Target: o.l.target, Chunks: s.chunks, Bytes: s.bytes, Err: c.res.Attempts[o.idx].Err}
 	}
 	o.s.Close()
@@ -304,8 +306,8 @@ func (c *call) open(o *opened) {
 	if err == nil {
 		if s.Next() {
 			o.first, o.hasFirst, o.ttft = s.Current(), true, c.clk.Now().Sub(begun)
-		} else {
-			err = s.Err()
+		} else if err = s.Err(); err == nil && s.Response().Empty() {
+			err = errEmptyAnswer(o.l, s.Response())
 		}
 	}
 	if err == nil && !o.w.streaming() {
@@ -422,7 +424,7 @@ func (s *Stream) race() error {
 			default:
 				o.cancel(nil)
 				c.discard(o.idx, o)
-				v, err := c.fail(o.idx, o.l, o.gen, o.err, false)
+				v, err := c.fail(o.idx, o.l, o.gen, o.err)
 				if decided {
 					break
 				}

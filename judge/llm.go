@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -54,10 +55,19 @@ type Config struct {
 	Threshold float64
 	// MaxTokens caps each judge answer; 0 means DefaultMaxTokens.
 	MaxTokens int
+	// Retry says which failures of a judge link are tried again on that
+	// link, and after what wait, before the next link takes over: the
+	// provider.Retry policy the engine and eval share (setup passes the
+	// engine's). The zero value moves on at once.
+	Retry provider.Retry
 	// Rand is the source of the delimiter nonces; nil means crypto/rand.
 	// It must be safe for concurrent use (both orders of a pair draw at
 	// once). Tests inject a fixed one to see the exact prompt.
 	Rand io.Reader
+
+	// sleep waits before a retry; nil means provider.Sleep. Tests inject
+	// their own.
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // LLM is the model judge. It is safe for concurrent use.
@@ -95,6 +105,9 @@ func New(cfg Config) (*LLM, error) {
 	}
 	if cfg.MaxTokens == 0 {
 		cfg.MaxTokens = DefaultMaxTokens
+	}
+	if cfg.sleep == nil {
+		cfg.sleep = provider.Sleep
 	}
 	cfg.Chain = append([]Link(nil), cfg.Chain...)
 	return &LLM{cfg: cfg}, nil
@@ -166,20 +179,39 @@ func (j *LLM) eligible(candidate string, others ...string) ([]Link, error) {
 }
 
 // fallback runs try on each link in turn until one succeeds, and returns that
-// link. It stops early when ctx ends: a cancelled run is not a judge failure.
-func fallback(ctx context.Context, links []Link, try func(context.Context, Link) error) (Link, error) {
+// link; the retry policy decides whether a failed link is tried again first.
+// It stops early when ctx ends: a cancelled run is not a judge failure.
+func (j *LLM) fallback(ctx context.Context, links []Link, try func(context.Context, Link) error) (Link, error) {
 	var failed []Attempt
 	for _, l := range links {
-		err := try(ctx, l)
-		if err == nil {
-			return l, nil
+		for n := 0; ; n++ {
+			err := try(ctx, l)
+			if err == nil {
+				return l, nil
+			}
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return Link{}, fmt.Errorf("judge %s: %w", l, ctxErr)
+			}
+			failed = append(failed, Attempt{Judge: l.String(), Err: err})
+			d, again := j.cfg.Retry.Next(n, err, budget(ctx))
+			if !again {
+				break
+			}
+			if err := j.cfg.sleep(ctx, d); err != nil {
+				return Link{}, fmt.Errorf("judge %s: %w", l, err)
+			}
 		}
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return Link{}, fmt.Errorf("judge %s: %w", l, ctxErr)
-		}
-		failed = append(failed, Attempt{Judge: l.String(), Err: err})
 	}
 	return Link{}, &Error{Attempts: failed}
+}
+
+// budget is the time left before ctx's deadline, 0 when it has none.
+func budget(ctx context.Context) time.Duration {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return 0
+	}
+	return max(time.Until(d), time.Nanosecond)
 }
 
 // ask puts one question to one judge model.
@@ -220,7 +252,7 @@ func (j *LLM) Rubric(ctx context.Context, in RubricInput) (Verdict, error) {
 		return Verdict{}, err
 	}
 	var v Verdict
-	_, err = fallback(ctx, links, func(ctx context.Context, l Link) error {
+	_, err = j.fallback(ctx, links, func(ctx context.Context, l Link) error {
 		nonce, err := newNonce(j.cfg.Rand)
 		if err != nil {
 			return err
@@ -290,7 +322,7 @@ func (j *LLM) Consistent(ctx context.Context, in PairInput) (Verdict, error) {
 	}
 	threshold := j.threshold(in.Threshold)
 	var v Verdict
-	_, err = fallback(ctx, links, func(ctx context.Context, l Link) error {
+	_, err = j.fallback(ctx, links, func(ctx context.Context, l Link) error {
 		s, err := j.askBoth(ctx, l, pairPrompt, in.Prompt, in.Primary, in.Candidate)
 		if err != nil {
 			return err
@@ -319,7 +351,7 @@ func (j *LLM) Prefer(ctx context.Context, in PreferInput) (Preference, error) {
 		return Preference{}, err
 	}
 	var p Preference
-	_, err = fallback(ctx, links, func(ctx context.Context, l Link) error {
+	_, err = j.fallback(ctx, links, func(ctx context.Context, l Link) error {
 		s, err := j.askBoth(ctx, l, preferPrompt, in.Prompt, in.Output1, in.Output2)
 		if err != nil {
 			return err

@@ -301,6 +301,24 @@ type Response struct {
 	// TTFT is the time to the first non-empty text or tool-call delta
 	// (streams only; for Complete it equals Latency).
 	TTFT time.Duration
+	// MalformedEvents counts the stream events that did not decode and were
+	// skipped after the first token (see MaxMalformedEvents).
+	MalformedEvents int
+}
+
+// Empty reports an answer that finished as if complete but carries nothing:
+// no text and no tool calls, with a stop (or unnamed) finish. No caller can
+// use it, so the fallback engine treats it as malformed. A refusal, a
+// length cut and a tool-call finish are answers of their own, not empty.
+func (r *Response) Empty() bool {
+	if r == nil {
+		return true
+	}
+	switch r.FinishReason {
+	case FinishStop, FinishOther, "":
+		return r.Text == "" && len(r.ToolCalls) == 0
+	}
+	return false
 }
 
 // Chunk is one delta of a stream: text, or a piece of a tool call.

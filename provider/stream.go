@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -13,8 +14,26 @@ import (
 // text delta the event carried ("" for events with none: pings, starts,
 // usage) and records finish reason, usage, model and request id in meta as
 // they arrive. It returns io.EOF at a clean end and a *Error for anything the
-// provider reported; any other error is treated as a transport failure.
+// provider reported; any other error is treated as a transport failure. An
+// event that did not decode is reported with MalformedEvent, and the step
+// function must be ready to be called again after it.
 type StepFunc func(meta *Response) (delta string, err error)
+
+// MaxMalformedEvents is how many events that do not decode a stream skips
+// once its first token has arrived; one more ends it as malformed. One bad
+// event in a long answer is a glitch worth a gap in the text, a run of them
+// is a broken stream. Before the first token, any bad event ends the stream,
+// so that the fallback engine can still try another link.
+const MaxMalformedEvents = 3
+
+// ErrMalformedEvent marks (errors.Is) an error about one stream event that
+// did not decode, as opposed to a stream that cannot go on.
+var ErrMalformedEvent = errors.New("malformed event")
+
+// MalformedEvent reports one stream event that did not decode.
+func MalformedEvent(providerName string, status int, err error) *Error {
+	return MalformedError(providerName, status, fmt.Errorf("%w: %w", ErrMalformedEvent, err))
+}
 
 // ChunkStepFunc is a StepFunc for streams that carry tool calls: it returns
 // the chunk the event carried (a zero Chunk for events with none).
@@ -60,6 +79,13 @@ func (s *stepStream) Next() bool {
 	}
 	for {
 		ch, err := s.step(&s.meta)
+		if err != nil && s.skip(err) {
+			continue
+		}
+		if err != nil && s.meta.MalformedEvents > MaxMalformedEvents {
+			err = &Error{Provider: s.name, Class: ClassMalformed, Err: err,
+				Message: fmt.Sprintf("%d stream events did not decode, more than the %d a stream may skip", s.meta.MalformedEvents, MaxMalformedEvents)}
+		}
 		if err != nil {
 			s.finish(err)
 			return false
@@ -82,6 +108,17 @@ func (s *stepStream) Next() bool {
 		s.cur = ch
 		return true
 	}
+}
+
+// skip reports whether err is a bad event the stream gets past: one after
+// the first token, within MaxMalformedEvents. It counts every bad event
+// after the first token, the last one included.
+func (s *stepStream) skip(err error) bool {
+	if !s.started || !errors.Is(err, ErrMalformedEvent) {
+		return false
+	}
+	s.meta.MalformedEvents++
+	return s.meta.MalformedEvents <= MaxMalformedEvents
 }
 
 func (s *stepStream) finish(err error) {

@@ -144,13 +144,14 @@ func Providers(cfg *config.Config, opts Options) (map[string]provider.Provider, 
 // EngineConfig maps the file's settings onto the engine's, one to one.
 func EngineConfig(cfg *config.Config) fallback.Config {
 	out := fallback.Config{
-		Order:           cfg.Order,
-		Timeouts:        engineTimeouts(cfg.Timeouts),
-		Retries:         cfg.Fallback.Retries,
-		RetryBackoff:    cfg.Fallback.RetryBackoff,
-		OnContentFilter: cfg.Fallback.OnContentFilter,
-		BreakerFailures: cfg.Fallback.BreakerFailures,
-		BreakerCooldown: cfg.Fallback.BreakerCooldown,
+		Order:             cfg.Order,
+		Timeouts:          engineTimeouts(cfg.Timeouts),
+		Retries:           cfg.Fallback.Retries,
+		RetryBackoff:      cfg.Fallback.RetryBackoff,
+		RetryAfterMaxWait: cfg.Fallback.RetryAfterMaxWait,
+		OnContentFilter:   cfg.Fallback.OnContentFilter,
+		BreakerFailures:   cfg.Fallback.BreakerFailures,
+		BreakerCooldown:   cfg.Fallback.BreakerCooldown,
 	}
 	for _, p := range cfg.Providers {
 		for _, m := range p.TextOnly {
@@ -211,7 +212,10 @@ func Judge(cfg *config.Config, eng *fallback.Engine, providers map[string]provid
 		links = append(links, judge.Link{Provider: t.Provider, Model: t.Model, Client: providers[t.Provider],
 			Price: price})
 	}
-	j, err := judge.New(judge.Config{Chain: links, AllowSameProvider: !cfg.Judge.DifferentProvider, Threshold: cfg.Judge.Threshold})
+	// The judge chain retries as the engine's chains do: one policy.
+	ecfg := EngineConfig(cfg)
+	j, err := judge.New(judge.Config{Chain: links, AllowSameProvider: !cfg.Judge.DifferentProvider, Threshold: cfg.Judge.Threshold,
+		Retry: ecfg.RetryPolicy()})
 	if err != nil {
 		return nil, err
 	}

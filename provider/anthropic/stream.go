@@ -52,7 +52,7 @@ func (d *streamDecoder) step(meta *provider.Response) (string, error) {
 	}
 	var e streamEvent
 	if err := json.Unmarshal(ev.Data, &e); err != nil {
-		return "", provider.MalformedError(d.name, d.status, fmt.Errorf("decoding %q event: %w", ev.Type, err))
+		return "", provider.MalformedEvent(d.name, d.status, fmt.Errorf("decoding %q event: %w", ev.Type, err))
 	}
 	typ := ev.Type
 	if typ == "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -68,6 +69,28 @@ func TestStream(t *testing.T) {
 	}
 }
 
+// TestStreamSkipsMalformedEvent: an event that does not decode, after the
+// first token, costs its text but not the answer; the Response counts it.
+func TestStreamSkipsMalformedEvent(t *testing.T) {
+	body := strings.Replace(string(readTestdata(t, "stream_text.sse")), "event: ping\n",
+		"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"text_delta\",\"text\":\" ok\n\nevent: ping\n", 1)
+	f := newFake(t, respondSSE(nil, []byte(body)))
+	s, err := f.client(Config{APIKey: "k"}).Stream(context.Background(), &provider.Request{Model: "claude-3-5-haiku-latest"})
+	if err != nil {
+		t.Fatalf("Stream() error = %v", err)
+	}
+	defer s.Close()
+	if diff := cmp.Diff([]string{"Refund", " approved for", " order 1182."}, drain(t, s)); diff != "" {
+		t.Errorf("chunks mismatch (-want +got):\n%s", diff)
+	}
+	if err := s.Err(); err != nil {
+		t.Fatalf("Err() = %v; want nil", err)
+	}
+	if r := s.Response(); r.MalformedEvents != 1 || r.FinishReason != provider.FinishLength {
+		t.Errorf("Response() = %d malformed events, finish %q; want 1, length", r.MalformedEvents, r.FinishReason)
+	}
+}
+
 // TestStreamFailures covers every way a stream can end badly after its 200.
 func TestStreamFailures(t *testing.T) {
 	truncated := readTestdata(t, "stream_truncated.sse")
@@ -112,6 +135,13 @@ func TestStreamFailures(t *testing.T) {
 			reply:      cutAfter(truncated),
 			wantChunks: []string{"Partial"},
 			wantClass:  provider.ClassNetwork,
+		},
+		{
+			name: "four malformed events after text",
+			reply: respondSSE(nil, append(truncated[:len(truncated):len(truncated)],
+				strings.Repeat("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" or\n\n", 4)...)),
+			wantChunks: []string{"Partial"},
+			wantClass:  provider.ClassMalformed,
 		},
 		{
 			name:      "malformed event",

@@ -164,7 +164,7 @@ func (c *Client) stream(ctx context.Context, req *provider.Request) (provider.St
 			}
 			var wire generateContentResponse
 			if err := json.Unmarshal(ev.Data, &wire); err != nil {
-				return "", provider.MalformedError(c.name, status, fmt.Errorf("decode stream chunk: %w", err))
+				return "", provider.MalformedEvent(c.name, status, fmt.Errorf("decode stream chunk: %w", err))
 			}
 			if err := c.chunkError(status, &wire); err != nil {
 				return "", err

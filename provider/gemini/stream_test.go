@@ -58,6 +58,29 @@ func TestStream(t *testing.T) {
 	}
 }
 
+// TestStreamSkipsMalformedChunk: a chunk that does not decode, after the
+// first token, costs its text but not the answer; the Response counts it.
+func TestStreamSkipsMalformedChunk(t *testing.T) {
+	body := "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Order\"}],\"role\": \"model\"}}]}\r\n\r\n" +
+		"data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \" 11\r\n\r\n" +
+		"data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \" 1182 was refunded.\"}],\"role\": \"model\"},\"finishReason\": \"STOP\"}]}\r\n\r\n"
+	c := serve(t, respond(http.StatusOK, []byte(body)))
+	s, err := c.Stream(context.Background(), fullRequest())
+	if err != nil {
+		t.Fatalf("Stream() error = %v", err)
+	}
+	defer s.Close()
+	if diff := cmp.Diff([]string{"Order", " 1182 was refunded."}, drain(s)); diff != "" {
+		t.Errorf("chunks mismatch (-want +got):\n%s", diff)
+	}
+	if err := s.Err(); err != nil {
+		t.Errorf("Err() = %v; want nil", err)
+	}
+	if r := s.Response(); r.MalformedEvents != 1 || r.FinishReason != provider.FinishStop {
+		t.Errorf("Response() = %d malformed events, finish %q; want 1, stop", r.MalformedEvents, r.FinishReason)
+	}
+}
+
 func TestStreamFailures(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -73,7 +96,9 @@ func TestStreamFailures(t *testing.T) {
 		{"EOF before any chunk", respond(http.StatusOK, nil), nil, provider.ClassNetwork, ""},
 		{"prompt blocked", respond(http.StatusOK, readTestdata(t, "stream_prompt_blocked.sse")),
 			nil, provider.ClassContentFilter, "SAFETY"},
-		{"malformed chunk", respond(http.StatusOK, []byte("data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"A\"}]}}]}\r\n\r\ndata: {\"candidates\": [\r\n\r\n")),
+		// One bad chunk is skipped (TestStreamSkipsMalformedChunk); four end the stream.
+		{"four malformed chunks", respond(http.StatusOK, []byte("data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"A\"}]}}]}\r\n\r\n"+
+			strings.Repeat("data: {\"candidates\": [\r\n\r\n", 4))),
 			[]string{"A"}, provider.ClassMalformed, ""},
 		{"connection cut mid-stream", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/event-stream")

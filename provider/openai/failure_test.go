@@ -250,6 +250,7 @@ func TestBodiesClosed(t *testing.T) {
 		{"stream_truncated.http", true, false},
 		{"stream_error.http", true, false},
 		{"stream_malformed.http", true, false},
+		{"stream_malformed_run.http", true, false},
 		{"stream_as_json.http", true, false},
 	}
 	for _, tc := range tests {

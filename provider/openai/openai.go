@@ -339,7 +339,7 @@ func (s *streamState) apply(meta *provider.Response, eventType string, data []by
 		return "", e
 	}
 	if decodeErr != nil {
-		return "", provider.MalformedError(s.c.name, 0, fmt.Errorf("decode stream chunk: %w", decodeErr))
+		return "", provider.MalformedEvent(s.c.name, 0, fmt.Errorf("decode stream chunk: %w", decodeErr))
 	}
 	if ch.Model != "" {
 		meta.Model = ch.Model

@@ -414,7 +414,8 @@ func TestStreamFailsAfterStart(t *testing.T) {
 	}{
 		{"stream_truncated.http", []string{"Order", " 1182 was"}, provider.ClassNetwork, "", ""},
 		{"stream_error.http", []string{"Order"}, provider.ClassServer, "server_error", "req_e44"},
-		{"stream_malformed.http", []string{"Order"}, provider.ClassMalformed, "", ""},
+		// One bad chunk is skipped (TestStreamSkipsMalformedChunk); four end the stream.
+		{"stream_malformed_run.http", []string{"Order", " 1182"}, provider.ClassMalformed, "", ""},
 		{"stream_error_event.http", []string{"Order"}, provider.ClassServer, "", "gen-77"},
 		{"stream_error_openrouter.http", []string{"Order"}, provider.ClassRateLimited, "", "gen-78"},
 	}
@@ -437,6 +438,26 @@ func TestStreamFailsAfterStart(t *testing.T) {
 				t.Errorf("Provider = %q; want openai", pe.Provider)
 			}
 		})
+	}
+}
+
+// TestStreamSkipsMalformedChunk: a chunk that does not decode, after the
+// first token, costs its text but not the answer; the Response counts it.
+func TestStreamSkipsMalformedChunk(t *testing.T) {
+	srv := newServer(t, loadResponse(t, "stream_malformed.http"))
+	s, err := srv.client(testKey).Stream(context.Background(), fullRequest())
+	if err != nil {
+		t.Fatalf("Stream() error = %v", err)
+	}
+	defer s.Close()
+	if diff := cmp.Diff([]string{"Order", " 1182 was refunded."}, drain(s)); diff != "" {
+		t.Errorf("chunks mismatch (-want +got):\n%s", diff)
+	}
+	if err := s.Err(); err != nil {
+		t.Errorf("Err() = %v; want nil", err)
+	}
+	if r := s.Response(); r.MalformedEvents != 1 || r.FinishReason != provider.FinishStop {
+		t.Errorf("Response() = %d malformed events, finish %q; want 1, stop", r.MalformedEvents, r.FinishReason)
 	}
 }
 
