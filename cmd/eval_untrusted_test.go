@@ -242,6 +242,10 @@ func TestEvalInterrupted(t *testing.T) {
 			if g := doc.Summary.Gate; g.Pass || g.Status != "incomplete" || g.NotRun != 4 {
 				t.Errorf("results gate = %+v; want incomplete with 4 not run", g)
 			}
+			// The journal of finished results sits beside the document.
+			if _, err := os.Stat("r.json.jsonl"); err != nil {
+				t.Errorf("no results journal beside r.json: %v", err)
+			}
 			md, _ := os.ReadFile("r.md")
 			sum, _ := os.ReadFile(summary)
 			for name, text := range map[string]string{"stdout": stdout.String(), "markdown": string(md), "step summary": string(sum)} {

@@ -118,6 +118,7 @@ evaluates every prompt on every link of its chain, to gate prompt changes in CI 
 		newCmdRun(f, nil),
 		newCmdChains(f, nil),
 		newCmdEval(f, nil),
+		newCmdMerge(f, nil),
 		newCmdJudge(f, nil),
 		newCmdSimulate(f, nil),
 		newCmdServe(f, nil),

@@ -30,9 +30,17 @@ type workflow struct {
 }
 
 // TestExampleWorkflow is issue 9 item 9: examples/github-workflow.yml
-// works as written and keeps the gate's trust boundaries.
+// works as written and keeps the gate's trust boundaries; so does its
+// sharded variant (issue 15), whose merging gate job holds no key and
+// checks out nothing.
 func TestExampleWorkflow(t *testing.T) {
-	raw := mustRead(t, filepath.Join(moduleDir(t), "examples", "github-workflow.yml"))
+	for _, name := range []string{"github-workflow.yml", "github-workflow-sharded.yml"} {
+		t.Run(name, func(t *testing.T) { checkWorkflow(t, name) })
+	}
+}
+
+func checkWorkflow(t *testing.T, file string) {
+	raw := mustRead(t, filepath.Join(moduleDir(t), "examples", file))
 	var wf workflow
 	if err := yaml.Unmarshal(raw, &wf); err != nil {
 		t.Fatal(err)
@@ -52,6 +60,8 @@ func TestExampleWorkflow(t *testing.T) {
 	// The flags the workflow passes to llmfall eval must exist.
 	var out bytes.Buffer
 	evalCmd := newCmdEval(newFactory(testIO(strings.NewReader(""), &out, &out), envOf(nil)), nil)
+	mergeCmd := newCmdMerge(newFactory(testIO(strings.NewReader(""), &out, &out), envOf(nil)), nil)
+	merges := false
 	root := newCmdRoot(newFactory(testIO(strings.NewReader(""), &out, &out), envOf(nil)))
 	flagRE := regexp.MustCompile(`(?:^|[\s(])--([a-z][a-z-]*)`)
 
@@ -78,6 +88,19 @@ func TestExampleWorkflow(t *testing.T) {
 			if strings.Contains(s.Run, "${{") {
 				t.Errorf("job %s step %q expands an expression inside its script; pass it through env", name, s.Name)
 			}
+			if strings.Contains(s.Run, "llmfall merge") {
+				merges = true
+				for _, m := range flagRE.FindAllStringSubmatch(s.Run, -1) {
+					if mergeCmd.Flags().Lookup(m[1]) == nil {
+						t.Errorf("job %s passes --%s, which llmfall merge does not have", name, m[1])
+					}
+				}
+				for _, other := range job.Steps {
+					if strings.HasPrefix(other.Uses, "actions/checkout") {
+						t.Errorf("job %s merges and checks out the branch; it needs only the shards' results", name)
+					}
+				}
+			}
 			if !strings.Contains(s.Run, "llmfall eval") {
 				continue
 			}
@@ -103,6 +126,9 @@ func TestExampleWorkflow(t *testing.T) {
 				}
 			}
 		}
+	}
+	if strings.Contains(file, "sharded") && !merges {
+		t.Error("the sharded workflow never runs llmfall merge: no job gates on the merged result")
 	}
 	if !slices.Contains(writers, "comment:pull-requests") {
 		t.Errorf("no comment job with pull-requests: write (jobs that write: %v)", writers)

@@ -82,21 +82,23 @@ func (r *Result) Key() CaseKey {
 	return CaseKey{Prompt: r.Prompt, Test: r.Test, Position: r.Position, Repeat: r.Repeat}
 }
 
-// Fingerprint parts, in the order reasons name them.
+// Fingerprint parts, indexes into Parts in the order reasons name them.
 const (
-	partVersion    = "version"
-	partPrompt     = "prompt"
-	partParams     = "params"
-	partLink       = "link"
-	partAssertions = "assertions"
-	partJudge      = "judge"
-	partPrimary    = "primary"
+	partVersion = iota
+	partPrompt
+	partParams
+	partLink
+	partAssertions
+	partJudge
+	partPrimary
+	numParts
 )
 
-var partOrder = []string{partVersion, partPrompt, partParams, partLink, partAssertions, partJudge, partPrimary}
+// partNames name the parts in results (Result.Inputs).
+var partNames = [numParts]string{"version", "prompt", "params", "link", "assertions", "judge", "primary"}
 
 // partReasons say why a case runs when a part changed.
-var partReasons = map[string]string{
+var partReasons = [numParts]string{
 	partVersion:    "result format changed",
 	partPrompt:     "prompt changed",
 	partParams:     "params changed",
@@ -111,7 +113,33 @@ var partReasons = map[string]string{
 // change can be named.
 type Fingerprint struct {
 	Sum   string
-	Parts map[string]string
+	Parts Parts
+}
+
+// Parts are the hashes of a fingerprint's inputs by kind, "" for a kind
+// that does not apply. An array, not a map: a plan holds one per case, and
+// the strings are shared with the other cases of the same test or link.
+type Parts [numParts]string
+
+// Map is p as results carry it (Result.Inputs): by name, without the
+// kinds that do not apply.
+func (p Parts) Map() map[string]string {
+	m := make(map[string]string, numParts)
+	for i, h := range p {
+		if h != "" {
+			m[partNames[i]] = h
+		}
+	}
+	return m
+}
+
+// partsOf reads Parts back from Result.Inputs.
+func partsOf(m map[string]string) Parts {
+	var p Parts
+	for i, name := range partNames {
+		p[i] = m[name]
+	}
+	return p
 }
 
 // fingerprinter computes the fingerprints of a plan's cases. The parts
@@ -203,7 +231,7 @@ func (f *fingerprinter) fingerprint(c *Case, primary *Case) Fingerprint {
 		pp = hashOf(c.Prompt.Params)
 		f.params[c.Prompt] = pp
 	}
-	parts := map[string]string{
+	parts := Parts{
 		partVersion:    f.version,
 		partPrompt:     th.prompt,
 		partParams:     pp,
@@ -232,9 +260,9 @@ func (f *fingerprinter) fingerprint(c *Case, primary *Case) Fingerprint {
 		}{primary.Position, f.link(primary.Target)})
 	}
 	var sum strings.Builder
-	for _, name := range partOrder {
-		if h, ok := parts[name]; ok {
-			fmt.Fprintf(&sum, "%s=%s\n", name, h)
+	for i, h := range parts {
+		if h != "" {
+			fmt.Fprintf(&sum, "%s=%s\n", partNames[i], h)
 		}
 	}
 	return Fingerprint{Sum: hashOf(sum.String()), Parts: parts}
@@ -256,9 +284,9 @@ func hashOf(v any) string {
 // changes lists, in a fixed order, the reasons why got differs from base.
 func changes(base, got Fingerprint) string {
 	var out []string
-	for _, name := range partOrder {
-		if base.Parts[name] != got.Parts[name] {
-			out = append(out, partReasons[name])
+	for i := range numParts {
+		if base.Parts[i] != got.Parts[i] {
+			out = append(out, partReasons[i])
 		}
 	}
 	if len(out) == 0 && base.Sum != got.Sum {

@@ -51,7 +51,7 @@ func passedResults(plan *Plan) *Results {
 	rs := &Results{Version: ResultsVersion}
 	for _, c := range plan.Cases {
 		rs.Results = append(rs.Results, Result{Prompt: c.Prompt.Name, Test: c.Test.Name, Provider: c.Target.Provider, Model: c.Target.Model,
-			Position: c.Position, Repeat: c.Repeat, Pass: true, Fingerprint: c.Fingerprint.Sum, Inputs: c.Fingerprint.Parts})
+			Position: c.Position, Repeat: c.Repeat, Pass: true, Fingerprint: c.Fingerprint.Sum, Inputs: c.Fingerprint.Parts.Map()})
 	}
 	return rs
 }

@@ -31,6 +31,42 @@ type GateOptions struct {
 	// provider and model.
 	Baseline      *Results
 	MaxRegression float64
+	// BaselineCells stand for Baseline when it is nil: the gate needs only
+	// its cells (GateSettings keeps them).
+	BaselineCells []Cell
+}
+
+// GateSettings are GateOptions as the results document records them, so
+// that the gate of merged shards is the one each shard was run under.
+type GateSettings struct {
+	MinPassRate         float64            `json:"min_pass_rate"`
+	PositionMinPassRate map[int]float64    `json:"min_pass_rate_at,omitempty"`
+	PromptMinPassRate   map[string]float64 `json:"prompt_min_pass_rate,omitempty"`
+	MaxRegression       float64            `json:"max_regression"`
+	Overrides           []Override         `json:"overrides,omitempty"`
+	// Baseline are the baseline's cells, which regressions compare with.
+	Baseline []Cell `json:"baseline,omitempty"`
+}
+
+// Settings are o as the results document records them.
+func (o GateOptions) Settings() *GateSettings {
+	return &GateSettings{MinPassRate: o.MinPassRate, PositionMinPassRate: o.PositionMinPassRate,
+		PromptMinPassRate: o.PromptMinPassRate, MaxRegression: o.MaxRegression, Overrides: o.Overrides,
+		Baseline: o.baselineCells()}
+}
+
+// Options are the GateOptions s records.
+func (s *GateSettings) Options() GateOptions {
+	return GateOptions{MinPassRate: s.MinPassRate, PositionMinPassRate: s.PositionMinPassRate,
+		PromptMinPassRate: s.PromptMinPassRate, MaxRegression: s.MaxRegression, Overrides: s.Overrides,
+		BaselineCells: s.Baseline}
+}
+
+func (o GateOptions) baselineCells() []Cell {
+	if o.Baseline != nil {
+		return Cells(o.Baseline.Results)
+	}
+	return o.BaselineCells
 }
 
 // PromptMinimums collects the min_pass_rate of each prompt that sets one.
@@ -128,7 +164,9 @@ const epsilon = 1e-9
 // An interrupted run's gate is incomplete and does not pass; its violations
 // still list the finished cells that missed their mark.
 // Cells with no graded case (every case errored) are not judged here: the
-// caller reports errored cases separately.
+// caller reports errored cases separately. The gate judges the summary's
+// cells (Summarize or Run fill them), which a run that retains few of its
+// results (RunOptions.Retain) still has in full.
 func Gate(rs *Results, opts GateOptions) *Gating {
 	g := &Gating{Violations: []Violation{}, Overrides: append([]Override{}, opts.Overrides...)}
 	for _, name := range slices.Sorted(maps.Keys(opts.PromptMinPassRate)) {
@@ -136,14 +174,11 @@ func Gate(rs *Results, opts GateOptions) *Gating {
 		g.Overrides = append(g.Overrides, Override{Prompt: name, Rule: "min_pass_rate", Value: v, Floor: opts.MinPassRate,
 			Ignored: v < opts.MinPassRate-epsilon})
 	}
-	var base map[cellKey]Cell
-	if opts.Baseline != nil {
-		base = map[cellKey]Cell{}
-		for _, c := range Cells(opts.Baseline.Results) {
-			base[cellKey{prompt: c.Prompt, provider: c.Provider, model: c.Model}] = c
-		}
+	base := map[cellKey]Cell{}
+	for _, c := range opts.baselineCells() {
+		base[cellKey{prompt: c.Prompt, provider: c.Provider, model: c.Model}] = c
 	}
-	for _, c := range Cells(rs.Results) {
+	for _, c := range rs.Summary.Links {
 		if c.Graded() == 0 {
 			continue
 		}

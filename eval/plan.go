@@ -38,6 +38,8 @@ type PlanOptions struct {
 	// carries, so that the report and the gate still cover the whole
 	// suite; a case it has no result of that fingerprint for runs.
 	Baseline *Results
+	// Shard, when set, keeps the cases of one shard (see Shard).
+	Shard Shard
 }
 
 // Plan is the list of calls to make: prompt × test × link × repeat, in an
@@ -54,6 +56,12 @@ type Plan struct {
 	Unchanged int
 	// Groups is how many (prompt, test, repeat) groups the cases form.
 	Groups int
+	// Suite identifies the suite and configuration planned, over all
+	// shards (see suiteHasher); Planned counts the cases of every shard,
+	// Shard is the shard this plan runs.
+	Suite   string
+	Planned int
+	Shard   Shard
 
 	all []*Case // every case planned, run or not
 }
@@ -89,7 +97,7 @@ func NewPlan(suite *Suite, opts PlanOptions) (*Plan, error) {
 		depth = DefaultDepth
 	}
 	repeat := max(opts.Repeat, 1)
-	plan := &Plan{}
+	plan := &Plan{Shard: opts.Shard}
 	usedProviders := map[string]bool{}
 	for _, p := range suite.Prompts {
 		chain, err := opts.Chain(p.Category)
@@ -147,10 +155,10 @@ func (plan *Plan) decide(opts PlanOptions) {
 			}
 		}
 	}
-	states := make([]caseState, len(plan.all))
 	fp := newFingerprinter(opts.Inputs)
+	suite := newSuiteHasher()
 	var primary *Case
-	for i, c := range plan.all {
+	for _, c := range plan.all {
 		if c.Primary {
 			primary = c
 		}
@@ -159,6 +167,14 @@ func (plan *Plan) decide(opts PlanOptions) {
 			other = nil
 		}
 		c.Fingerprint = fp.fingerprint(c, other)
+		suite.add(c)
+	}
+	plan.Suite, plan.Planned = suite.sum(), len(plan.all)
+	if !opts.Shard.whole() {
+		plan.all = slices.DeleteFunc(plan.all, func(c *Case) bool { return !opts.Shard.Holds(c.Prompt.Name, c.Test.Name) })
+	}
+	states := make([]caseState, len(plan.all))
+	for i, c := range plan.all {
 		states[i], c.Reason = decideCase(c, opts, baseline)
 	}
 	// A consistent assertion compares a link's answer with its primary's:
@@ -223,7 +239,7 @@ func decideCase(c *Case, opts PlanOptions, baseline map[CaseKey]Result) (caseSta
 	case b.Fingerprint == fp.Sum:
 		return stateRun, "errored in the baseline"
 	}
-	return stateRun, changes(Fingerprint{Sum: b.Fingerprint, Parts: b.Inputs}, fp)
+	return stateRun, changes(Fingerprint{Sum: b.Fingerprint, Parts: partsOf(b.Inputs)}, fp)
 }
 
 func hasConsistent(t *Test) bool {

@@ -3,9 +3,9 @@ package eval
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -65,6 +65,29 @@ type Results struct {
 	Version int      `json:"version"`
 	Results []Result `json:"results"`
 	Summary Summary  `json:"summary"`
+	// Run says what was run: which suite, which shard of it, under which
+	// gate; Merge checks that the shards it combines agree on it.
+	Run *RunInfo `json:"run,omitempty"`
+
+	// Source is the file the document was read from, for errors.
+	Source string `json:"-"`
+	// Unlisted counts the failed and errored results a run left out of
+	// Results (RunOptions.Retain); the summary counts them.
+	Unlisted int `json:"-"`
+}
+
+// RunInfo identifies a run's suite and gate, so that the results of the
+// shards of one run can be merged and those of different runs cannot.
+type RunInfo struct {
+	// Suite is Plan.Suite: a hash of every planned case's key and
+	// fingerprint, over all shards.
+	Suite string `json:"suite"`
+	// Cases is how many cases the suite plans over all shards.
+	Cases int `json:"cases"`
+	// Shard is the part of the suite run; nil for all of it.
+	Shard *Shard `json:"shard,omitempty"`
+	// Gate is what the gate was (or, for a shard, will be) set to.
+	Gate *GateSettings `json:"gate,omitempty"`
 }
 
 // Summary totals a run. Pass rates count graded cases only: errored cases
@@ -116,30 +139,91 @@ type cellKey struct {
 
 // Cells groups results by prompt × link, in order of first appearance.
 func Cells(results []Result) []Cell {
-	var cells []Cell
-	index := map[cellKey]int{}
-	for _, r := range results {
-		k := cellKey{r.Prompt, r.Provider, r.Model, r.Position}
-		i, ok := index[k]
-		if !ok {
-			i = len(cells)
-			index[k] = i
-			cells = append(cells, Cell{Prompt: r.Prompt, Position: r.Position, Provider: r.Provider, Model: r.Model})
-		}
-		c := &cells[i]
-		switch {
-		case r.Errored():
-			c.Errored++
-		case r.Pass:
-			c.Passed++
-		default:
-			c.Failed++
-		}
+	t := newTally()
+	for i := range results {
+		t.add(&results[i])
 	}
-	for i := range cells {
-		cells[i].PassRate = passRate(cells[i].Passed, cells[i].Graded())
+	return t.cells()
+}
+
+// tally sums results one at a time into a summary's counts and cells, so
+// that a run can report on more results than it keeps (RunOptions.Retain).
+// It is the one place where results are counted.
+type tally struct {
+	s     Summary
+	links []Cell
+	index map[cellKey]int
+}
+
+func newTally() *tally { return &tally{index: map[cellKey]int{}} }
+
+// cell is the cell of r's prompt × link, made in order of first call: a
+// run calls it in plan order first, so that the matrix does not depend on
+// which case finished first.
+func (t *tally) cell(prompt, provider, model string, position int) *Cell {
+	k := cellKey{prompt, provider, model, position}
+	i, ok := t.index[k]
+	if !ok {
+		i = len(t.links)
+		t.index[k] = i
+		t.links = append(t.links, Cell{Prompt: prompt, Position: position, Provider: provider, Model: model})
 	}
-	return cells
+	return &t.links[i]
+}
+
+func (t *tally) add(r *Result) {
+	s := &t.s
+	c := t.cell(r.Prompt, r.Provider, r.Model, r.Position)
+	s.Total++
+	switch {
+	case r.Errored():
+		s.Errored++
+		c.Errored++
+	case r.Pass:
+		s.Passed++
+		c.Passed++
+	default:
+		s.Failed++
+		c.Failed++
+	}
+	if r.Cached {
+		s.Cached++
+	}
+	if r.Carried {
+		s.Carried++
+	}
+	if r.Reason != "" {
+		if s.Reasons == nil {
+			s.Reasons = map[string]int{}
+		}
+		s.Reasons[r.Reason]++
+	}
+	s.CostUSD += r.CostUSD
+}
+
+// cells are the cells with at least one result, with their pass rates.
+func (t *tally) cells() []Cell {
+	var out []Cell
+	for _, c := range t.links {
+		if c.Passed+c.Failed+c.Errored == 0 {
+			continue
+		}
+		c.PassRate = passRate(c.Passed, c.Graded())
+		out = append(out, c)
+	}
+	return out
+}
+
+// fill sets the counts, cost and cells of s from the tally; the judge's
+// cost, when s has a judge, counts in the total.
+func (t *tally) fill(s *Summary) {
+	s.Total, s.Passed, s.Failed, s.Errored = t.s.Total, t.s.Passed, t.s.Failed, t.s.Errored
+	s.Cached, s.Carried, s.CostUSD, s.Reasons = t.s.Cached, t.s.Carried, t.s.CostUSD, t.s.Reasons
+	if s.Judge != nil {
+		s.CostUSD += s.Judge.CostUSD
+	}
+	s.PassRate = passRate(s.Passed, s.Passed+s.Failed)
+	s.Links = t.cells()
 }
 
 func passRate(passed, graded int) float64 {
@@ -152,37 +236,11 @@ func passRate(passed, graded int) float64 {
 // Summarize fills the counts of the summary, its cost and its cells from
 // the results.
 func (rs *Results) Summarize() {
-	s := &rs.Summary
-	s.Total, s.Passed, s.Failed, s.Errored, s.Cached, s.Carried, s.CostUSD = len(rs.Results), 0, 0, 0, 0, 0, 0
-	s.Reasons = nil
-	for _, r := range rs.Results {
-		switch {
-		case r.Errored():
-			s.Errored++
-		case r.Pass:
-			s.Passed++
-		default:
-			s.Failed++
-		}
-		if r.Cached {
-			s.Cached++
-		}
-		if r.Carried {
-			s.Carried++
-		}
-		if r.Reason != "" {
-			if s.Reasons == nil {
-				s.Reasons = map[string]int{}
-			}
-			s.Reasons[r.Reason]++
-		}
-		s.CostUSD += r.CostUSD
+	t := newTally()
+	for i := range rs.Results {
+		t.add(&rs.Results[i])
 	}
-	if s.Judge != nil {
-		s.CostUSD += s.Judge.CostUSD
-	}
-	s.PassRate = passRate(s.Passed, s.Passed+s.Failed)
-	s.Links = Cells(rs.Results)
+	t.fill(&rs.Summary)
 }
 
 // WriteFile writes the results document to path, atomically.
@@ -207,6 +265,7 @@ func ReadResults(path string) (*Results, error) {
 	if rs.Version != ResultsVersion {
 		return nil, fmt.Errorf("reading results %s: version %d, want %d", path, rs.Version, ResultsVersion)
 	}
+	rs.Source = path
 	return &rs, nil
 }
 
@@ -214,28 +273,10 @@ func ReadResults(path string) (*Results, error) {
 // rename, so that a reader never sees half a file and an interrupted write
 // leaves the old one.
 func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Chmod(0o644)
-	}
-	cerr := f.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, werr)
-	}
-	return nil
+	return writeAtomicWith(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 }
 
 // ReasonsLine is "why: 3 link changed, 27 unchanged since the baseline":

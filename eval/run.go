@@ -1,9 +1,11 @@
 package eval
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -56,6 +58,16 @@ type RunOptions struct {
 	// sleep waits before a retry; nil means provider.Sleep. Tests inject
 	// their own.
 	sleep func(ctx context.Context, d time.Duration) error
+	// Journal, when set, gets each result the moment its case finishes (and
+	// the carried results at the end), so that every finished result is on
+	// disk whatever ends the run.
+	Journal *Journal
+	// Retain, when above 0, keeps in the returned Results only the first
+	// Retain failed or errored results that ran (in plan order), instead
+	// of every result, so that memory stays flat however big the plan.
+	// The summary still counts every result; Results.Unlisted counts the
+	// failures left out, and Journal.WriteResults writes them all.
+	Retain int
 }
 
 // Progress reports how far a run is.
@@ -104,7 +116,6 @@ func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Results, error) {
 	}
 	start := time.Now()
 	r := newRunner(plan, opts)
-	results := make([]*Result, len(plan.Cases))
 	// Bound the goroutines waiting for a slot, so that a big plan does not
 	// hold one stack per case.
 	pending := make(chan struct{}, r.maxPending())
@@ -123,24 +134,28 @@ dispatch:
 		go func() {
 			defer wg.Done()
 			defer func() { <-pending }()
-			res := r.runCase(ctx, c)
-			results[i] = res
-			r.report(res)
+			r.report(i, r.runCase(ctx, c))
 		}()
 	}
 	wg.Wait()
 
-	rs := &Results{Version: ResultsVersion, Results: []Result{}}
-	for _, res := range results {
-		if res == nil {
-			rs.Summary.NotRun++
-			continue
-		}
-		rs.Results = append(rs.Results, *res)
+	rs := &Results{Version: ResultsVersion, Results: []Result{}, Run: &RunInfo{Suite: plan.Suite, Cases: plan.Planned}}
+	if !plan.Shard.whole() {
+		shard := plan.Shard
+		rs.Run.Shard = &shard
 	}
-	rs.Results = append(rs.Results, plan.Carried...)
+	for i := range plan.Carried {
+		r.record(len(plan.Cases)+i, &plan.Carried[i])
+	}
+	for _, k := range r.kept {
+		if k.res != nil {
+			rs.Results = append(rs.Results, *k.res)
+		}
+	}
+	rs.Unlisted = r.unlisted
+	rs.Summary.NotRun = len(plan.Cases) - r.prog.Done
 	rs.Summary.Judge = r.judged.summary()
-	rs.Summarize()
+	r.tally.fill(&rs.Summary)
 	rs.Summary.DurationMS = time.Since(start).Milliseconds()
 	rs.Summary.Offline = opts.Offline
 	if err := ctx.Err(); err != nil {
@@ -175,13 +190,25 @@ type runner struct {
 	limits   map[string]*limiter
 	judgeLim *limiter
 	global   *slots
-	groups   []group
+	groups   []*group // by Group; nil for a group without a consistent check
 	retry    provider.Retry
 
-	mu   sync.Mutex // serialises Progress calls
+	mu   sync.Mutex // serialises Progress calls and guards what follows
 	prog Progress
+	// tally sums every result; kept are those Results returns (all, or
+	// the first opts.Retain failures by plan index), unlisted the failures
+	// left out.
+	tally    *tally
+	kept     []kept
+	unlisted int
 
 	judged judgeTally
+}
+
+// kept is a result the run returns, with its plan index.
+type kept struct {
+	i   int
+	res *Result
 }
 
 // group is what the other links of a (prompt, test, repeat) wait for: the
@@ -205,12 +232,26 @@ func newRunner(plan *Plan, opts RunOptions) *runner {
 		limits:   map[string]*limiter{},
 		judgeLim: newLimiter(opts.JudgeLimit),
 		global:   newSlots(opts.Concurrency),
-		groups:   make([]group, plan.Groups),
+		groups:   make([]*group, plan.Groups),
 		retry:    opts.RetryPolicy(),
 		prog:     Progress{Total: len(plan.Cases)},
+		tally:    newTally(),
 	}
-	for i := range r.groups {
-		r.groups[i].done = make(chan struct{})
+	if opts.Retain <= 0 {
+		r.kept = make([]kept, len(plan.Cases)+len(plan.Carried))
+	}
+	// Cells in plan order, whatever order the cases finish in.
+	for _, c := range plan.Cases {
+		r.tally.cell(c.Prompt.Name, c.Target.Provider, c.Target.Model, c.Position)
+	}
+	for _, c := range plan.Carried {
+		r.tally.cell(c.Prompt, c.Provider, c.Model, c.Position)
+	}
+	// Only the groups with a consistent check wait for their primary.
+	for _, c := range plan.Cases {
+		if c.Primary && hasConsistent(c.Test) {
+			r.groups[c.Group] = &group{done: make(chan struct{})}
+		}
 	}
 	for name := range opts.Providers {
 		r.limits[name] = newLimiter(opts.Limits[name])
@@ -228,12 +269,15 @@ func (r *runner) maxPending() int {
 	return max(4*n, 64)
 }
 
-func (r *runner) report(res *Result) {
+// report counts the result of the case at plan index i (nil: the run was
+// interrupted before it finished) and tells Progress.
+func (r *runner) report(i int, res *Result) {
 	if res == nil {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.recordLocked(i, res)
 	r.prog.Done++
 	switch {
 	case res.Errored():
@@ -250,17 +294,47 @@ func (r *runner) report(res *Result) {
 	}
 }
 
+// record counts a result that did not run as a case (a carried one).
+func (r *runner) record(i int, res *Result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recordLocked(i, res)
+}
+
+// recordLocked tallies res, the result of plan index i, journals it and
+// keeps it when the returned Results should hold it.
+func (r *runner) recordLocked(i int, res *Result) {
+	r.tally.add(res)
+	if r.opts.Journal != nil {
+		r.opts.Journal.record(i, res)
+	}
+	if r.opts.Retain <= 0 {
+		r.kept[i] = kept{i, res}
+		return
+	}
+	if res.Pass || res.Carried {
+		return
+	}
+	// Keep the Retain failures of lowest index, so that which are listed
+	// does not depend on which finished first.
+	at, _ := slices.BinarySearchFunc(r.kept, i, func(k kept, i int) int { return cmp.Compare(k.i, i) })
+	r.kept = slices.Insert(r.kept, at, kept{i, res})
+	if len(r.kept) > r.opts.Retain {
+		r.kept = r.kept[:r.opts.Retain]
+		r.unlisted++
+	}
+}
+
 // runCase generates, checks and judges one case. It returns nil when the
 // run was interrupted before the case finished.
 func (r *runner) runCase(ctx context.Context, c *Case) *Result {
 	res := &Result{
 		Prompt: c.Prompt.Name, Test: c.Test.Name, Provider: c.Target.Provider, Model: c.Target.Model,
 		Position: c.Position, File: c.Test.File, Line: c.Test.Line, Repeat: c.Repeat,
-		Assertions: []AssertionResult{}, Fingerprint: c.Fingerprint.Sum, Inputs: c.Fingerprint.Parts, Reason: c.Reason,
+		Assertions: []AssertionResult{}, Fingerprint: c.Fingerprint.Sum, Inputs: c.Fingerprint.Parts.Map(), Reason: c.Reason,
 	}
 	resp, cached, err := r.generate(ctx, c)
-	if c.Primary {
-		g := &r.groups[c.Group]
+	if g := r.groups[c.Group]; c.Primary && g != nil {
 		g.provider = c.Target.Provider
 		if err != nil {
 			g.err = fmt.Sprintf("%s failed: %s", c.Target, errorText(err))
@@ -431,7 +505,7 @@ func (r *runner) consistent(ctx context.Context, c *Case, a *Assertion, output s
 	if c.Primary {
 		return a.result(true, 1, "primary link: the answer the others are compared with"), nil
 	}
-	g := &r.groups[c.Group]
+	g := r.groups[c.Group]
 	select {
 	case <-g.done:
 	case <-ctx.Done():

@@ -77,7 +77,7 @@ func TestRunGradesEveryLink(t *testing.T) {
 			{Type: "judge", Pass: true, Score: 1, Reason: "fake rubric"},
 			{Type: "consistent", Pass: true, Score: 1, Reason: "primary link: the answer the others are compared with"},
 		},
-		Fingerprint: plan.Cases[0].Fingerprint.Sum, Inputs: plan.Cases[0].Fingerprint.Parts, Reason: "no baseline"}
+		Fingerprint: plan.Cases[0].Fingerprint.Sum, Inputs: plan.Cases[0].Fingerprint.Parts.Map(), Reason: "no baseline"}
 	if diff := cmp.Diff(want, r, cmp.AllowUnexported(AssertionResult{}), cmpIgnoreLocation); diff != "" {
 		t.Errorf("first result (-want +got):\n%s", diff)
 	}

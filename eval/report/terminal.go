@@ -17,9 +17,15 @@ import (
 type TerminalOptions struct {
 	// Renderer styles for the output stream; nil renders plain text.
 	Renderer *lipgloss.Renderer
-	// MaxFailures bounds the failures listed in detail; 0 means 20.
+	// MaxFailures bounds the failures listed in detail; 0 means
+	// DefaultMaxFailures.
 	MaxFailures int
 }
+
+// DefaultMaxFailures is how many failures the terminal report lists in
+// detail unless told otherwise: a run that keeps only these in memory
+// (eval.RunOptions.Retain) loses nothing from it.
+const DefaultMaxFailures = 20
 
 type termStyles struct {
 	r                    *lipgloss.Renderer
@@ -137,9 +143,10 @@ func cellText(c eval.Cell) string {
 
 func writeFailures(w io.Writer, rs *eval.Results, st termStyles, maxShown int) {
 	if maxShown <= 0 {
-		maxShown = 20
+		maxShown = DefaultMaxFailures
 	}
-	shown, hidden := 0, 0
+	// Failures a run did not keep in memory are still counted.
+	shown, hidden := 0, rs.Unlisted
 	for _, r := range rs.Results {
 		if r.Pass || r.Carried {
 			continue
