@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/llmfall/llmfall/eval"
+	"github.com/llmfall/llmfall/setup"
 )
 
 // TestEvalConcurrencyIsTotal: eval.concurrency (or -j) caps every call in
@@ -43,7 +44,8 @@ eval: { concurrency: 10 }
 			if err != nil {
 				t.Fatal(err)
 			}
-			run, err := runOptionsFor(&evalOptions{f: f, Concurrency: tc.j, NoCache: true}, cfg, &eval.Plan{}, nil, eval.Inputs{})
+			run, err := setup.RunOptions(cfg, &eval.Plan{}, nil, f.Judge, eval.Inputs{}, f.setupOptions(),
+				setup.EvalOptions{Concurrency: tc.j, NoCache: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/llmfall/llmfall/eval"
+	"github.com/llmfall/llmfall/setup"
 )
 
 // reportOptions are report's flags. The gate's flags and the report files
@@ -20,7 +21,7 @@ type reportOptions struct {
 }
 
 func newCmdReport(f *factory, runF func(context.Context, *reportOptions) error) *cobra.Command {
-	opts := &reportOptions{eval: evalOptions{f: f}}
+	opts := &reportOptions{eval: evalOptions{IO: f.IO, Getenv: f.Getenv, Setup: f.setupOptions, Config: f.Config}}
 	var minPassRate float64 // --min-pass-rate, which opts holds only when given
 	c := &cobra.Command{
 		Use:   "report RESULTS.json [prompt paths...]",
@@ -66,7 +67,7 @@ flag, config, results or prompt file; 3 cases in the results have no result.`,
 
 func runReport(ctx context.Context, opts *reportOptions) error {
 	e := &opts.eval
-	cfg, err := e.f.Config()
+	cfg, err := e.Config()
 	if err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func runReport(ctx context.Context, opts *reportOptions) error {
 	if err != nil {
 		return err
 	}
-	suite, err := eval.LoadSuite(e.Paths, loadOptions(cfg))
+	suite, err := eval.LoadSuite(e.Paths, setup.LoadOptions(cfg))
 	switch {
 	case err != nil && !opts.PathsGiven && errors.Is(err, fs.ErrNotExist):
 		// No prompts/ here: the gate has no per-prompt minimums.

@@ -72,7 +72,7 @@ func TestTablesFitTheTerminal(t *testing.T) {
 			var stdout bytes.Buffer
 			f := newFactory(testIO(strings.NewReader(""), &stdout, &stdout), envOf(nil))
 			f.IO.Width = width
-			renderCalibration(f, rep)
+			renderCalibration(f.IO, rep)
 			if width == 0 {
 				if lipgloss.Width(strings.Split(stdout.String(), "\n")[2]) <= 80 {
 					t.Fatalf("the test's judge name is too short to need fitting:\n%s", stdout.String())

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/provider"
 )
 
 func caseNames(p *Plan) []string {
@@ -56,7 +56,7 @@ func TestNewPlan(t *testing.T) {
 		}
 	})
 	t.Run("unknown category", func(t *testing.T) {
-		_, err := NewPlan(s, PlanOptions{Chain: chains(map[string][]fallback.Target{})})
+		_, err := NewPlan(s, PlanOptions{Chain: chains(map[string][]provider.Target{})})
 		if err == nil {
 			t.Error("NewPlan succeeded; want an error for a category without a chain")
 		}

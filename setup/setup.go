@@ -191,8 +191,15 @@ func engineTimeouts(t config.Timeouts) fallback.Timeouts {
 }
 
 // Engine builds the fallback engine over providers (from Providers).
-func Engine(cfg *config.Config, providers map[string]provider.Provider) (*fallback.Engine, error) {
-	return fallback.New(EngineConfig(cfg), providers)
+// adjust, if given, changes the engine configuration first, with what is
+// not in the file: a service's engine-wide OnAttempt (the same func a
+// Reloader's Adjust then keeps across reloads).
+func Engine(cfg *config.Config, providers map[string]provider.Provider, adjust ...func(*fallback.Config)) (*fallback.Engine, error) {
+	ec := EngineConfig(cfg)
+	for _, a := range adjust {
+		a(&ec)
+	}
+	return fallback.New(ec, providers)
 }
 
 // Judge builds the configured judge over the judge category's chain, or the
