@@ -114,6 +114,9 @@ func TestEvalRegressionExample(t *testing.T) {
 	for _, want := range []string{
 		"<title>llmfall eval: gate failed</title>",
 		`<details class="case fail"`,
+		// The passing cases too: a run that kept only its failures in
+		// memory (RunOptions.Retain) would leave them out.
+		`<details class="case pass"`,
 		"gemini/gemini-2.5-flash-lite",
 		"Offline run",
 		"1182", // in the prompt the case opens to

@@ -84,3 +84,24 @@ func TestRunOptionsLimits(t *testing.T) {
 		})
 	}
 }
+
+// The judge's negative controls and the paired gate live in the file:
+// RunOptions and GateOptions carry them, so that eval (and a service
+// embedding it) runs the canaries and gates as configured.
+func TestRunAndGateOptionsCarryCanariesAndPairedGate(t *testing.T) {
+	cfg := &config.Config{
+		Judge: config.Judge{Canaries: 3, CanaryPolicy: eval.CanaryFail},
+		Eval:  config.Eval{Concurrency: 4, Gate: eval.GatePaired, Alpha: 0.01, MinPassRate: 0.9},
+	}
+	run, err := RunOptions(cfg, &eval.Plan{}, nil, nil, eval.Inputs{}, Options{Offline: true}, EvalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Canaries != 3 || run.CanaryPolicy != eval.CanaryFail || run.Concurrency != 4 {
+		t.Errorf("run options: canaries %d, policy %q, concurrency %d; want 3, %q, 4", run.Canaries, run.CanaryPolicy, run.Concurrency, eval.CanaryFail)
+	}
+	g := GateOptions(cfg, &eval.Suite{})
+	if !g.Paired || g.Alpha != 0.01 || g.CanaryPolicy != eval.CanaryFail || g.MinPassRate != 0.9 {
+		t.Errorf("gate options = %+v; want paired at α 0.01, canary policy %q, min pass rate 0.9", g, eval.CanaryFail)
+	}
+}
