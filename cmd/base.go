@@ -11,55 +11,8 @@ import (
 
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
-	"github.com/llmfall/llmfall/fallback"
-	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/setup"
 )
-
-// fingerprintInputs describe what of cfg decides cases' outcomes: each
-// provider's identity (never its key) and the judge's chain and settings.
-func fingerprintInputs(cfg *config.Config, engine *fallback.Engine, offline bool) eval.Inputs {
-	in := eval.Inputs{Links: map[string]eval.LinkIdentity{}, Prices: setup.Prices(cfg)}
-	for _, p := range cfg.Providers {
-		in.Links[p.Name] = linkIdentity(p, offline)
-	}
-	in.Judge = eval.JudgeIdentity{Threshold: cfg.Judge.Threshold, DifferentProvider: cfg.Judge.DifferentProvider}
-	if offline {
-		in.Judge = eval.JudgeIdentity{Heuristic: true, Threshold: cfg.Judge.Threshold}
-		return in
-	}
-	if len(cfg.Judge.Panel) > 0 {
-		in.Judge.Panel, in.Judge.MinAgree = panelIdentity(cfg, engine, in.Links), cfg.Judge.MinAgree
-		return in
-	}
-	chain, _ := engine.Chain(cfg.Judge.Category)
-	for _, t := range chain {
-		in.Judge.Chain = append(in.Judge.Chain, eval.JudgeLink{Model: t.Model, Link: in.Links[t.Provider]})
-	}
-	return in
-}
-
-// linkIdentity is what answers a provider's requests: under --offline, or
-// for a provider of type sim, the simulator and its settings. Credential
-// headers count by name only: their values are secrets, and not even a
-// hash of one goes into a results file.
-func linkIdentity(p config.Provider, offline bool) eval.LinkIdentity {
-	if offline || p.Type == "sim" {
-		return eval.LinkIdentity{Name: p.Name, Type: "sim", Settings: fmt.Sprintf("%+v", p.Sim)}
-	}
-	var headers map[string]string
-	if len(p.Headers) > 0 {
-		secrets := provider.Secrets("", p.Headers)
-		headers = make(map[string]string, len(p.Headers))
-		for k, v := range p.Headers {
-			if slices.Contains(secrets, v) {
-				v = "(credential)"
-			}
-			headers[k] = v
-		}
-	}
-	return eval.LinkIdentity{Name: p.Name, Type: p.Type, BaseURL: p.BaseURL, Headers: headers}
-}
 
 // baseTree is the suite and config of a base revision, extracted into a
 // temporary directory.
@@ -158,7 +111,7 @@ func providerChanges(base, head *config.Config) []string {
 // providers differ from it where it matters for keys, unless the command
 // line allows it.
 func checkBase(ctx context.Context, opts *evalOptions, rev *eval.Revision, cfg *config.Config) (*config.Config, error) {
-	base, err := baseConfig(ctx, rev, cfg, opts.f.setupOptions())
+	base, err := baseConfig(ctx, rev, cfg, opts.Setup())
 	if err != nil {
 		return nil, usageErr(fmt.Errorf("--base %s: %w", opts.Base, err), "")
 	}
@@ -194,7 +147,7 @@ func baseFingerprints(ctx context.Context, rev *eval.Revision, cfg *config.Confi
 	if t.config == nil || len(t.paths) == 0 {
 		return none, nil
 	}
-	suite, err := eval.LoadSuite(t.paths, loadOptions(t.config))
+	suite, err := eval.LoadSuite(t.paths, setup.LoadOptions(t.config))
 	if err != nil {
 		warn(fmt.Sprintf("the suite at %s does not load, so every case runs: %v", shortCommit(rev), err))
 		return none, nil
@@ -205,12 +158,12 @@ func baseFingerprints(ctx context.Context, rev *eval.Revision, cfg *config.Confi
 	if err != nil {
 		return nil, err
 	}
-	engine, err := fallback.New(setup.EngineConfig(t.config), providers)
+	engine, err := setup.Engine(t.config, providers)
 	if err != nil {
 		return nil, err
 	}
 	po.Chain = engine.Chain
-	po.Inputs = fingerprintInputs(t.config, engine, so.Offline)
+	po.Inputs = setup.Inputs(t.config, engine, so)
 	po.Base, po.Baseline = nil, nil
 	plan, err := eval.NewPlan(suite, po)
 	if err != nil {

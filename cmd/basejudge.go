@@ -6,6 +6,7 @@ import (
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/setup"
 )
 
 // judgeFloors hold the settings of the judge's negative controls and of the
@@ -35,31 +36,12 @@ func judgeFloors(cfg, base *config.Config) []eval.Override {
 	return out
 }
 
-// panelIdentity is each panel member's chain as fingerprints see it: a
-// category's chain, or the one provider/model named.
-func panelIdentity(cfg *config.Config, engine *fallback.Engine, links map[string]eval.LinkIdentity) [][]eval.JudgeLink {
-	out := make([][]eval.JudgeLink, 0, len(cfg.Judge.Panel))
-	for _, name := range cfg.Judge.Panel {
-		var member []eval.JudgeLink
-		if prov, model, ok := strings.Cut(name, "/"); ok {
-			member = append(member, eval.JudgeLink{Model: model, Link: links[prov]})
-		} else {
-			chain, _ := engine.Chain(name)
-			for _, t := range chain {
-				member = append(member, eval.JudgeLink{Model: t.Model, Link: links[t.Provider]})
-			}
-		}
-		out = append(out, member)
-	}
-	return out
-}
-
 // estimateOptions say who a dry run prices as the judge: the first model of
 // the judge's chain, or of each panel member's, and the canaries.
 func estimateOptions(cfg *config.Config, engine *fallback.Engine) eval.EstimateOptions {
 	opts := eval.EstimateOptions{Canaries: cfg.Judge.Canaries}
 	if len(cfg.Judge.Panel) == 0 {
-		opts.JudgeModels = []string{judgeModel(cfg, engine)}
+		opts.JudgeModels = []string{setup.JudgeModel(cfg, engine)}
 		return opts
 	}
 	for _, name := range cfg.Judge.Panel {
@@ -70,24 +52,4 @@ func estimateOptions(cfg *config.Config, engine *fallback.Engine) eval.EstimateO
 		}
 	}
 	return opts
-}
-
-// judgeProviders are the providers that may judge: those of the judge
-// category's chain, or of every panel member's. Their keys are checked
-// before a run as the measured links' are.
-func judgeProviders(cfg *config.Config, engine *fallback.Engine) []string {
-	names := cfg.Judge.Panel
-	if len(names) == 0 {
-		names = []string{cfg.Judge.Category}
-	}
-	var out []string
-	for _, name := range names {
-		if prov, _, ok := strings.Cut(name, "/"); ok {
-			out = append(out, prov)
-			continue
-		}
-		chain, _ := engine.Chain(name)
-		out = append(out, chainProviders(chain)...)
-	}
-	return out
 }

@@ -67,7 +67,7 @@ categories:
 		if err != nil {
 			t.Fatal(err)
 		}
-		return fingerprintInputs(cfg, eng, false).Judge.ID()
+		return setup.Inputs(cfg, eng, setup.Options{}).Judge.ID()
 	}
 	single := id("judge: { category: smart }\n")
 	panel := id("judge: { panel: [smart, fast] }\n")

@@ -13,15 +13,23 @@ import (
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/setup"
 )
 
 type chainsOptions struct {
-	f    *factory
+	IO     *IO
+	Getenv func(string) string
+	// Setup are the global flags' setup options (--offline), read when
+	// the command runs.
+	Setup  func() setup.Options
+	Config func() (*config.Config, error)
+	Engine func() (*fallback.Engine, error)
+
 	JSON bool
 }
 
 func newCmdChains(f *factory, runF func(context.Context, *chainsOptions) error) *cobra.Command {
-	opts := &chainsOptions{f: f}
+	opts := &chainsOptions{IO: f.IO, Getenv: f.Getenv, Setup: f.setupOptions, Config: f.Config, Engine: f.Engine}
 	c := &cobra.Command{
 		Use:   "chains",
 		Short: "Show the fallback chain of every category and which provider keys are set",
@@ -58,12 +66,11 @@ type providerKey struct {
 }
 
 func runChains(ctx context.Context, opts *chainsOptions) error {
-	f := opts.f
-	cfg, err := f.Config()
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
-	eng, err := f.Engine()
+	eng, err := opts.Engine()
 	if err != nil {
 		return err
 	}
@@ -76,14 +83,14 @@ func runChains(ctx context.Context, opts *chainsOptions) error {
 		doc.Categories = append(doc.Categories, categoryChain{Name: cat.Name, Chain: chain})
 	}
 	for _, p := range cfg.Providers {
-		doc.Providers = append(doc.Providers, keyStatus(p, f.Getenv))
+		doc.Providers = append(doc.Providers, keyStatus(p, opts.Getenv))
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(f.IO.Out)
+		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(doc)
 	}
-	renderChains(f, doc)
+	renderChains(opts, doc)
 	return nil
 }
 
@@ -103,8 +110,8 @@ func keyStatus(p config.Provider, getenv func(string) string) providerKey {
 	return pk
 }
 
-func renderChains(f *factory, doc chainsDoc) {
-	r := f.IO.Render
+func renderChains(opts *chainsOptions, doc chainsDoc) {
+	r := opts.IO.Render
 	width := 0
 	for _, c := range doc.Categories {
 		width = max(width, len(c.Chain))
@@ -113,7 +120,7 @@ func renderChains(f *factory, doc chainsDoc) {
 	for i := range width {
 		headers = append(headers, strconv.Itoa(i+1))
 	}
-	t := report.NewTable(r).Headers(headers...)
+	g := report.Grid{Headers: headers}
 	for _, c := range doc.Categories {
 		row := []string{c.Name}
 		for i := range width {
@@ -123,16 +130,16 @@ func renderChains(f *factory, doc chainsDoc) {
 			}
 			row = append(row, cell)
 		}
-		t.Row(row...)
+		g.Rows = append(g.Rows, row)
 	}
-	out := f.IO.Out
-	if f.Offline {
+	out := opts.IO.Out
+	if opts.Setup().Offline {
 		fmt.Fprintln(out, "offline: every provider below is simulated (sim); no request leaves this machine")
 	}
-	fmt.Fprintln(out, t.Render())
+	fmt.Fprintln(out, report.FitTable(r, opts.IO.Width, g))
 
 	ok, bad := r.NewStyle().Foreground(lipgloss.Color("2")), r.NewStyle().Foreground(lipgloss.Color("1"))
-	pt := report.NewTable(r).Headers("PROVIDER", "TYPE", "BASE URL", "KEY")
+	pt := report.Grid{Headers: []string{"PROVIDER", "TYPE", "BASE URL", "KEY"}}
 	for _, p := range doc.Providers {
 		base := p.BaseURL
 		if base == "" {
@@ -145,7 +152,7 @@ func renderChains(f *factory, doc chainsDoc) {
 		case p.KeyEnv != "":
 			key = bad.Render("✗") + " " + p.KeyEnv + " not set"
 		}
-		pt.Row(p.Name, p.Type, base, key)
+		pt.Rows = append(pt.Rows, []string{p.Name, p.Type, base, key})
 	}
-	fmt.Fprintln(out, pt.Render())
+	fmt.Fprintln(out, report.FitTable(r, opts.IO.Width, pt))
 }

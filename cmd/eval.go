@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -22,6 +21,8 @@ import (
 	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/untrusted"
+	"github.com/llmfall/llmfall/judge"
+	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/setup"
 )
 
@@ -29,7 +30,16 @@ import (
 const evalGCPercent = 30
 
 type evalOptions struct {
-	f *factory
+	IO     *IO
+	Getenv func(string) string
+	// Setup are the global flags' setup options (--offline), read when
+	// the command runs.
+	Setup  func() setup.Options
+	Config func() (*config.Config, error)
+	// Clients are the configured providers' clients.
+	Clients func() (map[string]provider.Provider, error)
+	Engine  func() (*fallback.Engine, error)
+	Judge   func() (judge.Judge, error)
 
 	Paths        []string
 	Depth        int
@@ -50,6 +60,8 @@ type evalOptions struct {
 	JUnit                string
 	Markdown             string
 	ReviewOut            string
+	HTML                 string
+	GitHub               bool     // GitHub Actions output even outside GITHUB_ACTIONS (report --github)
 	MinPassRate          *float64 // nil: the config's
 	MinPassAt            []string
 	NoProgress           bool
@@ -57,7 +69,8 @@ type evalOptions struct {
 }
 
 func newCmdEval(f *factory, runF func(context.Context, *evalOptions) error) *cobra.Command {
-	opts := &evalOptions{f: f}
+	opts := &evalOptions{IO: f.IO, Getenv: f.Getenv, Setup: f.setupOptions,
+		Config: f.Config, Clients: f.Providers, Engine: f.Engine, Judge: f.Judge}
 	var minPassRate float64 // --min-pass-rate, which opts holds only when given
 	c := &cobra.Command{
 		Use:   "eval [paths...]",
@@ -103,13 +116,14 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.BoolVar(&opts.AllowProviderChanges, "allow-provider-changes", false, "with --base: accept provider settings that differ from the base's")
 	fl.StringVar(&opts.Baseline, "baseline", "", "results.json of an earlier run: regressions fail the gate, unchanged prompts are taken from it")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan (calls, judge calls, tokens, cost) and make no calls")
-	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 0, "calls in flight per provider (default: the provider's concurrency, else eval.concurrency)")
+	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 0, "calls in flight in all, judge calls included (default: eval.concurrency); providers.NAME.concurrency caps one provider under it")
 	fl.BoolVar(&opts.NoCache, "no-cache", false, "call every provider even for answers in the cache")
 	fl.StringVar(&opts.CacheDir, "cache-dir", "", "cache directory (default: llmfall/eval in the user cache directory)")
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the results as JSON to this file")
 	fl.StringVar(&opts.JUnit, "junit", "", "write a JUnit XML report to this file")
 	fl.StringVar(&opts.Markdown, "markdown", "", "write a Markdown report (for a PR comment) to this file")
 	fl.StringVar(&opts.ReviewOut, "review-out", "", "write the cases a judge panel disagreed on as JSON Lines, to label and feed to judge calibrate")
+	fl.StringVar(&opts.HTML, "html", "", "write a self-contained HTML report to this file")
 	fl.Float64Var(&minPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
 	fl.StringSliceVar(&opts.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
 	fl.BoolVar(&opts.NoProgress, "no-progress", false, "print no progress while running")
@@ -119,15 +133,14 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 }
 
 func runEval(ctx context.Context, opts *evalOptions) error {
-	f := opts.f
 	// The suite and the plan live for the whole run, and the default GOGC
 	// lets the heap grow to twice them between collections: 30% keeps a
 	// 100,000-case run under 150 MB (BenchmarkEvalMemory) for more GC
 	// CPU in a process that mostly waits on providers. GOGC overrides.
-	if f.Getenv("GOGC") == "" {
+	if opts.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(evalGCPercent))
 	}
-	cfg, err := f.Config()
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
@@ -142,7 +155,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		}
 		in.overrides = applyBaseFloors(opts, cfg, base)
 	}
-	suite, err := eval.LoadSuite(opts.Paths, loadOptions(cfg))
+	suite, err := eval.LoadSuite(opts.Paths, setup.LoadOptions(cfg))
 	if err != nil {
 		hint := "fix the prompt files above (the format is in README)"
 		if errors.Is(err, fs.ErrNotExist) {
@@ -150,26 +163,22 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		}
 		return usageErr(err, hint)
 	}
-	engine, err := f.Engine()
+	engine, err := opts.Engine()
 	if err != nil {
 		return err
 	}
-	depth := opts.Depth
-	if depth == 0 {
-		depth = cfg.Eval.ChainDepth
+	inputs := setup.Inputs(cfg, engine, opts.Setup())
+	po := setup.PlanOptions(cfg, engine, inputs)
+	if opts.Depth != 0 {
+		po.Depth = opts.Depth
 	}
-	repeat := opts.Repeat
-	if repeat == 0 {
-		repeat = cfg.Eval.Repeat
+	if opts.Repeat != 0 {
+		po.Repeat = opts.Repeat
 	}
-	inputs := fingerprintInputs(cfg, engine, f.Offline)
-	po := eval.PlanOptions{
-		Chain: engine.Chain, Depth: depth, Providers: opts.Providers, Repeat: repeat, Filter: in.filter,
-		Inputs: inputs, Baseline: in.baseline, Shard: in.shard,
-	}
+	po.Providers, po.Filter, po.Baseline, po.Shard = opts.Providers, in.filter, in.baseline, in.shard
 	if in.changedSince != nil {
-		warn := func(msg string) { fmt.Fprintf(f.IO.Err, "llmfall: --changed-since: %s\n", msg) }
-		if po.Base, err = baseFingerprints(ctx, in.changedSince, cfg, opts.Paths, po, f.setupOptions(), warn); err != nil {
+		warn := func(msg string) { fmt.Fprintf(opts.IO.Err, "llmfall: --changed-since: %s\n", msg) }
+		if po.Base, err = baseFingerprints(ctx, in.changedSince, cfg, opts.Paths, po, opts.Setup(), warn); err != nil {
 			return usageErr(fmt.Errorf("--changed-since %s: %w", opts.ChangedSince, err), "")
 		}
 	}
@@ -177,24 +186,40 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if err != nil {
 		return usageErr(err, "")
 	}
-	prices := setup.Prices(cfg)
 	if opts.DryRun {
-		eval.WriteEstimate(f.IO.Out, plan, plan.EstimateWith(prices, estimateOptions(cfg, engine)))
+		// The run's own options, so that the estimate sees its cache.
+		providers, err := opts.Clients()
+		if err != nil {
+			return err
+		}
+		run, err := setup.RunOptions(cfg, plan, providers, opts.Judge, inputs, opts.Setup(),
+			setup.EvalOptions{Concurrency: opts.Concurrency, NoCache: opts.NoCache, CacheDir: opts.CacheDir})
+		if err != nil {
+			return err
+		}
+		eo := estimateOptions(cfg, engine)
+		if _, heuristic := run.Judge.(*judge.Heuristic); heuristic || opts.Setup().Offline {
+			// The offline judge (and a judge of sims) is a heuristic and costs nothing.
+			eo.JudgeModels = nil
+		}
+		eo.Prices, eo.Providers, eo.Cache, eo.Identity, eo.JudgeID = run.Prices, run.Providers, run.Cache, run.Identity, run.JudgeID
+		eval.WriteEstimate(opts.IO.Out, plan, plan.Estimate(eo))
 		return nil
 	}
 	// An empty shard still writes its results: merge needs every shard.
 	if len(plan.Cases) == 0 && len(plan.Carried) == 0 && in.shard.Count == 0 {
-		fmt.Fprintf(f.IO.Err, "llmfall: no cases to run (%d unchanged since the base; check --filter and --changed-since)\n", plan.Unchanged)
+		fmt.Fprintf(opts.IO.Err, "llmfall: no cases to run (%d unchanged since the base; check --filter and --changed-since)\n", plan.Unchanged)
 		return nil
 	}
-	keyed := planProviders(plan)
-	if needsJudge(plan) {
-		keyed = append(keyed, judgeProviders(cfg, engine)...)
-	}
-	if err := f.CheckKeys(keyed); err != nil {
+	if err := checkKeys(cfg, setup.EvalProviders(cfg, engine, plan), opts.Setup()); err != nil {
 		return err
 	}
-	run, err := runOptionsFor(opts, cfg, plan, prices, inputs)
+	providers, err := opts.Clients()
+	if err != nil {
+		return err
+	}
+	run, err := setup.RunOptions(cfg, plan, providers, opts.Judge, inputs, opts.Setup(),
+		setup.EvalOptions{Concurrency: opts.Concurrency, NoCache: opts.NoCache, CacheDir: opts.CacheDir})
 	if err != nil {
 		return err
 	}
@@ -202,7 +227,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	// as they finish and only the failures the terminal lists stay in
 	// memory, unless a report or the paired gate (which compares case by
 	// case) needs every result.
-	if opts.JUnit == "" && opts.Markdown == "" && !inJobLog(f.Getenv) && cfg.Eval.Gate != eval.GatePaired {
+	if opts.JUnit == "" && opts.Markdown == "" && opts.HTML == "" && !inJobLog(opts.Getenv) && cfg.Eval.Gate != eval.GatePaired {
 		run.Retain = report.DefaultMaxFailures
 	}
 	if opts.Output != "" {
@@ -213,7 +238,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	}
 	var progress *report.ProgressPrinter
 	if !opts.NoProgress {
-		progress = report.NewProgressPrinter(f.IO.Err, f.IO.ErrTTY)
+		progress = report.NewProgressPrinter(opts.IO.Err, opts.IO.ErrTTY)
 		run.Progress = progress.Update
 	}
 	rs, runErr := eval.Run(ctx, plan, run)
@@ -231,10 +256,10 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	} else {
 		// A shard holds part of each prompt × link: only the merged
 		// results have the pass rates the gate judges.
-		fmt.Fprintf(f.IO.Err, "llmfall: shard %s: %d of %d cases; the gate is applied when the shards are merged (llmfall merge)\n",
+		fmt.Fprintf(opts.IO.Err, "llmfall: shard %s: %d of %d cases; the gate is applied when the shards are merged (llmfall merge)\n",
 			in.shard, len(plan.Cases)+len(plan.Carried), plan.Planned)
 	}
-	if err := writeReports(opts, rs, run.Journal); err != nil {
+	if err := writeReports(opts, rs, run.Journal, in.baseline); err != nil {
 		return err
 	}
 	return evalExit(runErr, rs, gate)
@@ -311,133 +336,11 @@ func parseMinAt(items []string) (map[int]float64, error) {
 	return m, nil
 }
 
-// loadOptions are how a suite is loaded under cfg: at the head, or at a
-// base revision under that revision's config.
-func loadOptions(cfg *config.Config) eval.LoadOptions {
-	return eval.LoadOptions{Categories: categoryNames(cfg), MaxPromptBytes: int64(cfg.Eval.MaxPromptBytes)}
-}
-
-func categoryNames(cfg *config.Config) []string {
-	names := make([]string, len(cfg.Categories))
-	for i, c := range cfg.Categories {
-		names[i] = c.Name
-	}
-	return names
-}
-
-// judgeModel is the first model of the judge's chain, to price judge calls.
-func judgeModel(cfg *config.Config, engine *fallback.Engine) string {
-	chain, err := engine.Chain(cfg.Judge.Category)
-	if err != nil || len(chain) == 0 {
-		return ""
-	}
-	return chain[0].Model
-}
-
-func runOptionsFor(opts *evalOptions, cfg *config.Config, plan *eval.Plan, prices eval.Prices, inputs eval.Inputs) (eval.RunOptions, error) {
-	f := opts.f
-	providers, err := f.Providers()
-	if err != nil {
-		return eval.RunOptions{}, err
-	}
-	run := eval.RunOptions{
-		Providers: providers, Limits: map[string]eval.Limit{}, Prices: prices, Offline: f.Offline || usesSim(cfg, plan),
-		Retries: setup.RunRetries(cfg), Timeout: cfg.Timeouts.Attempt,
-		JudgeLimit: eval.Limit{Concurrency: cfg.Eval.Concurrency},
-		Canaries:   cfg.Judge.Canaries, CanaryPolicy: cfg.Judge.CanaryPolicy,
-	}
-	identity := map[string]string{}
-	for _, p := range cfg.Providers {
-		lim := eval.Limit{Concurrency: p.Concurrency, RPM: p.RPM}
-		if lim.Concurrency == 0 {
-			lim.Concurrency = cfg.Eval.Concurrency
-		}
-		if opts.Concurrency > 0 {
-			lim.Concurrency = opts.Concurrency
-		}
-		run.Limits[p.Name] = lim
-		identity[p.Name] = p.Type + " " + p.BaseURL
-	}
-	run.Identity = func(name string) string { return identity[name] }
-	if needsJudge(plan) {
-		if run.Judge, err = f.Judge(); err != nil {
-			return run, err
-		}
-		run.JudgeID = inputs.Judge.ID()
-	}
-	// Offline answers cost nothing to make again, and caching them would
-	// only let a stale simulation outlive a new version of it.
-	if !opts.NoCache && !f.Offline {
-		dir := opts.CacheDir
-		if dir == "" {
-			if dir, err = eval.DefaultCacheDir(); err != nil {
-				return run, err
-			}
-		}
-		if run.Cache, err = eval.OpenCache(dir); err != nil {
-			return run, err
-		}
-	}
-	return run, nil
-}
-
-// usesSim reports whether a link the plan measures, or the judge that
-// grades it, is a provider of type sim, whatever its name: its report must
-// say that it is a simulation as --offline's do.
-func usesSim(cfg *config.Config, plan *eval.Plan) bool {
-	isSim := func(name string) bool {
-		p, ok := cfg.Provider(name)
-		return ok && p.Type == "sim"
-	}
-	for _, c := range plan.Cases {
-		if isSim(c.Target.Provider) {
-			return true
-		}
-	}
-	if needsJudge(plan) {
-		if cat, ok := cfg.Category(cfg.Judge.Category); ok {
-			for _, name := range cat.Providers {
-				if isSim(name) {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
-// planProviders are the providers the plan calls, in order of first use.
-func planProviders(plan *eval.Plan) []string {
-	var names []string
-	for _, c := range plan.Cases {
-		if !slices.Contains(names, c.Target.Provider) {
-			names = append(names, c.Target.Provider)
-		}
-	}
-	return names
-}
-
-func needsJudge(plan *eval.Plan) bool {
-	for _, c := range plan.Cases {
-		for _, a := range c.Test.Asserts {
-			if a.NeedsJudge() {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // gateOptions are the gate's thresholds: the config's, after
 // applyBaseFloors, unless the command line sets them.
 func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in evalInputs) eval.GateOptions {
-	g := eval.GateOptions{
-		MinPassRate: cfg.Eval.MinPassRate, PositionMinPassRate: in.minAt, PromptMinPassRate: eval.PromptMinimums(suite),
-		Baseline: in.baseline, MaxRegression: cfg.Eval.MaxRegression, Overrides: in.overrides,
-		CanaryPolicy: cfg.Judge.CanaryPolicy,
-		Paired:       cfg.Eval.Gate == eval.GatePaired, Alpha: cfg.Eval.Alpha,
-		TestMinimums: eval.TestMinimums(suite),
-	}
+	g := setup.GateOptions(cfg, suite)
+	g.PositionMinPassRate, g.Baseline, g.Overrides = in.minAt, in.baseline, in.overrides
 	if opts.MinPassRate != nil {
 		g.MinPassRate = *opts.MinPassRate
 	}
@@ -446,15 +349,16 @@ func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in ev
 
 // writeReports prints the terminal report and writes the files asked for;
 // with a journal, the results document is written from it (rs may hold
-// only some results).
-func writeReports(opts *evalOptions, rs *eval.Results, journal *eval.Journal) error {
-	streams := opts.f.IO
-	getenv := opts.f.Getenv
+// only some results). baseline marks changed cases in the HTML report.
+func writeReports(opts *evalOptions, rs *eval.Results, journal *eval.Journal, baseline *eval.Results) error {
+	streams := opts.IO
+	getenv := opts.Getenv
 	terminal := func(w io.Writer) error {
-		report.WriteTerminal(w, rs, report.TerminalOptions{Renderer: streams.Render})
+		report.WriteTerminal(w, rs, report.TerminalOptions{Renderer: streams.Render, Width: streams.Width})
 		return nil
 	}
-	if inJobLog(getenv) {
+	github := opts.GitHub || inJobLog(getenv)
+	if github {
 		// The report quotes test names and model outputs: in the job log
 		// none of its lines may run as a workflow command. The annotations
 		// below are ours, escaped, and must run.
@@ -478,7 +382,12 @@ func writeReports(opts *evalOptions, rs *eval.Results, journal *eval.Journal) er
 	if opts.Markdown != "" {
 		errs = append(errs, writeFileWith(opts.Markdown, func(w *os.File) error { return report.WriteMarkdown(w, rs) }))
 	}
-	if inJobLog(getenv) {
+	if opts.HTML != "" {
+		errs = append(errs, writeFileWith(opts.HTML, func(w *os.File) error {
+			return report.WriteHTML(w, rs, report.HTMLOptions{Baseline: baseline})
+		}))
+	}
+	if github {
 		report.WriteGitHubAnnotations(streams.Out, rs, getenv("GITHUB_WORKSPACE"))
 		if path := getenv("GITHUB_STEP_SUMMARY"); path != "" {
 			errs = append(errs, report.AppendGitHubSummary(path, rs))
@@ -507,13 +416,13 @@ func evalExit(runErr error, rs *eval.Results, gate *eval.Gating) error {
 	s := rs.Summary
 	switch {
 	case runErr != nil && s.Interrupted:
-		return exitErr(ExitInterrupted, fmt.Errorf("interrupted: the gate is incomplete; %d finished cases reported, %d not run", s.Total-s.Carried, s.NotRun), "")
+		return exitErr(ExitInterrupted, fmt.Errorf("interrupted: the gate is incomplete; %s reported, %d not run", eval.Count(s.Total-s.Carried, "finished case"), s.NotRun), "")
 	case runErr != nil:
 		return runErr
 	case gate != nil && !gate.Pass:
 		return exitErr(ExitFailed, nil, "")
 	case s.Errored > 0:
-		return exitErr(ExitProviders, fmt.Errorf("%d cases were left without a result", s.Errored),
+		return exitErr(ExitProviders, fmt.Errorf("cases left without a result: %d", s.Errored),
 			"see the errors above; answers already received are cached, so a re-run only retries these")
 	}
 	return nil

@@ -17,8 +17,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/llmfall/llmfall/config"
 )
 
 // gitRepo is a git repository in a temporary directory, made the working
@@ -501,20 +499,5 @@ judge: { category: smart }
 	}
 	if n := requests.Load(); n != 0 {
 		t.Errorf("%d requests were sent; want none before the keys are checked", n)
-	}
-}
-
-// TestLinkIdentityKeepsNoCredential: a credential header's value decides
-// nothing a fingerprint must see, and not even its hash is written out.
-func TestLinkIdentityKeepsNoCredential(t *testing.T) {
-	p := config.Provider{Name: "gw", Type: "openai", BaseURL: "https://gw.example/v1",
-		Headers: map[string]string{"Authorization": "Bearer sk-secret-123", "X-Team": "billing"}}
-	got := linkIdentity(p, false)
-	want := map[string]string{"Authorization": "(credential)", "X-Team": "billing"}
-	if diff := cmp.Diff(want, got.Headers); diff != "" {
-		t.Errorf("headers (-want +got):\n%s", diff)
-	}
-	if p.Headers["Authorization"] != "Bearer sk-secret-123" {
-		t.Error("linkIdentity changed the config's headers")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // moduleDir is the repository root (the parent of cmd/).
@@ -89,9 +90,10 @@ func TestEvalPromptsOffline(t *testing.T) {
 // gate fails (exit 1) and the report names the failing link.
 func TestEvalRegressionExample(t *testing.T) {
 	t.Chdir(filepath.Join(moduleDir(t), "examples", "regression"))
+	html := filepath.Join(t.TempDir(), "report.html")
 	var stdout, stderr bytes.Buffer
 	f := newFactory(testIO(strings.NewReader(""), &stdout, &stderr), envOf(nil))
-	code := executeArgs(context.Background(), f, []string{"eval", "--offline", "--no-progress"})
+	code := executeArgs(context.Background(), f, []string{"eval", "--offline", "--no-progress", "--html", html})
 	if code != ExitFailed {
 		t.Fatalf("exit code = %d; want %d\nstdout:\n%s\nstderr:\n%s", code, ExitFailed, stdout.String(), stderr.String())
 	}
@@ -103,6 +105,24 @@ func TestEvalRegressionExample(t *testing.T) {
 	} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	page, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"<title>llmfall eval: gate failed</title>",
+		`<details class="case fail"`,
+		// The passing cases too: a run that kept only its failures in
+		// memory (RunOptions.Retain) would leave them out.
+		`<details class="case pass"`,
+		"gemini/gemini-2.5-flash-lite",
+		"Offline run",
+		"1182", // in the prompt the case opens to
+	} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("--html report lacks %q", want)
 		}
 	}
 	if testing.Verbose() {
@@ -155,8 +175,9 @@ func TestNewCmdEvalArgs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got.f = nil
-			if diff := cmp.Diff(tc.want, *got, cmp.AllowUnexported(evalOptions{})); diff != "" {
+			// What the factory hands the command is not the flags'.
+			deps := cmpopts.IgnoreFields(evalOptions{}, "IO", "Getenv", "Setup", "Config", "Clients", "Engine", "Judge")
+			if diff := cmp.Diff(tc.want, *got, cmp.AllowUnexported(evalOptions{}), deps); diff != "" {
 				t.Errorf("options (-want +got):\n%s", diff)
 			}
 		})
@@ -183,7 +204,7 @@ func TestEvalExitCodes(t *testing.T) {
 			"provider \"openai\" needs an API key: OPENAI_API_KEY is not set\nprovider \"anthropic\" needs an API key: ANTHROPIC_API_KEY is not set\nhint: export them, or run with --offline"},
 		{"missing path", []string{"eval", "nope/", "--offline"}, nil, ExitUsage, "",
 			"llmfall: nope/: no such file or directory\nhint: pass directories or files of prompt files"},
-		{"dry run needs no keys", []string{"eval", "prompts/", "--dry-run", "--filter", "^intent/"}, nil, ExitOK, "plan: 1 prompts, 10 cases", ""},
+		{"dry run needs no keys", []string{"eval", "prompts/", "--dry-run", "--filter", "^intent/"}, nil, ExitOK, "plan: 1 prompt, 10 cases", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,7 +13,9 @@ import (
 )
 
 // factory builds what commands need, lazily and once: a command that never
-// touches the config never loads it.
+// touches the config never loads it. Commands do not hold it: their options
+// take its methods as func fields (opts.Config = f.Config), so each command
+// and its tests see only what it uses.
 type factory struct {
 	IO     *IO
 	Getenv func(string) string
@@ -24,10 +26,6 @@ type factory struct {
 	Verbose    bool
 
 	ran bool // a command's run started (so a later error is not a usage error)
-
-	// OnAttempt, when set before the engine is first built, hears of every
-	// attempt as it ends (run -v prints them live).
-	OnAttempt func(category string, a fallback.Attempt)
 
 	config    lazy[*config.Config]
 	providers lazy[map[string]provider.Provider]
@@ -98,9 +96,7 @@ func (f *factory) Engine() (*fallback.Engine, error) {
 		if err != nil {
 			return nil, err
 		}
-		ec := setup.EngineConfig(cfg)
-		ec.OnAttempt = f.OnAttempt
-		return fallback.New(ec, providers)
+		return setup.Engine(cfg, providers)
 	})
 }
 

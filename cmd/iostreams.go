@@ -19,6 +19,9 @@ type IO struct {
 	OutTTY bool
 	ErrTTY bool
 	Color  bool
+	// Width is Out's width in columns when it is a terminal, for tables
+	// that would otherwise wrap mid-cell; 0 (a pipe, a file) means no limit.
+	Width int
 	// Render styles text for Out: colour when Color is set, plain ASCII
 	// otherwise, so that tests and pipes see stable output.
 	Render *lipgloss.Renderer
@@ -28,7 +31,13 @@ type IO struct {
 func systemIO(getenv func(string) string) *IO {
 	isTTY := func(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 	color := isTTY(os.Stdout) && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
-	return newIO(os.Stdin, os.Stdout, os.Stderr, isTTY(os.Stdin), isTTY(os.Stdout), isTTY(os.Stderr), color)
+	io := newIO(os.Stdin, os.Stdout, os.Stderr, isTTY(os.Stdin), isTTY(os.Stdout), isTTY(os.Stderr), color)
+	if io.OutTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+			io.Width = w
+		}
+	}
+	return io
 }
 
 func newIO(in io.Reader, out, errw io.Writer, inTTY, outTTY, errTTY, color bool) *IO {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/judge"
+	"github.com/llmfall/llmfall/setup"
 )
 
 // loadExamples reads the labelled set at path, or the built-in one for "".
@@ -33,7 +34,7 @@ func loadExamples(path string) ([]judge.Example, error) {
 }
 
 type judgeOptions struct {
-	f *factory
+	IO *IO
 	// Judge builds the judge to calibrate; checkedJudge unless a test swaps it.
 	Judge func() (judge.Judge, error)
 
@@ -42,7 +43,7 @@ type judgeOptions struct {
 }
 
 func newCmdJudge(f *factory, runF func(context.Context, *judgeOptions) error) *cobra.Command {
-	opts := &judgeOptions{f: f, Judge: func() (judge.Judge, error) { return checkedJudge(f) }}
+	opts := &judgeOptions{IO: f.IO, Judge: func() (judge.Judge, error) { return checkedJudge(f) }}
 	parent := &cobra.Command{
 		Use:   "judge",
 		Short: "Check how far the LLM judge can be trusted",
@@ -95,13 +96,13 @@ func runJudgeCalibrate(ctx context.Context, opts *judgeOptions) error {
 		return err
 	}
 	if opts.JSON {
-		enc := json.NewEncoder(opts.f.IO.Out)
+		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
 			return err
 		}
 	} else {
-		renderCalibration(opts.f, rep)
+		renderCalibration(opts.IO, rep)
 	}
 	if rep.Total.Judged == 0 {
 		return exitErr(ExitProviders, errors.New("the judge gave no verdict on any example"),
@@ -131,14 +132,15 @@ func checkJudgeKeys(f *factory) error {
 	if err != nil {
 		return err
 	}
-	if _, err := eng.Chain(cfg.Judge.Category); err != nil && len(cfg.Judge.Panel) == 0 {
-		return usageErr(fmt.Errorf("judge: %w", err), "")
+	names, err := setup.JudgeProviders(cfg, eng)
+	if err != nil {
+		return usageErr(err, "")
 	}
-	return f.CheckKeys(judgeProviders(cfg, eng))
+	return checkKeys(cfg, names, f.setupOptions())
 }
 
-func renderCalibration(f *factory, rep judge.Report) {
-	out, r := f.IO.Out, f.IO.Render
+func renderCalibration(streams *IO, rep judge.Report) {
+	out, r := streams.Out, streams.Render
 	if rep.Total.Heuristic {
 		fmt.Fprintln(out, "heuristic: the offline judge measures word overlap, not quality; calibrate a model judge before gating on it")
 	}
@@ -149,14 +151,15 @@ func renderCalibration(f *factory, rep judge.Report) {
 	fmt.Fprintf(out, "%d examples: %d rubric, %d pairwise, %d preference\n",
 		rep.Examples, kinds[judge.KindRubric], kinds[judge.KindPair], kinds[judge.KindPreference])
 
-	t := report.NewTable(r).Headers("JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "CANARIES PASSED", "ERRORS", "COST").
-		StyleFunc(func(row, col int) lipgloss.Style {
-			s := report.CellStyle(r, row)
+	g := report.Grid{
+		Headers: []string{"JUDGE", "JUDGED", "ACCURACY", "KAPPA", "FLIP RATE", "CANARIES PASSED", "ERRORS", "COST"},
+		Style: func(row, col int) lipgloss.Style {
 			if row != table.HeaderRow && col > 0 {
-				s = s.Align(lipgloss.Right)
+				return r.NewStyle().Align(lipgloss.Right)
 			}
-			return s
-		})
+			return r.NewStyle()
+		},
+	}
 	rows := append([]judge.Stats(nil), rep.Judges...)
 	if len(rep.Judges) != 1 || rep.Total.Errors != rep.Judges[0].Errors {
 		// With one judge and nothing unattributed the total row would
@@ -164,10 +167,10 @@ func renderCalibration(f *factory, rep judge.Report) {
 		rows = append(rows, rep.Total)
 	}
 	for _, s := range rows {
-		t.Row(s.Judge, strconv.Itoa(s.Judged), percent(s.Accuracy, s.Judged), kappaCell(s),
-			flipCell(s), canaryCell(s), strconv.Itoa(s.Errors), fmt.Sprintf("$%.4f", s.CostUSD))
+		g.Rows = append(g.Rows, []string{s.Judge, strconv.Itoa(s.Judged), percent(s.Accuracy, s.Judged), kappaCell(s),
+			flipCell(s), canaryCell(s), strconv.Itoa(s.Errors), fmt.Sprintf("$%.4f", s.CostUSD)})
 	}
-	fmt.Fprintln(out, t.Render())
+	fmt.Fprintln(out, report.FitTable(r, streams.Width, g))
 	fmt.Fprintln(out, "kappa: agreement with the humans beyond chance (1 perfect, 0 chance), with its 95% interval; flip rate: pair verdicts that changed when the answers swapped places; canaries: known-bad answers to the rubric examples, of which a judge should pass none")
 	if tot := rep.Total; tot.Kappa != nil && tot.KappaLow == nil && tot.Judged < judge.MinIntervalLabels {
 		fmt.Fprintf(out, "%d labels are too few for an interval of kappa; label at least %d\n", tot.Judged, judge.MinIntervalLabels)

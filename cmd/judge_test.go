@@ -92,7 +92,7 @@ func calibrateWith(t *testing.T, j judge.Judge, file string, asJSON bool) (strin
 	t.Helper()
 	var out, errb bytes.Buffer
 	f := newFactory(testIO(strings.NewReader(""), &out, &errb), testEnv)
-	opts := &judgeOptions{f: f, File: file, JSON: asJSON, Judge: func() (judge.Judge, error) { return j, nil }}
+	opts := &judgeOptions{IO: f.IO, File: file, JSON: asJSON, Judge: func() (judge.Judge, error) { return j, nil }}
 	err := runJudgeCalibrate(context.Background(), opts)
 	if errb.Len() > 0 {
 		t.Errorf("stderr = %q; want nothing", errb.String())

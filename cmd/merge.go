@@ -10,7 +10,8 @@ import (
 )
 
 type mergeOptions struct {
-	f *factory
+	IO     *IO
+	Getenv func(string) string
 
 	Files    []string
 	Output   string
@@ -19,7 +20,7 @@ type mergeOptions struct {
 }
 
 func newCmdMerge(f *factory, runF func(context.Context, *mergeOptions) error) *cobra.Command {
-	opts := &mergeOptions{f: f}
+	opts := &mergeOptions{IO: f.IO, Getenv: f.Getenv}
 	c := &cobra.Command{
 		Use:   "merge FILE... -o FILE",
 		Short: "Combine the results of eval --shard runs and apply the gate",
@@ -66,7 +67,7 @@ func runMerge(_ context.Context, opts *mergeOptions) error {
 		settings = &eval.GateSettings{}
 	}
 	gate := eval.Gate(merged, settings.Options())
-	if err := writeReports(&evalOptions{f: opts.f, Output: opts.Output, JUnit: opts.JUnit, Markdown: opts.Markdown}, merged, nil); err != nil {
+	if err := writeReports(&evalOptions{IO: opts.IO, Getenv: opts.Getenv, Output: opts.Output, JUnit: opts.JUnit, Markdown: opts.Markdown}, merged, nil, nil); err != nil {
 		return err
 	}
 	return evalExit(nil, merged, gate)

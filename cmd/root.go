@@ -119,6 +119,7 @@ evaluates every prompt on every link of its chain, to gate prompt changes in CI 
 		newCmdChains(f, nil),
 		newCmdEval(f, nil),
 		newCmdMerge(f, nil),
+		newCmdReport(f, nil),
 		newCmdJudge(f, nil),
 		newCmdSimulate(f, nil),
 		newCmdServe(f, nil),

@@ -17,10 +17,17 @@ import (
 	"github.com/llmfall/llmfall/internal/untrusted"
 	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/provider/toolspec"
+	"github.com/llmfall/llmfall/setup"
 )
 
 type runOptions struct {
-	f *factory
+	IO *IO
+	// Setup are the global flags' setup options (--offline), read when
+	// the command runs.
+	Setup   func() setup.Options
+	Config  func() (*config.Config, error)
+	Engine  func() (*fallback.Engine, error)
+	Verbose bool // the global -v
 
 	Prompt      string
 	Category    string
@@ -35,7 +42,7 @@ type runOptions struct {
 }
 
 func newCmdRun(f *factory, runF func(context.Context, *runOptions) error) *cobra.Command {
-	opts := &runOptions{f: f}
+	opts := &runOptions{IO: f.IO, Setup: f.setupOptions, Config: f.Config, Engine: f.Engine}
 	c := &cobra.Command{
 		Use:   "run [prompt]",
 		Short: "Send one prompt down a category's fallback chain",
@@ -51,6 +58,7 @@ manual switchover without editing the config.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.TempSet = c.Flags().Changed("temperature")
+			opts.Verbose = f.Verbose
 			if len(opts.Order) == 0 {
 				opts.Order = splitList(f.Getenv("LLMFALL_ORDER"))
 			}
@@ -128,15 +136,11 @@ type runDoc struct {
 }
 
 func runRun(ctx context.Context, opts *runOptions) error {
-	f := opts.f
-	cfg, err := f.Config()
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
-	if f.Verbose {
-		f.OnAttempt = attemptPrinter(f.IO.Err)
-	}
-	eng, err := f.Engine()
+	eng, err := opts.Engine()
 	if err != nil {
 		return err
 	}
@@ -151,11 +155,18 @@ func runRun(ctx context.Context, opts *runOptions) error {
 			return usageErr(err, "--order and LLMFALL_ORDER take provider names from the config, comma-separated")
 		}
 	}
-	if f.Offline && !opts.JSON {
-		fmt.Fprintln(f.IO.Err, "llmfall: offline: answers come from simulated providers, not real models")
+	if opts.Setup().Offline && !opts.JSON {
+		fmt.Fprintln(opts.IO.Err, "llmfall: offline: answers come from simulated providers, not real models")
 	}
 
+	// The answer streams to out; an attempt line printed while the answer's
+	// line is open would be glued to it where stdout and stderr share a
+	// terminal, so the attempt printer ends that line first.
+	out := &lineWriter{w: opts.IO.Out}
 	req := opts.request()
+	if opts.Verbose {
+		req.OnAttempt = attemptPrinter(opts.IO.Err, out.EndLine)
+	}
 	if err := opts.toolFlags.apply(&req.Request); err != nil {
 		return err
 	}
@@ -166,7 +177,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return usageErr(err, "")
 	}
-	if err := f.CheckKeys(chainProviders(chain)); err != nil {
+	if err := checkKeys(cfg, setup.ChainProviders(chain), opts.Setup()); err != nil {
 		return err
 	}
 	var res *fallback.Result
@@ -178,23 +189,23 @@ func runRun(ctx context.Context, opts *runOptions) error {
 	case opts.JSON:
 		// Streamed all the same, so that ttft_ms is the real time to the
 		// first token; the text goes into the document instead.
-		res, callErr = streamTo(ctx, eng, req, io.Discard)
+		res, callErr = streamTo(ctx, eng, req, &lineWriter{w: io.Discard})
 	default:
-		res, callErr = streamTo(ctx, eng, req, f.IO.Out)
+		res, callErr = streamTo(ctx, eng, req, out)
 		streamed = true
 	}
 	if res == nil {
 		return callErr
 	}
 	if opts.JSON {
-		if err := writeRunDoc(f, res, callErr); err != nil {
+		if err := writeRunDoc(opts, res, callErr); err != nil {
 			return err
 		}
 	} else if res.Response != nil {
 		if !streamed && res.Response.Text != "" {
-			writeText(f.IO.Out, res.Response.Text)
+			writeText(opts.IO.Out, res.Response.Text)
 		}
-		writeToolCalls(f.IO.Out, res.Response.ToolCalls)
+		writeToolCalls(opts.IO.Out, res.Response.ToolCalls)
 	}
 	if callErr != nil {
 		if errors.Is(callErr, context.Canceled) && ctx.Err() != nil {
@@ -203,7 +214,7 @@ func runRun(ctx context.Context, opts *runOptions) error {
 		if opts.JSON {
 			return exitErr(ExitProviders, nil, "")
 		}
-		return exitErr(ExitProviders, callErr, hintFor(callErr))
+		return exitErr(ExitProviders, callErr, hintFor(callErr, opts.Verbose))
 	}
 	return nil
 }
@@ -234,37 +245,65 @@ func (opts *runOptions) request() *fallback.Request {
 	return req
 }
 
-// attemptPrinter prints each attempt as it ends, so that a slow failover
-// shows while it happens, before the answer's text.
-func attemptPrinter(w io.Writer) func(string, fallback.Attempt) {
+// attemptPrinter prints each attempt of one call as it ends, so that a
+// slow failover shows while it happens, before the answer's text. endLine
+// is called first: it ends the answer's line if one is open.
+func attemptPrinter(w io.Writer, endLine func()) func(fallback.Attempt) {
 	var mu sync.Mutex
 	n := 0
-	return func(_ string, a fallback.Attempt) {
+	return func(a fallback.Attempt) {
 		mu.Lock()
 		defer mu.Unlock()
 		n++
+		endLine()
 		printAttempt(w, n, a)
 	}
 }
 
-// streamTo copies the engine's stream to w as it arrives.
-func streamTo(ctx context.Context, eng *fallback.Engine, req *fallback.Request, w io.Writer) (*fallback.Result, error) {
+// lineWriter writes to w and knows whether the last line written is open
+// (did not end in a newline), so that the answer's line can be ended once,
+// by whoever needs it ended first.
+type lineWriter struct {
+	mu   sync.Mutex
+	w    io.Writer
+	open bool
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n, err := l.w.Write(p)
+	if n > 0 {
+		l.open = p[n-1] != '\n'
+	}
+	return n, err
+}
+
+// EndLine writes a newline if the last line is open.
+func (l *lineWriter) EndLine() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open {
+		io.WriteString(l.w, "\n")
+		l.open = false
+	}
+}
+
+// streamTo copies the engine's stream to w as it arrives, and ends its
+// last line.
+func streamTo(ctx context.Context, eng *fallback.Engine, req *fallback.Request, w *lineWriter) (*fallback.Result, error) {
 	s, err := eng.Stream(ctx, req)
 	if err != nil {
 		return nil, usageErr(err, "")
 	}
 	defer s.Close()
-	last := ""
 	for s.Next() {
 		if t := s.Current().Text; t != "" {
 			// Tool-call deltas print after the stream, whole.
-			last = t
 			io.WriteString(w, t)
 		}
 	}
-	if last != "" && !strings.HasSuffix(last, "\n") {
-		io.WriteString(w, "\n")
-	}
+	w.EndLine()
 	err = s.Err()
 	s.Close()
 	return s.Result(), err
@@ -277,13 +316,13 @@ func writeText(w io.Writer, text string) {
 	}
 }
 
-func writeRunDoc(f *factory, res *fallback.Result, callErr error) error {
+func writeRunDoc(opts *runOptions, res *fallback.Result, callErr error) error {
 	doc := runDoc{
 		Provider:  res.Target.Provider,
 		Model:     res.Target.Model,
 		Category:  res.Category,
 		Attempts:  res.Attempts,
-		Simulated: f.Offline,
+		Simulated: opts.Setup().Offline,
 	}
 	if doc.Attempts == nil {
 		doc.Attempts = []fallback.Attempt{}
@@ -302,7 +341,7 @@ func writeRunDoc(f *factory, res *fallback.Result, callErr error) error {
 	if callErr != nil {
 		doc.Error = provider.Redact(callErr.Error())
 	}
-	enc := json.NewEncoder(f.IO.Out)
+	enc := json.NewEncoder(opts.IO.Out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(doc)
 }
@@ -328,8 +367,9 @@ func printAttempt(w io.Writer, n int, a fallback.Attempt) {
 	fmt.Fprintln(w, strings.TrimRight(line, " "))
 }
 
-// hintFor suggests the next step for a failed call.
-func hintFor(err error) string {
+// hintFor suggests the next step for a failed call; with verbose the
+// attempts are already on screen and not suggested.
+func hintFor(err error, verbose bool) string {
 	var ie *fallback.InterruptedError
 	if errors.As(err, &ie) {
 		return "the partial answer above is all that arrived; a stream never falls back after its first token"
@@ -347,9 +387,19 @@ func hintFor(err error) string {
 	case classes[provider.ClassAuth]:
 		return "check the API keys with 'llmfall chains'"
 	case classes[provider.ClassInvalidRequest]:
-		return "the request was rejected as invalid, so it was not retried elsewhere; -v shows each attempt"
+		return "the request was rejected as invalid, so it was not retried elsewhere" + attemptsHint(verbose)
 	case classes[provider.ClassNetwork]:
 		return "check the network and each provider's base_url; --offline runs against simulated providers"
 	}
+	if verbose {
+		return ""
+	}
 	return "-v shows each attempt"
+}
+
+func attemptsHint(verbose bool) string {
+	if verbose {
+		return ""
+	}
+	return "; -v shows each attempt"
 }

@@ -392,6 +392,49 @@ func TestRunNoStream(t *testing.T) {
 	}
 }
 
+// TestRunVerboseEndsAnswerLine: with -v on a terminal, where stdout and
+// stderr land on one screen, the answer's line is ended before the attempt
+// log, not glued to it.
+func TestRunVerboseEndsAnswerLine(t *testing.T) {
+	var c chain
+	c.openai = newFakeProvider(t, sseReply(wire(t, "openai_stream.sse")))
+	c.anthropic = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
+	c.gemini = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
+	var screen bytes.Buffer
+	f := newFactory(newIO(strings.NewReader(""), &screen, &screen, true, true, true, false), testEnv)
+	code := executeArgs(context.Background(), f, []string{"run", "-v", "--config", writeChainConfig(t, c), "hi"})
+	if code != ExitOK {
+		t.Fatalf("exit code = %d; want 0\n%s", code, screen.String())
+	}
+	if !strings.Contains(screen.String(), "Refund issued for order 1182.\nattempt 1: openai/gpt-4.1-mini") {
+		t.Errorf("the attempt log is not on a line of its own after the answer:\n%q", screen.String())
+	}
+	if strings.Contains(screen.String(), "\n\n") {
+		t.Errorf("the answer's line was ended twice:\n%q", screen.String())
+	}
+}
+
+// TestRunHintWithVerbose: the hint "-v shows each attempt" is for runs
+// without -v; with it the attempts are on screen already.
+func TestRunHintWithVerbose(t *testing.T) {
+	var c chain
+	fail := func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }
+	c.openai, c.anthropic, c.gemini = newFakeProvider(t, fail), newFakeProvider(t, fail), newFakeProvider(t, fail)
+	config := writeChainConfig(t, c)
+	for _, tc := range []struct {
+		args     []string
+		wantHint bool
+	}{
+		{[]string{"run", "--config", config, "hi"}, true},
+		{[]string{"run", "-v", "--config", config, "hi"}, false},
+	} {
+		code, _, stderr := runCLI(t, "", tc.args...)
+		if code != ExitProviders || strings.Contains(stderr, "-v shows each attempt") != tc.wantHint {
+			t.Errorf("%v: exit code %d, stderr:\n%s\nwant exit 3 and the -v hint %v", tc.args, code, stderr, tc.wantHint)
+		}
+	}
+}
+
 func TestPrintAttemptMalformedEvents(t *testing.T) {
 	var b strings.Builder
 	printAttempt(&b, 1, fallback.Attempt{Target: fallback.Target{Provider: "openai", Model: "gpt-4.1-mini"},

@@ -9,20 +9,29 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/serve"
 	"github.com/llmfall/llmfall/setup"
 )
 
 type serveOptions struct {
-	f    *factory
+	IO     *IO
+	Getenv func(string) string
+	// Setup are the global flags' setup options (--offline), read when
+	// the command runs.
+	Setup   func() setup.Options
+	Config  func() (*config.Config, error)
+	Clients func() (map[string]provider.Provider, error)
+
 	Addr string
 	// ready, if set, hears the address once the gateway listens (tests).
 	ready func(addr string)
 }
 
 func newCmdServe(f *factory, runF func(context.Context, *serveOptions) error) *cobra.Command {
-	opts := &serveOptions{f: f}
+	opts := &serveOptions{IO: f.IO, Getenv: f.Getenv, Setup: f.setupOptions, Config: f.Config, Clients: f.Providers}
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the fallback engine as an OpenAI-compatible gateway",
@@ -49,16 +58,15 @@ requests in flight for up to serve.drain.`,
 }
 
 func runServe(ctx context.Context, opts *serveOptions) error {
-	f := opts.f
-	cfg, err := f.Config()
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
-	keys, err := envKeys(f.Getenv, "serve.keys_env", cfg.Serve.KeysEnv)
+	keys, err := envKeys(opts.Getenv, "serve.keys_env", cfg.Serve.KeysEnv)
 	if err != nil {
 		return err
 	}
-	admin, err := envKeys(f.Getenv, "serve.admin_keys_env", cfg.Serve.AdminKeysEnv)
+	admin, err := envKeys(opts.Getenv, "serve.admin_keys_env", cfg.Serve.AdminKeysEnv)
 	if err != nil {
 		return err
 	}
@@ -66,12 +74,18 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	for _, c := range cfg.Categories {
 		used = append(used, c.Providers...)
 	}
-	if err := f.CheckKeys(used); err != nil {
+	if err := checkKeys(cfg, used, opts.Setup()); err != nil {
 		return err
 	}
 	metrics := serve.NewMetrics()
-	f.OnAttempt = metrics.OnAttempt
-	eng, err := f.Engine()
+	// The gateway's engine counts every call's attempts, on this engine
+	// and on each one a reload swaps in.
+	countAttempts := func(c *fallback.Config) { c.OnAttempt = metrics.OnAttempt }
+	providers, err := opts.Clients()
+	if err != nil {
+		return err
+	}
+	eng, err := setup.Engine(cfg, providers, countAttempts)
 	if err != nil {
 		return err
 	}
@@ -84,11 +98,11 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err != nil {
 		return usageErr(fmt.Errorf("serve: %w", err), "pass a free address with --addr")
 	}
-	stderr := f.IO.Err
+	stderr := opts.IO.Err
 	if len(keys) == 0 {
 		fmt.Fprintf(stderr, "llmfall serve: warning: no client keys (serve.keys_env): anyone who can reach %s can use it\n", ln.Addr())
 	}
-	if f.Offline {
+	if opts.Setup().Offline {
 		fmt.Fprintln(stderr, "llmfall serve: offline: every provider is simulated")
 	}
 	fmt.Fprintf(stderr, "llmfall serve: listening on http://%s (models: %s)\n", ln.Addr(), strings.Join(eng.Categories(), ", "))
@@ -96,8 +110,8 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		opts.ready(ln.Addr().String())
 	}
 
-	reloader := &setup.Reloader{Path: cfg.Path, Engine: eng, Options: f.setupOptions(),
-		Adjust: func(c *fallback.Config) { c.OnAttempt = metrics.OnAttempt },
+	reloader := &setup.Reloader{Path: cfg.Path, Engine: eng, Options: opts.Setup(),
+		Adjust: countAttempts,
 		OnReload: func(err error) {
 			if err != nil {
 				fmt.Fprintf(stderr, "llmfall serve: %v (the previous configuration stays)\n", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval/report"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/setup"
@@ -20,7 +21,8 @@ import (
 )
 
 type simulateOptions struct {
-	f *factory
+	IO     *IO
+	Config func() (*config.Config, error)
 
 	Category string
 	Scenario string
@@ -32,7 +34,7 @@ type simulateOptions struct {
 }
 
 func newCmdSimulate(f *factory, runF func(context.Context, *simulateOptions) error) *cobra.Command {
-	opts := &simulateOptions{f: f}
+	opts := &simulateOptions{IO: f.IO, Config: f.Config}
 	c := &cobra.Command{
 		Use:   "simulate --scenario NAME|FILE",
 		Short: "Replay an outage against a category's chain and report what users would have seen",
@@ -76,8 +78,7 @@ same report on any machine, however loaded. No request leaves this machine and n
 }
 
 func runSimulate(ctx context.Context, opts *simulateOptions) error {
-	f := opts.f
-	cfg, err := f.Config()
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
@@ -126,23 +127,23 @@ func runSimulate(ctx context.Context, opts *simulateOptions) error {
 	took := time.Since(start)
 
 	if opts.JSON {
-		enc := json.NewEncoder(f.IO.Out)
+		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		if opts.Compare {
 			return enc.Encode(map[string]*simulate.Report{"configured": reports[0], "naive": reports[1]})
 		}
 		return enc.Encode(reports[0])
 	}
-	renderSimulation(f, sc, cat.HedgeAfter > 0, reports)
+	renderSimulation(opts.IO, sc, cat.HedgeAfter > 0, reports)
 	// The wall time goes to stderr so that stdout stays the same on every run.
-	fmt.Fprintf(f.IO.Err, "llmfall: simulated %s of traffic in %s; no request left this machine\n",
+	fmt.Fprintf(opts.IO.Err, "llmfall: simulated %s of traffic in %s; no request left this machine\n",
 		reports[0].Simulated, took.Round(10*time.Millisecond))
 	return nil
 }
 
-func renderSimulation(f *factory, sc *simulate.Scenario, hedging bool, reports []*simulate.Report) {
-	r := f.IO.Render
-	out := f.IO.Out
+func renderSimulation(streams *IO, sc *simulate.Scenario, hedging bool, reports []*simulate.Report) {
+	r := streams.Render
+	out := streams.Out
 	head := r.NewStyle().Bold(true)
 	bad := r.NewStyle().Foreground(lipgloss.Color("1"))
 	good := r.NewStyle().Foreground(lipgloss.Color("2"))

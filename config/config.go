@@ -194,7 +194,7 @@ type Judge struct {
 // default applies, except where Has tells an explicit zero.
 type Eval struct {
 	ChainDepth    int     // how many links of each chain to evaluate (eval.DefaultDepth)
-	Concurrency   int     // calls in flight per provider (eval.DefaultConcurrency)
+	Concurrency   int     // calls in flight in all, judge calls included (eval.DefaultConcurrency)
 	MinPassRate   float64 // 0..1 share of cases that must pass; see Has (eval.DefaultMinPassRate)
 	MaxRegression float64 // 0..1 pass-rate drop allowed against --baseline
 	Repeat        int     // runs of each case (once)

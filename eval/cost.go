@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/llmfall/llmfall/internal/untrusted"
+	"github.com/llmfall/llmfall/judge"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -83,11 +84,16 @@ func (p Prices) Cost(model string, u provider.Usage) (float64, bool) {
 
 // Estimate is what a plan will cost, before it runs (--dry-run).
 type Estimate struct {
-	Cases      int
-	Calls      map[string]int // generations per provider
-	JudgeCalls int
-	// Tokens are rough: four characters a token for prompts, max_tokens
-	// (or DefaultOutputTokens) for answers.
+	Cases int
+	// Cached counts the cases whose answer the cache holds: no call, no
+	// cost. CachedJudge counts the judge calls it answers.
+	Cached      int
+	CachedJudge int
+	Calls       map[string]int // generations per provider, cached ones left out
+	JudgeCalls  int
+	// Tokens are exact for a provider that can say (the simulator), else
+	// rough: four characters a token for prompts, max_tokens (or
+	// DefaultOutputTokens) for answers.
 	InputTokens  int
 	OutputTokens int
 	CostUSD      float64
@@ -95,8 +101,30 @@ type Estimate struct {
 	// the verdicts (every panel member's, and the canaries').
 	CandidateCostUSD float64
 	JudgeCostUSD     float64
+	// CachedCostUSD is what the cached answers cost when they were made:
+	// the run spends nothing on them, but its report counts them.
+	CachedCostUSD float64
 	// Unpriced lists the models with no price; their calls cost 0 here.
 	Unpriced []string
+}
+
+// EstimateOptions say what an estimate knows beyond the plan.
+type EstimateOptions struct {
+	Prices Prices
+	// JudgeModels price the judge's calls: one model per judge (several
+	// for a panel); "" leaves a judge free (the offline heuristic judge),
+	// and none is one such free judge.
+	JudgeModels []string
+	// Canaries is how many canaries each rubric gets (judge.canaries).
+	Canaries int
+	// Providers by name: one that is a provider.UsageEstimator is asked for
+	// each answer's usage instead of guessing.
+	Providers map[string]provider.Provider
+	// Cache, Identity and JudgeID are the run's (RunOptions): answers and
+	// verdicts the cache holds are counted as cached, not as calls.
+	Cache    *Cache
+	Identity func(providerName string) string
+	JudgeID  string
 }
 
 // DefaultOutputTokens is the answer length an estimate assumes for a prompt
@@ -106,57 +134,85 @@ const DefaultOutputTokens = 300
 // judgeOverheadTokens is a judge prompt's instructions around what it grades.
 const judgeOverheadTokens = 250
 
-// Estimate counts the plan's calls and prices them; judgeModel prices the
-// judge's calls ("" leaves them unpriced).
-func (p *Plan) Estimate(prices Prices, judgeModel string) Estimate {
-	return p.EstimateWith(prices, EstimateOptions{JudgeModels: []string{judgeModel}})
-}
-
-// EstimateOptions say who judges: one model per judge (several for a
-// panel), and how many canaries each rubric gets.
-type EstimateOptions struct {
-	JudgeModels []string
-	Canaries    int
-}
-
-// EstimateWith is Estimate for a panel of judges and with canaries.
-func (p *Plan) EstimateWith(prices Prices, opts EstimateOptions) Estimate {
+// Estimate counts the plan's calls and prices them: the answers and the
+// verdicts apart, every panel member's and the canaries' included, and
+// what the cache answers left out.
+func (p *Plan) Estimate(opts EstimateOptions) Estimate {
 	e := Estimate{Cases: len(p.Cases), Calls: map[string]int{}}
 	unpriced := map[string]bool{}
 	cost := func(model string, in, out int) float64 {
 		e.InputTokens += in
 		e.OutputTokens += out
-		c, ok := prices.Cost(model, provider.Usage{InputTokens: in, OutputTokens: out})
+		c, ok := opts.Prices.Cost(model, provider.Usage{InputTokens: in, OutputTokens: out})
 		if !ok && model != "" {
 			unpriced[model] = true
 		}
 		return c
 	}
 	add := func(model string, in, out int) { e.CandidateCostUSD += cost(model, in, out) }
+	judges := opts.JudgeModels
+	if len(judges) == 0 {
+		judges = []string{""}
+	}
 	judged := func(in int) {
-		for _, m := range opts.JudgeModels {
+		for _, m := range judges {
 			e.JudgeCalls++
 			e.JudgeCostUSD += cost(m, in, 100)
 		}
 	}
 	for _, c := range canaries(p, opts.Canaries) {
+		if opts.Cache != nil {
+			var v judge.Verdict
+			if opts.Cache.get(cacheKey("rubric", opts.JudgeID, c.in), &v) {
+				e.CachedJudge += len(judges)
+				continue
+			}
+		}
 		judged(tokens(c.in.Prompt) + tokens(c.in.Output) + tokens(c.in.Rubric) + judgeOverheadTokens)
 	}
-	for _, c := range p.Cases {
-		e.Calls[c.Target.Provider]++
-		in := tokens(c.Test.System) + tokens(c.Test.User)
-		if c.Test.Messages != nil {
-			in = tokens(c.Test.Rendered()) // the history too
+	// The primaries' cached answers, which consistent verdicts compare with.
+	primaries := map[int]primaryAnswer{}
+	answers := make([]*cachedAnswer, len(p.Cases))
+	for i, c := range p.Cases {
+		answers[i] = opts.cached(c)
+		if c.Primary {
+			primaries[c.Group] = primaryAnswer{answers[i], c.Target.Provider}
 		}
-		out := c.Prompt.Params.MaxTokens
-		if out == 0 {
-			out = DefaultOutputTokens
-		}
-		add(c.Target.Model, in, out)
-		for _, a := range c.Test.Asserts {
-			if a.Type == TypeJudge || a.Type == TypeConsistent && !c.Primary {
-				judged(in + out*2 + tokens(a.Rubric) + judgeOverheadTokens)
+	}
+	for i, c := range p.Cases {
+		req := c.Test.Request(c.Prompt, c.Target.Model)
+		var in, out int
+		switch est, ok := opts.Providers[c.Target.Provider].(provider.UsageEstimator); {
+		case answers[i] != nil:
+			e.Cached++
+			in, out = answers[i].Usage.InputTokens, answers[i].Usage.OutputTokens
+			c, _ := opts.Prices.Cost(c.Target.Model, answers[i].Usage)
+			e.CachedCostUSD += c
+		case ok:
+			u := est.EstimateUsage(req)
+			in, out = u.InputTokens, u.OutputTokens
+		default:
+			in, out = tokens(c.Test.System)+tokens(c.Test.User), c.Prompt.Params.MaxTokens
+			if c.Test.Messages != nil {
+				in = tokens(c.Test.Rendered()) // the history too
 			}
+			if out == 0 {
+				out = DefaultOutputTokens
+			}
+		}
+		if answers[i] == nil {
+			e.Calls[c.Target.Provider]++
+			add(c.Target.Model, in, out)
+		}
+		for _, a := range c.Test.Asserts {
+			if a.Type != TypeJudge && (a.Type != TypeConsistent || c.Primary) {
+				continue
+			}
+			if opts.verdictCached(c, a, answers[i], primaries[c.Group]) {
+				e.CachedJudge += len(judges) // one cached verdict answers the whole panel
+				continue
+			}
+			judged(in + out*2 + tokens(a.Rubric) + judgeOverheadTokens)
 		}
 	}
 	e.Unpriced = slices.Sorted(maps.Keys(unpriced))
@@ -164,17 +220,70 @@ func (p *Plan) EstimateWith(prices Prices, opts EstimateOptions) Estimate {
 	return e
 }
 
+type primaryAnswer struct {
+	answer   *cachedAnswer
+	provider string
+}
+
+// cached is the cache's answer for c, nil when it has none.
+func (o EstimateOptions) cached(c *Case) *cachedAnswer {
+	if o.Cache == nil {
+		return nil
+	}
+	id := c.Target.Provider
+	if o.Identity != nil {
+		id = o.Identity(id)
+	}
+	var a cachedAnswer
+	if !o.Cache.get(generationKey(id, c.Test.Request(c.Prompt, c.Target.Model), c.Repeat), &a) {
+		return nil
+	}
+	return &a
+}
+
+// verdictCached reports whether the cache holds a's verdict on c's cached
+// answer (and, for consistent, on the primary's cached answer).
+func (o EstimateOptions) verdictCached(c *Case, a *Assertion, answer *cachedAnswer, primary primaryAnswer) bool {
+	if o.Cache == nil || answer == nil {
+		return false
+	}
+	var key string
+	switch a.Type {
+	case TypeJudge:
+		key = cacheKey("rubric", o.JudgeID, rubricInput(c, a, answer.Text))
+	default:
+		if primary.answer == nil {
+			return false
+		}
+		key = cacheKey("pair", o.JudgeID, pairInput(c, a, primary.answer.Text, primary.provider, answer.Text))
+	}
+	var v judge.Verdict
+	return o.Cache.get(key, &v)
+}
+
 func tokens(s string) int { return (len(s) + 3) / 4 }
 
 // WriteEstimate prints a dry run's plan and estimate.
 func WriteEstimate(w io.Writer, p *Plan, e Estimate) {
-	fmt.Fprintf(w, "plan: %d prompts, %d cases\n", len(p.Prompts), e.Cases)
-	for _, name := range slices.Sorted(maps.Keys(e.Calls)) {
-		fmt.Fprintf(w, "  %-12s %d calls\n", name, e.Calls[name])
+	fmt.Fprintf(w, "plan: %s, %s", Count(len(p.Prompts), "prompt"), Count(e.Cases, "case"))
+	if e.Cached > 0 {
+		fmt.Fprintf(w, " (%d answered from the cache)", e.Cached)
 	}
-	fmt.Fprintf(w, "  %-12s %d calls\n", "judge", e.JudgeCalls)
+	fmt.Fprintln(w)
+	for _, name := range slices.Sorted(maps.Keys(e.Calls)) {
+		fmt.Fprintf(w, "  %-12s %s\n", name, Count(e.Calls[name], "call"))
+	}
+	fmt.Fprintf(w, "  %-12s %s", "judge", Count(e.JudgeCalls, "call"))
+	if e.CachedJudge > 0 {
+		fmt.Fprintf(w, " (%d more from the cache)", e.CachedJudge)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "estimated tokens: %d in, %d out\n", e.InputTokens, e.OutputTokens)
-	fmt.Fprintf(w, "estimated cost: $%.4f (answers $%.4f, judge $%.4f)\n", e.CostUSD, e.CandidateCostUSD, e.JudgeCostUSD)
+	fmt.Fprintf(w, "estimated cost: $%.4f (answers $%.4f, judge $%.4f)", e.CostUSD, e.CandidateCostUSD, e.JudgeCostUSD)
+	if e.CachedCostUSD > 0 {
+		fmt.Fprintf(w, " (plus $%.4f of cached answers, which the report counts and the run does not pay again)", e.CachedCostUSD)
+	}
+	fmt.Fprintln(w)
 	if len(e.Unpriced) > 0 {
 		fmt.Fprintf(w, "no price for: %s (counted as $0; add them under pricing in llmfall.yaml)\n", strings.Join(e.Unpriced, ", "))
 	}

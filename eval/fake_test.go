@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/judge"
 	"github.com/llmfall/llmfall/provider"
 )
@@ -108,8 +107,8 @@ func (j *fakeJudge) Consistent(ctx context.Context, in judge.PairInput) (judge.V
 }
 
 // chains is a Chain function over fixed chains.
-func chains(m map[string][]fallback.Target) func(string) ([]fallback.Target, error) {
-	return func(cat string) ([]fallback.Target, error) {
+func chains(m map[string][]provider.Target) func(string) ([]provider.Target, error) {
+	return func(cat string) ([]provider.Target, error) {
 		c, ok := m[cat]
 		if !ok {
 			return nil, fmt.Errorf("no category %q", cat)
@@ -118,7 +117,7 @@ func chains(m map[string][]fallback.Target) func(string) ([]fallback.Target, err
 	}
 }
 
-var threeLinks = map[string][]fallback.Target{"fast": {
+var threeLinks = map[string][]provider.Target{"fast": {
 	{Provider: "a", Model: "gpt-4.1-mini"}, {Provider: "b", Model: "claude-3-5-haiku-latest"}, {Provider: "c", Model: "gemini-2.5-flash"},
 }}
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -154,7 +153,7 @@ type fingerprinter struct {
 	in      Inputs
 	version string
 	judge   string
-	links   map[fallback.Target]string
+	links   map[provider.Target]string
 	params  map[*Prompt]string
 	tests   map[*Test]testHashes
 }
@@ -171,13 +170,13 @@ func newFingerprinter(in Inputs) *fingerprinter {
 		in:      in,
 		version: hashOf(struct{ Fingerprint, Results int }{FingerprintVersion, ResultsVersion}),
 		judge:   in.Judge.ID(),
-		links:   map[fallback.Target]string{},
+		links:   map[provider.Target]string{},
 		params:  map[*Prompt]string{},
 		tests:   map[*Test]testHashes{},
 	}
 }
 
-func (f *fingerprinter) link(t fallback.Target) string {
+func (f *fingerprinter) link(t provider.Target) string {
 	h, ok := f.links[t]
 	if !ok {
 		h = hashOf(struct {

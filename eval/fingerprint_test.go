@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/provider"
 )
 
 // fpSuite has three prompts on a two-link chain: one checked against a
@@ -30,8 +30,8 @@ func fpInputs() Inputs {
 	}
 }
 
-func fpChain(second string) func(string) ([]fallback.Target, error) {
-	return chains(map[string][]fallback.Target{"fast": {{Provider: "a", Model: "gpt-4.1-mini"}, {Provider: "b", Model: second}}})
+func fpChain(second string) func(string) ([]provider.Target, error) {
+	return chains(map[string][]provider.Target{"fast": {{Provider: "a", Model: "gpt-4.1-mini"}, {Provider: "b", Model: second}}})
 }
 
 func loadDir(t *testing.T, files map[string]string) *Suite {

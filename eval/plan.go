@@ -5,7 +5,7 @@ import (
 	"regexp"
 	"slices"
 
-	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/provider"
 )
 
 // DefaultDepth is how many links of each chain are evaluated when
@@ -17,7 +17,7 @@ const DefaultDepth = 2
 type PlanOptions struct {
 	// Chain returns a category's chain; the command fills it from the
 	// fallback engine. Required.
-	Chain func(category string) ([]fallback.Target, error)
+	Chain func(category string) ([]provider.Target, error)
 	// Depth is how many links from the start of each chain to evaluate;
 	// 0 means DefaultDepth.
 	Depth int
@@ -70,7 +70,7 @@ type Plan struct {
 type Case struct {
 	Prompt   *Prompt
 	Test     *Test
-	Target   fallback.Target
+	Target   provider.Target
 	Position int // the target's index in its chain
 	Repeat   int
 	// Group numbers the cases of one (prompt, test, repeat); Primary marks
@@ -262,7 +262,7 @@ func (plan *Plan) Fingerprints() map[CaseKey]Fingerprint {
 }
 
 // pickLinks returns the chain positions to evaluate.
-func pickLinks(chain []fallback.Target, depth int, providers []string) []int {
+func pickLinks(chain []provider.Target, depth int, providers []string) []int {
 	var out []int
 	for i, t := range chain {
 		if len(providers) > 0 {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/provider"
 )
 
 func caseNames(p *Plan) []string {
@@ -56,7 +56,7 @@ func TestNewPlan(t *testing.T) {
 		}
 	})
 	t.Run("unknown category", func(t *testing.T) {
-		_, err := NewPlan(s, PlanOptions{Chain: chains(map[string][]fallback.Target{})})
+		_, err := NewPlan(s, PlanOptions{Chain: chains(map[string][]provider.Target{})})
 		if err == nil {
 			t.Error("NewPlan succeeded; want an error for a category without a chain")
 		}
@@ -66,7 +66,7 @@ func TestNewPlan(t *testing.T) {
 func TestEstimate(t *testing.T) {
 	s := suiteOf(t, 2, `{type: judge, rubric: "ok"}`, `{type: consistent}`)
 	p := mustPlan(t, s, PlanOptions{})
-	e := p.Estimate(Prices(nil).WithDefaults(), "")
+	e := p.Estimate(EstimateOptions{Prices: Prices(nil).WithDefaults()})
 	if diff := cmp.Diff(map[string]int{"a": 2, "b": 2}, e.Calls); diff != "" {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
@@ -106,8 +106,8 @@ func TestEstimatePanelAndCanaries(t *testing.T) {
 	s := suiteOf(t, 2, `{type: judge, rubric: "ok"}`, `{type: consistent}`)
 	p := mustPlan(t, s, PlanOptions{})
 	prices := Prices(nil).WithDefaults()
-	single := p.Estimate(prices, "gpt-4.1")
-	e := p.EstimateWith(prices, EstimateOptions{JudgeModels: []string{"gpt-4.1", "claude-sonnet-4-5"}, Canaries: 2})
+	single := p.Estimate(EstimateOptions{Prices: prices, JudgeModels: []string{"gpt-4.1"}})
+	e := p.Estimate(EstimateOptions{Prices: prices, JudgeModels: []string{"gpt-4.1", "claude-sonnet-4-5"}, Canaries: 2})
 	// (4 rubric + 2 pair verdicts + 2 canaries) × 2 judges.
 	if e.JudgeCalls != 16 {
 		t.Errorf("judge calls = %d; want 16", e.JudgeCalls)

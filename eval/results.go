@@ -44,6 +44,10 @@ type Result struct {
 	Inputs      map[string]string `json:"inputs,omitempty"`
 	// Reason says why the case ran, or that it was carried.
 	Reason string `json:"reason,omitempty"`
+	// Input is the prompt as sent (system and user message), on the
+	// primary link's result of each case only: the other links were sent
+	// the same, and the document stays small.
+	Input string `json:"input,omitempty"`
 
 	// Where the test is defined, for annotations; not part of the document.
 	File string `json:"-"`

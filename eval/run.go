@@ -348,6 +348,9 @@ func (r *runner) runCase(ctx context.Context, c *Case) *Result {
 		Position: c.Position, File: c.Test.File, Line: c.Test.Line, Repeat: c.Repeat,
 		Assertions: []AssertionResult{}, Fingerprint: c.Fingerprint.Sum, Inputs: c.Fingerprint.Parts.Map(), Reason: c.Reason,
 	}
+	if c.Primary {
+		res.Input = c.Test.Rendered()
+	}
 	resp, cached, err := r.generate(ctx, c)
 	if g := r.groups[c.Group]; c.Primary && g != nil {
 		g.provider = c.Target.Provider
@@ -440,7 +443,7 @@ func (r *runner) generate(ctx context.Context, c *Case) (*provider.Response, boo
 	req := c.Test.Request(c.Prompt, c.Target.Model)
 	var key string
 	if r.opts.Cache != nil {
-		key = cacheKey("generation", r.identity(c.Target.Provider), req, c.Repeat)
+		key = generationKey(r.identity(c.Target.Provider), req, c.Repeat)
 		var a cachedAnswer
 		if r.opts.Cache.get(key, &a) {
 			return &provider.Response{Text: a.Text, ToolCalls: a.ToolCalls, FinishReason: a.FinishReason, Usage: a.Usage, Model: a.Model,
@@ -505,8 +508,7 @@ func (r *runner) judge(ctx context.Context, c *Case, a *Assertion, output string
 	if a.Type == TypeConsistent {
 		return r.consistent(ctx, c, a, output)
 	}
-	in := judge.RubricInput{Prompt: c.Test.Rendered(), Output: output, Rubric: a.Rubric, Reference: a.Reference,
-		CandidateProvider: c.Target.Provider, Threshold: a.Threshold}
+	in := rubricInput(c, a, output)
 	v, err := r.verdict(ctx, false, cacheKey("rubric", r.opts.JudgeID, in), func(ctx context.Context) (judge.Verdict, error) {
 		return r.opts.Judge.Rubric(ctx, in)
 	})
@@ -530,8 +532,7 @@ func (r *runner) consistent(ctx context.Context, c *Case, a *Assertion, output s
 	if g.err != "" {
 		return AssertionResult{}, fmt.Errorf("consistent (%s:%d): no primary answer to compare with: %s", a.File, a.Line, g.err)
 	}
-	in := judge.PairInput{Prompt: c.Test.Rendered(), Primary: g.text, Candidate: output,
-		PrimaryProvider: g.provider, CandidateProvider: c.Target.Provider, Threshold: a.Threshold}
+	in := pairInput(c, a, g.text, g.provider, output)
 	v, err := r.verdict(ctx, true, cacheKey("pair", r.opts.JudgeID, in), func(ctx context.Context) (judge.Verdict, error) {
 		return r.opts.Judge.Consistent(ctx, in)
 	})
@@ -540,6 +541,23 @@ func (r *runner) consistent(ctx context.Context, c *Case, a *Assertion, output s
 	}
 	r.judged.contested(reviewID(c, a), judge.Example{Input: in.Prompt, Output1: g.text, Output2: output}, v)
 	return a.result(v.Pass && !v.Inconsistent, v.Score, verdictReason(v)), nil
+}
+
+// generationKey, rubricInput and pairInput say what a generation's and a
+// verdict's cache keys are made of, for the run and for a dry run's count
+// of what the cache will answer.
+func generationKey(identity string, req *provider.Request, repeat int) string {
+	return cacheKey("generation", identity, req, repeat)
+}
+
+func rubricInput(c *Case, a *Assertion, output string) judge.RubricInput {
+	return judge.RubricInput{Prompt: c.Test.Rendered(), Output: output, Rubric: a.Rubric, Reference: a.Reference,
+		CandidateProvider: c.Target.Provider, Threshold: a.Threshold}
+}
+
+func pairInput(c *Case, a *Assertion, primary, primaryProvider, output string) judge.PairInput {
+	return judge.PairInput{Prompt: c.Test.Rendered(), Primary: primary, Candidate: output,
+		PrimaryProvider: primaryProvider, CandidateProvider: c.Target.Provider, Threshold: a.Threshold}
 }
 
 func verdictReason(v judge.Verdict) string {

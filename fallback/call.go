@@ -185,7 +185,8 @@ func (c *call) begin(l *link) int {
 	return len(c.res.Attempts) - 1
 }
 
-// finish closes an attempt and reports it to the OnAttempt hook.
+// finish closes an attempt and reports it to the OnAttempt hooks, the
+// engine's and the call's.
 func (c *call) finish(idx int, o Outcome, class provider.Class, err error) {
 	a := &c.res.Attempts[idx]
 	if o != OutcomeSkipped {
@@ -197,6 +198,9 @@ func (c *call) finish(idx int, o Outcome, class provider.Class, err error) {
 	}
 	if hook := c.st.cfg.OnAttempt; hook != nil {
 		hook(c.res.Category, *a)
+	}
+	if hook := c.req.OnAttempt; hook != nil {
+		hook(*a)
 	}
 }
 

@@ -67,6 +67,11 @@ type Request struct {
 	// StreamBuffer, if set, replaces the category's commit window for this
 	// call (Stream only).
 	StreamBuffer StreamBuffer
+	// OnAttempt, if set, is called once for every finished attempt of this
+	// call, including skipped ones, from the goroutine driving it (where
+	// Config.OnAttempt hears of every call's, and must be set before New).
+	// It should not block.
+	OnAttempt func(Attempt)
 }
 
 // New builds an engine over the configured providers, keyed by provider name.

@@ -191,8 +191,15 @@ func engineTimeouts(t config.Timeouts) fallback.Timeouts {
 }
 
 // Engine builds the fallback engine over providers (from Providers).
-func Engine(cfg *config.Config, providers map[string]provider.Provider) (*fallback.Engine, error) {
-	return fallback.New(EngineConfig(cfg), providers)
+// adjust, if given, changes the engine configuration first, with what is
+// not in the file: a service's engine-wide OnAttempt (the same func a
+// Reloader's Adjust then keeps across reloads).
+func Engine(cfg *config.Config, providers map[string]provider.Provider, adjust ...func(*fallback.Config)) (*fallback.Engine, error) {
+	ec := EngineConfig(cfg)
+	for _, a := range adjust {
+		a(&ec)
+	}
+	return fallback.New(ec, providers)
 }
 
 // Judge builds the configured judge over the judge category's chain, or the
@@ -207,6 +214,11 @@ func Judge(cfg *config.Config, eng *fallback.Engine, providers map[string]provid
 	links, err := judgeLinks(cfg, eng, providers, cfg.Judge.Category)
 	if err != nil {
 		return nil, err
+	}
+	if simulatedLinks(cfg, links, opts.types()) {
+		// A simulated model answers judge prompts with made-up text, not
+		// verdicts: a judge made only of sims is the offline judge.
+		return &judge.Heuristic{Threshold: cfg.Judge.Threshold}, nil
 	}
 	// The judge chain retries as the engine's chains do: one policy.
 	ecfg := EngineConfig(cfg)
@@ -253,4 +265,19 @@ func panel(cfg *config.Config, eng *fallback.Engine, providers map[string]provid
 		pc.Members = append(pc.Members, judge.Member{Name: name, Chain: links})
 	}
 	return judge.NewPanel(pc)
+}
+
+// simulatedLinks reports whether every judge link is a provider of a
+// simulated type (sim).
+func simulatedLinks(cfg *config.Config, links []judge.Link, types provider.Types) bool {
+	for _, l := range links {
+		p, ok := cfg.Provider(l.Provider)
+		if !ok {
+			return false
+		}
+		if typ, ok := types.Lookup(p.Type); !ok || !typ.Simulated {
+			return false
+		}
+	}
+	return len(links) > 0
 }

@@ -46,7 +46,7 @@ func WriteGitHubAnnotations(w io.Writer, rs *eval.Results, workspace string) {
 	if g := rs.Summary.Gate; g != nil {
 		if g.Status == eval.GateIncomplete {
 			fmt.Fprintf(w, "::error title=%s::%s\n", untrusted.WorkflowProperty("llmfall eval gate"),
-				untrusted.WorkflowData(fmt.Sprintf("gate incomplete: the run was interrupted with %d cases not run", g.NotRun)))
+				untrusted.WorkflowData(fmt.Sprintf("gate incomplete: the run was interrupted with %s not run", eval.Count(g.NotRun, "case"))))
 		}
 		for _, v := range g.Violations {
 			fmt.Fprintf(w, "::error title=%s::%s\n", untrusted.WorkflowProperty("llmfall eval gate"), untrusted.WorkflowData(v.Message))

@@ -20,7 +20,7 @@ func WriteMarkdown(w io.Writer, rs *eval.Results) error {
 	switch g := s.Gate; {
 	case g == nil:
 	case g.Status == eval.GateIncomplete:
-		verdict = fmt.Sprintf("⏹️ gate incomplete (interrupted: %d cases not run)", g.NotRun)
+		verdict = fmt.Sprintf("⏹️ gate incomplete (interrupted: %s not run)", eval.Count(g.NotRun, "case"))
 	case g.Pass:
 		verdict = "✅ gate passed"
 	default:
@@ -50,7 +50,7 @@ func WriteMarkdown(w io.Writer, rs *eval.Results) error {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\n**%d cases**: %d passed, %d failed, %d errored", s.Total, s.Passed, s.Failed, s.Errored)
+	fmt.Fprintf(&b, "\n**%s**: %d passed, %d failed, %d errored", eval.Count(s.Total, "case"), s.Passed, s.Failed, s.Errored)
 	if s.NotRun > 0 {
 		fmt.Fprintf(&b, ", %d not run", s.NotRun)
 	}

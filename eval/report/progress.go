@@ -4,23 +4,34 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/llmfall/llmfall/eval"
 )
 
+// ProgressEvery is how often, at most, progress prints a line when not on
+// a terminal: a CI log gets a line every few seconds of a long run, and
+// none for a short one.
+const ProgressEvery = 5 * time.Second
+
 // ProgressPrinter shows a run's progress: a bar redrawn in place on a
-// terminal, or a plain line at every tenth of the run otherwise, so that CI
-// logs stay short.
+// terminal, or a plain line at most every ProgressEvery otherwise, so that
+// CI logs stay short.
 type ProgressPrinter struct {
-	w        io.Writer
-	tty      bool
-	lastStep int
-	drawn    bool
+	w     io.Writer
+	tty   bool
+	now   func() time.Time
+	last  time.Time // the last plain line, or the start
+	drawn bool
 }
 
 // NewProgressPrinter prints to w; tty selects the redrawn bar.
 func NewProgressPrinter(w io.Writer, tty bool) *ProgressPrinter {
-	return &ProgressPrinter{w: w, tty: tty, lastStep: -1}
+	return newProgressPrinter(w, tty, time.Now)
+}
+
+func newProgressPrinter(w io.Writer, tty bool, now func() time.Time) *ProgressPrinter {
+	return &ProgressPrinter{w: w, tty: tty, now: now, last: now()}
 }
 
 // Update is a RunOptions.Progress function.
@@ -36,12 +47,12 @@ func (p *ProgressPrinter) Update(pr eval.Progress) {
 		p.drawn = true
 		return
 	}
-	step := pr.Done * 10 / pr.Total
-	if step == p.lastStep {
+	now := p.now()
+	if now.Sub(p.last) < ProgressEvery {
 		return
 	}
-	p.lastStep = step
-	fmt.Fprintf(p.w, "eval: %d/%d cases done (%d passed, %d failed, %d errored)\n", pr.Done, pr.Total, pr.Passed, pr.Failed, pr.Errored)
+	p.last = now
+	fmt.Fprintf(p.w, "eval: %d/%d %s done (%d passed, %d failed, %d errored)\n", pr.Done, pr.Total, plural(pr.Total, "case", "cases"), pr.Passed, pr.Failed, pr.Errored)
 }
 
 // Done ends the bar's line.

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -141,14 +142,29 @@ func TestWriteGitHubAnnotations(t *testing.T) {
 }
 
 func TestProgressPrinter(t *testing.T) {
+	// Piped, a line at most every ProgressEvery of the run's clock: a case
+	// finishes every second here, so lines come at 5 s, 10 s and 15 s.
 	var plain bytes.Buffer
-	p := NewProgressPrinter(&plain, false)
-	for i := 1; i <= 20; i++ {
-		p.Update(eval.Progress{Done: i, Total: 20, Passed: i})
+	clock := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	p := newProgressPrinter(&plain, false, func() time.Time { return clock })
+	for i := 1; i <= 18; i++ {
+		clock = clock.Add(time.Second)
+		p.Update(eval.Progress{Done: i, Total: 18, Passed: i})
 	}
 	p.Done()
-	if lines := strings.Count(plain.String(), "\n"); lines != 11 {
-		t.Errorf("plain progress printed %d lines; want 11:\n%s", lines, plain.String())
+	want := "eval: 5/18 cases done (5 passed, 0 failed, 0 errored)\n" +
+		"eval: 10/18 cases done (10 passed, 0 failed, 0 errored)\n" +
+		"eval: 15/18 cases done (15 passed, 0 failed, 0 errored)\n"
+	if plain.String() != want {
+		t.Errorf("plain progress =\n%s\nwant\n%s", plain.String(), want)
+	}
+	// Many cases in a burst print nothing more.
+	plain.Reset()
+	for i := 1; i <= 1000; i++ {
+		p.Update(eval.Progress{Done: i, Total: 1000})
+	}
+	if plain.Len() != 0 {
+		t.Errorf("a burst within %s printed:\n%s", ProgressEvery, plain.String())
 	}
 	var tty bytes.Buffer
 	p = NewProgressPrinter(&tty, true)
@@ -168,7 +184,7 @@ func TestWriteTerminalGateLine(t *testing.T) {
 		want    string
 	}{
 		{"every case errored", []eval.Result{errored}, "gate: nothing to judge (no case has a grade)"},
-		{"some errored", []eval.Result{errored, passed}, "gate: passed on the graded cases; 1 errored cases have no grade"},
+		{"some errored", []eval.Result{errored, passed}, "gate: passed on the graded cases; 1 errored case has no grade"},
 		{"all graded", []eval.Result{passed}, "gate: passed\n"},
 	}
 	for _, tc := range tests {

@@ -20,6 +20,9 @@ type TerminalOptions struct {
 	// MaxFailures bounds the failures listed in detail; 0 means
 	// DefaultMaxFailures.
 	MaxFailures int
+	// Width is the terminal's width in columns: a matrix wider than it is
+	// shortened or stacked. 0 means no limit (a pipe, a file).
+	Width int
 }
 
 // DefaultMaxFailures is how many failures the terminal report lists in
@@ -55,7 +58,7 @@ func WriteTerminal(w io.Writer, rs *eval.Results, opts TerminalOptions) {
 	if rs.Summary.Offline {
 		fmt.Fprintln(w, st.warn.Render("offline: simulated providers and heuristic judge; these results say nothing about real models"))
 	}
-	fmt.Fprintln(w, matrixTable(rs, st))
+	fmt.Fprintln(w, matrixTable(rs, st, opts.Width))
 	writeFailures(w, rs, st, opts.MaxFailures)
 	writeGate(w, rs, st)
 	writePaired(w, rs, st)
@@ -90,7 +93,7 @@ func violated(rs *eval.Results, c eval.Cell) bool {
 	return false
 }
 
-func matrixTable(rs *eval.Results, st termStyles) string {
+func matrixTable(rs *eval.Results, st termStyles, width int) string {
 	prompts, positions, at := matrix(rs)
 	headers := []string{"prompt"}
 	for p := range positions {
@@ -101,16 +104,22 @@ func matrixTable(rs *eval.Results, st termStyles) string {
 		headers = append(headers, name)
 	}
 	styles := map[[2]int]lipgloss.Style{}
-	t := NewTable(st.r).Headers(headers...)
+	// The full cells name provider and model; the short ones, for a
+	// narrower terminal, the model alone.
+	full := Grid{Headers: headers}
+	short := Grid{Headers: headers}
 	for row, prompt := range prompts {
 		cells := []string{untrusted.Terminal(prompt)}
+		shortCells := []string{untrusted.Terminal(prompt)}
 		for p := range positions {
 			c, ok := at[prompt][p]
 			if !ok {
 				cells = append(cells, "-")
+				shortCells = append(shortCells, "-")
 				continue
 			}
-			cells = append(cells, untrusted.Terminal(cellText(c)))
+			cells = append(cells, untrusted.Terminal(c.Link()+"  "+cellRate(c)))
+			shortCells = append(shortCells, untrusted.Terminal(c.Model+" "+cellRate(c)))
 			switch {
 			case c.Graded() == 0:
 				styles[[2]int{row, p + 1}] = st.warn
@@ -122,25 +131,12 @@ func matrixTable(rs *eval.Results, st termStyles) string {
 				styles[[2]int{row, p + 1}] = st.good
 			}
 		}
-		t.Row(cells...)
+		full.Rows = append(full.Rows, cells)
+		short.Rows = append(short.Rows, shortCells)
 	}
-	t.StyleFunc(func(row, col int) lipgloss.Style {
-		return CellStyle(st.r, row).Inherit(styles[[2]int{row, col}])
-	})
-	return t.Render()
-}
-
-func cellText(c eval.Cell) string {
-	s := c.Link() + "  "
-	if c.Graded() == 0 {
-		s += "no result"
-	} else {
-		s += fmt.Sprintf("%s (%d/%d)", eval.Percent(c.PassRate), c.Passed, c.Graded())
-	}
-	if c.Errored > 0 {
-		s += fmt.Sprintf(" +%d errored", c.Errored)
-	}
-	return s
+	full.Style = func(row, col int) lipgloss.Style { return styles[[2]int{row, col}] }
+	short.Style = full.Style
+	return FitTable(st.r, width, full, short)
 }
 
 func writeFailures(w io.Writer, rs *eval.Results, st termStyles, maxShown int) {
@@ -199,7 +195,7 @@ func writeGate(w io.Writer, rs *eval.Results, st termStyles) {
 	s := rs.Summary
 	switch {
 	case g.Status == eval.GateIncomplete:
-		fmt.Fprintln(w, st.bad.Render(fmt.Sprintf("gate: INCOMPLETE (interrupted: %d cases not run; it cannot pass)", g.NotRun)))
+		fmt.Fprintln(w, st.bad.Render(fmt.Sprintf("gate: INCOMPLETE (interrupted: %s not run; it cannot pass)", eval.Count(g.NotRun, "case"))))
 		for _, v := range g.Violations {
 			fmt.Fprintf(w, "  %s\n", untrusted.Terminal(v.Message))
 		}
@@ -208,7 +204,11 @@ func writeGate(w io.Writer, rs *eval.Results, st termStyles) {
 		fmt.Fprintln(w, st.warn.Render("gate: nothing to judge (no case has a grade)"))
 		return
 	case g.Pass && s.Errored > 0:
-		fmt.Fprintln(w, st.warn.Render(fmt.Sprintf("gate: passed on the graded cases; %d errored cases have no grade", s.Errored)))
+		have := "have"
+		if s.Errored == 1 {
+			have = "has"
+		}
+		fmt.Fprintln(w, st.warn.Render(fmt.Sprintf("gate: passed on the graded cases; %s %s no grade", eval.Count(s.Errored, "errored case"), have)))
 		return
 	case g.Pass:
 		fmt.Fprintln(w, st.good.Render("gate: passed"))
@@ -222,7 +222,7 @@ func writeGate(w io.Writer, rs *eval.Results, st termStyles) {
 
 func writeTotals(w io.Writer, rs *eval.Results, st termStyles) {
 	s := rs.Summary
-	parts := []string{fmt.Sprintf("%d cases: %d passed, %d failed, %d errored", s.Total, s.Passed, s.Failed, s.Errored)}
+	parts := []string{fmt.Sprintf("%s: %d passed, %d failed, %d errored", eval.Count(s.Total, "case"), s.Passed, s.Failed, s.Errored)}
 	if s.NotRun > 0 {
 		parts = append(parts, fmt.Sprintf("%d not run", s.NotRun))
 	}

@@ -1,0 +1,114 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+
+	"github.com/spf13/cobra"
+
+	"github.com/llmfall/llmfall/eval"
+	"github.com/llmfall/llmfall/setup"
+)
+
+// reportOptions are report's flags. The gate's flags and the report files
+// fill the same options eval reads, so that the gate is built and applied
+// by eval's own code.
+type reportOptions struct {
+	Results    string
+	PathsGiven bool
+	eval       evalOptions
+}
+
+func newCmdReport(f *factory, runF func(context.Context, *reportOptions) error) *cobra.Command {
+	opts := &reportOptions{eval: evalOptions{IO: f.IO, Getenv: f.Getenv, Setup: f.setupOptions, Config: f.Config}}
+	var minPassRate float64 // --min-pass-rate, which opts holds only when given
+	c := &cobra.Command{
+		Use:   "report RESULTS.json [prompt paths...]",
+		Short: "Render the reports of saved eval results and apply the gate, calling no provider",
+		Long: `Read the results an earlier 'llmfall eval --output' wrote, print the terminal report,
+write the other formats asked for, and apply the gate with the same thresholds and exit codes as
+eval: the config's eval section, the flags below, and the min_pass_rate of the prompt files
+under the given paths (default: prompts/, when it exists), which also place GitHub annotations
+on each test's file and line. No provider is called.
+
+Exit codes: 0 the gate passed; 1 it failed (or the run was interrupted: incomplete); 2 a bad
+flag, config, results or prompt file; 3 cases in the results have no result.`,
+		Example: `  llmfall report results.json --html report.html
+  llmfall report results.json --junit junit.xml --markdown comment.md --github
+  llmfall report results.json --baseline main-results.json --min-pass-rate 0.9`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Results, opts.eval.Paths = args[0], args[1:]
+			opts.PathsGiven = len(opts.eval.Paths) > 0
+			if !opts.PathsGiven {
+				opts.eval.Paths = []string{"prompts"}
+			}
+			if c.Flags().Changed("min-pass-rate") {
+				opts.eval.MinPassRate = &minPassRate
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runReport(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	e := &opts.eval
+	fl.StringVar(&e.JUnit, "junit", "", "write a JUnit XML report to this file")
+	fl.StringVar(&e.Markdown, "markdown", "", "write a Markdown report (for a PR comment) to this file")
+	fl.StringVar(&e.HTML, "html", "", "write a self-contained HTML report to this file")
+	fl.BoolVar(&e.GitHub, "github", false, "print GitHub Actions annotations and append to $GITHUB_STEP_SUMMARY (automatic when GITHUB_ACTIONS=true)")
+	fl.StringVar(&e.Baseline, "baseline", "", "results.json of an earlier run: regressions fail the gate; the HTML report marks changed cases")
+	fl.Float64Var(&minPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
+	fl.StringSliceVar(&e.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
+	return c
+}
+
+func runReport(ctx context.Context, opts *reportOptions) error {
+	e := &opts.eval
+	cfg, err := e.Config()
+	if err != nil {
+		return err
+	}
+	rs, err := eval.ReadResults(opts.Results)
+	if err != nil {
+		return usageErr(err, "pass a file that 'llmfall eval --output' wrote")
+	}
+	in, err := loadEvalInputs(ctx, e)
+	if err != nil {
+		return err
+	}
+	suite, err := eval.LoadSuite(e.Paths, setup.LoadOptions(cfg))
+	switch {
+	case err != nil && !opts.PathsGiven && errors.Is(err, fs.ErrNotExist):
+		// No prompts/ here: the gate has no per-prompt minimums.
+		suite = &eval.Suite{}
+	case err != nil:
+		return usageErr(err, "pass the directories of the prompt files the results came from")
+	}
+	locate(rs, suite)
+	gate := eval.Gate(rs, gateOptions(e, cfg, suite, in))
+	if err := writeReports(e, rs, nil, in.baseline); err != nil {
+		return err
+	}
+	return evalExit(nil, rs, gate)
+}
+
+// locate puts back each result's test file and line, which the results
+// document does not keep, from the suite, for annotations and JUnit.
+func locate(rs *eval.Results, suite *eval.Suite) {
+	type key struct{ prompt, test string }
+	where := map[key]*eval.Test{}
+	for _, p := range suite.Prompts {
+		for _, t := range p.Tests {
+			where[key{p.Name, t.Name}] = t
+		}
+	}
+	for i := range rs.Results {
+		r := &rs.Results[i]
+		if t, ok := where[key{r.Prompt, r.Test}]; ok && r.File == "" {
+			r.File, r.Line = t.File, t.Line
+		}
+	}
+}
