@@ -1,9 +1,11 @@
 package cmd
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,15 +40,34 @@ func newFakeProvider(t *testing.T, reply func(w http.ResponseWriter, r *http.Req
 	return fp
 }
 
-// wire reads one of this package's own OpenAI bodies in testdata/wire.
-func wire(t *testing.T, name string) []byte {
+// openaiRecording is the body of an OpenAI recording in testdata/wire/openai
+// at the module root (status line, headers, blank line, body), the one copy
+// the adapter's tests read too.
+func openaiRecording(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "wire", name))
+	data := recording(t, "openai/"+name)
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(data)), nil)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("parse recording %s: %v", name, err)
 	}
-	return b
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read recording %s: %v", name, err)
+	}
+	return body
 }
+
+// openai401Echo is OpenAI's 401 body, which echoes the key it refused: here
+// this test's key, so that a leak of it would show.
+func openai401Echo() []byte {
+	return []byte(`{"error":{"message":"Incorrect API key provided: ` + openaiTestKey +
+		`. You can find your API key at https://platform.openai.com/account/api-keys.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}`)
+}
+
+// openai400 is a plain invalid-request 400 (one the adapter does not retry
+// without a setting, as it does the reasoning models' unsupported_value).
+var openai400 = []byte(`{"error":{"message":"Invalid value for 'temperature': expected a number between 0 and 2.","type":"invalid_request_error","param":"temperature","code":"invalid_value"}}`)
 
 // recording reads a provider recording from testdata/wire at the module
 // root, the one copy the adapters' tests use too.
@@ -88,7 +109,7 @@ func garbageReply(w http.ResponseWriter, r *http.Request) {
 // cutAfterFirstToken sends the OpenAI stream up to its first text delta,
 // then drops the connection.
 func cutAfterFirstToken(t *testing.T) func(http.ResponseWriter, *http.Request) {
-	events := bytes.SplitAfter(wire(t, "openai_stream.sse"), []byte("\n\n"))
+	events := bytes.SplitAfter(openaiRecording(t, "stream.http"), []byte("\n\n"))
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		w.WriteHeader(200)
@@ -160,14 +181,14 @@ func TestRunFallback(t *testing.T) {
 	}{
 		{
 			name:      "primary answers",
-			replies:   func(t *testing.T) replies { return replies{sseReply(wire(t, "openai_stream.sse")), nil, nil} },
-			wantOut:   "Refund issued for order 1182.\n",
+			replies:   func(t *testing.T) replies { return replies{sseReply(openaiRecording(t, "stream.http")), nil, nil} },
+			wantOut:   "Order 1182 arrived damaged; a refund is requested.\n",
 			wantCalls: [3]int32{1, 0, 0},
 		},
 		{
 			name: "500 falls back",
 			replies: func(t *testing.T) replies {
-				return replies{errorReply(500, wire(t, "openai_500.json")), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
+				return replies{errorReply(500, openaiRecording(t, "error_500_server_error.http")), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
 			},
 			wantOut:   "Refund approved for order 1182.\n",
 			wantErr:   []string{"attempt 1: openai/gpt-4.1-mini", "server", "attempt 2: anthropic/claude-3-5-haiku-latest", "ok"},
@@ -176,7 +197,7 @@ func TestRunFallback(t *testing.T) {
 		{
 			name: "429 falls back",
 			replies: func(t *testing.T) replies {
-				return replies{errorReply(429, wire(t, "openai_429.json")), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
+				return replies{errorReply(429, openaiRecording(t, "error_429_rate_limit.http")), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
 			},
 			wantOut:   "Refund approved for order 1182.",
 			wantErr:   []string{"rate_limited"},
@@ -185,7 +206,7 @@ func TestRunFallback(t *testing.T) {
 		{
 			name: "529 then gemini",
 			replies: func(t *testing.T) replies {
-				return replies{errorReply(500, wire(t, "openai_500.json")), errorReply(529, recording(t, "anthropic/errors/529_overloaded.json")), sseReply(recording(t, "gemini/stream.sse"))}
+				return replies{errorReply(500, openaiRecording(t, "error_500_server_error.http")), errorReply(529, recording(t, "anthropic/errors/529_overloaded.json")), sseReply(recording(t, "gemini/stream.sse"))}
 			},
 			wantOut:   "Order 1182 arrived with a cracked screen, and the customer is asking for a full refund.\n",
 			wantErr:   []string{"overloaded"},
@@ -194,7 +215,7 @@ func TestRunFallback(t *testing.T) {
 		{
 			name: "401 falls back and the key never shows",
 			replies: func(t *testing.T) replies {
-				return replies{errorReply(401, wire(t, "openai_401_echo.json")), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
+				return replies{errorReply(401, openai401Echo()), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
 			},
 			wantOut:   "Refund approved for order 1182.",
 			wantErr:   []string{"auth"},
@@ -212,7 +233,7 @@ func TestRunFallback(t *testing.T) {
 		{
 			name: "400 does not fall back",
 			replies: func(t *testing.T) replies {
-				return replies{errorReply(400, wire(t, "openai_400.json")), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
+				return replies{errorReply(400, openai400), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
 			},
 			wantCode:  ExitProviders,
 			wantErr:   []string{"invalid_request", "Invalid value for 'temperature'"},
@@ -225,15 +246,15 @@ func TestRunFallback(t *testing.T) {
 				return replies{cutAfterFirstToken(t), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
 			},
 			wantCode:  ExitProviders,
-			wantOut:   "Refund",
+			wantOut:   "Order",
 			wantErr:   []string{"interrupted after 1 chunks", "never falls back after its first token"},
 			wantCalls: [3]int32{1, 0, 0},
-			notInOut:  "Anthropic",
+			notInOut:  "approved", // the second link's answer, never spliced on
 		},
 		{
 			name: "all links fail",
 			replies: func(t *testing.T) replies {
-				return replies{errorReply(500, wire(t, "openai_500.json")), errorReply(529, recording(t, "anthropic/errors/529_overloaded.json")), errorReply(503, recording(t, "gemini/errors/503_unavailable.json"))}
+				return replies{errorReply(500, openaiRecording(t, "error_500_server_error.http")), errorReply(529, recording(t, "anthropic/errors/529_overloaded.json")), errorReply(503, recording(t, "gemini/errors/503_unavailable.json"))}
 			},
 			wantCode:  ExitProviders,
 			wantErr:   []string{"openai/gpt-4.1-mini", "anthropic/claude-3-5-haiku-latest", "gemini/gemini-2.5-flash", "server", "overloaded"},
@@ -242,7 +263,7 @@ func TestRunFallback(t *testing.T) {
 		{
 			name: "order flag switches over",
 			replies: func(t *testing.T) replies {
-				return replies{sseReply(wire(t, "openai_stream.sse")), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
+				return replies{sseReply(openaiRecording(t, "stream.http")), sseReply(recording(t, "anthropic/stream_text.sse")), nil}
 			},
 			args:      []string{"--order", "anthropic,openai"},
 			wantOut:   "Refund approved for order 1182.",
@@ -369,7 +390,7 @@ func TestRunUsageErrors(t *testing.T) {
 
 func TestRunNoStream(t *testing.T) {
 	var c chain
-	c.openai = newFakeProvider(t, errorReply(500, wire(t, "openai_500.json")))
+	c.openai = newFakeProvider(t, errorReply(500, openaiRecording(t, "error_500_server_error.http")))
 	c.anthropic = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
 		json.NewDecoder(r.Body).Decode(&body)
@@ -397,7 +418,7 @@ func TestRunNoStream(t *testing.T) {
 // log, not glued to it.
 func TestRunVerboseEndsAnswerLine(t *testing.T) {
 	var c chain
-	c.openai = newFakeProvider(t, sseReply(wire(t, "openai_stream.sse")))
+	c.openai = newFakeProvider(t, sseReply(openaiRecording(t, "stream.http")))
 	c.anthropic = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
 	c.gemini = newFakeProvider(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
 	var screen bytes.Buffer
@@ -406,7 +427,7 @@ func TestRunVerboseEndsAnswerLine(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit code = %d; want 0\n%s", code, screen.String())
 	}
-	if !strings.Contains(screen.String(), "Refund issued for order 1182.\nattempt 1: openai/gpt-4.1-mini") {
+	if !strings.Contains(screen.String(), "Order 1182 arrived damaged; a refund is requested.\nattempt 1: openai/gpt-4.1-mini") {
 		t.Errorf("the attempt log is not on a line of its own after the answer:\n%q", screen.String())
 	}
 	if strings.Contains(screen.String(), "\n\n") {
@@ -466,7 +487,7 @@ func TestRunStreamBufferFallsBackInsideTheWindow(t *testing.T) {
 		t.Fatalf("exit code = %d; want 0\nstderr:\n%s", code, stderr)
 	}
 	// Exactly the second link's answer (text, then its tool call): nothing
-	// of openai's cut stream ("Refund") spliced in front.
+	// of openai's cut stream ("Order") spliced in front.
 	if want := "Refund approved for order 1182.\ntool call toolu_01Hq2: issue_refund {\"order\":1182}\n"; stdout != want {
 		t.Errorf("stdout = %q; want only the second link's answer %q", stdout, want)
 	}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/provider/providertest"
+
+	"github.com/llmfall/llmfall/internal/modroot"
 )
 
 // The fuzz targets hold the adapter to the project's rule: a malformed or
@@ -26,9 +28,12 @@ func fuzzRequest() *provider.Request {
 // and error documents that echo the key.
 func seeds(f *testing.F) []providertest.Seed {
 	f.Helper()
-	files, err := filepath.Glob("testdata/*.http")
+	files, err := filepath.Glob(modroot.Testdata(f, "wire/openai/*.http"))
 	if err != nil {
 		f.Fatal(err)
+	}
+	if len(files) == 0 {
+		f.Fatal("no OpenAI recording in testdata/wire/openai")
 	}
 	var out []providertest.Seed
 	for _, file := range files {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/llmfall/llmfall/internal/modroot"
 )
 
 // testKey looks like a real project key so that Redact's shape matching is
@@ -26,11 +28,13 @@ type fakeResponse struct {
 }
 
 // loadResponse reads a raw HTTP response (status line, headers, blank line,
-// body) as our testdata fixtures and curl -D captures store them.
+// body) as our recordings and curl -D captures store them. A relative path
+// names a recording in the module's testdata/wire/openai, the one copy that
+// cmd's end-to-end tests read too.
 func loadResponse(t testing.TB, path string) fakeResponse {
 	t.Helper()
 	if !filepath.IsAbs(path) {
-		path = filepath.Join("testdata", path)
+		path = modroot.Testdata(t, "wire/openai/"+path)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
