@@ -28,11 +28,11 @@ const retryBusy = time.Second
 
 // chat serves POST /v1/chat/completions.
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
+	start := s.cfg.Clock.Now()
 	label, stream := "unknown", false
 	rec := &recorder{ResponseWriter: w}
 	s.cfg.Metrics.begin()
-	defer func() { s.cfg.Metrics.done(label, stream, rec.code(), time.Since(start)) }()
+	defer func() { s.cfg.Metrics.done(label, stream, rec.code(), s.cfg.Clock.Now().Sub(start)) }()
 	w = rec
 
 	if s.draining.Load() {
@@ -153,7 +153,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, in *openai.Inbou
 	linkHeaders(w, t)
 	w.WriteHeader(http.StatusOK)
 	if has {
-		s.cfg.Metrics.firstToken(label, time.Since(start))
+		s.cfg.Metrics.firstToken(label, s.cfg.Clock.Now().Sub(start))
 	}
 	ev := events{w: w}
 	ans := s.answer(t, st.Response())
@@ -185,7 +185,7 @@ func (s *Server) answer(t fallback.Target, resp *provider.Response) *openai.Answ
 	if resp != nil && resp.Model != "" {
 		model = resp.Model
 	}
-	return &openai.Answer{ID: "chatcmpl-" + rand.Text(), Created: s.cfg.Now().Unix(), Model: model}
+	return &openai.Answer{ID: "chatcmpl-" + rand.Text(), Created: s.cfg.Clock.Now().Unix(), Model: model}
 }
 
 func attemptHeaders(w http.ResponseWriter, attempts []fallback.Attempt) {

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/llmfall/llmfall/fallback"
+
+	"github.com/llmfall/llmfall/clock"
 )
 
 // Defaults for the Config fields whose zero value means "the default".
@@ -50,8 +52,9 @@ type Config struct {
 	// Metrics records requests and attempts; nil records nothing. Give the
 	// same Metrics to the engine (Metrics.OnAttempt) to count attempts.
 	Metrics *Metrics
-	// Now stamps answers' created field; nil means time.Now.
-	Now func() time.Time
+	// Clock stamps answers' created field and times requests for the
+	// metrics; nil means the wall clock.
+	Clock clock.Clock
 }
 
 // Server is the gateway. Its Handler is safe for concurrent use.
@@ -72,8 +75,8 @@ func New(cfg Config) (*Server, error) {
 	cfg.MaxBodyBytes = cmp.Or(cfg.MaxBodyBytes, DefaultMaxBodyBytes)
 	cfg.MaxConcurrent = cmp.Or(cfg.MaxConcurrent, DefaultMaxConcurrent)
 	cfg.Drain = cmp.Or(cfg.Drain, DefaultDrain)
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real()
 	}
 	s := &Server{cfg: cfg, keys: hashKeys(cfg.Keys), admin: hashKeys(cfg.AdminKeys),
 		slots: make(chan struct{}, cfg.MaxConcurrent)}

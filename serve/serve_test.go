@@ -18,6 +18,8 @@ import (
 	"github.com/llmfall/llmfall/provider/openai"
 	"github.com/llmfall/llmfall/provider/wiretest"
 	"github.com/llmfall/llmfall/serve"
+
+	"github.com/llmfall/llmfall/clock"
 )
 
 const clientKey = "client-key-1"
@@ -36,6 +38,8 @@ type links struct {
 	openai, anthropic string
 	timeouts          fallback.Timeouts
 	adjust            func(*serve.Config)
+	// clock drives the engine's timers; nil means the wall clock.
+	clock clock.Clock
 }
 
 func newGateway(t *testing.T, l links) *gateway {
@@ -59,12 +63,13 @@ func newGateway(t *testing.T, l links) *gateway {
 		Categories: []fallback.Category{{Name: "fast", Models: models}},
 		Timeouts:   l.timeouts,
 		OnAttempt:  m.OnAttempt,
+		Clock:      l.clock,
 	}, providers)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := serve.Config{Engine: eng, Keys: []string{"other-key", clientKey}, AdminKeys: []string{"admin-key"}, Metrics: m,
-		Now: func() time.Time { return time.Unix(1700000000, 0) }}
+		Clock: clock.NewFake(time.Unix(1700000000, 0))}
 	if l.adjust != nil {
 		l.adjust(&cfg)
 	}
@@ -480,10 +485,17 @@ func TestSilentUpstreamFailsOverAfterFirstTokenTimeout(t *testing.T) {
 	for _, stream := range []bool{true, false} {
 		t.Run(fmt.Sprintf("stream=%t", stream), func(t *testing.T) {
 			an := wiretest.NewServer(t, wiretest.Anthropic, wiretest.TextAnswer(wiretest.KindAnthropic, stream, "Hello!"))
-			// The silent link never answers, so the timeouts always fire:
-			// their length decides nothing but the test's duration.
-			g := newGateway(t, links{openai: silent(t).URL, anthropic: an.URL,
-				timeouts: fallback.Timeouts{FirstToken: 50 * time.Millisecond, Attempt: 50 * time.Millisecond}})
+			// The silent link never answers: the engine's first-token or
+			// attempt timer ends it, on a fake clock moved once the first
+			// timer is armed, so the second link's own timers (armed after
+			// the move) never fire however slow the machine is.
+			clk := clock.NewFake(time.Unix(1700000000, 0))
+			go func() {
+				clk.WaitTimers(1)
+				clk.Advance(15 * time.Second)
+			}()
+			g := newGateway(t, links{openai: silent(t).URL, anthropic: an.URL, clock: clk,
+				timeouts: fallback.Timeouts{FirstToken: 15 * time.Second, Attempt: 15 * time.Second}})
 			body := hello
 			if stream {
 				body = helloStream("")
