@@ -11,6 +11,8 @@ import (
 
 	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/provider/toolspec"
+
+	"github.com/llmfall/llmfall/internal/untrusted"
 )
 
 // This file reads run's --tools, --tool-choice, --json-schema and --image
@@ -136,9 +138,11 @@ func imagePart(s string) (provider.Part, error) {
 }
 
 // writeToolCalls prints the calls the model made, one a line, after its
-// text.
+// text. Ids, names and arguments come from the model: escaped for the
+// terminal, so that a call cannot forge a line or move the cursor.
 func writeToolCalls(w io.Writer, calls []provider.ToolCall) {
 	for _, c := range calls {
-		fmt.Fprintf(w, "tool call %s: %s %s\n", c.ID, c.Name, provider.ArgumentsObject(c.Arguments))
+		line := fmt.Sprintf("tool call %s: %s %s", c.ID, c.Name, provider.ArgumentsObject(c.Arguments))
+		fmt.Fprintln(w, untrusted.Terminal(line))
 	}
 }

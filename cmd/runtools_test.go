@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/provider/wiretest"
 )
 
@@ -142,5 +143,15 @@ categories:
 		`tool call call_R0me7kT: get_weather {"city":"Rome","units":"celsius"}` + "\n"
 	if code != 0 || stdout != want {
 		t.Errorf("exit %d, stdout %q; want %q\n%s", code, stdout, want, stderr)
+	}
+}
+
+// A tool call's id, name and arguments come from the model: they reach the
+// terminal escaped, one line per call.
+func TestToolCallLineIsEscaped(t *testing.T) {
+	var out strings.Builder
+	writeToolCalls(&out, []provider.ToolCall{{ID: "call_1\x1b[2J", Name: "get\nattempt 1: forged", Arguments: json.RawMessage(`{"city":"Paris\u202e"}`)}})
+	if got := out.String(); strings.ContainsAny(got, "\x1b\u202e") || strings.Count(got, "\n") != 1 {
+		t.Errorf("tool call line = %q; want one line with every control character escaped", got)
 	}
 }
