@@ -59,18 +59,7 @@ func TestToolRequestAndCalls(t *testing.T) {
 			t.Fatalf("Stream() error = %v", err)
 		}
 		defer s.Close()
-		var got []provider.Chunk
-		for s.Next() {
-			c := s.Current()
-			if c.ToolCall != nil {
-				d := *c.ToolCall
-				c.ToolCall = &d
-			}
-			got = append(got, c)
-		}
-		if err := s.Err(); err != nil {
-			t.Fatalf("Err() = %v", err)
-		}
+		got := wiretest.Chunks(t, s)
 		// content_block_start names a call; each non-empty
 		// input_json_delta continues it.
 		want := []provider.Chunk{

@@ -61,18 +61,7 @@ func TestToolRequestAndCalls(t *testing.T) {
 			t.Fatalf("Stream() error = %v", err)
 		}
 		defer s.Close()
-		var got []provider.Chunk
-		for s.Next() {
-			c := s.Current()
-			if c.ToolCall != nil {
-				d := *c.ToolCall
-				c.ToolCall = &d
-			}
-			got = append(got, c)
-		}
-		if err := s.Err(); err != nil {
-			t.Fatalf("Err() = %v", err)
-		}
+		got := wiretest.Chunks(t, s)
 		// Gemini sends each call whole: one delta per call.
 		want := []provider.Chunk{
 			{Text: "Checking both cities."},

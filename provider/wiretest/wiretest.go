@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/llmfall/llmfall/provider"
 )
 
 // Validator checks one request body and returns the API's complaint, nil
@@ -244,4 +246,24 @@ func Fixture(t testing.TB, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// Chunks reads s to its end and returns every chunk it yielded (each
+// tool-call delta copied, since a stream may reuse it), failing the test if
+// the stream ends with an error.
+func Chunks(t testing.TB, s provider.Stream) []provider.Chunk {
+	t.Helper()
+	var got []provider.Chunk
+	for s.Next() {
+		c := s.Current()
+		if c.ToolCall != nil {
+			d := *c.ToolCall
+			c.ToolCall = &d
+		}
+		got = append(got, c)
+	}
+	if err := s.Err(); err != nil {
+		t.Fatalf("Err() = %v", err)
+	}
+	return got
 }
