@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/llmfall/llmfall/eval"
+
+	"github.com/llmfall/llmfall/clock"
 )
 
 // ProgressEvery is how often, at most, progress prints a line when not on
@@ -20,18 +22,18 @@ const ProgressEvery = 5 * time.Second
 type ProgressPrinter struct {
 	w     io.Writer
 	tty   bool
-	now   func() time.Time
+	clock clock.Clock
 	last  time.Time // the last plain line, or the start
 	drawn bool
 }
 
 // NewProgressPrinter prints to w; tty selects the redrawn bar.
 func NewProgressPrinter(w io.Writer, tty bool) *ProgressPrinter {
-	return newProgressPrinter(w, tty, time.Now)
+	return newProgressPrinter(w, tty, clock.Real())
 }
 
-func newProgressPrinter(w io.Writer, tty bool, now func() time.Time) *ProgressPrinter {
-	return &ProgressPrinter{w: w, tty: tty, now: now, last: now()}
+func newProgressPrinter(w io.Writer, tty bool, c clock.Clock) *ProgressPrinter {
+	return &ProgressPrinter{w: w, tty: tty, clock: c, last: c.Now()}
 }
 
 // Update is a RunOptions.Progress function.
@@ -47,7 +49,7 @@ func (p *ProgressPrinter) Update(pr eval.Progress) {
 		p.drawn = true
 		return
 	}
-	now := p.now()
+	now := p.clock.Now()
 	if now.Sub(p.last) < ProgressEvery {
 		return
 	}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/provider"
+
+	"github.com/llmfall/llmfall/clock"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -145,10 +147,10 @@ func TestProgressPrinter(t *testing.T) {
 	// Piped, a line at most every ProgressEvery of the run's clock: a case
 	// finishes every second here, so lines come at 5 s, 10 s and 15 s.
 	var plain bytes.Buffer
-	clock := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	p := newProgressPrinter(&plain, false, func() time.Time { return clock })
+	clk := clock.NewFake(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	p := newProgressPrinter(&plain, false, clk)
 	for i := 1; i <= 18; i++ {
-		clock = clock.Add(time.Second)
+		clk.Advance(time.Second)
 		p.Update(eval.Progress{Done: i, Total: 18, Passed: i})
 	}
 	p.Done()
