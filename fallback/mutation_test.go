@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"go.uber.org/goleak"
 
 	"github.com/llmfall/llmfall/provider"
 )
@@ -145,5 +146,183 @@ func TestLateSuccessDoesNotCloseAFreshlyOpenedBreaker(t *testing.T) {
 	}
 	if s, _ := e.Breaker(target); s != StateOpen {
 		t.Errorf("Breaker(a) after a late success from before it opened = %v; want still open", s)
+	}
+}
+
+// TestHungProbeRearmsTheCooldown: a probe of an open link that hangs (the
+// link accepts connections but never answers) lets one more probe through
+// per cool-down, and every other request keeps skipping the link, however
+// long the probes hang.
+func TestHungProbeRearmsTheCooldown(t *testing.T) {
+	clk := newClock()
+	cfg := testConfig()
+	cfg.Clock = clk
+	cfg.BreakerFailures = 1
+	cfg.BreakerMinCooldown, cfg.BreakerCooldown = 10*time.Second, 10*time.Second
+	probe1, probe2 := make(chan struct{}), make(chan struct{})
+	// a fails, then hangs on both probes; were it asked a third time it
+	// would answer, which is what the test looks for.
+	a := newFake("a", step{err: perr("a", provider.ClassServer)},
+		step{hang: true, started: probe1}, step{hang: true, started: probe2}, step{})
+	e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
+	if _, err := e.Complete(context.Background(), userRequest("fast")); err != nil {
+		t.Fatalf("Complete() as a goes down: %v; want b answering", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var probes sync.WaitGroup
+	defer probes.Wait()
+	defer cancel()
+	hungProbe := func(started chan struct{}) {
+		probes.Go(func() {
+			_, _ = e.Complete(ctx, userRequest("fast")) // ends when the test cancels it
+		})
+		<-started
+	}
+	clk.Advance(10 * time.Second)
+	hungProbe(probe1)
+	// The probe outlives the cool-down: one more probe is let through...
+	clk.Advance(10 * time.Second)
+	hungProbe(probe2)
+	// ...and the rest of that cool-down skips a.
+	for i := range 3 {
+		clk.Advance(time.Second)
+		res, err := e.Complete(context.Background(), userRequest("fast"))
+		if err != nil {
+			t.Fatalf("request %d while probes hang: %v", i, err)
+		}
+		if diff := cmp.Diff([]string{"a:skipped", "b:ok"}, outcomes(res.Attempts)); diff != "" {
+			t.Errorf("request %d, %v after the second probe (-want +got):\n%s", i, time.Duration(i+1)*time.Second, diff)
+		}
+	}
+	if got := a.Calls(); got != 3 {
+		t.Errorf("a called %d times; want 3 (the failure and two probes, one per cool-down)", got)
+	}
+}
+
+// TestRetryWaitsOutTheBackoff: a link that failed with a transient error is
+// asked again only once the backoff has passed on the engine's clock, not at
+// once (which would hammer a struggling provider), and the attempt log
+// shows the retry starting after the wait.
+func TestRetryWaitsOutTheBackoff(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			clk := newClock()
+			cfg := testConfig()
+			cfg.Clock, cfg.BreakerFailures = clk, -1
+			cfg.Retries, cfg.RetryBackoff = 1, time.Second
+			cfg.Rand = func(n int64) int64 { return n / 2 } // no jitter: the wait is the backoff
+			a := newFake("a", step{err: perr("a", provider.ClassServer)}, step{})
+			e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
+
+			type outcome struct {
+				res *Result
+				err error
+			}
+			done := make(chan outcome, 1)
+			go func() {
+				_, res, err := m.run(e, testCtx(t), userRequest("fast"))
+				done <- outcome{res, err}
+			}()
+			// The call's only timer is the backoff (no timeouts are set).
+			armed := make(chan struct{})
+			go func() {
+				clk.WaitTimers(1)
+				close(armed)
+			}()
+			select {
+			case o := <-done:
+				clk.AfterFunc(time.Hour, func() {}) // lets the waiter above end
+				<-armed
+				t.Fatalf("the call ended without waiting for the backoff: attempts %v, error %v", outcomes(o.res.Attempts), o.err)
+			case <-armed:
+			}
+			clk.Advance(time.Second - time.Millisecond)
+			if got := a.Calls(); got != 1 {
+				t.Errorf("a called %d times before the backoff passed; want 1", got)
+			}
+			clk.Advance(time.Millisecond)
+			o := <-done
+			if o.err != nil {
+				t.Fatalf("err = %v; want a's retry answering", o.err)
+			}
+			if diff := cmp.Diff([]string{"a:error:server", "a:ok"}, outcomes(o.res.Attempts)); diff != "" {
+				t.Fatalf("attempts (-want +got):\n%s", diff)
+			}
+			if got := o.res.Attempts[1].Start; got != time.Second {
+				t.Errorf("the retry started at %v; want after the 1 s backoff", got)
+			}
+		})
+	}
+}
+
+// TestAttemptDurations: the attempt log (`llmfall run --json`, `-v`) gives
+// each attempt its own duration, from its start to its end, whatever came
+// before it: two links that hang until their 30 ms timeout each show 30 ms.
+func TestAttemptDurations(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			clk := newClock()
+			aStarted, bStarted := make(chan struct{}), make(chan struct{})
+			// The attempt's timer is armed before its link is called.
+			advanceOn(clk, aStarted, 30*time.Millisecond)
+			advanceOn(clk, bStarted, 30*time.Millisecond)
+			cfg := testConfig()
+			cfg.Clock = clk
+			cfg.Timeouts = Timeouts{Attempt: 30 * time.Millisecond, FirstToken: 30 * time.Millisecond}
+			e := mustNew(t, cfg, newFake("a", step{hang: true, started: aStarted}),
+				newFake("b", step{hang: true, started: bStarted}), newFake("c"))
+			_, res, err := m.run(e, testCtx(t), userRequest("fast"))
+			if err != nil {
+				t.Fatalf("err = %v; want c answering", err)
+			}
+			type span struct{ Provider, Start, Duration string }
+			var got []span
+			for _, a := range res.Attempts {
+				got = append(got, span{a.Provider, a.Start.String(), a.Duration.String()})
+			}
+			want := []span{{"a", "0s", "30ms"}, {"b", "30ms", "30ms"}, {"c", "60ms", "0s"}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("attempt log (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestHedgeLinkStartedWithTheWinnerNotCharged: only a loser that had a head
+// start on the winner counts against its breaker. Here the hedge starts b
+// and, at the same instant, a's failure starts c; c answers first, and b,
+// which lost a race it had no head start in, stays in use.
+func TestHedgeLinkStartedWithTheWinnerNotCharged(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	clk := newClock()
+	aStarted, bStarted := make(chan struct{}), make(chan struct{})
+	// a is silent until the hedge starts b, then fails: the engine starts
+	// c at the instant it started b.
+	advanceOn(clk, aStarted, 5*time.Millisecond)
+	a := newFake("a", step{started: aStarted, gate: bStarted, err: perr("a", provider.ClassServer)})
+	b := newFake("b", step{hang: true, started: bStarted})
+	c := newFake("c", step{chunks: []string{"c1"}})
+	cfg := hedgeConfig(5 * time.Millisecond)
+	cfg.BreakerFailures = 1
+	cfg.Clock = clk
+	e := mustNew(t, cfg, a, b, c)
+	s, err := e.Stream(testCtx(t), userRequest("fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := drain(s); got != "c1" {
+		t.Fatalf("text = %q; want c1", got)
+	}
+	s.Close()
+	res := s.Result()
+	if diff := cmp.Diff([]string{"a:error:server", "b:cancelled:cancelled", "c:ok"}, outcomes(res.Attempts)); diff != "" {
+		t.Fatalf("attempts (-want +got):\n%s", diff)
+	}
+	if b, c := res.Attempts[1].Start, res.Attempts[2].Start; b != c {
+		t.Fatalf("b started at %v and c at %v; the test needs them started together", b, c)
+	}
+	if st, _ := e.Breaker(Target{Provider: "b", Model: "b-haiku"}); st != StateClosed {
+		t.Errorf("b's breaker is %v after losing a race it started together with the winner; want closed", st)
 	}
 }
