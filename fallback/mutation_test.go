@@ -2,6 +2,7 @@ package fallback
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -324,5 +325,93 @@ func TestHedgeLinkStartedWithTheWinnerNotCharged(t *testing.T) {
 	}
 	if st, _ := e.Breaker(Target{Provider: "b", Model: "b-haiku"}); st != StateClosed {
 		t.Errorf("b's breaker is %v after losing a race it started together with the winner; want closed", st)
+	}
+}
+
+// TestAfterEveryLinkWasDownThePrimaryIsProbedFirst: once every link's
+// cool-down has passed, the next request probes the chain in its configured
+// order, so the primary serves again at once, rather than being tried as if
+// every link were still open (least recently failed first, which here is
+// the last link).
+func TestAfterEveryLinkWasDownThePrimaryIsProbedFirst(t *testing.T) {
+	clk := newClock()
+	cfg := testConfig()
+	cfg.Clock = clk
+	cfg.BreakerFailures = 1
+	cfg.BreakerMinCooldown, cfg.BreakerCooldown = 10*time.Second, 10*time.Second
+	downThenUp := func(name string) *fake { return newFake(name, step{err: perr(name, provider.ClassServer)}, step{}) }
+	e := mustNew(t, cfg, downThenUp("a"), downThenUp("b"), downThenUp("c"))
+	// c goes down first, a last.
+	for _, tg := range []Target{{Provider: "c", Model: "c-flash"}, {Provider: "b", Model: "b-haiku"}, {Provider: "a", Model: "a-mini"}} {
+		req := userRequest("")
+		req.Chain = []Target{tg}
+		if _, err := e.Complete(context.Background(), req); err == nil {
+			t.Fatalf("Complete(%v) error = nil; want the scripted failure", tg)
+		}
+		clk.Advance(time.Second)
+	}
+	clk.Advance(time.Minute)
+	res, err := e.Complete(context.Background(), userRequest("fast"))
+	if err != nil {
+		t.Fatalf("Complete() after the cool-downs: %v", err)
+	}
+	if diff := cmp.Diff([]string{"a:ok"}, outcomes(res.Attempts)); diff != "" {
+		t.Errorf("attempts after the cool-downs (-want +got):\n%s", diff)
+	}
+}
+
+// TestStreamStartedBeforeEveryBreakerOpenedStillTries: a stream created
+// while its links were healthy, whose links all went down before it began
+// (the first Next), tries them anyway, as a call made with every link open
+// does, instead of failing without asking any.
+func TestStreamStartedBeforeEveryBreakerOpenedStillTries(t *testing.T) {
+	cfg := testConfig()
+	cfg.Clock = newClock()
+	cfg.BreakerFailures = 1
+	downThenUp := func(name string) *fake { return newFake(name, step{err: perr(name, provider.ClassServer)}, step{}) }
+	e := mustNew(t, cfg, downThenUp("a"), downThenUp("b"), downThenUp("c"))
+	s, err := e.Stream(context.Background(), userRequest("fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := e.Complete(context.Background(), userRequest("fast")); err == nil {
+		t.Fatal("Complete() as every link goes down: error = nil")
+	}
+	if got, want := drain(s), "ok from a/a-mini"; got != want || s.Err() != nil {
+		t.Fatalf("stream text = %q, Err() = %v; want %q", got, s.Err(), want)
+	}
+	want := []string{"a:skipped", "b:skipped", "c:skipped", "a:ok"}
+	if diff := cmp.Diff(want, outcomes(s.Result().Attempts)); diff != "" {
+		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+}
+
+// TestCancelledCallerAsksNoFurtherLink: a caller that gives up as an
+// attempt fails (here, from its OnAttempt hook) costs no request to the next
+// link, and gets its cancellation back.
+func TestCancelledCallerAsksNoFurtherLink(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Clock = newClock()
+			b := newFake("b")
+			e := mustNew(t, cfg, newFake("a", step{err: perr("a", provider.ClassServer)}), b, newFake("c"))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			req := userRequest("fast")
+			req.OnAttempt = func(a Attempt) {
+				if a.Provider == "a" {
+					cancel()
+				}
+			}
+			_, _, err := m.run(e, ctx, req)
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("err = %v; want the caller's cancellation", err)
+			}
+			if got := b.Calls(); got != 0 {
+				t.Errorf("b called %d times after the caller cancelled; want 0", got)
+			}
+		})
 	}
 }
