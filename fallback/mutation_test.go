@@ -175,10 +175,17 @@ func TestHungProbeRearmsTheCooldown(t *testing.T) {
 	defer probes.Wait()
 	defer cancel()
 	hungProbe := func(started chan struct{}) {
+		t.Helper()
+		ended := make(chan struct{})
 		probes.Go(func() {
+			defer close(ended)
 			_, _ = e.Complete(ctx, userRequest("fast")) // ends when the test cancels it
 		})
-		<-started
+		select {
+		case <-started:
+		case <-ended:
+			t.Fatalf("a was not probed once its cool-down had passed; calls to a: %d", a.Calls())
+		}
 	}
 	clk.Advance(10 * time.Second)
 	hungProbe(probe1)
