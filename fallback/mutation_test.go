@@ -422,3 +422,26 @@ func TestCancelledCallerAsksNoFurtherLink(t *testing.T) {
 		})
 	}
 }
+
+// TestHedgingOneLinkChainStillRetries: hedging needs a second link; a stream
+// in a hedging category over a chain of one keeps that link's retries
+// (a hedged walk moves on instead of retrying, and here has nowhere to go).
+func TestHedgingOneLinkChainStillRetries(t *testing.T) {
+	cfg := hedgeConfig(5 * time.Millisecond)
+	cfg.Clock = newClock()
+	cfg.Retries = 1 // RetryBackoff 0: at once
+	e := mustNew(t, cfg, newFake("a", step{err: perr("a", provider.ClassServer)}, step{}), newFake("b"), newFake("c"))
+	req := userRequest("fast")
+	req.Chain = []Target{{Provider: "a", Model: "a-mini"}}
+	s, err := e.Stream(testCtx(t), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got, want := drain(s), "ok from a/a-mini"; got != want || s.Err() != nil {
+		t.Fatalf("text = %q, Err() = %v; want %q from the retry", got, s.Err(), want)
+	}
+	if diff := cmp.Diff([]string{"a:error:server", "a:ok"}, outcomes(s.Result().Attempts)); diff != "" {
+		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+}
