@@ -398,9 +398,13 @@ func TestStreamStartedBeforeEveryBreakerOpenedStillTries(t *testing.T) {
 // attempt fails (here, from its OnAttempt hook) costs no request to the next
 // link, and gets its cancellation back.
 func TestCancelledCallerAsksNoFurtherLink(t *testing.T) {
-	for _, m := range modes {
+	hedged := mode{"hedged stream", modes[1].run}
+	for _, m := range append(modes[:2:2], hedged) {
 		t.Run(m.name, func(t *testing.T) {
 			cfg := testConfig()
+			if m.name == hedged.name {
+				cfg = hedgeConfig(time.Second) // never reached: the fake clock stands still
+			}
 			cfg.Clock = newClock()
 			b := newFake("b")
 			e := mustNew(t, cfg, newFake("a", step{err: perr("a", provider.ClassServer)}), b, newFake("c"))
