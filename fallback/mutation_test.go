@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.uber.org/goleak"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -447,5 +449,89 @@ func TestHedgingOneLinkChainStillRetries(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"a:error:server", "a:ok"}, outcomes(s.Result().Attempts)); diff != "" {
 		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+}
+
+// tickingProvider streams its chunks one second apart on a fake clock.
+type tickingProvider struct {
+	clk    *clock.Fake
+	chunks []string
+}
+
+var _ provider.Provider = (*tickingProvider)(nil)
+
+func (p *tickingProvider) Complete(context.Context, *provider.Request) (*provider.Response, error) {
+	return nil, errors.New("not used")
+}
+
+func (p *tickingProvider) Stream(ctx context.Context, req *provider.Request) (provider.Stream, error) {
+	return &tickingStream{p: p, model: req.Model}, nil
+}
+
+type tickingStream struct {
+	p     *tickingProvider
+	model string
+	i     int
+	text  strings.Builder
+}
+
+func (s *tickingStream) Next() bool {
+	if s.i == len(s.p.chunks) {
+		return false
+	}
+	if s.i > 0 {
+		s.p.clk.Advance(time.Second)
+	}
+	s.text.WriteString(s.p.chunks[s.i])
+	s.i++
+	return true
+}
+
+func (s *tickingStream) Current() provider.Chunk { return provider.Chunk{Text: s.p.chunks[s.i-1]} }
+func (s *tickingStream) Err() error              { return nil }
+func (s *tickingStream) Close() error            { return nil }
+func (s *tickingStream) Response() *provider.Response {
+	r := &provider.Response{Text: s.text.String(), Model: s.model}
+	if s.i == len(s.p.chunks) {
+		r.FinishReason = provider.FinishStop
+	}
+	return r
+}
+
+// TestTTFTWithCommitWindow: with a commit window the attempt log's time to
+// first token is when the caller could read it, the window's close, not
+// when the link sent it.
+func TestTTFTWithCommitWindow(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		window StreamBuffer
+		want   time.Duration
+	}{
+		{"no window", StreamBuffer{}, 0},
+		{"3 chunks", StreamBuffer{Chunks: 3}, 2 * time.Second},
+		{"whole answer", StreamBuffer{Chunks: -1}, 3 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newClock()
+			cfg := testConfig()
+			cfg.Clock = clk
+			cfg.Categories[0].StreamBuffer = tc.window
+			a := &tickingProvider{clk: clk, chunks: []string{"Order ", "1182 ", "was ", "refunded."}}
+			e, err := New(cfg, map[string]provider.Provider{"a": a, "b": newFake("b"), "c": newFake("c")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := e.Stream(context.Background(), userRequest("fast"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if got := drain(s); got != "Order 1182 was refunded." || s.Err() != nil {
+				t.Fatalf("text = %q, Err() = %v; want a's whole answer", got, s.Err())
+			}
+			if got := s.Result().Attempts[0].TTFT; got != tc.want {
+				t.Errorf("TTFT = %v; want %v", got, tc.want)
+			}
+		})
 	}
 }
