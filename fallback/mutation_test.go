@@ -535,3 +535,60 @@ func TestTTFTWithCommitWindow(t *testing.T) {
 		})
 	}
 }
+
+// stubbornProvider's streams start, then ignore their context until
+// released: a link slow to notice a cancellation.
+type stubbornProvider struct {
+	started, cancelled, release chan struct{}
+}
+
+var _ provider.Provider = (*stubbornProvider)(nil)
+
+func (p *stubbornProvider) Complete(context.Context, *provider.Request) (*provider.Response, error) {
+	return nil, errors.New("not used")
+}
+
+func (p *stubbornProvider) Stream(ctx context.Context, _ *provider.Request) (provider.Stream, error) {
+	close(p.started)
+	<-ctx.Done()
+	close(p.cancelled)
+	<-p.release
+	return nil, provider.TransportError(ctx, "a", ctx.Err())
+}
+
+// TestHedgeWonAsksNoFurtherLink: once a hedge is won, no further link is
+// started while the losers wind down, however long they take to notice.
+func TestHedgeWonAsksNoFurtherLink(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	clk := newClock()
+	a := &stubbornProvider{started: make(chan struct{}), cancelled: make(chan struct{}), release: make(chan struct{})}
+	advanceOn(clk, a.started, 5*time.Millisecond) // the hedge starts b, which wins
+	go func() {
+		// a is cancelled as b wins, and is slow to return: the hedge's
+		// next tick comes meanwhile.
+		<-a.cancelled
+		clk.Advance(5 * time.Millisecond)
+		close(a.release)
+	}()
+	c := newFake("c")
+	cfg := hedgeConfig(5 * time.Millisecond)
+	cfg.Clock = clk
+	e, err := New(cfg, map[string]provider.Provider{"a": a, "b": newFake("b", step{chunks: []string{"b1"}}), "c": c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.Stream(testCtx(t), userRequest("fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := drain(s); got != "b1" {
+		t.Fatalf("text = %q; want b's answer", got)
+	}
+	s.Close()
+	if diff := cmp.Diff([]string{"a:cancelled:cancelled", "b:ok"}, outcomes(s.Result().Attempts)); diff != "" {
+		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+	if got := c.Calls(); got != 0 {
+		t.Errorf("c called %d times after b won; want 0", got)
+	}
+}
