@@ -592,3 +592,48 @@ func TestHedgeWonAsksNoFurtherLink(t *testing.T) {
 		t.Errorf("c called %d times after b won; want 0", got)
 	}
 }
+
+// TestErrorsUnderTimeoutsKeepTheirClass: with timeouts configured, a link's
+// failure is logged with its own class (and retried, or not, by it), not as
+// a timeout it never hit.
+func TestErrorsUnderTimeoutsKeepTheirClass(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			cfg := testConfig()
+			cfg.Clock = newClock()
+			cfg.Timeouts = Timeouts{Attempt: time.Minute, FirstToken: time.Minute, Total: time.Hour}
+			e := mustNew(t, cfg, newFake("a", step{err: perr("a", provider.ClassServer)}), newFake("b"), newFake("c"))
+			_, res, err := m.run(e, testCtx(t), userRequest("fast"))
+			if err != nil {
+				t.Fatalf("err = %v; want b answering", err)
+			}
+			if diff := cmp.Diff([]string{"a:error:server", "b:ok"}, outcomes(res.Attempts)); diff != "" {
+				t.Errorf("attempts (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestHedgeWithBreakersOff: a hedging category works with the breakers
+// disabled; the loser, which had a head start, has no breaker to charge.
+func TestHedgeWithBreakersOff(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	clk := newClock()
+	started := make(chan struct{})
+	advanceOn(clk, started, 5*time.Millisecond)
+	cfg := hedgeConfig(5 * time.Millisecond)
+	cfg.BreakerFailures = -1
+	cfg.Clock = clk
+	e := mustNew(t, cfg, newFake("a", step{hang: true, started: started}), newFake("b", step{chunks: []string{"b1"}}), newFake("c"))
+	s, err := e.Stream(testCtx(t), userRequest("fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := drain(s); got != "b1" || s.Err() != nil {
+		t.Fatalf("text = %q, Err() = %v; want b's answer", got, s.Err())
+	}
+	s.Close()
+	if diff := cmp.Diff([]string{"a:cancelled:cancelled", "b:ok"}, outcomes(s.Result().Attempts)); diff != "" {
+		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+}
