@@ -166,6 +166,9 @@ type Fallback struct {
 	OnContentFilter   bool          // fall back on content_filter
 	BreakerFailures   int           // consecutive failures that open a breaker
 	BreakerCooldown   time.Duration // how long a breaker stays open
+	// BreakerMinCooldown is the first wait before a probe of a link that
+	// just failed (the engine's default when unset).
+	BreakerMinCooldown time.Duration
 }
 
 // Judge chooses the model that grades eval outputs.

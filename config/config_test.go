@@ -158,7 +158,7 @@ func TestParseEveryKey(t *testing.T) {
 			},
 		},
 		Timeouts: global,
-		Fallback: Fallback{Retries: 2, RetryBackoff: 500 * time.Millisecond, RetryAfterMaxWait: 5 * time.Second, OnContentFilter: true, BreakerFailures: 3, BreakerCooldown: time.Minute},
+		Fallback: Fallback{Retries: 2, RetryBackoff: 500 * time.Millisecond, RetryAfterMaxWait: 5 * time.Second, OnContentFilter: true, BreakerFailures: 3, BreakerCooldown: time.Minute, BreakerMinCooldown: 5 * time.Second},
 		Judge: Judge{Category: "deep", DifferentProvider: false, Threshold: 0.8,
 			Panel: []string{"deep", "backup/other-model"}, MinAgree: 2, Canaries: 0, CanaryPolicy: "warn"},
 		Eval: Eval{ChainDepth: 3, Concurrency: 2, MinPassRate: 0.95, MaxRegression: 0.05, Repeat: 3, Retries: 0,

@@ -81,6 +81,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			{key: "on_content_filter", decode: d.boolean(&f.OnContentFilter)},
 			{key: "breaker_failures", decode: d.integer(&f.BreakerFailures, 1)},
 			{key: "breaker_cooldown", decode: d.duration(&f.BreakerCooldown, positive)},
+			{key: "breaker_min_cooldown", decode: d.duration(&f.BreakerMinCooldown, positive)},
 		})
 	}
 	d.judge(cfg, top, catsOK)
