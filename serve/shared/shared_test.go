@@ -2,6 +2,7 @@ package shared_test
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ type replica struct {
 // both stopped when the test ends. Its periodic resync is an hour away:
 // what reaches it during a test comes over pub/sub, or from the resync
 // it starts with.
-func newReplica(t *testing.T, url, prefix string) replica {
+func newReplica(t testing.TB, url, prefix string) replica {
 	t.Helper()
 	store, err := shared.New(shared.Config{URL: url, Prefix: prefix, Resync: time.Hour})
 	if err != nil {
@@ -166,5 +167,26 @@ func TestNewHidesThePassword(t *testing.T) {
 	_, err := shared.New(shared.Config{URL: "redis://:hunter2-password@cache/not-a-db"})
 	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "invalid database number") {
 		t.Errorf("New() error = %v; want the bad database named and the password hidden", err)
+	}
+}
+
+// BenchmarkPropagation is the time from one replica's Publish to the other
+// replica's breaker changing, through a real Redis.
+func BenchmarkPropagation(b *testing.B) {
+	url, prefix := redistest.URL(b), redistest.Prefix()
+	r1, r2 := newReplica(b, url, prefix), newReplica(b, url, prefix)
+	for !r1.store.Status().Up || !r2.store.Status().Up {
+		runtime.Gosched()
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		want, kind := fallback.StateOpen, fallback.BreakerOpened
+		if i%2 == 1 {
+			want, kind = fallback.StateClosed, fallback.BreakerClosed
+		}
+		r1.store.Publish(fallback.Change{Kind: kind, Target: primary, Cooldown: time.Hour})
+		for breaker(r2) != want {
+			time.Sleep(20 * time.Microsecond) // a busy loop would starve the stores
+		}
 	}
 }
