@@ -202,6 +202,9 @@ func (r *replicaProc) await(t *testing.T, path, what string, cond func(body stri
 			return
 		}
 		if time.Now().After(deadline) {
+			if own := grepLines(body, "llmfall_"); own != "" {
+				body = own // the metrics that could matter
+			}
 			t.Fatalf("after 60 s, %s %s still not %s:\n%s", r.url, path, what, body)
 		}
 		<-tick.C
