@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,7 +17,10 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/llmfall/llmfall/internal/redistest"
+	"github.com/llmfall/llmfall/internal/redisurl"
 	"github.com/llmfall/llmfall/provider/wiretest"
 )
 
@@ -75,6 +79,8 @@ func (u *upstream) from(key string) int {
 	return n
 }
 
+const adminKey = "admin-key-1"
+
 var serverError = wiretest.Response{Status: 500, ContentType: "application/json",
 	Body: `{"error":{"message":"The server had an error while processing your request.","type":"server_error","param":null,"code":null}}`}
 
@@ -88,7 +94,7 @@ func sharedConfig(t *testing.T, primary, backup, redisURL, prefix, minCool strin
 categories:
   fast: { primary: gpt-4.1-mini, backup: gpt-4.1 }
 fallback: { breaker_failures: 1, breaker_cooldown: 10m, breaker_min_cooldown: %s }
-serve: { drain: 5s }
+serve: { drain: 5s, admin_keys_env: GW_ADMIN }
 state: { redis: %q, key_prefix: %s }
 `, primary, backup, minCool, redisURL, prefix)
 	path := filepath.Join(t.TempDir(), "llmfall.yaml")
@@ -113,7 +119,7 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 func startReplica(t *testing.T, config, upstreamKey string) *replicaProc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "--config", config, "serve", "--addr", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), mainEnv+"=1", "UPSTREAM_KEY="+upstreamKey)
+	cmd.Env = append(os.Environ(), mainEnv+"=1", "UPSTREAM_KEY="+upstreamKey, "GW_ADMIN="+adminKey)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -255,6 +261,26 @@ func TestReplicasShareAnOutage(t *testing.T) {
 	}
 }
 
+// awaitRedis polls Redis until cond holds; as await, a real process decides.
+func awaitRedis(t *testing.T, url, what string, cond func(*goredis.Client) bool) {
+	t.Helper()
+	opts, err := redisurl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := goredis.NewClient(opts)
+	defer c.Close()
+	deadline := time.Now().Add(60 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond(c) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60 s, still not in Redis: %s", what)
+		}
+		<-tick.C
+	}
+}
+
 func grepLines(s, prefix string) string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
@@ -274,12 +300,26 @@ func TestReplicaSurvivesRedisKill(t *testing.T) {
 	backup := newUpstream(t, wiretest.TextAnswer(wiretest.KindOpenAI, false, "Refund for order 1182."))
 	// A short first cool-down: the primary's breaker opens, probes and
 	// reopens while Redis is away, and each change it publishes fails.
-	r := startReplica(t, sharedConfig(t, primary.url, backup.url, redis.URL(), redistest.Prefix(), "100ms"), "sk-replica-1")
+	prefix := redistest.Prefix()
+	r := startReplica(t, sharedConfig(t, primary.url, backup.url, redis.URL(), prefix, "100ms"), "sk-replica-1")
 	r.await(t, "/readyz", "sharing its state", contains("shared state: ok"))
+	// A manual switchover in force: every request goes to the backup
+	// first, in one attempt, as long as the order holds.
+	req, _ := http.NewRequest("POST", r.url+"/admin/order", strings.NewReader(`{"category":"fast","order":["backup","primary"]}`))
+	req.Header.Set("Authorization", "Bearer "+adminKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /admin/order = %d; want 200", resp.StatusCode)
+	}
 
 	type result struct {
-		status int
-		err    error
+		status   int
+		attempts string
+		err      error
 	}
 	results := make(chan result, 1)
 	stop := make(chan struct{})
@@ -304,7 +344,7 @@ func TestReplicaSurvivesRedisKill(t *testing.T) {
 			if err == nil {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
-				res.status = resp.StatusCode
+				res.status, res.attempts = resp.StatusCode, resp.Header.Get("X-Llmfall-Attempts")
 			}
 			select {
 			case results <- res:
@@ -315,14 +355,15 @@ func TestReplicaSurvivesRedisKill(t *testing.T) {
 	}()
 	total := 0
 	// answered takes n more answers off the stream, failing on any that is
-	// not a 200.
+	// not a 200 from the backup at once.
 	answered := func(n int) {
 		t.Helper()
 		for range n {
 			res := <-results
 			total++
-			if res.err != nil || res.status != http.StatusOK {
-				t.Fatalf("request %d: status %d, error %v; want every request answered 200", total, res.status, res.err)
+			if res.err != nil || res.status != http.StatusOK || res.attempts != "1" {
+				t.Fatalf("request %d: status %d, attempts %q, error %v; want every request answered 200 by the backup, first in the manual order",
+					total, res.status, res.attempts, res.err)
 			}
 		}
 	}
@@ -339,6 +380,11 @@ func TestReplicaSurvivesRedisKill(t *testing.T) {
 	answered(10)
 	r.await(t, "/readyz", "sharing its state again", contains("shared state: ok"))
 	r.await(t, "/metrics", "reporting the shared state up", contains("\nllmfall_shared_state_up 1\n"))
+	// The restarted Redis is empty: the replica writes back the order it
+	// holds, rather than taking the empty hash for the override removed.
+	awaitRedis(t, redis.URL(), "the order written back", func(c *goredis.Client) bool {
+		return c.HGet(context.Background(), prefix+":order", "fast").Val() == `["backup","primary"]`
+	})
 	answered(10)
 	stopStream()
 	t.Logf("%d requests, every one answered 200; shared-state metrics:\n%s", total, grepLines(r.get(t, "/metrics"), "llmfall_shared_state"))

@@ -301,6 +301,7 @@ const (
 
 func (s *Store) channel() string  { return s.cfg.Prefix + ":changes" }
 func (s *Store) orderKey() string { return s.cfg.Prefix + ":order" }
+func (s *Store) epochKey() string { return s.cfg.Prefix + ":epoch" }
 func (s *Store) breakerPrefix() string {
 	return s.cfg.Prefix + ":breaker:"
 }
@@ -391,6 +392,24 @@ func (s *Store) orderWritten(category string, order []string) {
 func (s *Store) sync(ctx context.Context, client *redis.Client, eng *fallback.Engine) {
 	ctx, cancel := s.exchange(ctx)
 	defer cancel()
+	// A Redis without the epoch key has lost its data (a restart without
+	// persistence) or is new: the replicas hold the truth then, and the
+	// first to see it writes back the orders it knows, instead of taking
+	// the empty hash for every override removed.
+	fresh, err := client.SetNX(ctx, s.epochKey(), s.id, 0).Result()
+	if err != nil {
+		s.failed("resync", err)
+		return
+	}
+	if fresh {
+		s.mu.Lock()
+		for c, o := range s.known {
+			if _, ok := s.pending[c]; !ok {
+				s.pending[c] = o
+			}
+		}
+		s.mu.Unlock()
+	}
 	if err := s.flushPending(ctx, client); err != nil {
 		s.failed("resync", err)
 		return
