@@ -1,8 +1,6 @@
 package cmd
 
 import (
-	"strings"
-
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/fallback"
@@ -36,20 +34,9 @@ func judgeFloors(cfg, base *config.Config) []eval.Override {
 	return out
 }
 
-// estimateOptions say who a dry run prices as the judge: the first model of
-// the judge's chain, or of each panel member's, and the canaries.
-func estimateOptions(cfg *config.Config, engine *fallback.Engine) eval.EstimateOptions {
-	opts := eval.EstimateOptions{Canaries: cfg.Judge.Canaries}
-	if len(cfg.Judge.Panel) == 0 {
-		opts.JudgeModels = []string{setup.JudgeModel(cfg, engine)}
-		return opts
-	}
-	for _, name := range cfg.Judge.Panel {
-		if _, model, ok := strings.Cut(name, "/"); ok {
-			opts.JudgeModels = append(opts.JudgeModels, model)
-		} else if chain, err := engine.Chain(name); err == nil && len(chain) > 0 {
-			opts.JudgeModels = append(opts.JudgeModels, chain[0].Model)
-		}
-	}
-	return opts
+// estimateOptions say who a dry run prices as the judge (setup decides:
+// the first model of each judge's chain, nothing for the heuristic) and
+// the canaries.
+func estimateOptions(cfg *config.Config, engine *fallback.Engine, so setup.Options) eval.EstimateOptions {
+	return eval.EstimateOptions{Canaries: cfg.Judge.Canaries, JudgeModels: setup.JudgeModels(cfg, engine, so)}
 }

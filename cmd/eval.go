@@ -197,11 +197,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		if err != nil {
 			return err
 		}
-		eo := estimateOptions(cfg, engine)
-		if _, heuristic := run.Judge.(*judge.Heuristic); heuristic || opts.Setup().Offline {
-			// The offline judge (and a judge of sims) is a heuristic and costs nothing.
-			eo.JudgeModels = nil
-		}
+		eo := estimateOptions(cfg, engine, opts.Setup())
 		eo.Prices, eo.Providers, eo.Cache, eo.Identity, eo.JudgeID = run.Prices, run.Providers, run.Cache, run.Identity, run.JudgeID
 		eval.WriteEstimate(opts.IO.Out, plan, plan.Estimate(eo))
 		return nil
