@@ -51,21 +51,24 @@ type evalOptions struct {
 	// config, and it is the default ChangedSince.
 	Base                 string
 	AllowProviderChanges bool
-	Baseline             string
-	DryRun               bool
-	Concurrency          int
-	NoCache              bool
-	CacheDir             string
-	Output               string
-	JUnit                string
-	Markdown             string
-	ReviewOut            string
-	HTML                 string
-	GitHub               bool     // GitHub Actions output even outside GITHUB_ACTIONS (report --github)
-	MinPassRate          *float64 // nil: the config's
-	MinPassAt            []string
-	NoProgress           bool
-	Shard                string
+	// AllowJudgeChanges, with --base, accepts a judge (judge.category,
+	// judge.panel, or their chains' models) other than the base's.
+	AllowJudgeChanges bool
+	Baseline          string
+	DryRun            bool
+	Concurrency       int
+	NoCache           bool
+	CacheDir          string
+	Output            string
+	JUnit             string
+	Markdown          string
+	ReviewOut         string
+	HTML              string
+	GitHub            bool     // GitHub Actions output even outside GITHUB_ACTIONS (report --github)
+	MinPassRate       *float64 // nil: the config's
+	MinPassAt         []string
+	NoProgress        bool
+	Shard             string
 }
 
 func newCmdEval(f *factory, runF func(context.Context, *evalOptions) error) *cobra.Command {
@@ -114,6 +117,7 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.StringVar(&opts.ChangedSince, "changed-since", "", "only cases whose fingerprint differs at this git ref (default: --base; \"\" for every case)")
 	fl.StringVar(&opts.Base, "base", "", "trusted git ref (the PR's base): provider type, base_url, api_key_env and headers must match its llmfall.yaml")
 	fl.BoolVar(&opts.AllowProviderChanges, "allow-provider-changes", false, "with --base: accept provider settings that differ from the base's")
+	fl.BoolVar(&opts.AllowJudgeChanges, "allow-judge-changes", false, "with --base: accept a judge (judge.category, judge.panel or their models) that differs from the base's")
 	fl.StringVar(&opts.Baseline, "baseline", "", "results.json of an earlier run: regressions fail the gate, unchanged prompts are taken from it")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan (calls, judge calls, tokens, cost) and make no calls")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 0, "calls in flight in all, judge calls included (default: eval.concurrency); providers.NAME.concurrency caps one provider under it")

@@ -133,3 +133,25 @@ func JudgeModels(cfg *config.Config, eng *fallback.Engine, opts Options) []strin
 	}
 	return out
 }
+
+// JudgeChain is one judge of a config as the file names it (the judge
+// category, or an entry of judge.panel) and its chain as the file orders
+// it, strongest first.
+type JudgeChain struct {
+	Name  string
+	Chain []fallback.Target
+}
+
+// JudgeChains are cfg's judges and the models each judges with: what a
+// pull request's judge is compared with its base's on.
+func JudgeChains(cfg *config.Config) ([]JudgeChain, error) {
+	specs, err := judgeSpecs(cfg, fileChains(cfg))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]JudgeChain, len(specs))
+	for i, s := range specs {
+		out[i] = JudgeChain{Name: s.name, Chain: s.chain}
+	}
+	return out, nil
+}
