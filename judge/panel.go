@@ -8,8 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/llmfall/llmfall/internal/stats"
 )
 
@@ -212,22 +210,18 @@ func (p *Panel) ask(ctx context.Context, candidate string, one func(context.Cont
 	errs := make([]error, len(seats))
 	// Members answer apart: one member's failure neither cancels nor
 	// decides the others' votes.
-	var g errgroup.Group
+	var wg sync.WaitGroup
 	for i, s := range seats {
-		g.Go(func() error {
+		wg.Go(func() {
 			v, err := one(ctx, s.judge)
-			if err != nil {
-				errs[i] = fmt.Errorf("panel member %s: %w", s.member, err)
-				v = Verdict{Judge: s.name}
-			}
 			votes[i] = Vote{Member: s.member, Verdict: v}
 			if err != nil {
-				votes[i].Error = err.Error()
+				errs[i] = fmt.Errorf("panel member %s: %w", s.member, err)
+				votes[i] = Vote{Member: s.member, Error: err.Error(), Verdict: Verdict{Judge: s.name}}
 			}
-			return nil
 		})
 	}
-	_ = g.Wait()
+	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return Verdict{}, fmt.Errorf("judge panel: %w", err)
 	}
@@ -358,17 +352,16 @@ func (p *Panel) Prefer(ctx context.Context, in PreferInput) (Preference, error) 
 	seats := p.seats("")
 	prefs := make([]Preference, len(seats))
 	errs := make([]error, len(seats))
-	var g errgroup.Group
+	var wg sync.WaitGroup
 	for i, s := range seats {
-		g.Go(func() error {
+		wg.Go(func() {
 			prefs[i], errs[i] = s.judge.Prefer(ctx, in)
 			if errs[i] != nil {
 				errs[i] = fmt.Errorf("panel member %s: %w", s.member, errs[i])
 			}
-			return nil
 		})
 	}
-	_ = g.Wait()
+	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return Preference{}, fmt.Errorf("judge panel: %w", err)
 	}
