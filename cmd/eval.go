@@ -51,24 +51,22 @@ type evalOptions struct {
 	// config, and it is the default ChangedSince.
 	Base                 string
 	AllowProviderChanges bool
-	// AllowJudgeChanges, with --base, accepts a judge (judge.category,
-	// judge.panel, or their chains' models) other than the base's.
-	AllowJudgeChanges bool
-	Baseline          string
-	DryRun            bool
-	Concurrency       int
-	NoCache           bool
-	CacheDir          string
-	Output            string
-	JUnit             string
-	Markdown          string
-	ReviewOut         string
-	HTML              string
-	GitHub            bool     // GitHub Actions output even outside GITHUB_ACTIONS (report --github)
-	MinPassRate       *float64 // nil: the config's
-	MinPassAt         []string
-	NoProgress        bool
-	Shard             string
+	AllowJudgeChanges    bool // with --base: a judge other than the base's (judge.category, judge.panel, their models)
+	Baseline             string
+	DryRun               bool
+	Concurrency          int
+	NoCache              bool
+	CacheDir             string
+	Output               string
+	JUnit                string
+	Markdown             string
+	ReviewOut            string
+	HTML                 string
+	GitHub               bool     // GitHub Actions output even outside GITHUB_ACTIONS (report --github)
+	MinPassRate          *float64 // nil: the config's
+	MinPassAt            []string
+	NoProgress           bool
+	Shard                string
 }
 
 func newCmdEval(f *factory, runF func(context.Context, *evalOptions) error) *cobra.Command {
