@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
 	"github.com/llmfall/llmfall/fallback"
@@ -34,8 +35,12 @@ type replica struct {
 // what reaches it during a test comes over pub/sub, or from the resync
 // it starts with.
 func newReplica(t testing.TB, url, prefix string) replica {
+	return newReplicaResync(t, url, prefix, time.Hour)
+}
+
+func newReplicaResync(t testing.TB, url, prefix string, resync time.Duration) replica {
 	t.Helper()
-	store, err := shared.New(shared.Config{URL: url, Prefix: prefix, Resync: time.Hour})
+	store, err := shared.New(shared.Config{URL: url, Prefix: prefix, Resync: resync})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +135,31 @@ func TestStoresShareBreakersAndOrder(t *testing.T) {
 	if st.Published != 2 || st.PublishErrors != 0 || st.Dropped != 0 || st.ApplyErrors != 0 {
 		t.Errorf("replica 1 status = %+v; want 2 published and no errors", st)
 	}
+}
+
+// What a replica missed (here: written to Redis with no message at all)
+// reaches it at the next periodic resync: an open breaker for what is left
+// of its key's time to live, an order.
+func TestResyncCatchesWhatWasMissed(t *testing.T) {
+	url, prefix := redistest.URL(t), redistest.Prefix()
+	r := newReplicaResync(t, url, prefix, 10*time.Millisecond)
+	eventually(t, "the store connected", up(r))
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.Set(ctx, prefix+":breaker:a/a-mini", `{"from":"another-replica","down_ms":5000}`, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.HSet(ctx, prefix+":order", "fast", `["b","a"]`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the missed changes applied", func() bool {
+		return breaker(r) == fallback.StateOpen && cmp.Equal(chain(r), []string{"b", "a"})
+	})
 }
 
 // A replica whose Redis is unreachable says so, with the URL's password
