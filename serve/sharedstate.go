@@ -39,10 +39,12 @@ var (
 		"Changes from other replicas this one could not apply (unreadable, or naming a link or provider it does not have).", nil, nil)
 	sharedDroppedDesc = prometheus.NewDesc("llmfall_shared_state_dropped_total",
 		"Local changes dropped because the queue to Redis was full.", nil, nil)
+	sharedResyncsDesc = prometheus.NewDesc("llmfall_shared_state_resyncs_total",
+		"Full reads of the shared state from Redis, which catch what pub/sub missed.", nil, nil)
 )
 
 func (c sharedCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{sharedUpDesc, sharedPublishedDesc, sharedPublishErrorsDesc, sharedAppliedDesc, sharedApplyErrorsDesc, sharedDroppedDesc} {
+	for _, d := range []*prometheus.Desc{sharedUpDesc, sharedPublishedDesc, sharedPublishErrorsDesc, sharedAppliedDesc, sharedApplyErrorsDesc, sharedDroppedDesc, sharedResyncsDesc} {
 		ch <- d
 	}
 }
@@ -64,6 +66,7 @@ func (c sharedCollector) Collect(ch chan<- prometheus.Metric) {
 	}{
 		{sharedPublishedDesc, st.Published}, {sharedPublishErrorsDesc, st.PublishErrors},
 		{sharedAppliedDesc, st.Applied}, {sharedApplyErrorsDesc, st.ApplyErrors}, {sharedDroppedDesc, st.Dropped},
+		{sharedResyncsDesc, st.Resyncs},
 	} {
 		ch <- prometheus.MustNewConstMetric(v.d, prometheus.CounterValue, float64(v.n))
 	}

@@ -83,7 +83,7 @@ type Store struct {
 	up     atomic.Bool
 	reason atomic.Pointer[string]
 	stats  struct {
-		published, publishErrors, applied, applyErrors, dropped atomic.Uint64
+		published, publishErrors, applied, applyErrors, dropped, resyncs atomic.Uint64
 	}
 
 	// mu guards known, the orders this replica believes Redis holds
@@ -161,8 +161,9 @@ type Status struct {
 	Reason string
 	// Counts since the store was made: changes sent and sent in vain,
 	// changes from other replicas applied and refused by the engine, and
-	// changes dropped from a full queue.
-	Published, PublishErrors, Applied, ApplyErrors, Dropped uint64
+	// changes dropped from a full queue, and full reads of the shared
+	// state done.
+	Published, PublishErrors, Applied, ApplyErrors, Dropped, Resyncs uint64
 }
 
 // Status reports the store's state and counts.
@@ -174,6 +175,7 @@ func (s *Store) Status() Status {
 		Applied:       s.stats.applied.Load(),
 		ApplyErrors:   s.stats.applyErrors.Load(),
 		Dropped:       s.stats.dropped.Load(),
+		Resyncs:       s.stats.resyncs.Load(),
 	}
 	if !st.Up {
 		st.Reason = *s.reason.Load()
@@ -454,6 +456,7 @@ func (s *Store) sync(ctx context.Context, client *redis.Client, eng *fallback.En
 			Cooldown: ttl, Down: time.Duration(v.DownMS) * time.Millisecond})
 	}
 	s.syncOrders(eng, orders)
+	s.stats.resyncs.Add(1)
 }
 
 // flushPending writes the orders set here that Redis has not taken.
