@@ -1,8 +1,12 @@
 package serve_test
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -192,5 +196,58 @@ func TestCommitWindowOneLink(t *testing.T) {
 	}
 	if e := decodeErr(t, resp); !strings.Contains(e.Error.Message, "before a finish reason") {
 		t.Errorf("error = %+v; want the cut named", e.Error)
+	}
+}
+
+// TestStreamDeliversEachChunkPromptly: the gateway writes a chunk as soon
+// as it has it, each as its own event: the upstream sends its next delta
+// only once the client has read the previous one, so a gateway that held a
+// chunk back until the next came would never finish.
+func TestStreamDeliversEachChunkPromptly(t *testing.T) {
+	read := make(chan struct{})
+	const deltas = 4
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := range deltas {
+			fmt.Fprintf(w, `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-4.1-mini","choices":[{"index":0,"delta":{"content":"w%d "},"finish_reason":null}]}`+"\n\n", i)
+			w.(http.Flusher).Flush()
+			select {
+			case <-read:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		io.WriteString(w, `data: {"id":"c1","object":"chat.completion.chunk","model":"gpt-4.1-mini","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}`+"\n\ndata: [DONE]\n\n")
+	}))
+	t.Cleanup(up.Close)
+	g := newGateway(t, links{openai: up.URL})
+	// Only a gateway that holds chunks back meets this deadline.
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "POST", g.URL+"/v1/chat/completions", strings.NewReader(helloStream("")))
+	req.Header.Set("Authorization", "Bearer "+clientKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := bufio.NewReader(resp.Body)
+	for i := range deltas {
+		line, err := events.ReadString('\n')
+		if err != nil {
+			t.Fatalf("delta %d: %v", i, err)
+		}
+		if want := fmt.Sprintf(`"content":"w%d "`, i); !strings.HasPrefix(line, "data: ") || !strings.Contains(line, want) {
+			t.Fatalf("event %d = %q; want the delta %s alone", i, line, want)
+		}
+		if blank, err := events.ReadString('\n'); blank != "\n" || err != nil {
+			t.Fatalf("after delta %d: %q, %v; want the blank line that ends the event", i, blank, err)
+		}
+		read <- struct{}{}
+	}
+	rest := readEvents(t, events)
+	if len(rest) != 2 || rest[1].data != "[DONE]" {
+		t.Errorf("after the deltas: %v; want the finish chunk and [DONE]", rest)
 	}
 }
