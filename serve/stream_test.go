@@ -47,9 +47,8 @@ func cutOpenAI(n int) wiretest.Response {
 	return wiretest.SSE(b.String())
 }
 
-// windowGateway is the gateway as `llmfall serve` builds it: llmfall.yaml
-// parsed by setup (defaults applied), the providers and the engine from
-// it, with the category fast's stream_buffer set to window.
+// windowGateway is the gateway as `llmfall serve` builds it, with the
+// category fast's stream_buffer set to window, on a ticking clock.
 func windowGateway(t *testing.T, window, openaiURL, anthropicURL string) *gateway {
 	t.Helper()
 	yaml := fmt.Sprintf(`providers:
@@ -58,28 +57,43 @@ func windowGateway(t *testing.T, window, openaiURL, anthropicURL string) *gatewa
 categories:
   fast: { openai: gpt-4.1-mini, anthropic: claude-3-5-haiku-latest, stream_buffer: %s }
 `, openaiURL, anthropicURL, window)
+	clk := &ticking{Fake: clock.NewFake(time.Unix(1700000000, 0)), now: time.Unix(1700000000, 0)}
+	return configGateway(t, yaml, clk)
+}
+
+// configGateway is the gateway as `llmfall serve` builds it: llmfall.yaml
+// parsed by setup (defaults applied), the providers, the engine (counting
+// attempts in the metrics) and the server from it. clk, if not nil, is the
+// engine's and the server's clock.
+func configGateway(tb testing.TB, yaml string, clk clock.Clock) *gateway {
+	tb.Helper()
 	env := map[string]string{"OPENAI_API_KEY": "sk-upstream", "ANTHROPIC_API_KEY": "sk-ant-upstream"}
 	opts := setup.Options{Getenv: func(k string) string { return env[k] }}
 	cfg, err := setup.Parse("llmfall.yaml", []byte(yaml), opts)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	providers, err := setup.Providers(cfg, opts)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	clk := &ticking{Fake: clock.NewFake(time.Unix(1700000000, 0)), now: time.Unix(1700000000, 0)}
-	eng, err := setup.Engine(cfg, providers, func(c *fallback.Config) { c.Clock = clk })
+	m := serve.NewMetrics()
+	eng, err := setup.Engine(cfg, providers, func(c *fallback.Config) {
+		c.OnAttempt = m.OnAttempt
+		if clk != nil {
+			c.Clock = clk
+		}
+	})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	srv, err := serve.New(serve.Config{Engine: eng, Keys: []string{clientKey}, Clock: clk})
+	srv, err := serve.New(serve.Config{Engine: eng, Keys: []string{clientKey}, Metrics: m, Clock: clk})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	return &gateway{Server: hs, eng: eng, srv: srv}
+	tb.Cleanup(hs.Close)
+	return &gateway{Server: hs, eng: eng, metrics: m, srv: srv}
 }
 
 // TestCommitWindowPerCategory: the category's stream_buffer decides what a
