@@ -199,7 +199,9 @@ const relayDepth = 32
 // chunk as it comes, so that the handler can tell a chunk already at hand
 // (the channel holds it) from one still to come. The channel closes once
 // st has ended, and st is the caller's again; the caller must read the
-// channel to its end, which is also when the goroutine has ended.
+// channel to its end, which is also when the goroutine has ended. A chunk
+// stays valid after the next Next (the adapters give each tool-call delta
+// its own value), as the engine's commit window relies on too.
 func relay(st *fallback.Stream) <-chan provider.Chunk {
 	chunks := make(chan provider.Chunk, relayDepth)
 	go func() {
