@@ -24,8 +24,10 @@ const (
 // BenchmarkGatewayLoad measures the latency the gateway adds under an open
 // load: requests arrive at a fixed rate (500 and 2,000 a second), each sent
 // at its appointed time whether or not the earlier ones have finished, and
-// each timed from that appointed time to the end of its answer, so that a
-// stall shows as the queue behind it. The same arrivals go straight to a
+// each timed from its sending to the end of its answer: as no request waits
+// for an earlier one, a stall shows as the queue behind it, while the
+// pacer's own lateness on a busy machine does not count against either
+// path. The same arrivals go straight to a
 // mock OpenAI upstream (answering at once: a completion, or ten deltas) or
 // through the gateway as `llmfall serve` builds it (llmfall.yaml through
 // setup, default timeouts, metrics) to that upstream, in alternating
