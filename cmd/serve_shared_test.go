@@ -111,7 +111,7 @@ type replicaProc struct {
 	log strings.Builder // its stderr, for failure messages
 }
 
-var listening = regexp.MustCompile(`listening on (http://\S+)`)
+var listeningRE = regexp.MustCompile(`listening on (http://\S+)`)
 
 // startReplica runs `llmfall serve` on config as a process of its own,
 // with upstreamKey as its key to the fake providers, and returns once it
@@ -137,7 +137,7 @@ func startReplica(t *testing.T, config, upstreamKey string) *replicaProc {
 			r.mu.Lock()
 			r.log.WriteString(sc.Text() + "\n")
 			r.mu.Unlock()
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+			if m := listeningRE.FindStringSubmatch(sc.Text()); m != nil {
 				addr <- m[1]
 			}
 		}
