@@ -53,6 +53,11 @@ type GateOptions struct {
 	CanaryPolicy string
 }
 
+// NeedsAllResults reports whether the gate reads every result rather than
+// the summary, so that the run must keep them all in memory
+// (RunOptions.Retain 0): the paired gate compares case by case.
+func (o GateOptions) NeedsAllResults() bool { return o.Paired }
+
 // GateSettings are GateOptions as the results document records them, so
 // that the gate of merged shards, and of saved results re-rendered by
 // llmfall report, is exactly the one eval applied (or, for a shard, would

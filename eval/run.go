@@ -258,12 +258,14 @@ func newRunner(plan *Plan, opts RunOptions) *runner {
 	if opts.Retain <= 0 {
 		r.kept = make([]kept, len(plan.Cases)+len(plan.Carried))
 	}
-	// Cells in plan order, whatever order the cases finish in.
+	// Cells and repeats in plan order, whatever order the cases finish in.
 	for _, c := range plan.Cases {
 		r.tally.cell(c.Prompt.Name, c.Target.Provider, c.Target.Model, c.Position)
+		r.tally.repeats.register(repeatKey{c.Prompt.Name, c.Test.Name, c.Target.Provider, c.Target.Model, c.Position})
 	}
 	for _, c := range plan.Carried {
 		r.tally.cell(c.Prompt, c.Provider, c.Model, c.Position)
+		r.tally.repeats.register(repeatKey{c.Prompt, c.Test, c.Provider, c.Model, c.Position})
 	}
 	// Only the groups with a consistent check wait for their primary.
 	for _, c := range plan.Cases {
