@@ -136,6 +136,8 @@ func TestMergeAndReportGateLikeEval(t *testing.T) {
 		// 2 of 12 cases flip per link: chance under the paired gate (a
 		// pass), though the pass rate fell (a rate gate would fail).
 		{"paired gate", untrustedConfig + "  gate: paired\n  alpha: 0.1\n", suite(), suite(1, 3), nil, ExitOK},
+		// 10 of 12 pass on each link: below llmfall.yaml's 90%.
+		{"min_pass_rate", strings.Replace(untrustedConfig, "min_pass_rate: 0", "min_pass_rate: 0.9", 1), "", suite(1, 3), nil, ExitFailed},
 		// t1 never passes: pass@2 is 0, below its min_pass_at_k.
 		{"min_pass_at_k", untrustedConfig, "",
 			strings.Replace(suite(1), "value: refund}]}", "value: refund}], min_pass_at_k: 1}", 1), []string{"--repeat", "2"}, ExitFailed},
