@@ -48,6 +48,9 @@ type repeatTally struct {
 	seen    []int // results of out[i], errored ones too
 	index   map[repeatKey]int
 	several bool
+	// off stops counting: a run whose plan repeats no case has no repeats
+	// to report, and an entry per case would cost 200 bytes each.
+	off bool
 }
 
 type repeatKey struct {
@@ -75,6 +78,9 @@ func (t *repeatTally) entry(k repeatKey) int {
 func (t *repeatTally) register(k repeatKey) { t.entry(k) }
 
 func (t *repeatTally) add(r *Result) {
+	if t.off {
+		return
+	}
 	i := t.entry(repeatKey{r.Prompt, r.Test, r.Provider, r.Model, r.Position})
 	t.seen[i]++
 	t.several = t.several || t.seen[i] > 1

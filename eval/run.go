@@ -259,13 +259,20 @@ func newRunner(plan *Plan, opts RunOptions) *runner {
 		r.kept = make([]kept, len(plan.Cases)+len(plan.Carried))
 	}
 	// Cells and repeats in plan order, whatever order the cases finish in.
+	repeats := slices.ContainsFunc(plan.Cases, func(c *Case) bool { return c.Repeat > 0 }) ||
+		slices.ContainsFunc(plan.Carried, func(c Result) bool { return c.Repeat > 0 })
+	r.tally.repeats.off = !repeats
 	for _, c := range plan.Cases {
 		r.tally.cell(c.Prompt.Name, c.Target.Provider, c.Target.Model, c.Position)
-		r.tally.repeats.register(repeatKey{c.Prompt.Name, c.Test.Name, c.Target.Provider, c.Target.Model, c.Position})
+		if repeats {
+			r.tally.repeats.register(repeatKey{c.Prompt.Name, c.Test.Name, c.Target.Provider, c.Target.Model, c.Position})
+		}
 	}
 	for _, c := range plan.Carried {
 		r.tally.cell(c.Prompt, c.Provider, c.Model, c.Position)
-		r.tally.repeats.register(repeatKey{c.Prompt, c.Test, c.Provider, c.Model, c.Position})
+		if repeats {
+			r.tally.repeats.register(repeatKey{c.Prompt, c.Test, c.Provider, c.Model, c.Position})
+		}
 	}
 	// Only the groups with a consistent check wait for their primary.
 	for _, c := range plan.Cases {
