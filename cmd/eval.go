@@ -26,8 +26,27 @@ import (
 	"github.com/llmfall/llmfall/setup"
 )
 
-// evalGCPercent is eval's GOGC unless the environment sets one.
+// evalGCPercent is eval's GOGC unless the environment sets GOGC or
+// GOMEMLIMIT.
 const evalGCPercent = 30
+
+// evalGC sets eval's GOGC and returns what restores the one before. The
+// suite and the plan live for the whole run, and the default GOGC lets the
+// heap grow to twice them between collections: 30% keeps a 100,000-case
+// run near 150 MB (BenchmarkEvalMemory) for a little more GC CPU in a
+// process that mostly waits on providers. A memory limit instead
+// (debug.SetMemoryLimit, GOGC 100) measured no better there (148 MB for as
+// much CPU, README "Benchmarks") and needs a size: a fixed one wastes
+// memory on small suites and makes the collector run without pause on
+// suites whose plan alone is bigger, where a percentage scales with the
+// suite. A user's GOGC or GOMEMLIMIT is theirs: then nothing is changed.
+func evalGC(getenv func(string) string) (restore func()) {
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(evalGCPercent)
+	return func() { debug.SetGCPercent(old) }
+}
 
 type evalOptions struct {
 	IO     *IO
@@ -132,13 +151,7 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 }
 
 func runEval(ctx context.Context, opts *evalOptions) error {
-	// The suite and the plan live for the whole run, and the default GOGC
-	// lets the heap grow to twice them between collections: 30% keeps a
-	// 100,000-case run under 150 MB (BenchmarkEvalMemory) for more GC
-	// CPU in a process that mostly waits on providers. GOGC overrides.
-	if opts.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(evalGCPercent))
-	}
+	defer evalGC(opts.Getenv)()
 	cfg, err := opts.Config()
 	if err != nil {
 		return err
