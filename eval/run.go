@@ -116,8 +116,9 @@ func (o *RunOptions) RetryPolicy() provider.Retry {
 // Run runs plan and grades every answer. Cases run concurrently within the
 // limits; each case's judge calls start as soon as its answer (and, for
 // consistent, its primary's answer) is in, so generation and judging
-// overlap; when slots are short, generations go first (see slots). When ctx is cancelled Run stops dispatching, cancels the calls in
-// flight and returns the results finished so far with ctx's error.
+// overlap; when slots are short, generations go first (see slots). When
+// ctx is cancelled Run stops dispatching, cancels the calls in flight and
+// returns the results finished so far with ctx's error.
 func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Results, error) {
 	if err := checkRunnable(plan, opts); err != nil {
 		return nil, err
