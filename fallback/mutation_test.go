@@ -637,3 +637,31 @@ func TestHedgeWithBreakersOff(t *testing.T) {
 		t.Errorf("attempts (-want +got):\n%s", diff)
 	}
 }
+
+// TestTotalTimeoutAloneWaitsForTheFirstToken: a stream bounded only by a
+// total timeout (no first-token timeout) waits for its first token as long
+// as the total allows.
+func TestTotalTimeoutAloneWaitsForTheFirstToken(t *testing.T) {
+	clk := newClock()
+	started, gate := make(chan struct{}), make(chan struct{})
+	go func() {
+		<-started
+		clk.Advance(time.Second) // a is silent for a second
+		close(gate)
+	}()
+	cfg := testConfig()
+	cfg.Clock = clk
+	cfg.Timeouts = Timeouts{Total: time.Hour}
+	e := mustNew(t, cfg, newFake("a", step{started: started, gate: gate}), newFake("b"), newFake("c"))
+	s, err := e.Stream(testCtx(t), userRequest("fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got, want := drain(s), "ok from a/a-mini"; got != want || s.Err() != nil {
+		t.Errorf("text = %q, Err() = %v; want %q", got, s.Err(), want)
+	}
+	if diff := cmp.Diff([]string{"a:ok"}, outcomes(s.Result().Attempts)); diff != "" {
+		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+}
