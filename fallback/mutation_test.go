@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -663,5 +664,42 @@ func TestTotalTimeoutAloneWaitsForTheFirstToken(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"a:ok"}, outcomes(s.Result().Attempts)); diff != "" {
 		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+}
+
+// countingClock counts the callbacks of its AfterFunc timers.
+type countingClock struct {
+	*clock.Fake
+	fires atomic.Int64
+}
+
+func (c *countingClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	return c.Fake.AfterFunc(d, func() { c.fires.Add(1); f() })
+}
+
+// TestStreamWithoutIdleTimeoutSetsNoIdleTimer: once a stream bounded only by
+// a total timeout has started, its watchdog waits for the total deadline
+// alone; it does not wake up to look for stalls no timeout asked it to
+// catch (a timer re-armed every nanosecond would spin a core).
+func TestStreamWithoutIdleTimeoutSetsNoIdleTimer(t *testing.T) {
+	clk := &countingClock{Fake: newClock()}
+	cfg := testConfig()
+	cfg.Clock = clk
+	cfg.Timeouts = Timeouts{Total: time.Hour}
+	e := mustNew(t, cfg, newFake("a", step{chunks: []string{"a1 ", "a2"}}), newFake("b"), newFake("c"))
+	s, err := e.Stream(testCtx(t), userRequest("fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if !s.Next() {
+		t.Fatalf("Next() = false, Err() = %v; want a's first chunk", s.Err())
+	}
+	clk.Advance(time.Microsecond) // the caller takes a moment with the chunk
+	if got := clk.fires.Load(); got != 0 {
+		t.Errorf("the watchdog fired %d times within a microsecond of streaming; want 0 (only the total deadline, an hour away)", got)
+	}
+	if got := s.Current().Text + drain(s); got != "a1 a2" || s.Err() != nil {
+		t.Errorf("text = %q, Err() = %v; want a's answer", got, s.Err())
 	}
 }
