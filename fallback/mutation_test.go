@@ -3,6 +3,7 @@ package fallback
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -701,5 +702,33 @@ func TestStreamWithoutIdleTimeoutSetsNoIdleTimer(t *testing.T) {
 	}
 	if got := s.Current().Text + drain(s); got != "a1 a2" || s.Err() != nil {
 		t.Errorf("text = %q, Err() = %v; want a's answer", got, s.Err())
+	}
+}
+
+// TestFinishedStreamsLeaveNoTimers: whichever timeouts a stream has, and
+// whether its links failed before their first token or answered, once it
+// has ended no timer of it is left armed.
+func TestFinishedStreamsLeaveNoTimers(t *testing.T) {
+	for _, to := range []Timeouts{{Idle: 2 * time.Second}, {FirstToken: time.Minute}, {Total: time.Hour}, {FirstToken: time.Minute, Idle: 2 * time.Second, Total: time.Hour}} {
+		t.Run(fmt.Sprintf("%+v", to), func(t *testing.T) {
+			clk := newClock()
+			cfg := testConfig()
+			cfg.Clock, cfg.Timeouts = clk, to
+			e := mustNew(t, cfg, newFake("a", step{err: perr("a", provider.ClassServer)}), newFake("b", step{chunks: []string{"b1 ", "b2"}}), newFake("c"))
+			s, err := e.Stream(testCtx(t), userRequest("fast"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := drain(s); got != "b1 b2" || s.Err() != nil {
+				t.Fatalf("text = %q, Err() = %v; want b's answer", got, s.Err())
+			}
+			s.Close()
+			if diff := cmp.Diff([]string{"a:error:server", "b:ok"}, outcomes(s.Result().Attempts)); diff != "" {
+				t.Errorf("attempts (-want +got):\n%s", diff)
+			}
+			if n := clk.Pending(); n != 0 {
+				t.Errorf("%d timers armed after the stream ended; want 0", n)
+			}
+		})
 	}
 }
