@@ -28,8 +28,9 @@ import (
 	"github.com/llmfall/llmfall/provider/wiretest"
 )
 
-// stress turns TestStress on: it takes about 10 s, and over a minute under
-// -race on a loaded 2-core machine, too long for every run of the suite.
+// stress turns TestStress on: under -race it takes 12 s on a quiet 2-core
+// machine and well over a minute on a loaded one, too long for every run of
+// the suite.
 var stress = flag.Bool("stress", false, "run TestStress, the engine's concurrency stress test (docs/stress.md)")
 
 // stressCalls is how many calls TestStress makes, all at once.
