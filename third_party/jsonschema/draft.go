@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // A Draft represents json-schema specification.
@@ -124,7 +125,18 @@ var (
 	draftLatest = Draft2020
 )
 
-func init() {
+// compileMetaschemas fills every draft's sch and allVocabs. Upstream does
+// this in init(), which costs every program linking the package about 10 ms
+// and 1.7 MB at start whether it compiles a schema or not; this fork does it
+// on first use instead (llmfall patch, see PATCH.md). Only dialect.getSchema
+// reads sch and allVocabs' values, and it calls this first. Compiling the
+// metaschemas never calls getSchema (addRoot skips validating json-schema.org
+// documents), so the once cannot recurse.
+func compileMetaschemas() { metaschemasOnce.Do(compileMetaschemasNow) }
+
+var metaschemasOnce sync.Once
+
+func compileMetaschemasNow() {
 	c := NewCompiler()
 	c.AssertFormat()
 	for _, d := range []*Draft{Draft4, Draft6, Draft7, Draft2019, Draft2020} {
@@ -264,6 +276,7 @@ func (d *dialect) activeVocabs(assertVocabs bool, vocabularies map[string]*Vocab
 }
 
 func (d *dialect) getSchema(assertVocabs bool, vocabularies map[string]*Vocabulary) *Schema {
+	compileMetaschemas()
 	vocabs := d.activeVocabs(assertVocabs, vocabularies)
 	if vocabs == nil {
 		return d.draft.sch
