@@ -70,13 +70,6 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	var used []string
-	for _, c := range cfg.Categories {
-		used = append(used, c.Providers...)
-	}
-	if err := checkKeys(cfg, used, opts.Setup()); err != nil {
-		return err
-	}
 	metrics := serve.NewMetrics()
 	// The gateway's engine counts every call's attempts, on this engine
 	// and on each one a reload swaps in.
@@ -87,6 +80,9 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	}
 	eng, err := setup.Engine(cfg, providers, countAttempts)
 	if err != nil {
+		return err
+	}
+	if err := checkKeys(cfg, setup.ServeProviders(eng), opts.Setup()); err != nil {
 		return err
 	}
 	srv, err := serve.New(serve.Config{Engine: eng, Keys: keys, AdminKeys: admin, Metrics: metrics,

@@ -52,8 +52,8 @@ type Config struct {
 	// Metrics records requests and attempts; nil records nothing. Give the
 	// same Metrics to the engine (Metrics.OnAttempt) to count attempts.
 	Metrics *Metrics
-	// Clock stamps answers' created field and times requests for the
-	// metrics; nil means the wall clock.
+	// Clock stamps answers' created field, times requests for the
+	// metrics and times the drain; nil means the wall clock.
 	Clock clock.Clock
 }
 
@@ -168,8 +168,9 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 // Serve serves on ln until ctx ends, then drains: /readyz turns 503, new
 // chat requests get 503, and requests in flight get up to Config.Drain to
 // finish; streams still open then end with an in-band error. It returns
-// nil after a drain in which everything finished, and the listener's error
-// if serving failed.
+// nil after a drain in which everything finished, context.DeadlineExceeded
+// after one cut at its deadline, and the listener's error if serving
+// failed.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// hard is every request's base context: cancelling it ends the
 	// requests still running when the drain deadline passes.
@@ -189,9 +190,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.draining.Store(true)
-	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Drain)
+	// The deadline is the gateway's clock's, so that a test moves it.
+	drainCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	deadline := s.cfg.Clock.AfterFunc(s.cfg.Drain, cancel)
+	defer deadline.Stop()
 	err := hs.Shutdown(drainCtx)
+	if errors.Is(err, context.Canceled) {
+		err = context.DeadlineExceeded
+	}
 	if err != nil {
 		// The deadline passed: cut the requests in flight, which end
 		// their streams with an in-band error, and wait for them to write it.
