@@ -15,7 +15,8 @@ type Draft struct {
 	id            string             // property name used to represent id
 	subschemas    []SchemaPath       // locations of subschemas
 	vocabPrefix   string             // prefix used for vocabulary
-	allVocabs     map[string]*Schema // names of supported vocabs with its schemas
+	allVocabs     map[string]*Schema // names of supported vocabs (values unused: see vocabSchemas)
+	vocabSchemas  map[string]*Schema // allVocabs' schemas, set by compileMetaschemasNow
 	defaultVocabs []string           // names of default vocabs
 }
 
@@ -129,7 +130,9 @@ var (
 // this in init(), which costs every program linking the package about 10 ms
 // and 1.7 MB at start whether it compiles a schema or not; this fork does it
 // on first use instead (llmfall patch, see PATCH.md). Only dialect.getSchema
-// reads sch and allVocabs' values, and it calls this first. Compiling the
+// reads sch and vocabSchemas, and it calls this first; the vocabularies'
+// schemas go in vocabSchemas rather than in allVocabs' values as upstream, so
+// that getVocabs may read allVocabs' names meanwhile. Compiling the
 // metaschemas never calls getSchema (addRoot skips validating json-schema.org
 // documents), so the once cannot recurse.
 func compileMetaschemas() { metaschemasOnce.Do(compileMetaschemasNow) }
@@ -141,8 +144,9 @@ func compileMetaschemasNow() {
 	c.AssertFormat()
 	for _, d := range []*Draft{Draft4, Draft6, Draft7, Draft2019, Draft2020} {
 		d.sch = c.MustCompile(d.url)
+		d.vocabSchemas = make(map[string]*Schema, len(d.allVocabs))
 		for name := range d.allVocabs {
-			d.allVocabs[name] = c.MustCompile(strings.TrimSuffix(d.url, "schema") + "meta/" + name)
+			d.vocabSchemas[name] = c.MustCompile(strings.TrimSuffix(d.url, "schema") + "meta/" + name)
 		}
 	}
 }
@@ -284,7 +288,7 @@ func (d *dialect) getSchema(assertVocabs bool, vocabularies map[string]*Vocabula
 
 	var allOf []*Schema
 	for _, vocab := range vocabs {
-		sch := d.draft.allVocabs[vocab]
+		sch := d.draft.vocabSchemas[vocab]
 		if sch == nil {
 			if v, ok := vocabularies[vocab]; ok {
 				sch = v.Schema
@@ -295,7 +299,7 @@ func (d *dialect) getSchema(assertVocabs bool, vocabularies map[string]*Vocabula
 		}
 	}
 	if !slices.Contains(vocabs, "core") {
-		sch := d.draft.allVocabs["core"]
+		sch := d.draft.vocabSchemas["core"]
 		if sch == nil {
 			sch = d.draft.sch
 		}
