@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 )
@@ -14,10 +15,20 @@ import (
 // client's default Go and process collectors use, so that dashboards built
 // on those keep working. It is called at each scrape.
 func Runtime() []*Family {
-	// ReadMemStats stops the world for a moment, which a scrape can afford;
-	// runtime/metrics would cost every command its package initialisation.
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	samples := []metrics.Sample{
+		{Name: "/sched/goroutines:goroutines"},
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/total:bytes"},
+		{Name: "/gc/heap/allocs:bytes"},
+		{Name: "/sched/gomaxprocs:threads"},
+	}
+	metrics.Read(samples)
+	value := func(i int) float64 {
+		if samples[i].Value.Kind() == metrics.KindUint64 {
+			return float64(samples[i].Value.Uint64())
+		}
+		return 0
+	}
 	one := func(name, help string, kind Kind, v float64) *Family {
 		f := NewFamily(name, help, kind, nil)
 		f.Set(v)
@@ -26,12 +37,12 @@ func Runtime() []*Family {
 	info := NewFamily("go_info", "Information about the Go environment.", Gauge, []string{"version"})
 	info.Set(1, runtime.Version())
 	fams := []*Family{
-		one("go_goroutines", "Number of goroutines that currently exist.", Gauge, float64(runtime.NumGoroutine())),
+		one("go_goroutines", "Number of goroutines that currently exist.", Gauge, value(0)),
 		info,
-		one("go_memstats_alloc_bytes_total", "Total number of bytes allocated in heap until now, even if released already.", Counter, float64(ms.TotalAlloc)),
-		one("go_memstats_heap_alloc_bytes", "Number of heap bytes allocated and currently in use.", Gauge, float64(ms.HeapAlloc)),
-		one("go_memstats_sys_bytes", "Number of bytes obtained from system.", Gauge, float64(ms.Sys)),
-		one("go_sched_gomaxprocs_threads", "The current runtime.GOMAXPROCS setting.", Gauge, float64(runtime.GOMAXPROCS(0))),
+		one("go_memstats_alloc_bytes_total", "Total number of bytes allocated in heap until now, even if released already.", Counter, value(3)),
+		one("go_memstats_heap_alloc_bytes", "Number of heap bytes allocated and currently in use.", Gauge, value(1)),
+		one("go_memstats_sys_bytes", "Number of bytes obtained from system.", Gauge, value(2)),
+		one("go_sched_gomaxprocs_threads", "The current runtime.GOMAXPROCS setting.", Gauge, value(4)),
 	}
 	p, ok := readProc()
 	if !ok {
