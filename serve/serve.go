@@ -19,9 +19,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/llmfall/llmfall/fallback"
-
 	"github.com/llmfall/llmfall/clock"
+	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/serve/shared"
 )
 
 // Defaults for the Config fields whose zero value means "the default".
@@ -55,6 +55,10 @@ type Config struct {
 	// Clock stamps answers' created field, times requests for the
 	// metrics and times the drain; nil means the wall clock.
 	Clock clock.Clock
+	// Shared, if set, is the store through which the engine shares health
+	// with other replicas (the engine's fallback.Config.Shared); /readyz
+	// and /metrics report whether it is up.
+	Shared *shared.Store
 }
 
 // Server is the gateway. Its Handler is safe for concurrent use.
@@ -86,6 +90,7 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if cfg.Metrics != nil {
+		cfg.Metrics.shared.Store(cfg.Shared)
 		mux.Handle("GET /metrics", cfg.Metrics.handler(cfg.Engine))
 	}
 	if len(s.admin) > 0 {
@@ -162,7 +167,7 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("draining\n"))
 		return
 	}
-	w.Write([]byte("ready\n"))
+	w.Write([]byte("ready\n" + s.sharedReadiness()))
 }
 
 // Serve serves on ln until ctx ends, then drains: /readyz turns 503, new
