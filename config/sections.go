@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -24,8 +25,8 @@ var (
 )
 
 var (
-	nameRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	nameRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`) })
+	envNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 )
 
 // config decodes the top-level mapping. Sections that refer to others
@@ -132,7 +133,7 @@ func (d *decoder) state(st *State, p pair) {
 			if !ok {
 				return
 			}
-			if !nameRE.MatchString(s) {
+			if !nameRE().MatchString(s) {
 				d.fail(deref(p.val), p.path, "must be letters, digits, '_', '.' or '-' (e.g. llmfall-prod), got %s", quote(s))
 				return
 			}
@@ -197,7 +198,7 @@ func (d *decoder) provider(e pair) Provider {
 	switch {
 	case slices.Contains(categoryKeys, e.key):
 		d.fail(e.kn, "providers", "%s is reserved for category settings; give the provider another name", quote(e.key))
-	case !nameRE.MatchString(e.key):
+	case !nameRE().MatchString(e.key):
 		d.fail(e.kn, "providers", "name %s may hold only letters, digits, '-', '_' and '.', and must start with a letter or digit", quote(e.key))
 	}
 	entries, ok := d.entries(e.val, e.path)
@@ -332,7 +333,7 @@ func (d *decoder) envName(n *yaml.Node, path string) (string, bool) {
 		d.fail(n, path, "must name an environment variable, got %s", describe(n))
 	case provider.Redact(n.Value) != n.Value:
 		d.fail(n, path, "looks like an API key itself: put the key in an environment variable and name the variable here (e.g. OPENAI_API_KEY)")
-	case !envNameRE.MatchString(n.Value):
+	case !envNameRE().MatchString(n.Value):
 		d.fail(n, path, "must name an environment variable (letters, digits and '_', e.g. OPENAI_API_KEY), not hold the key")
 	default:
 		return n.Value, true
