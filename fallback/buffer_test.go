@@ -32,12 +32,20 @@ func TestCommitWindowPerFault(t *testing.T) {
 		{"truncated: no finish reason", step{chunks: partial, noFinish: true}, "", OutcomeOK, OutcomeError},
 	}
 	for _, f := range faults {
-		for _, window := range []StreamBuffer{{}, {Chunks: -1}, {Chunks: 10}, {For: time.Minute}} {
-			name := f.name + "/window off"
-			if window.on() {
-				name = f.name + "/window " + map[bool]string{true: "whole", false: "10 chunks or 1m"}[window.Chunks == -1]
-			}
-			t.Run(name, func(t *testing.T) {
+		// Either field alone opens a window (the table says so rather
+		// than asking StreamBuffer, so that a wrong answer shows).
+		for _, w := range []struct {
+			name   string
+			window StreamBuffer
+			on     bool
+		}{
+			{"off", StreamBuffer{}, false},
+			{"whole", StreamBuffer{Chunks: -1}, true},
+			{"10 chunks", StreamBuffer{Chunks: 10}, true},
+			{"1m", StreamBuffer{For: time.Minute}, true},
+		} {
+			window := w.window
+			t.Run(f.name+"/window "+w.name, func(t *testing.T) {
 				clk := newClock()
 				a := f.a
 				if a.stall {
@@ -57,7 +65,7 @@ func TestCommitWindowPerFault(t *testing.T) {
 				defer s.Close()
 				text := drain(s)
 				res := s.Result()
-				if !window.on() {
+				if !w.on {
 					if text != "Order 1182 " {
 						t.Errorf("text = %q; want a's partial answer", text)
 					}

@@ -281,8 +281,11 @@ func (c *call) ctxErr() error {
 	return &ExhaustedError{Category: c.res.Category, Attempts: c.res.Attempts, Total: c.to.Total}
 }
 
+// exhausted is the error of a call with no link left to try. A caller that
+// cancelled is told so, not that every link failed: a hedged walk stops
+// launching racers once the caller has gone, and ends here.
 func (c *call) exhausted() error {
-	if c.overTotal() {
+	if c.parent.Err() != nil || c.overTotal() {
 		return c.ctxErr()
 	}
 	return &ExhaustedError{Category: c.res.Category, Attempts: c.res.Attempts}

@@ -243,36 +243,56 @@ func TestStreamFailsAfterFirstToken(t *testing.T) {
 	}
 }
 
+// TestAllLinksDown: a call with every link failing tries each once, with the
+// breakers on or off (BreakerFailures < 0), and reports every failure.
 func TestAllLinksDown(t *testing.T) {
 	for _, m := range modes {
-		t.Run(m.name, func(t *testing.T) {
-			e := mustNew(t, testConfig(),
-				newFake("a", step{err: perr("a", provider.ClassServer)}),
-				newFake("b", step{err: perr("b", provider.ClassRateLimited)}),
-				newFake("c", step{err: perr("c", provider.ClassAuth)}))
-			_, res, err := m.run(e, context.Background(), userRequest("fast"))
-			var ee *ExhaustedError
-			if !errors.As(err, &ee) {
-				t.Fatalf("err = %v; want *ExhaustedError", err)
-			}
-			want := []string{"a:error:server", "b:error:rate_limited", "c:error:auth"}
-			if diff := cmp.Diff(want, outcomes(ee.Attempts)); diff != "" {
-				t.Errorf("attempts (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(want, outcomes(res.Attempts)); diff != "" {
-				t.Errorf("Result attempts (-want +got):\n%s", diff)
-			}
-			msg := err.Error()
-			for _, s := range []string{"a/a-mini", "b/b-haiku", "c/c-flash", "scripted server", "scripted auth"} {
-				if !strings.Contains(msg, s) {
-					t.Errorf("Error() = %q; want it to mention %q", msg, s)
-				}
-			}
-			var pe *provider.Error
-			if !errors.As(err, &pe) {
-				t.Errorf("errors.As(*provider.Error) = false; want the attempts' errors unwrapped")
-			}
-		})
+		for _, breakers := range []struct {
+			name     string
+			failures int
+		}{{"breakers", 0}, {"no breakers", -1}} {
+			t.Run(m.name+"/"+breakers.name, func(t *testing.T) {
+				testAllLinksDown(t, m, breakers.failures)
+			})
+		}
+	}
+}
+
+func testAllLinksDown(t *testing.T, m mode, breakerFailures int) {
+	cfg := testConfig()
+	cfg.BreakerFailures = breakerFailures
+	fakes := []*fake{
+		newFake("a", step{err: perr("a", provider.ClassServer)}),
+		newFake("b", step{err: perr("b", provider.ClassRateLimited)}),
+		newFake("c", step{err: perr("c", provider.ClassAuth)}),
+	}
+	e := mustNew(t, cfg, fakes...)
+	_, res, err := m.run(e, context.Background(), userRequest("fast"))
+	var ee *ExhaustedError
+	if !errors.As(err, &ee) {
+		t.Fatalf("err = %v; want *ExhaustedError", err)
+	}
+	want := []string{"a:error:server", "b:error:rate_limited", "c:error:auth"}
+	if diff := cmp.Diff(want, outcomes(ee.Attempts)); diff != "" {
+		t.Errorf("attempts (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, outcomes(res.Attempts)); diff != "" {
+		t.Errorf("Result attempts (-want +got):\n%s", diff)
+	}
+	msg := err.Error()
+	for _, s := range []string{"a/a-mini", "b/b-haiku", "c/c-flash", "scripted server", "scripted auth"} {
+		if !strings.Contains(msg, s) {
+			t.Errorf("Error() = %q; want it to mention %q", msg, s)
+		}
+	}
+	var pe *provider.Error
+	if !errors.As(err, &pe) {
+		t.Errorf("errors.As(*provider.Error) = false; want the attempts' errors unwrapped")
+	}
+	for _, f := range fakes {
+		if got := f.Calls(); got != 1 {
+			t.Errorf("%s called %d times; want 1: a failing call walks the chain once", f.name, got)
+		}
 	}
 }
 
@@ -383,25 +403,19 @@ func TestPerCallTimeoutOverride(t *testing.T) {
 }
 
 func TestRetriesSameLink(t *testing.T) {
-	clk := newClock()
 	cfg := testConfig()
-	cfg.Retries, cfg.Clock = 2, clk
+	s := &sleeper{Clock: newClock()}
+	cfg.Retries, cfg.Clock = 2, s
 	cfg.RetryBackoff = time.Second
 	a := newFake("a", step{err: perr("a", provider.ClassOverloaded)}, step{err: perr("a", provider.ClassServer)}, step{})
 	e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
-	backoffs := make(chan time.Time, 1)
-	go func() {
-		// The only timers armed are the backoffs: wait out each one.
-		defer close(backoffs)
-		for range 2 {
-			clk.WaitTimers(1)
-			clk.Advance(4 * time.Second)
-		}
-		backoffs <- clk.Now()
-	}()
 	res, err := e.Complete(testCtx(t), userRequest("fast"))
-	if waited := (<-backoffs).Sub(newClock().Now()); waited != 8*time.Second {
-		t.Errorf("clock moved %v; want two backoffs (of at most 1.5 s and 3 s) waited out", waited)
+	// Jittered by ±50 %: the first backoff is 0.5 s to 1.5 s, the second
+	// (doubled) 1 s to 3 s.
+	waits := s.Waits()
+	if len(waits) != 2 || waits[0] < 500*time.Millisecond || waits[0] > 1500*time.Millisecond ||
+		waits[1] < time.Second || waits[1] > 3*time.Second {
+		t.Errorf("waits = %v; want two backoffs, of 0.5 s to 1.5 s and 1 s to 3 s", waits)
 	}
 	if err != nil {
 		t.Fatalf("Complete() error = %v", err)
