@@ -1,0 +1,54 @@
+package eval
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The tests of this file pin gate and planning decisions that issue 16's
+// mutation runs found loose.
+
+// A prompt new in this pull request has no baseline to regress from; the
+// prompts gated after it are still compared with theirs.
+func TestGateNewPromptDoesNotHideRegressions(t *testing.T) {
+	rs := resultsOf(
+		cellResults("alpha", "a", 0, 5, 5, 0), // new: not in the baseline
+		cellResults("beta", "a", 0, 2, 8, 0),  // 20%, was 100%
+	)
+	baseline := resultsOf(cellResults("beta", "a", 0, 10, 0, 0))
+	g := Gate(rs, GateOptions{Baseline: baseline})
+	var got []string
+	for _, v := range g.Violations {
+		got = append(got, v.Prompt+" "+v.Rule)
+	}
+	if diff := cmp.Diff([]string{"beta max_regression"}, got); diff != "" || g.Pass {
+		t.Errorf("gate pass = %t, violations (-want +got):\n%s", g.Pass, diff)
+	}
+}
+
+// A prompt file asking for exactly the floor asks for nothing looser: the
+// report does not call it ignored.
+func TestGatePromptMinimumAtTheFloorIsNotIgnored(t *testing.T) {
+	rs := resultsOf(cellResults("summary", "a", 0, 9, 1, 0))
+	g := Gate(rs, GateOptions{MinPassRate: 0.9, PromptMinPassRate: map[string]float64{"summary": 0.9}})
+	want := []Override{{Prompt: "summary", Rule: "min_pass_rate", Value: 0.9, Floor: 0.9}}
+	if diff := cmp.Diff(want, g.Overrides); diff != "" || !g.Pass {
+		t.Errorf("gate pass = %t, overrides (-want +got):\n%s", g.Pass, diff)
+	}
+	if got, want := g.Overrides[0].String(), "summary: min_pass_rate 90% (the trusted value is 90%)"; got != want {
+		t.Errorf("String() = %q; want %q", got, want)
+	}
+}
+
+// When a fallback link's consistent check runs again, its primary's answer
+// is needed too, even for the suite's very first case.
+func TestPlanRerunsTheFirstCasesPrimaryForAConsistentCheck(t *testing.T) {
+	files := map[string]string{"pair.yaml": fpSuite["pair.yaml"]}
+	base := mustPlan(t, loadDir(t, files), PlanOptions{Chain: fpChain("haiku"), Inputs: fpInputs()})
+	p := mustPlan(t, loadDir(t, files), PlanOptions{Chain: fpChain("sonnet"), Inputs: fpInputs(), Baseline: passedResults(base)})
+	want := map[string]string{"pair@0": "primary of a consistent check that runs", "pair@1": "link changed"}
+	if diff := cmp.Diff(want, reasons(p)); diff != "" {
+		t.Errorf("cases run (-want +got):\n%s", diff)
+	}
+}
