@@ -52,3 +52,18 @@ func TestPlanRerunsTheFirstCasesPrimaryForAConsistentCheck(t *testing.T) {
 		t.Errorf("cases run (-want +got):\n%s", diff)
 	}
 }
+
+// A case whose fingerprint differs from its baseline result's always says
+// why it runs, even when no part tells the difference (a results file
+// edited by hand, or written by a tool that hashes otherwise).
+func TestPlanReasonWhenOnlyTheSumDiffers(t *testing.T) {
+	files := map[string]string{"pair.yaml": fpSuite["pair.yaml"]}
+	base := mustPlan(t, loadDir(t, files), PlanOptions{Chain: fpChain("haiku"), Inputs: fpInputs()})
+	baseline := passedResults(base)
+	baseline.Results[0].Fingerprint = "0123"
+	p := mustPlan(t, loadDir(t, files), PlanOptions{Chain: fpChain("haiku"), Inputs: fpInputs(), Baseline: baseline})
+	want := map[string]string{"pair@0": "inputs changed"}
+	if diff := cmp.Diff(want, reasons(p)); diff != "" {
+		t.Errorf("cases run (-want +got):\n%s", diff)
+	}
+}
