@@ -67,3 +67,21 @@ func TestPlanReasonWhenOnlyTheSumDiffers(t *testing.T) {
 		t.Errorf("cases run (-want +got):\n%s", diff)
 	}
 }
+
+// Repeated tests exactly at their pass@k and pass^k minimums pass; a test
+// whose every run errored is not judged by them (errors are reported
+// apart, as for pass rates).
+func TestGateRepeatMinimumsAtTheMark(t *testing.T) {
+	rs := resultsOf(
+		cellResults("steady", "a", 0, 3, 0, 0),
+		cellResults("broken", "a", 0, 0, 0, 3),
+	)
+	one := 1.0
+	g := Gate(rs, GateOptions{TestMinimums: map[[2]string]TestMinimum{
+		{"steady", "t"}: {PassAtK: &one, PassAllK: &one},
+		{"broken", "t"}: {PassAtK: &one, PassAllK: &one},
+	}})
+	if !g.Pass || len(g.Violations) != 0 {
+		t.Errorf("gate pass = %t, violations %+v; want a pass", g.Pass, g.Violations)
+	}
+}
