@@ -85,3 +85,19 @@ func TestGateRepeatMinimumsAtTheMark(t *testing.T) {
 		t.Errorf("gate pass = %t, violations %+v; want a pass", g.Pass, g.Violations)
 	}
 }
+
+// Either sign of a run that did not finish makes the gate incomplete: the
+// interrupt flag (even when it came after the last case) or cases left
+// without a result (even without the flag, as merged shards report them).
+func TestGateIncompleteOnEitherSign(t *testing.T) {
+	for _, tc := range []struct {
+		interrupted bool
+		notRun      int
+	}{{true, 0}, {false, 2}} {
+		rs := resultsOf(cellResults("p", "a", 0, 3, 0, 0))
+		rs.Summary.Interrupted, rs.Summary.NotRun = tc.interrupted, tc.notRun
+		if g := Gate(rs, GateOptions{}); g.Pass || g.Status != GateIncomplete {
+			t.Errorf("interrupted %t, not run %d: gate pass = %t, status %q; want incomplete", tc.interrupted, tc.notRun, g.Pass, g.Status)
+		}
+	}
+}
