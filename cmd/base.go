@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -108,20 +109,30 @@ func providerChanges(base, head *config.Config) []string {
 }
 
 // checkBase loads the trusted base's config and refuses a config whose
-// providers differ from it where it matters for keys, unless the command
-// line allows it.
+// providers differ from it where it matters for keys, or whose judge
+// differs from it (see judgeChanges), unless the command line allows it.
 func checkBase(ctx context.Context, opts *evalOptions, rev *eval.Revision, cfg *config.Config) (*config.Config, error) {
 	base, err := baseConfig(ctx, rev, cfg, opts.Setup())
 	if err != nil {
 		return nil, usageErr(fmt.Errorf("--base %s: %w", opts.Base, err), "")
 	}
-	changed := providerChanges(base, cfg)
-	if len(changed) == 0 || opts.AllowProviderChanges {
+	var errs []error
+	var flags []string
+	if changed := providerChanges(base, cfg); len(changed) > 0 && !opts.AllowProviderChanges {
+		errs = append(errs, fmt.Errorf("--base %s: %s changes provider settings that decide where requests and keys go: %s",
+			opts.Base, cfg.Path, strings.Join(changed, ", ")))
+		flags = append(flags, "--allow-provider-changes")
+	}
+	if changed := judgeChanges(base, cfg); len(changed) > 0 && !opts.AllowJudgeChanges {
+		errs = append(errs, fmt.Errorf("--base %s: %s changes the judge whose verdicts gate it: %s",
+			opts.Base, cfg.Path, strings.Join(changed, ", ")))
+		flags = append(flags, "--allow-judge-changes")
+	}
+	if len(errs) == 0 {
 		return base, nil
 	}
-	return nil, usageErr(fmt.Errorf("--base %s: %s changes provider settings that decide where requests and keys go: %s",
-		opts.Base, cfg.Path, strings.Join(changed, ", ")),
-		"these come from the base branch's llmfall.yaml; after reviewing the change, pass --allow-provider-changes")
+	return nil, usageErr(errors.Join(errs...),
+		"these come from the base branch's llmfall.yaml; after reviewing the change, pass "+strings.Join(flags, " and "))
 }
 
 func (t *baseTree) remove() { os.RemoveAll(t.dir) }

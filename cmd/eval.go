@@ -51,6 +51,7 @@ type evalOptions struct {
 	// config, and it is the default ChangedSince.
 	Base                 string
 	AllowProviderChanges bool
+	AllowJudgeChanges    bool // with --base: a judge other than the base's (judge.category, judge.panel, their models)
 	Baseline             string
 	DryRun               bool
 	Concurrency          int
@@ -112,8 +113,9 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 	fl.IntVar(&opts.Repeat, "repeat", 0, "run every case this many times (default: eval.repeat)")
 	fl.StringVar(&opts.Filter, "filter", "", "only cases whose prompt/test matches this regular expression")
 	fl.StringVar(&opts.ChangedSince, "changed-since", "", "only cases whose fingerprint differs at this git ref (default: --base; \"\" for every case)")
-	fl.StringVar(&opts.Base, "base", "", "trusted git ref (the PR's base): provider type, base_url, api_key_env and headers must match its llmfall.yaml")
+	fl.StringVar(&opts.Base, "base", "", "trusted git ref (the PR's base): provider type, base_url, api_key_env and headers, and the judge, must match its llmfall.yaml")
 	fl.BoolVar(&opts.AllowProviderChanges, "allow-provider-changes", false, "with --base: accept provider settings that differ from the base's")
+	fl.BoolVar(&opts.AllowJudgeChanges, "allow-judge-changes", false, "with --base: accept a judge (judge.category, judge.panel or their models) that differs from the base's")
 	fl.StringVar(&opts.Baseline, "baseline", "", "results.json of an earlier run: regressions fail the gate, unchanged prompts are taken from it")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan (calls, judge calls, tokens, cost) and make no calls")
 	fl.IntVarP(&opts.Concurrency, "concurrency", "j", 0, "calls in flight in all, judge calls included (default: eval.concurrency); providers.NAME.concurrency caps one provider under it")
@@ -197,11 +199,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 		if err != nil {
 			return err
 		}
-		eo := estimateOptions(cfg, engine)
-		if _, heuristic := run.Judge.(*judge.Heuristic); heuristic || opts.Setup().Offline {
-			// The offline judge (and a judge of sims) is a heuristic and costs nothing.
-			eo.JudgeModels = nil
-		}
+		eo := estimateOptions(cfg, engine, opts.Setup())
 		eo.Prices, eo.Providers, eo.Cache, eo.Identity, eo.JudgeID = run.Prices, run.Providers, run.Cache, run.Identity, run.JudgeID
 		eval.WriteEstimate(opts.IO.Out, plan, plan.Estimate(eo))
 		return nil

@@ -167,7 +167,9 @@ func (r *runner) canaryVerdict(ctx context.Context, in judge.RubricInput) (judge
 	if err != nil {
 		return v, 0, err
 	}
-	_ = r.opts.Cache.put(key, v)
+	if v.Missing() == 0 { // as verdict: a partial panel is asked again next run
+		_ = r.opts.Cache.put(key, v)
+	}
 	return v, v.CostUSD, nil
 }
 
@@ -182,7 +184,7 @@ func passedBy(v judge.Verdict) []judge.Verdict {
 	}
 	var out []judge.Verdict
 	for _, vote := range v.Votes {
-		if vote.Pass && !vote.Inconsistent {
+		if vote.Error == "" && vote.Pass && !vote.Inconsistent {
 			out = append(out, vote.Verdict)
 		}
 	}

@@ -134,6 +134,10 @@ const DefaultOutputTokens = 300
 // judgeOverheadTokens is a judge prompt's instructions around what it grades.
 const judgeOverheadTokens = 250
 
+// judgeAnswerTokens is a judge's verdict: a few sentences of reasoning in
+// JSON.
+const judgeAnswerTokens = 100
+
 // Estimate counts the plan's calls and prices them: the answers and the
 // verdicts apart, every panel member's and the canaries' included, and
 // what the cache answers left out.
@@ -154,21 +158,39 @@ func (p *Plan) Estimate(opts EstimateOptions) Estimate {
 	if len(judges) == 0 {
 		judges = []string{""}
 	}
-	judged := func(in int) {
+	// calls counts the questions behind one verdict of every judge: a
+	// model asks a pairwise one in both orders; the heuristic ("") asks
+	// nothing, and counts as one call per verdict.
+	calls := func(pairwise bool) int {
+		n := 0
 		for _, m := range judges {
-			e.JudgeCalls++
-			e.JudgeCostUSD += cost(m, in, 100)
+			n++
+			if pairwise && m != "" {
+				n++
+			}
+		}
+		return n
+	}
+	// judged prices one verdict of every judge, of in tokens a question.
+	judged := func(pairwise bool, in int) {
+		for _, m := range judges {
+			asks := 1
+			if pairwise && m != "" {
+				asks = 2
+			}
+			e.JudgeCalls += asks
+			e.JudgeCostUSD += float64(asks) * cost(m, in, judgeAnswerTokens)
 		}
 	}
 	for _, c := range canaries(p, opts.Canaries) {
 		if opts.Cache != nil {
 			var v judge.Verdict
 			if opts.Cache.get(cacheKey("rubric", opts.JudgeID, c.in), &v) {
-				e.CachedJudge += len(judges)
+				e.CachedJudge += calls(false)
 				continue
 			}
 		}
-		judged(tokens(c.in.Prompt) + tokens(c.in.Output) + tokens(c.in.Rubric) + judgeOverheadTokens)
+		judged(false, tokens(c.in.Prompt)+tokens(c.in.Output)+tokens(c.in.Rubric)+tokens(c.in.Reference)+judgeOverheadTokens)
 	}
 	// The primaries' cached answers, which consistent verdicts compare with.
 	primaries := map[int]primaryAnswer{}
@@ -208,11 +230,19 @@ func (p *Plan) Estimate(opts EstimateOptions) Estimate {
 			if a.Type != TypeJudge && (a.Type != TypeConsistent || c.Primary) {
 				continue
 			}
+			// A rubric verdict is one question about the prompt and the
+			// answer; a consistent one asks about the prompt and both
+			// answers, once in each order.
+			pairwise := a.Type == TypeConsistent
+			size := in + out + tokens(a.Rubric) + tokens(a.Reference) + judgeOverheadTokens
+			if pairwise {
+				size = in + out*2 + judgeOverheadTokens
+			}
 			if opts.verdictCached(c, a, answers[i], primaries[c.Group]) {
-				e.CachedJudge += len(judges) // one cached verdict answers the whole panel
+				e.CachedJudge += calls(pairwise) // one cached verdict answers the whole panel
 				continue
 			}
-			judged(in + out*2 + tokens(a.Rubric) + judgeOverheadTokens)
+			judged(pairwise, size)
 		}
 	}
 	e.Unpriced = slices.Sorted(maps.Keys(unpriced))

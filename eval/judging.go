@@ -56,7 +56,9 @@ func (t *judgeTally) verdict(v judge.Verdict, pairwise, cached bool) {
 		t.panel.add(v)
 		counted = counted[:0]
 		for _, vote := range v.Votes {
-			counted = append(counted, vote.Verdict)
+			if vote.Error == "" { // a member that failed gave no verdict
+				counted = append(counted, vote.Verdict)
+			}
 		}
 	}
 	for _, v := range counted {

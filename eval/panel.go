@@ -35,10 +35,12 @@ type PanelSummary struct {
 	Review []judge.Example `json:"-"`
 }
 
-// VoteCount is one judge model's votes.
+// VoteCount is one judge model's votes. Errors counts the verdicts it was
+// asked for and did not give (the panel decided without it).
 type VoteCount struct {
-	Pass int `json:"pass"`
-	Fail int `json:"fail"`
+	Pass   int `json:"pass"`
+	Fail   int `json:"fail"`
+	Errors int `json:"errors,omitempty"`
 }
 
 // panelTally collects the PanelSummary; judgeTally's mutex guards it.
@@ -56,8 +58,18 @@ func (t *panelTally) add(v judge.Verdict) {
 	}
 	item := map[string]bool{}
 	for _, vote := range v.Votes {
-		pass := vote.Pass && !vote.Inconsistent
 		c := t.judges[vote.Judge]
+		if !slices.Contains(t.members, vote.Member) {
+			t.members = append(t.members, vote.Member)
+		}
+		if vote.Error != "" {
+			// Left out of the item: agreement counts verdicts every
+			// member voted on.
+			c.Errors++
+			t.judges[vote.Judge] = c
+			continue
+		}
+		pass := vote.Pass && !vote.Inconsistent
 		if pass {
 			c.Pass++
 		} else {
@@ -65,9 +77,6 @@ func (t *panelTally) add(v judge.Verdict) {
 		}
 		t.judges[vote.Judge] = c
 		item[vote.Member] = pass
-		if !slices.Contains(t.members, vote.Member) {
-			t.members = append(t.members, vote.Member)
-		}
 	}
 	t.items = append(t.items, item)
 	if v.Contested() {
@@ -140,7 +149,11 @@ func (s *PanelSummary) String() string {
 	names := slices.Sorted(maps.Keys(s.Judges))
 	votes := make([]string, len(names))
 	for i, n := range names {
-		votes[i] = fmt.Sprintf("%s %d pass %d fail", n, s.Judges[n].Pass, s.Judges[n].Fail)
+		c := s.Judges[n]
+		votes[i] = fmt.Sprintf("%s %d pass %d fail", n, c.Pass, c.Fail)
+		if c.Errors > 0 {
+			votes[i] += fmt.Sprintf(" %s", Count(c.Errors, "error"))
+		}
 	}
 	parts = append(parts, strings.Join(votes, ", "))
 	return strings.Join(parts, " · ")

@@ -108,9 +108,9 @@ func TestEstimatePanelAndCanaries(t *testing.T) {
 	prices := Prices(nil).WithDefaults()
 	single := p.Estimate(EstimateOptions{Prices: prices, JudgeModels: []string{"gpt-4.1"}})
 	e := p.Estimate(EstimateOptions{Prices: prices, JudgeModels: []string{"gpt-4.1", "claude-sonnet-4-5"}, Canaries: 2})
-	// (4 rubric + 2 pair verdicts + 2 canaries) × 2 judges.
-	if e.JudgeCalls != 16 {
-		t.Errorf("judge calls = %d; want 16", e.JudgeCalls)
+	// (4 rubric + 2 pair verdicts asked twice + 2 canaries) × 2 judges.
+	if e.JudgeCalls != 20 {
+		t.Errorf("judge calls = %d; want 20", e.JudgeCalls)
 	}
 	if !approx(e.CandidateCostUSD, single.CandidateCostUSD) || e.JudgeCostUSD <= 2*single.JudgeCostUSD ||
 		!approx(e.CostUSD, e.CandidateCostUSD+e.JudgeCostUSD) || single.JudgeCostUSD <= 0 {

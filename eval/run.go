@@ -588,6 +588,10 @@ func (r *runner) verdict(ctx context.Context, pairwise bool, key string, ask fun
 		return v, err
 	}
 	r.judged.verdict(v, pairwise, false)
-	_ = r.opts.Cache.put(key, v)
+	// A panel verdict some member failed to vote on stands for this run;
+	// the next run asks again for the full panel.
+	if v.Missing() == 0 {
+		_ = r.opts.Cache.put(key, v)
+	}
 	return v, nil
 }

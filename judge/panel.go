@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/llmfall/llmfall/internal/stats"
 )
@@ -19,6 +16,11 @@ import (
 type Member struct {
 	Name  string
 	Chain []Link
+	// Heuristic has the offline heuristic vote for this member instead of
+	// its chain's models: the caller sets it when every link is a
+	// simulation, whose answers to a judge prompt are made-up text, not
+	// verdicts. The chain still decides which candidates it may judge.
+	Heuristic bool
 }
 
 // PanelConfig configures a Panel. Threshold, MaxTokens and Rand mean what
@@ -56,7 +58,17 @@ type Panel struct {
 // the candidate's provider, other members' providers last.
 type seat struct {
 	member string
-	judge  *LLM
+	judge  seatJudge
+	// provider and name are the first link's provider and
+	// "provider/model", the judge a failed vote names.
+	provider, name string
+}
+
+// seatJudge is what a seated member is asked: a model judge, or the
+// heuristic for a member of simulations.
+type seatJudge interface {
+	Judge
+	Preferrer
 }
 
 var _ Judge = (*Panel)(nil)
@@ -110,7 +122,7 @@ func (p *Panel) Check(candidate string) error {
 	provs := map[string]bool{}
 	var names []string
 	for _, s := range seats {
-		first := s.judge.cfg.Chain[0].Provider
+		first := s.provider
 		if !provs[first] {
 			provs[first] = true
 			names = append(names, first)
@@ -153,11 +165,18 @@ func (p *Panel) seats(candidate string) []seat {
 			continue // an explicit judge of the candidate's own provider sits out
 		}
 		used[chain[0].Provider] = true
+		st := seat{member: m.Name, provider: chain[0].Provider, name: chain[0].String()}
+		if m.Heuristic {
+			st.judge = &Heuristic{Threshold: p.cfg.Threshold}
+			out = append(out, st)
+			continue
+		}
 		j, err := New(Config{Chain: chain, Threshold: p.cfg.Threshold, MaxTokens: p.cfg.MaxTokens, Rand: p.cfg.Rand})
 		if err != nil {
 			continue // NewPanel checked every link
 		}
-		out = append(out, seat{member: m.Name, judge: j})
+		st.judge = j
+		out = append(out, st)
 	}
 	p.seated[candidate] = out
 	return out
@@ -173,108 +192,189 @@ func (p *Panel) minAgree(n int) int {
 
 // Rubric asks every sitting member; see Panel.
 func (p *Panel) Rubric(ctx context.Context, in RubricInput) (Verdict, error) {
-	return p.ask(ctx, in.CandidateProvider, func(ctx context.Context, j *LLM) (Verdict, error) { return j.Rubric(ctx, in) })
+	return p.ask(ctx, in.CandidateProvider, func(ctx context.Context, j Judge) (Verdict, error) { return j.Rubric(ctx, in) })
 }
 
 // Consistent asks every sitting member; see Panel. A member whose verdict
 // flipped when the answers swapped votes fail.
 func (p *Panel) Consistent(ctx context.Context, in PairInput) (Verdict, error) {
-	return p.ask(ctx, in.CandidateProvider, func(ctx context.Context, j *LLM) (Verdict, error) { return j.Consistent(ctx, in) })
+	return p.ask(ctx, in.CandidateProvider, func(ctx context.Context, j Judge) (Verdict, error) { return j.Consistent(ctx, in) })
 }
 
-func (p *Panel) ask(ctx context.Context, candidate string, one func(context.Context, *LLM) (Verdict, error)) (Verdict, error) {
+func (p *Panel) ask(ctx context.Context, candidate string, one func(context.Context, Judge) (Verdict, error)) (Verdict, error) {
 	if err := p.Check(candidate); err != nil {
 		return Verdict{}, fmt.Errorf("%w: %w", ErrNoJudge, err)
 	}
 	seats := p.seats(candidate)
 	votes := make([]Vote, len(seats))
-	g, gctx := errgroup.WithContext(ctx)
+	errs := make([]error, len(seats))
+	// Members answer apart: one member's failure neither cancels nor
+	// decides the others' votes.
+	var wg sync.WaitGroup
 	for i, s := range seats {
-		g.Go(func() error {
-			v, err := one(gctx, s.judge)
-			if err != nil {
-				return fmt.Errorf("panel member %s: %w", s.member, err)
-			}
+		wg.Go(func() {
+			v, err := one(ctx, s.judge)
 			votes[i] = Vote{Member: s.member, Verdict: v}
-			return nil
+			if err != nil {
+				errs[i] = fmt.Errorf("panel member %s: %w", s.member, err)
+				votes[i] = Vote{Member: s.member, Error: err.Error(), Verdict: Verdict{Judge: s.name}}
+			}
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return Verdict{}, err
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return Verdict{}, fmt.Errorf("judge panel: %w", err)
 	}
-	return Tally(votes, p.minAgree(len(votes))), nil
+	need := p.minAgree(len(votes))
+	var passed, missing int
+	for _, v := range votes {
+		switch {
+		case v.Error != "":
+			missing++
+		case v.passes():
+			passed++
+		}
+	}
+	// The verdict stands when the missing votes could not change it:
+	// enough passes already, or too few even if every missing vote passed.
+	if missing > 0 && passed < need && passed+missing >= need {
+		return Verdict{}, &PanelShortError{Answered: len(votes) - missing, Seated: len(votes), MinAgree: need,
+			Err: errors.Join(errs...)}
+	}
+	return Tally(votes, need), nil
 }
+
+// PanelShortError reports that too few of a panel's members answered to
+// decide a verdict: the members that failed might have swung it. Err joins
+// the members' errors (each a judge.Error, or why its answer did not parse).
+type PanelShortError struct {
+	Answered, Seated int
+	// MinAgree is the votes a verdict (or a choice) needed.
+	MinAgree int
+	Err      error
+}
+
+func (e *PanelShortError) Error() string {
+	return fmt.Sprintf("judge panel: %d of %d members answered, too few to decide with %d votes needed: %v",
+		e.Answered, e.Seated, e.MinAgree, e.Err)
+}
+
+func (e *PanelShortError) Unwrap() error { return e.Err }
 
 // Vote is one panel member's verdict.
 type Vote struct {
 	Member string `json:"member"`
+	// Error says why the member gave no verdict (its every judge link
+	// failed, or its answer did not parse): its Verdict is empty but for
+	// Judge, its first judge model, and the panel decided without it.
+	Error string `json:"error,omitempty"`
 	Verdict
 }
+
+// passes reports whether the vote is a pass: answered, passed, and the same
+// when the answers were swapped.
+func (v Vote) passes() bool { return v.Error == "" && v.Pass && !v.Inconsistent }
 
 // Tally is a panel's verdict from its members' votes: it passes when at
 // least minAgree votes pass, and scores the median of the votes' scores
 // (one wild score moves a median less than a mean). A vote that flipped
-// under a swap counts as a fail.
+// under a swap counts as a fail; a vote with an Error counts as neither and
+// scores nothing.
 func Tally(votes []Vote, minAgree int) Verdict {
 	v := Verdict{Votes: votes}
-	scores := make([]float64, len(votes))
-	var passed int
+	var scores []float64
+	var passed, answered, heuristic int
 	var names, why []string
-	for i, vote := range votes {
-		ok := vote.Pass && !vote.Inconsistent
+	for _, vote := range votes {
+		if vote.Error != "" {
+			why = append(why, fmt.Sprintf("[%s, %s: error] %s", vote.Member, vote.Judge, vote.Error))
+			continue
+		}
+		answered++
+		ok := vote.passes()
 		if ok {
 			passed++
 		}
-		scores[i] = vote.Score
+		if vote.Heuristic {
+			heuristic++
+		}
+		scores = append(scores, vote.Score)
 		names = append(names, vote.Judge)
 		why = append(why, fmt.Sprintf("[%s, %s: %s %.2f] %s", vote.Member, vote.Judge, passLabel(ok), vote.Score, vote.Reasoning))
 		v.Usage.InputTokens += vote.Usage.InputTokens
 		v.Usage.OutputTokens += vote.Usage.OutputTokens
 		v.CostUSD += vote.CostUSD
 	}
-	v.Pass = passed >= minAgree && len(votes) > 0
+	v.Pass = passed >= minAgree && answered > 0
 	v.Score = stats.Median(scores)
+	v.Heuristic = answered > 0 && heuristic == answered
 	v.Judge = "panel(" + strings.Join(names, ", ") + ")"
-	v.Reasoning = fmt.Sprintf("panel: %d of %d judges pass (%d needed), median score %.2f\n%s",
-		passed, len(votes), minAgree, v.Score, strings.Join(why, "\n"))
+	counted := fmt.Sprintf("%d of %d judges pass", passed, answered)
+	if answered < len(votes) {
+		counted = fmt.Sprintf("%d of %d judges pass (%d of %d failed to answer)", passed, answered, len(votes)-answered, len(votes))
+	}
+	v.Reasoning = fmt.Sprintf("panel: %s (%d needed), median score %.2f\n%s",
+		counted, minAgree, v.Score, strings.Join(why, "\n"))
 	return v
 }
 
-// Contested reports whether a panel's members disagreed on v.
-func (v Verdict) Contested() bool {
-	if len(v.Votes) < 2 {
-		return false
+// Missing counts the panel members that gave no vote on v.
+func (v Verdict) Missing() int {
+	n := 0
+	for _, vote := range v.Votes {
+		if vote.Error != "" {
+			n++
+		}
 	}
-	first := v.Votes[0].Pass && !v.Votes[0].Inconsistent
-	return slices.ContainsFunc(v.Votes[1:], func(o Vote) bool { return (o.Pass && !o.Inconsistent) != first })
+	return n
+}
+
+// Contested reports whether a panel's members that answered disagreed on v.
+func (v Verdict) Contested() bool {
+	var pass, fail bool
+	for _, o := range v.Votes {
+		if o.Error != "" {
+			continue
+		}
+		ok := o.passes()
+		pass, fail = pass || ok, fail || !ok
+	}
+	return pass && fail
 }
 
 var _ Preferrer = (*Panel)(nil)
 
 // Prefer asks every member which output is better (each in both orders); a
 // choice stands when at least MinAgree members (by default a majority) make
-// it, so that a panel can be calibrated on preference data too.
+// it, so that a panel can be calibrated on preference data too. As with
+// verdicts, members that fail are left out when the others decide it.
 func (p *Panel) Prefer(ctx context.Context, in PreferInput) (Preference, error) {
 	seats := p.seats("")
 	prefs := make([]Preference, len(seats))
-	g, gctx := errgroup.WithContext(ctx)
+	errs := make([]error, len(seats))
+	var wg sync.WaitGroup
 	for i, s := range seats {
-		g.Go(func() error {
-			pr, err := s.judge.Prefer(gctx, in)
-			if err != nil {
-				return fmt.Errorf("panel member %s: %w", s.member, err)
+		wg.Go(func() {
+			prefs[i], errs[i] = s.judge.Prefer(ctx, in)
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("panel member %s: %w", s.member, errs[i])
 			}
-			prefs[i] = pr
-			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return Preference{}, err
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return Preference{}, fmt.Errorf("judge panel: %w", err)
 	}
 	out := Preference{}
 	votes := map[int]int{}
 	var names, why []string
+	missing := 0
 	for i, pr := range prefs {
+		if errs[i] != nil {
+			missing++
+			why = append(why, fmt.Sprintf("[%s, %s: error] %v", seats[i].member, seats[i].name, errs[i]))
+			continue
+		}
 		votes[pr.Choice]++
 		names = append(names, pr.Judge)
 		why = append(why, fmt.Sprintf("[%s, %s: choice %d] %s", seats[i].member, pr.Judge, pr.Choice, pr.Reasoning))
@@ -284,13 +384,22 @@ func (p *Panel) Prefer(ctx context.Context, in PreferInput) (Preference, error) 
 	}
 	need := p.minAgree(len(prefs))
 	for _, c := range []int{1, 2} {
+		if votes[c] < need && votes[c]+missing >= need {
+			// The members that failed could have made this choice stand.
+			return Preference{}, &PanelShortError{Answered: len(prefs) - missing, Seated: len(prefs), MinAgree: need,
+				Err: errors.Join(errs...)}
+		}
 		if votes[c] >= need {
 			out.Choice = c
 		}
 	}
 	out.Inconsistent = out.Choice == 0
 	out.Judge = "panel(" + strings.Join(names, ", ") + ")"
-	out.Reasoning = fmt.Sprintf("panel: output 1 chosen by %d, output 2 by %d, none by %d (%d needed)\n%s",
-		votes[1], votes[2], votes[0], need, strings.Join(why, "\n"))
+	failed := ""
+	if missing > 0 {
+		failed = fmt.Sprintf(", %d failed to answer", missing)
+	}
+	out.Reasoning = fmt.Sprintf("panel: output 1 chosen by %d, output 2 by %d, none by %d%s (%d needed)\n%s",
+		votes[1], votes[2], votes[0], failed, need, strings.Join(why, "\n"))
 	return out, nil
 }

@@ -3,7 +3,6 @@ package setup
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
@@ -94,15 +93,6 @@ func linkIdentity(p config.Provider, offline bool) eval.LinkIdentity {
 	return eval.LinkIdentity{Name: p.Name, Type: p.Type, BaseURL: p.BaseURL, Headers: headers}
 }
 
-// JudgeModel is the first model of the judge's chain, to price judge calls.
-func JudgeModel(cfg *config.Config, eng *fallback.Engine) string {
-	chain, err := eng.Chain(cfg.Judge.Category)
-	if err != nil || len(chain) == 0 {
-		return ""
-	}
-	return chain[0].Model
-}
-
 // EvalProviders are the providers running plan calls, in order of first
 // use: its links', then the judge chain's when an assertion needs the
 // judge. Their keys are the ones MissingKeys checks.
@@ -120,21 +110,13 @@ func EvalProviders(cfg *config.Config, eng *fallback.Engine, plan *eval.Plan) []
 // or the one provider/model named). Their keys are checked before a run as
 // the measured links' are.
 func JudgeProviders(cfg *config.Config, eng *fallback.Engine) ([]string, error) {
-	if len(cfg.Judge.Panel) == 0 {
-		chain, err := eng.Chain(cfg.Judge.Category)
-		if err != nil {
-			return nil, fmt.Errorf("judge: %w", err)
-		}
-		return ChainProviders(chain), nil
+	specs, err := judgeSpecs(cfg, eng.Chain)
+	if err != nil {
+		return nil, err
 	}
 	var out []string
-	for _, name := range cfg.Judge.Panel {
-		if prov, _, ok := strings.Cut(name, "/"); ok {
-			out = append(out, prov)
-			continue
-		}
-		chain, _ := eng.Chain(name)
-		out = append(out, ChainProviders(chain)...)
+	for _, s := range specs {
+		out = append(out, ChainProviders(s.chain)...)
 	}
 	return out, nil
 }
@@ -142,16 +124,12 @@ func JudgeProviders(cfg *config.Config, eng *fallback.Engine) ([]string, error) 
 // panelIdentity is each panel member's chain as fingerprints see it: a
 // category's chain, or the one provider/model named.
 func panelIdentity(cfg *config.Config, eng *fallback.Engine, links map[string]eval.LinkIdentity) [][]eval.JudgeLink {
-	out := make([][]eval.JudgeLink, 0, len(cfg.Judge.Panel))
-	for _, name := range cfg.Judge.Panel {
+	specs, _ := judgeSpecs(cfg, eng.Chain)
+	out := make([][]eval.JudgeLink, 0, len(specs))
+	for _, s := range specs {
 		var member []eval.JudgeLink
-		if prov, model, ok := strings.Cut(name, "/"); ok {
-			member = append(member, eval.JudgeLink{Model: model, Link: links[prov]})
-		} else {
-			chain, _ := eng.Chain(name)
-			for _, t := range chain {
-				member = append(member, eval.JudgeLink{Model: t.Model, Link: links[t.Provider]})
-			}
+		for _, t := range s.chain {
+			member = append(member, eval.JudgeLink{Model: t.Model, Link: links[t.Provider]})
 		}
 		out = append(out, member)
 	}
@@ -172,7 +150,7 @@ func RunOptions(cfg *config.Config, plan *eval.Plan, providers map[string]provid
 		total = eo.Concurrency
 	}
 	run := eval.RunOptions{
-		Providers: providers, Limits: map[string]eval.Limit{}, Prices: Prices(cfg), Offline: opts.Offline || usesSim(cfg, plan),
+		Providers: providers, Limits: map[string]eval.Limit{}, Prices: Prices(cfg), Offline: opts.Offline || usesSim(cfg, plan, opts.types()),
 		Retries: RunRetries(cfg), Timeout: cfg.Timeouts.Attempt,
 		Concurrency: total, JudgeLimit: eval.Limit{Concurrency: total},
 		Canaries: cfg.Judge.Canaries, CanaryPolicy: cfg.Judge.CanaryPolicy,
@@ -209,29 +187,16 @@ func RunOptions(cfg *config.Config, plan *eval.Plan, providers map[string]provid
 	return run, nil
 }
 
-// usesSim reports whether a link the plan measures, or the judge that
-// grades it, is a provider of type sim, whatever its name: its report must
-// say that it is a simulation as offline runs' do.
-func usesSim(cfg *config.Config, plan *eval.Plan) bool {
-	isSim := func(name string) bool {
-		p, ok := cfg.Provider(name)
-		return ok && p.Type == "sim"
-	}
+// usesSim reports whether a link the plan measures, or any judge link that
+// grades it, is a provider of a simulated type, whatever its name: its
+// report must say that it is a simulation as offline runs' do.
+func usesSim(cfg *config.Config, plan *eval.Plan, types provider.Types) bool {
 	for _, c := range plan.Cases {
-		if isSim(c.Target.Provider) {
+		if simulated(cfg, types, c.Target.Provider) {
 			return true
 		}
 	}
-	if needsJudge(plan) {
-		if cat, ok := cfg.Category(cfg.Judge.Category); ok {
-			for _, name := range cat.Providers {
-				if isSim(name) {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	return needsJudge(plan) && simulatedJudge(cfg, types)
 }
 
 // planProviders are the providers the plan calls, in order of first use.

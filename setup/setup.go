@@ -8,7 +8,6 @@ package setup
 import (
 	"cmp"
 	"fmt"
-	"strings"
 
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
@@ -202,82 +201,54 @@ func Engine(cfg *config.Config, providers map[string]provider.Provider, adjust .
 	return fallback.New(ec, providers)
 }
 
-// Judge builds the configured judge over the judge category's chain, or the
-// offline heuristic (a sim judging sims would only measure the sim).
+// Judge builds the configured judge over the judge category's chain, or a
+// panel over its members' chains. Offline, or when every judge's providers
+// are simulations, it is the offline heuristic (a sim judging sims would
+// only measure the sim); in a panel that mixes them, each member of sims
+// votes with the heuristic (see judgeSpec.heuristic).
 func Judge(cfg *config.Config, eng *fallback.Engine, providers map[string]provider.Provider, opts Options) (judge.Judge, error) {
 	if opts.Offline {
 		return &judge.Heuristic{Threshold: cfg.Judge.Threshold}, nil
 	}
-	if len(cfg.Judge.Panel) > 0 {
-		return panel(cfg, eng, providers)
-	}
-	links, err := judgeLinks(cfg, eng, providers, cfg.Judge.Category)
+	specs, err := judgeSpecs(cfg, eng.Chain)
 	if err != nil {
 		return nil, err
 	}
-	if simulatedLinks(cfg, links, opts.types()) {
-		// A simulated model answers judge prompts with made-up text, not
-		// verdicts: a judge made only of sims is the offline judge.
+	if allHeuristic(cfg, specs, opts) {
 		return &judge.Heuristic{Threshold: cfg.Judge.Threshold}, nil
+	}
+	if len(cfg.Judge.Panel) > 0 {
+		return panel(cfg, specs, providers, opts)
 	}
 	// The judge chain retries as the engine's chains do: one policy.
 	ecfg := EngineConfig(cfg)
-	j, err := judge.New(judge.Config{Chain: links, AllowSameProvider: !cfg.Judge.DifferentProvider, Threshold: cfg.Judge.Threshold,
-		Retry: ecfg.RetryPolicy()})
+	j, err := judge.New(judge.Config{Chain: judgeLinks(cfg, specs[0], providers), AllowSameProvider: !cfg.Judge.DifferentProvider,
+		Threshold: cfg.Judge.Threshold, Retry: ecfg.RetryPolicy()})
 	if err != nil {
 		return nil, err
 	}
 	return j, nil
 }
 
-// judgeLinks are the judge links of a panel entry or judge category: a
-// category's chain, or the one "provider/model" named.
-func judgeLinks(cfg *config.Config, eng *fallback.Engine, providers map[string]provider.Provider, name string) ([]judge.Link, error) {
-	var targets []fallback.Target
-	if prov, model, ok := strings.Cut(name, "/"); ok {
-		targets = []fallback.Target{{Provider: prov, Model: model}}
-	} else {
-		chain, err := eng.Chain(name)
-		if err != nil {
-			return nil, fmt.Errorf("judge: %w", err)
-		}
-		targets = chain
-	}
+// judgeLinks are a judge's chain as judge links: clients and prices.
+func judgeLinks(cfg *config.Config, s judgeSpec, providers map[string]provider.Provider) []judge.Link {
 	prices := Prices(cfg)
-	links := make([]judge.Link, 0, len(targets))
-	for _, t := range targets {
+	links := make([]judge.Link, 0, len(s.chain))
+	for _, t := range s.chain {
 		price, _ := prices.Lookup(t.Model)
 		links = append(links, judge.Link{Provider: t.Provider, Model: t.Model, Client: providers[t.Provider],
 			Price: price})
 	}
-	return links, nil
+	return links
 }
 
 // panel builds the judge panel of judge.panel. A panel never lets a judge
 // grade its own provider's output: judge.different_provider does not apply.
-func panel(cfg *config.Config, eng *fallback.Engine, providers map[string]provider.Provider) (judge.Judge, error) {
+func panel(cfg *config.Config, specs []judgeSpec, providers map[string]provider.Provider, opts Options) (judge.Judge, error) {
 	pc := judge.PanelConfig{MinAgree: cfg.Judge.MinAgree, Threshold: cfg.Judge.Threshold}
-	for _, name := range cfg.Judge.Panel {
-		links, err := judgeLinks(cfg, eng, providers, name)
-		if err != nil {
-			return nil, err
-		}
-		pc.Members = append(pc.Members, judge.Member{Name: name, Chain: links})
+	for _, s := range specs {
+		pc.Members = append(pc.Members, judge.Member{Name: s.name, Chain: judgeLinks(cfg, s, providers),
+			Heuristic: s.heuristic(cfg, opts.types())})
 	}
 	return judge.NewPanel(pc)
-}
-
-// simulatedLinks reports whether every judge link is a provider of a
-// simulated type (sim).
-func simulatedLinks(cfg *config.Config, links []judge.Link, types provider.Types) bool {
-	for _, l := range links {
-		p, ok := cfg.Provider(l.Provider)
-		if !ok {
-			return false
-		}
-		if typ, ok := types.Lookup(p.Type); !ok || !typ.Simulated {
-			return false
-		}
-	}
-	return len(links) > 0
 }

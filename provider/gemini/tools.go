@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/llmfall/llmfall/provider"
 )
@@ -131,9 +132,10 @@ func appendParts(buf []part, calls []provider.ToolCall, m *provider.Message) []p
 	}
 	if len(m.ToolCalls) > 0 {
 		calls := make([]functionCall, len(m.ToolCalls))
+		sigs := signatures(m.ToolCalls)
 		for i, c := range m.ToolCalls {
 			calls[i] = functionCall{Name: c.Name, Args: provider.ArgumentsObject(c.Arguments)}
-			buf = append(buf, part{FunctionCall: &calls[i], ThoughtSignature: c.Signature})
+			buf = append(buf, part{FunctionCall: &calls[i], ThoughtSignature: sigs[i]})
 		}
 	}
 	if len(buf) == start && m.Role == provider.RoleUser && len(m.Parts) == 0 {
@@ -243,4 +245,43 @@ func callFinish(f provider.FinishReason, calls int) provider.FinishReason {
 		return provider.FinishToolCalls
 	}
 	return f
+}
+
+// skipSignature is the thoughtSignature Google documents for a function call
+// no Gemini model made (history from another provider, or calls a caller
+// wrote): Gemini 3 models refuse a function call step of the current turn
+// whose first call has no signature (400 "Function call is missing a
+// thought_signature"), and skip the check for this value.
+const skipSignature = "skip_thought_signature_validator"
+
+// signatures are the thoughtSignatures that go with one assistant message's
+// calls. A step Gemini made keeps its signatures as they came (only its
+// first call of parallel calls carries one); a step no Gemini made (no
+// call has a signature Gemini could have written: none, or one that is not
+// base64, which the API refuses as bytes) gets skipSignature on every call.
+func signatures(calls []provider.ToolCall) []string {
+	out := make([]string, len(calls))
+	signed := false
+	for i, c := range calls {
+		if c.Signature != "" && isBase64(c.Signature) {
+			out[i], signed = c.Signature, true
+		}
+	}
+	if !signed {
+		for i := range out {
+			out[i] = skipSignature
+		}
+	}
+	return out
+}
+
+// isBase64 reports whether s is base64 as the API reads a bytes field: the
+// standard or the URL-safe alphabet, padded or not.
+func isBase64(s string) bool {
+	s = strings.TrimRight(s, "=")
+	if _, err := base64.RawStdEncoding.DecodeString(s); err == nil {
+		return true
+	}
+	_, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil
 }

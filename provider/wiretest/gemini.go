@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Gemini validates a generateContent request body as the Gemini API does:
@@ -98,12 +99,61 @@ func Gemini(body []byte) error {
 	return nil
 }
 
+// Gemini3 validates a request as Gemini does and, as Gemini 3 models do,
+// refuses a function call step of the current turn (the model turns after
+// the last user turn that is not function responses) whose first
+// functionCall part carries no thoughtSignature: "Function call is missing
+// a thought_signature in functionCall parts".
+func Gemini3(body []byte) error {
+	if err := Gemini(body); err != nil {
+		return err
+	}
+	m, _ := decode(body)
+	contents, _ := arr(m["contents"])
+	start := 0
+	for i, v := range contents {
+		c, _ := obj(v)
+		if role, _ := str(c["role"]); role != "user" {
+			continue
+		}
+		parts, _ := arr(c["parts"])
+		if slices.ContainsFunc(parts, func(p any) bool { pm, _ := obj(p); _, fr := pm["functionResponse"]; return !fr }) {
+			start = i
+		}
+	}
+	for i := start; i < len(contents); i++ {
+		c, _ := obj(contents[i])
+		parts, _ := arr(c["parts"])
+		for _, p := range parts {
+			pm, _ := obj(p)
+			fc, ok := obj(pm["functionCall"])
+			if !ok {
+				continue
+			}
+			if sig, _ := str(pm["thoughtSignature"]); sig == "" {
+				name, _ := str(fc["name"])
+				return fmt.Errorf("function call is missing a thought_signature in functionCall parts; function call `%s`, position %d", name, i+1)
+			}
+			break // only a step's first call carries its signature
+		}
+	}
+	return nil
+}
+
 // geminiPart checks one part and returns which kind it is.
 func geminiPart(where string, p map[string]any, role string) (string, error) {
 	var kinds []string
 	for k := range p {
 		switch k {
-		case "thought", "thoughtSignature":
+		case "thought":
+			continue
+		case "thoughtSignature":
+			// A bytes field: base64, standard or URL-safe, as proto3 JSON
+			// reads it.
+			sig, ok := str(p[k])
+			if !ok || !isBase64(sig) {
+				return "", fmt.Errorf("invalid value at '%s.thought_signature' (TYPE_BYTES), Base64 decoding failed for %q", where, p[k])
+			}
 			continue
 		case "text", "inlineData", "fileData", "functionCall", "functionResponse":
 			kinds = append(kinds, k)
@@ -300,4 +350,16 @@ func GeminiSchema(where string, v any) error {
 		}
 	}
 	return nil
+}
+
+// isBase64 reports whether s decodes as base64 as proto3 JSON reads bytes:
+// the standard or the URL-safe alphabet, padded or not.
+func isBase64(s string) bool {
+	s = strings.TrimRight(s, "=")
+	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+		if _, err := enc.DecodeString(s); err == nil {
+			return true
+		}
+	}
+	return false
 }
