@@ -47,3 +47,12 @@ func TestMalformedBinaryReply(t *testing.T) {
 		t.Errorf("parseAnswer() error = %v; want ErrMalformed", err)
 	}
 }
+
+// A bad answer of exactly the excerpt's length is quoted whole.
+func TestMalformedExcerptOfExactLength(t *testing.T) {
+	reply := strings.Repeat("x", 120)
+	_, err := parseAnswer(reply)
+	if err == nil || !strings.Contains(err.Error(), `"`+reply+`"`) {
+		t.Errorf("parseAnswer() error = %v; want the whole 120-byte answer quoted, uncut", err)
+	}
+}
