@@ -28,7 +28,7 @@ func TestParseAnswerAcceptsScoresAtTheBounds(t *testing.T) {
 // the error a user reads is valid text, whatever language the judge wrote.
 func TestMalformedExcerptCutsAtACharacter(t *testing.T) {
 	// 11 bytes before the é's (two bytes each): byte 120 is inside one.
-	reply := "Réponse :  " + strings.Repeat("é", 200)
+	reply := "Réponse : " + strings.Repeat("é", 200)
 	_, err := parseAnswer(reply)
 	if !errors.Is(err, ErrMalformed) {
 		t.Fatalf("parseAnswer() error = %v; want ErrMalformed", err)
