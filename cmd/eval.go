@@ -26,8 +26,27 @@ import (
 	"github.com/llmfall/llmfall/setup"
 )
 
-// evalGCPercent is eval's GOGC unless the environment sets one.
+// evalGCPercent is eval's GOGC unless the environment sets GOGC or
+// GOMEMLIMIT.
 const evalGCPercent = 30
+
+// evalGC sets eval's GOGC and returns what restores the one before. The
+// suite and the plan live for the whole run, and the default GOGC lets the
+// heap grow to twice them between collections: 30% keeps a 100,000-case
+// run near 150 MB (BenchmarkEvalMemory) for a little more GC CPU in a
+// process that mostly waits on providers. A memory limit instead
+// (debug.SetMemoryLimit, GOGC 100) measured no better there (148 MB for as
+// much CPU, README "Benchmarks") and needs a size: a fixed one wastes
+// memory on small suites and makes the collector run without pause on
+// suites whose plan alone is bigger, where a percentage scales with the
+// suite. A user's GOGC or GOMEMLIMIT is theirs: then nothing is changed.
+func evalGC(getenv func(string) string) (restore func()) {
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(evalGCPercent)
+	return func() { debug.SetGCPercent(old) }
+}
 
 type evalOptions struct {
 	IO     *IO
@@ -58,15 +77,14 @@ type evalOptions struct {
 	NoCache              bool
 	CacheDir             string
 	Output               string
-	JUnit                string
-	Markdown             string
 	ReviewOut            string
-	HTML                 string
-	GitHub               bool     // GitHub Actions output even outside GITHUB_ACTIONS (report --github)
-	MinPassRate          *float64 // nil: the config's
-	MinPassAt            []string
-	NoProgress           bool
-	Shard                string
+	// Formats are the reports asked for; GitHub there is report --github,
+	// GitHub Actions output even outside GITHUB_ACTIONS (see formats).
+	report.Formats
+	MinPassRate *float64 // nil: the config's
+	MinPassAt   []string
+	NoProgress  bool
+	Shard       string
 }
 
 func newCmdEval(f *factory, runF func(context.Context, *evalOptions) error) *cobra.Command {
@@ -135,13 +153,7 @@ SIGTERM (finished results are still written; the gate is incomplete, never passe
 }
 
 func runEval(ctx context.Context, opts *evalOptions) error {
-	// The suite and the plan live for the whole run, and the default GOGC
-	// lets the heap grow to twice them between collections: 30% keeps a
-	// 100,000-case run under 150 MB (BenchmarkEvalMemory) for more GC
-	// CPU in a process that mostly waits on providers. GOGC overrides.
-	if opts.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(evalGCPercent))
-	}
+	defer evalGC(opts.Getenv)()
 	cfg, err := opts.Config()
 	if err != nil {
 		return err
@@ -223,9 +235,9 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	}
 	// Memory stays flat however big the suite: results go to the journal
 	// as they finish and only the failures the terminal lists stay in
-	// memory, unless a report or the paired gate (which compares case by
-	// case) needs every result.
-	if opts.JUnit == "" && opts.Markdown == "" && opts.HTML == "" && !inJobLog(opts.Getenv) && cfg.Eval.Gate != eval.GatePaired {
+	// memory, unless a report or the gate needs every result.
+	gopts := gateOptions(opts, cfg, suite, in)
+	if !opts.formats().NeedsAllResults() && !gopts.NeedsAllResults() {
 		run.Retain = report.DefaultMaxFailures
 	}
 	if opts.Output != "" {
@@ -246,7 +258,6 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if rs == nil {
 		return usageErr(runErr, panelHint(cfg, runErr))
 	}
-	gopts := gateOptions(opts, cfg, suite, in)
 	rs.Run.Gate = gopts.Settings()
 	var gate *eval.Gating
 	if in.shard.Count == 0 {
@@ -350,13 +361,12 @@ func gateOptions(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in ev
 // only some results). baseline marks changed cases in the HTML report.
 func writeReports(opts *evalOptions, rs *eval.Results, journal *eval.Journal, baseline *eval.Results) error {
 	streams := opts.IO
-	getenv := opts.Getenv
+	formats := opts.formats()
 	terminal := func(w io.Writer) error {
 		report.WriteTerminal(w, rs, report.TerminalOptions{Renderer: streams.Render, Width: streams.Width})
 		return nil
 	}
-	github := opts.GitHub || inJobLog(getenv)
-	if github {
+	if formats.GitHub {
 		// The report quotes test names and model outputs: in the job log
 		// none of its lines may run as a workflow command. The annotations
 		// below are ours, escaped, and must run.
@@ -371,27 +381,35 @@ func writeReports(opts *evalOptions, rs *eval.Results, journal *eval.Journal, ba
 	case opts.Output != "":
 		errs = append(errs, rs.WriteFile(opts.Output))
 	}
-	if opts.JUnit != "" {
-		errs = append(errs, writeFileWith(opts.JUnit, func(w *os.File) error { return report.WriteJUnit(w, rs) }))
+	if formats.JUnit != "" {
+		errs = append(errs, writeFileWith(formats.JUnit, func(w *os.File) error { return report.WriteJUnit(w, rs) }))
 	}
 	if opts.ReviewOut != "" {
 		errs = append(errs, writeReview(opts.ReviewOut, rs))
 	}
-	if opts.Markdown != "" {
-		errs = append(errs, writeFileWith(opts.Markdown, func(w *os.File) error { return report.WriteMarkdown(w, rs) }))
+	if formats.Markdown != "" {
+		errs = append(errs, writeFileWith(formats.Markdown, func(w *os.File) error { return report.WriteMarkdown(w, rs) }))
 	}
-	if opts.HTML != "" {
-		errs = append(errs, writeFileWith(opts.HTML, func(w *os.File) error {
+	if formats.HTML != "" {
+		errs = append(errs, writeFileWith(formats.HTML, func(w *os.File) error {
 			return report.WriteHTML(w, rs, report.HTMLOptions{Baseline: baseline})
 		}))
 	}
-	if github {
-		report.WriteGitHubAnnotations(streams.Out, rs, getenv("GITHUB_WORKSPACE"))
-		if path := getenv("GITHUB_STEP_SUMMARY"); path != "" {
+	if formats.GitHub {
+		report.WriteGitHubAnnotations(streams.Out, rs, opts.Getenv("GITHUB_WORKSPACE"))
+		if path := opts.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
 			errs = append(errs, report.AppendGitHubSummary(path, rs))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// formats are the reports this run writes: the ones asked for, and the
+// GitHub Actions output whenever it runs in a job log.
+func (opts *evalOptions) formats() report.Formats {
+	f := opts.Formats
+	f.GitHub = f.GitHub || inJobLog(opts.Getenv)
+	return f
 }
 
 func writeFileWith(path string, write func(*os.File) error) error {

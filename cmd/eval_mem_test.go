@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,4 +83,28 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// TestEvalGCHonoursTheEnvironment: eval lowers GOGC for its run and puts
+// it back, unless the user set GOGC or GOMEMLIMIT.
+func TestEvalGCHonoursTheEnvironment(t *testing.T) {
+	const outside = 100
+	defer debug.SetGCPercent(debug.SetGCPercent(outside))
+	for _, tc := range []struct {
+		env  map[string]string
+		want int
+	}{
+		{nil, evalGCPercent},
+		{map[string]string{"GOGC": "200"}, outside},
+		{map[string]string{"GOMEMLIMIT": "1GiB"}, outside},
+	} {
+		restore := evalGC(envOf(tc.env))
+		during := debug.SetGCPercent(outside)
+		debug.SetGCPercent(during)
+		restore()
+		after := debug.SetGCPercent(outside)
+		if during != tc.want || after != outside {
+			t.Errorf("env %v: GOGC %d during the run, %d after; want %d, then %d", tc.env, during, after, tc.want, outside)
+		}
+	}
 }

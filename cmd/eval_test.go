@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/llmfall/llmfall/eval/report"
 )
 
 // moduleDir is the repository root (the parent of cmd/).
@@ -142,7 +144,7 @@ func TestNewCmdEvalArgs(t *testing.T) {
 			"-j", "4", "--no-cache", "--cache-dir", "/tmp/c", "-o", "r.json", "--junit", "j.xml", "--markdown", "c.md",
 			"--changed-since", "origin/main", "--baseline", "base.json", "--dry-run", "--min-pass-rate", "0.8", "--min-pass-rate-at", "1=0.5"},
 			evalOptions{Paths: []string{"a/", "b.yaml"}, Depth: 3, Providers: []string{"openai", "gemini"}, Repeat: 2, Filter: "^intent/",
-				Concurrency: 4, NoCache: true, CacheDir: "/tmp/c", Output: "r.json", JUnit: "j.xml", Markdown: "c.md",
+				Concurrency: 4, NoCache: true, CacheDir: "/tmp/c", Output: "r.json", Formats: report.Formats{JUnit: "j.xml", Markdown: "c.md"},
 				ChangedSince: "origin/main", Baseline: "base.json", DryRun: true, MinPassRate: ptr(0.8), MinPassAt: []string{"1=0.5"}}, 0},
 		{"base is the default --changed-since", []string{"eval", "--base", "origin/main", "--allow-provider-changes"},
 			evalOptions{Paths: []string{"prompts"}, Base: "origin/main", ChangedSince: "origin/main", AllowProviderChanges: true}, 0},

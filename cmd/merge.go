@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/llmfall/llmfall/eval"
+	"github.com/llmfall/llmfall/eval/report"
 )
 
 type mergeOptions struct {
@@ -67,7 +68,8 @@ func runMerge(_ context.Context, opts *mergeOptions) error {
 		settings = &eval.GateSettings{}
 	}
 	gate := eval.Gate(merged, settings.Options())
-	if err := writeReports(&evalOptions{IO: opts.IO, Getenv: opts.Getenv, Output: opts.Output, JUnit: opts.JUnit, Markdown: opts.Markdown}, merged, nil, nil); err != nil {
+	eo := &evalOptions{IO: opts.IO, Getenv: opts.Getenv, Output: opts.Output, Formats: report.Formats{JUnit: opts.JUnit, Markdown: opts.Markdown}}
+	if err := writeReports(eo, merged, nil, nil); err != nil {
 		return err
 	}
 	return evalExit(nil, merged, gate)

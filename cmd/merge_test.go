@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,6 +34,7 @@ type gateDoc struct {
 			Pass       bool              `json:"pass"`
 			Status     string            `json:"status"`
 			Violations []json.RawMessage `json:"violations"`
+			Paired     []json.RawMessage `json:"paired"`
 		} `json:"gate"`
 	} `json:"summary"`
 }
@@ -99,4 +101,109 @@ func TestMergeGatesLikeTheUnshardedRun(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "bad.json")); err == nil {
 		t.Error("a refused merge wrote its output")
 	}
+}
+
+// TestMergeAndReportGateLikeEval: under the paired gate against a baseline,
+// and with a test's min_pass_at_k over repeats, merging the shards and
+// re-rendering the merged (or the unsharded) results with llmfall report
+// exit and gate exactly as the unsharded eval did.
+func TestMergeAndReportGateLikeEval(t *testing.T) {
+	// Every test passes the baseline's assertion (the sim echoes the
+	// ticket); the head asks two of the "exchange" tickets for "refund".
+	suite := func(refund ...int) string {
+		var b strings.Builder
+		b.WriteString("name: p\ncategory: fast\nprompt: \"Summarise: {{.t}}\"\ntests:\n")
+		for i := range 12 {
+			word, want := "refund", "order"
+			if i%2 == 1 {
+				word = "exchange"
+			}
+			if slices.Contains(refund, i) {
+				want = "refund"
+			}
+			fmt.Fprintf(&b, "  - {name: t%d, vars: {t: \"order %d arrived broken, I want a %s\"}, assert: [{type: icontains, value: %s}]}\n", i, i, word, want)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name     string
+		config   string
+		base     string // the prompt file of a baseline run; "" for none
+		head     string
+		args     []string
+		wantCode int
+	}{
+		// 2 of 12 cases flip per link: chance under the paired gate (a
+		// pass), though the pass rate fell (a rate gate would fail).
+		{"paired gate", untrustedConfig + "  gate: paired\n  alpha: 0.1\n", suite(), suite(1, 3), nil, ExitOK},
+		// 10 of 12 pass on each link: below llmfall.yaml's 90%.
+		{"min_pass_rate", strings.Replace(untrustedConfig, "min_pass_rate: 0", "min_pass_rate: 0.9", 1), "", suite(1, 3), nil, ExitFailed},
+		// t1 never passes: pass@2 is 0, below its min_pass_at_k.
+		{"min_pass_at_k", untrustedConfig, "",
+			strings.Replace(suite(1), "value: refund}]}", "value: refund}], min_pass_at_k: 1}", 1), []string{"--repeat", "2"}, ExitFailed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			args := append([]string{"prompts/"}, tc.args...)
+			if tc.base != "" {
+				writeTree(t, dir, map[string]string{"llmfall.yaml": tc.config, "prompts/p.yaml": tc.base})
+				if code, _, stderr := evalIn(t, dir, nil, "prompts/", "-o", "base.json"); code != ExitOK {
+					t.Fatalf("baseline run: exit code %d\n%s", code, stderr)
+				}
+				args = append(args, "--baseline", "base.json")
+			}
+			writeTree(t, dir, map[string]string{"llmfall.yaml": tc.config, "prompts/p.yaml": tc.head})
+			code, evalStdout, stderr := evalIn(t, dir, nil, append(args, "-o", "whole.json")...)
+			if code != tc.wantCode {
+				t.Fatalf("unsharded exit code = %d; want %d\n%s%s", code, tc.wantCode, evalStdout, stderr)
+			}
+			shards := []string{"merge"}
+			for i := 1; i <= 3; i++ {
+				out := fmt.Sprintf("shard-%d.json", i)
+				if code, _, stderr := evalIn(t, dir, nil, append(args, "--shard", fmt.Sprintf("%d/3", i), "-o", out)...); code != ExitOK {
+					t.Fatalf("shard %d: exit code %d\n%s", i, code, stderr)
+				}
+				shards = append(shards, out)
+			}
+			whole := readGateDoc(t, filepath.Join(dir, "whole.json"))
+			// The prompt files and llmfall.yaml a pull request changes
+			// after the run must not move the gate that report applies.
+			writeTree(t, dir, map[string]string{"llmfall.yaml": untrustedConfig, "prompts/p.yaml": suite()})
+			code, stdout, stderr := llmfallIn(t, append(shards, "-o", "merged.json")...)
+			if code != tc.wantCode {
+				t.Errorf("merge: exit code = %d; want the unsharded %d\n%s%s", code, tc.wantCode, stdout, stderr)
+			}
+			if diff := cmp.Diff(whole, readGateDoc(t, filepath.Join(dir, "merged.json"))); diff != "" {
+				t.Errorf("merge: gate (-unsharded eval +merged):\n%s", diff)
+			}
+			wantGate := gateLines(evalStdout)
+			for _, file := range []string{"merged.json", "whole.json"} {
+				code, stdout, stderr := llmfallIn(t, "report", file)
+				if code != tc.wantCode {
+					t.Errorf("report %s: exit code = %d; want the unsharded %d\n%s%s", file, code, tc.wantCode, stdout, stderr)
+				}
+				if diff := cmp.Diff(wantGate, gateLines(stdout)); diff != "" {
+					t.Errorf("report %s: gate lines (-unsharded eval +report):\n%s", file, diff)
+				}
+			}
+		})
+	}
+}
+
+// gateLines are the lines of a terminal report from "gate:" to the next
+// empty line: the verdict, its violations and comparisons.
+func gateLines(report string) []string {
+	var out []string
+	for line := range strings.Lines(report) {
+		switch {
+		case strings.HasPrefix(line, "gate:"):
+			out = append(out, line)
+		case len(out) > 0 && strings.TrimSpace(line) == "":
+			return out
+		case len(out) > 0:
+			out = append(out, line)
+		}
+	}
+	return out
 }

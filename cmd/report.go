@@ -3,10 +3,12 @@ package cmd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 
 	"github.com/spf13/cobra"
 
+	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/setup"
 )
@@ -27,10 +29,11 @@ func newCmdReport(f *factory, runF func(context.Context, *reportOptions) error) 
 		Use:   "report RESULTS.json [prompt paths...]",
 		Short: "Render the reports of saved eval results and apply the gate, calling no provider",
 		Long: `Read the results an earlier 'llmfall eval --output' wrote, print the terminal report,
-write the other formats asked for, and apply the gate with the same thresholds and exit codes as
-eval: the config's eval section, the flags below, and the min_pass_rate of the prompt files
-under the given paths (default: prompts/, when it exists), which also place GitHub annotations
-on each test's file and line. No provider is called.
+write the other formats asked for, and apply the gate the results record, which is the one eval
+applied (built from the trusted config, the --base floors and the prompt files of the run):
+llmfall.yaml and the prompt files as they are now do not move it. The flags below set thresholds
+over it as eval's do. The prompt files under the given paths (default: prompts/, when it exists)
+place GitHub annotations on each test's file and line. No provider is called.
 
 Exit codes: 0 the gate passed; 1 it failed (or the run was interrupted: incomplete); 2 a bad
 flag, config, results or prompt file; 3 cases in the results have no result.`,
@@ -59,8 +62,8 @@ flag, config, results or prompt file; 3 cases in the results have no result.`,
 	fl.StringVar(&e.Markdown, "markdown", "", "write a Markdown report (for a PR comment) to this file")
 	fl.StringVar(&e.HTML, "html", "", "write a self-contained HTML report to this file")
 	fl.BoolVar(&e.GitHub, "github", false, "print GitHub Actions annotations and append to $GITHUB_STEP_SUMMARY (automatic when GITHUB_ACTIONS=true)")
-	fl.StringVar(&e.Baseline, "baseline", "", "results.json of an earlier run: regressions fail the gate; the HTML report marks changed cases")
-	fl.Float64Var(&minPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: eval.min_pass_rate)")
+	fl.StringVar(&e.Baseline, "baseline", "", "results.json of an earlier run, in place of the one the results record: regressions fail the gate; the HTML report marks changed cases")
+	fl.Float64Var(&minPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: the one the results record)")
 	fl.StringSliceVar(&e.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
 	return c
 }
@@ -88,11 +91,40 @@ func runReport(ctx context.Context, opts *reportOptions) error {
 		return usageErr(err, "pass the directories of the prompt files the results came from")
 	}
 	locate(rs, suite)
-	gate := eval.Gate(rs, gateOptions(e, cfg, suite, in))
+	gopts, recorded := reportGate(e, cfg, suite, in, rs)
+	if !recorded {
+		fmt.Fprintf(e.IO.Err, "llmfall: %s records no gate (written by an older llmfall): applying llmfall.yaml's eval section and the prompt files' minimums\n", opts.Results)
+	}
+	gate := eval.Gate(rs, gopts)
 	if err := writeReports(e, rs, nil, in.baseline); err != nil {
 		return err
 	}
 	return evalExit(nil, rs, gate)
+}
+
+// reportGate is the gate report applies: the one the results record, which
+// eval built from the trusted configuration, the base's floors (--base) and
+// the prompt files of the run, with the command line's thresholds, which are
+// trusted, laid over it as eval lays them over the configuration.
+// llmfall.yaml and the prompt files as they are now, which a pull request may
+// have changed since the run, are not consulted, so they cannot loosen it.
+// Results that record no gate (from an older llmfall) get the configuration's
+// and the prompt files' gate, as eval builds it; recorded is false then.
+func reportGate(opts *evalOptions, cfg *config.Config, suite *eval.Suite, in evalInputs, rs *eval.Results) (g eval.GateOptions, recorded bool) {
+	if rs.Run == nil || rs.Run.Gate == nil {
+		return gateOptions(opts, cfg, suite, in), false
+	}
+	g = rs.Run.Gate.Options()
+	if opts.MinPassRate != nil {
+		g.MinPassRate = *opts.MinPassRate
+	}
+	if len(in.minAt) > 0 {
+		g.PositionMinPassRate = in.minAt
+	}
+	if in.baseline != nil {
+		g.Baseline, g.BaselineCells = in.baseline, nil
+	}
+	return g, true
 }
 
 // locate puts back each result's test file and line, which the results

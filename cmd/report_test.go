@@ -74,8 +74,8 @@ func TestReportMatchesEval(t *testing.T) {
 	}
 }
 
-// TestReportGate: report applies the gate from the config and the flags,
-// not the verdict stored in the file, with eval's exit codes.
+// TestReportGate: report applies the gate the file records with the flags
+// over it, not the verdict stored in the file, with eval's exit codes.
 func TestReportGate(t *testing.T) {
 	root := moduleDir(t)
 	dir := t.TempDir()

@@ -13,6 +13,7 @@ import (
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/serve"
+	"github.com/llmfall/llmfall/serve/shared"
 	"github.com/llmfall/llmfall/setup"
 )
 
@@ -70,17 +71,23 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	var used []string
-	for _, c := range cfg.Categories {
-		used = append(used, c.Providers...)
-	}
-	if err := checkKeys(cfg, used, opts.Setup()); err != nil {
-		return err
-	}
 	metrics := serve.NewMetrics()
-	// The gateway's engine counts every call's attempts, on this engine
-	// and on each one a reload swaps in.
-	countAttempts := func(c *fallback.Config) { c.OnAttempt = metrics.OnAttempt }
+	var store *shared.Store
+	if cfg.State.Redis != "" {
+		// Read once at start: a reload keeps the store it started with.
+		store, err = shared.New(shared.Config{URL: cfg.State.Redis, Prefix: cfg.State.KeyPrefix})
+		if err != nil {
+			return usageErr(err, "fix state.redis in "+cfg.Path)
+		}
+	}
+	// The gateway's engine counts every call's attempts and shares its
+	// health, on this engine and on each one a reload swaps in.
+	countAttempts := func(c *fallback.Config) {
+		c.OnAttempt = metrics.OnAttempt
+		if store != nil {
+			c.Shared = store
+		}
+	}
 	providers, err := opts.Clients()
 	if err != nil {
 		return err
@@ -89,7 +96,10 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	srv, err := serve.New(serve.Config{Engine: eng, Keys: keys, AdminKeys: admin, Metrics: metrics,
+	if err := checkKeys(cfg, setup.ServeProviders(eng), opts.Setup()); err != nil {
+		return err
+	}
+	srv, err := serve.New(serve.Config{Engine: eng, Keys: keys, AdminKeys: admin, Metrics: metrics, Shared: store,
 		MaxBodyBytes: int64(cfg.Serve.MaxBodyBytes), MaxConcurrent: cfg.Serve.MaxConcurrent, Drain: cfg.Serve.Drain})
 	if err != nil {
 		return err
@@ -104,6 +114,9 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	}
 	if opts.Setup().Offline {
 		fmt.Fprintln(stderr, "llmfall serve: offline: every provider is simulated")
+	}
+	if store != nil {
+		fmt.Fprintf(stderr, "llmfall serve: sharing breakers and the manual order through %s\n", store.URL())
 	}
 	fmt.Fprintf(stderr, "llmfall serve: listening on http://%s (models: %s)\n", ln.Addr(), strings.Join(eng.Categories(), ", "))
 	if opts.ready != nil {
@@ -125,9 +138,21 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		defer close(reloaded)
 		reloader.Run(reloadCtx)
 	}()
+	// The store outlives the drain: breakers still change while the
+	// last requests finish.
+	sharedCtx, stopShared := context.WithCancel(context.WithoutCancel(ctx))
+	sharing := make(chan struct{})
+	go func() {
+		defer close(sharing)
+		if store != nil {
+			store.Run(sharedCtx, eng)
+		}
+	}()
 	err = srv.Serve(ctx, ln)
 	stopReload()
 	<-reloaded
+	stopShared()
+	<-sharing
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("serve: %w", err)
 	}

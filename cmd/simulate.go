@@ -42,6 +42,10 @@ func newCmdSimulate(f *factory, runF func(context.Context, *simulateOptions) err
 a scenario, and report what users would have seen: failed requests, which link served whom,
 failovers, added latency, time lost on dead links, breaker openings and hedges won.
 
+Added latency is per request: each served request's time to first token less what a healthy
+primary would have taken for that same request, and its p50/p95/p99 over the served requests.
+It is negative where a backup link answered faster than the primary would have.
+
 Built-in scenarios: ` + strings.Join(simulate.Builtins(), ", ") + `. A scenario file (YAML) gives
 per-link timelines: windows with error rate, error class mix, latency p50/p95 and hang rate.
 

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/llmfall/llmfall/internal/redisurl"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -47,6 +48,8 @@ type Config struct {
 	Pricing map[string]Price
 	// Serve configures `llmfall serve`, the gateway.
 	Serve Serve
+	// State is where replicas of the gateway share health.
+	State State
 
 	set map[string]bool // the keys the file sets, for Has
 }
@@ -163,6 +166,9 @@ type Fallback struct {
 	OnContentFilter   bool          // fall back on content_filter
 	BreakerFailures   int           // consecutive failures that open a breaker
 	BreakerCooldown   time.Duration // how long a breaker stays open
+	// BreakerMinCooldown is the first wait before a probe of a link that
+	// just failed (the engine's default when unset).
+	BreakerMinCooldown time.Duration
 }
 
 // Judge chooses the model that grades eval outputs.
@@ -223,6 +229,21 @@ type Serve struct {
 	MaxConcurrent int           // requests served at once
 	Drain         time.Duration // how long SIGTERM waits for requests in flight
 }
+
+// State says where the replicas of a gateway share their links' health
+// (breakers, cool-downs) and the manual order. The zero value keeps each
+// replica's state its own.
+type State struct {
+	// Redis is a redis://, rediss:// or unix:// URL, as go-redis parses
+	// it. It may carry a password: show it only through RedisRedacted.
+	Redis string
+	// KeyPrefix starts the name of every key and channel the replicas
+	// use; "" means the gateway's default (serve/shared).
+	KeyPrefix string
+}
+
+// RedisRedacted is Redis with its password hidden, for messages.
+func (s State) RedisRedacted() string { return redisurl.Redact(s.Redis) }
 
 // Price is a model's price in USD per 1M tokens: provider.Price, the one
 // price type.

@@ -158,7 +158,7 @@ func TestParseEveryKey(t *testing.T) {
 			},
 		},
 		Timeouts: global,
-		Fallback: Fallback{Retries: 2, RetryBackoff: 500 * time.Millisecond, RetryAfterMaxWait: 5 * time.Second, OnContentFilter: true, BreakerFailures: 3, BreakerCooldown: time.Minute},
+		Fallback: Fallback{Retries: 2, RetryBackoff: 500 * time.Millisecond, RetryAfterMaxWait: 5 * time.Second, OnContentFilter: true, BreakerFailures: 3, BreakerCooldown: time.Minute, BreakerMinCooldown: 5 * time.Second},
 		Judge: Judge{Category: "deep", DifferentProvider: false, Threshold: 0.8,
 			Panel: []string{"deep", "backup/other-model"}, MinAgree: 2, Canaries: 0, CanaryPolicy: "warn"},
 		Eval: Eval{ChainDepth: 3, Concurrency: 2, MinPassRate: 0.95, MaxRegression: 0.05, Repeat: 3, Retries: 0,
@@ -167,9 +167,13 @@ func TestParseEveryKey(t *testing.T) {
 			"claude-haiku-4-5": {Input: 0.9, Output: 4.5},
 			"sim-fast":         {Input: 0, Output: 0},
 		},
+		State: State{Redis: "rediss://:hunter2@cache.internal:6380/1", KeyPrefix: "llmfall-prod"},
 	}
 	if diff := cmp.Diff(want, got, ignoreSet); diff != "" {
 		t.Errorf("Parse() mismatch (-want +got):\n%s", diff)
+	}
+	if got, want := got.State.RedisRedacted(), "rediss://:xxxxx@cache.internal:6380/1"; got != want {
+		t.Errorf("State.RedisRedacted() = %q; want %q", got, want)
 	}
 	// Zero and false set in the file are told from unset.
 	for _, key := range []string{"judge.different_provider", "judge.canaries", "eval.retries", "fallback.retries"} {
@@ -292,6 +296,11 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:10: serve.drain: "forever" is not a duration (use e.g. 60s, 1m30s)`,
 			`llmfall.yaml:11: serve: unknown key "port" (valid keys: keys_env, admin_keys_env, max_body_bytes, max_concurrent, drain)`,
 		}},
+		{"state", []string{
+			`llmfall.yaml:6: state.redis: http://:xxxxx@cache:6379 is not a Redis URL go-redis can use: invalid URL scheme: http (e.g. redis://127.0.0.1:6379/0, rediss://:PASSWORD@cache.internal:6380, unix:///run/redis.sock)`,
+			`llmfall.yaml:7: state.key_prefix: must be letters, digits, '_', '.' or '-' (e.g. llmfall-prod), got "llm fall"`,
+			`llmfall.yaml:8: state: unknown key "ttl" (valid keys: redis, key_prefix)`,
+		}},
 		{"pricing", []string{
 			`llmfall.yaml:6: pricing.gpt-4.1-mini: missing output (USD per 1M tokens)`,
 			`llmfall.yaml:7: pricing.my-model.input: must not be negative, got -1`,
@@ -367,7 +376,7 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:8: eval: unknown key "chain_depht" (did you mean "chain_depth"?)`,
 			`llmfall.yaml:8: eval: unknown key "conccurency" (did you mean "concurrency"?)`,
 			`llmfall.yaml:9: judge: unknown key "categroy" (did you mean "category"?)`,
-			`llmfall.yaml:10: unknown key "colour" (valid keys: providers, order, categories, timeouts, fallback, judge, eval, pricing, serve)`,
+			`llmfall.yaml:10: unknown key "colour" (valid keys: providers, order, categories, timeouts, fallback, judge, eval, pricing, serve, state)`,
 		}},
 		{"unreachable", []string{
 			`llmfall.yaml:8: categories.offline: none of its providers (local) is in the order [openai, anthropic]; add one to order or give the category its own order`,
@@ -430,6 +439,9 @@ func TestNoKeyInMessages(t *testing.T) {
 		{"key in a header", "providers: {o: {type: openai, headers: {Authorization: [Bearer, " + keys[0] + "]}}}"},
 		{"secret in a header with a newline", "providers: {o: {type: openai, headers: {X-Auth: \"" + keys[2] + "\\n\"}}}"},
 		{"credentials in base_url", "providers: {o: {type: anthropic, base_url: \"https://me:" + keys[2] + "@gw.example/v1\"}}"},
+		{"password in a bad Redis URL", "state: {redis: \"redis://:" + keys[2] + "@cache/0/1\"}"},
+		{"password in an unparseable Redis URL", "state: {redis: \"redis://:" + keys[2] + "@cache:port\"}"},
+		{"password in the Redis URL's query", "state: {redis: \"redis://cache?password=" + keys[2] + "\"}"},
 		{"secret in a bad base_url", "providers: {o: {type: openai, base_url: \"" + keys[2] + "\"}}"},
 		{"key as a type", "providers: {o: {type: " + keys[1] + "}}"},
 		{"key as a key", "providers: {o: {type: openai, " + keys[0] + ": 1}}"},

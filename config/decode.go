@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -64,7 +65,7 @@ func (d *decoder) err() error {
 // needs is what a config file must at least hold.
 const needs = "define providers and categories, e.g. providers: {openai: {type: openai}} and categories: {fast: {openai: gpt-4.1-mini}}"
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): `) })
 
 // document parses data into its root node, or records why it cannot and
 // returns nil.
@@ -98,7 +99,7 @@ func (d *decoder) document(data []byte) *yaml.Node {
 func (d *decoder) syntaxError(data []byte, err error) {
 	msg := err.Error()
 	line := 0
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = msg[len(m[0]):]
 	} else {

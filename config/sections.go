@@ -7,24 +7,26 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/llmfall/llmfall/internal/redisurl"
 	"github.com/llmfall/llmfall/provider"
 )
 
 // The keys valid at each place, in the order messages list them.
 var (
-	topKeys = []string{"providers", "order", "categories", "timeouts", "fallback", "judge", "eval", "pricing", "serve"}
+	topKeys = []string{"providers", "order", "categories", "timeouts", "fallback", "judge", "eval", "pricing", "serve", "state"}
 	// categoryKeys are a category's settings; every other key of a category
 	// names a provider, so no provider may be called one of these.
 	categoryKeys = []string{"order", "timeouts", "hedge_after", "stream_buffer"}
 )
 
 var (
-	nameRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	nameRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`) })
+	envNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`) })
 )
 
 // config decodes the top-level mapping. Sections that refer to others
@@ -80,6 +82,7 @@ func (d *decoder) config(root *yaml.Node) *Config {
 			{key: "on_content_filter", decode: d.boolean(&f.OnContentFilter)},
 			{key: "breaker_failures", decode: d.integer(&f.BreakerFailures, 1)},
 			{key: "breaker_cooldown", decode: d.duration(&f.BreakerCooldown, positive)},
+			{key: "breaker_min_cooldown", decode: d.duration(&f.BreakerMinCooldown, positive)},
 		})
 	}
 	d.judge(cfg, top, catsOK)
@@ -103,7 +106,40 @@ func (d *decoder) config(root *yaml.Node) *Config {
 	if p, ok := top["serve"]; ok {
 		d.serve(&cfg.Serve, p)
 	}
+	if p, ok := top["state"]; ok {
+		d.state(&cfg.State, p)
+	}
 	return cfg
+}
+
+func (d *decoder) state(st *State, p pair) {
+	d.object(p.val, p.path, []field{
+		{key: "redis", decode: func(p pair) {
+			s, ok := d.str(p.val, p.path, "a Redis URL")
+			if !ok {
+				return
+			}
+			// Neither the URL nor go-redis's words about it are quoted
+			// back unredacted: it may carry a password.
+			if _, err := redisurl.Parse(s); err != nil {
+				d.fail(deref(p.val), p.path, "%s is not a Redis URL go-redis can use: %v (e.g. redis://127.0.0.1:6379/0, rediss://:PASSWORD@cache.internal:6380, unix:///run/redis.sock)",
+					redisurl.Redact(s), err)
+				return
+			}
+			st.Redis = s
+		}},
+		{key: "key_prefix", decode: func(p pair) {
+			s, ok := d.str(p.val, p.path, "a key prefix")
+			if !ok {
+				return
+			}
+			if !nameRE().MatchString(s) {
+				d.fail(deref(p.val), p.path, "must be letters, digits, '_', '.' or '-' (e.g. llmfall-prod), got %s", quote(s))
+				return
+			}
+			st.KeyPrefix = s
+		}},
+	})
 }
 
 func (d *decoder) serve(sv *Serve, p pair) {
@@ -162,7 +198,7 @@ func (d *decoder) provider(e pair) Provider {
 	switch {
 	case slices.Contains(categoryKeys, e.key):
 		d.fail(e.kn, "providers", "%s is reserved for category settings; give the provider another name", quote(e.key))
-	case !nameRE.MatchString(e.key):
+	case !nameRE().MatchString(e.key):
 		d.fail(e.kn, "providers", "name %s may hold only letters, digits, '-', '_' and '.', and must start with a letter or digit", quote(e.key))
 	}
 	entries, ok := d.entries(e.val, e.path)
@@ -297,7 +333,7 @@ func (d *decoder) envName(n *yaml.Node, path string) (string, bool) {
 		d.fail(n, path, "must name an environment variable, got %s", describe(n))
 	case provider.Redact(n.Value) != n.Value:
 		d.fail(n, path, "looks like an API key itself: put the key in an environment variable and name the variable here (e.g. OPENAI_API_KEY)")
-	case !envNameRE.MatchString(n.Value):
+	case !envNameRE().MatchString(n.Value):
 		d.fail(n, path, "must name an environment variable (letters, digits and '_', e.g. OPENAI_API_KEY), not hold the key")
 	default:
 		return n.Value, true

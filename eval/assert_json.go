@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
@@ -111,8 +112,9 @@ func checkJSON(a *Assertion, out Output) (bool, string) {
 	return true, "output matches the schema"
 }
 
-// schemaPrinter renders schema errors; it holds no mutable state.
-var schemaPrinter = message.NewPrinter(language.English)
+// schemaPrinter renders schema errors; it holds no mutable state, and is
+// made on first use rather than at start-up.
+var schemaPrinter = sync.OnceValue(func() *message.Printer { return message.NewPrinter(language.English) })
 
 // schemaError flattens a validation error to its leaf causes on one line.
 func schemaError(err error) string {
@@ -125,7 +127,7 @@ func schemaError(err error) string {
 	walk = func(e *jsonschema.ValidationError) {
 		if len(e.Causes) == 0 {
 			loc := "/" + strings.Join(e.InstanceLocation, "/")
-			leaves = append(leaves, fmt.Sprintf("at %s: %s", loc, e.ErrorKind.LocalizedString(schemaPrinter)))
+			leaves = append(leaves, fmt.Sprintf("at %s: %s", loc, e.ErrorKind.LocalizedString(schemaPrinter())))
 			return
 		}
 		for _, c := range e.Causes {

@@ -159,7 +159,7 @@ func (r *runner) canaryVerdict(ctx context.Context, in judge.RubricInput) (judge
 	if r.opts.Cache.get(key, &v) {
 		return v, 0, nil
 	}
-	err := r.withRetries(ctx, r.judgeLim, true, func(ctx context.Context) error {
+	err := r.withRetries(ctx, r.judgeLim, callJudge, func(ctx context.Context) error {
 		var err error
 		v, err = r.opts.Judge.Rubric(ctx, in)
 		return err

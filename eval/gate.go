@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -32,8 +33,8 @@ type GateOptions struct {
 	// provider and model.
 	Baseline      *Results
 	MaxRegression float64
-	// BaselineCells stand for Baseline when it is nil: the gate needs only
-	// its cells (GateSettings keeps them).
+	// BaselineCells, when set, are Baseline's cells (GateSettings keeps
+	// them), which the rate gate compares with; nil means Baseline's.
 	BaselineCells []Cell
 	// Paired replaces the pass-rate comparison with the baseline by a
 	// case-by-case one (see Comparison): a cell fails when its pass→fail
@@ -52,8 +53,17 @@ type GateOptions struct {
 	CanaryPolicy string
 }
 
+// NeedsAllResults reports whether the gate reads every result rather than
+// the summary, so that the run must keep them all in memory
+// (RunOptions.Retain 0): the paired gate compares case by case.
+func (o GateOptions) NeedsAllResults() bool { return o.Paired }
+
 // GateSettings are GateOptions as the results document records them, so
-// that the gate of merged shards is the one each shard was run under.
+// that the gate of merged shards, and of saved results re-rendered by
+// llmfall report, is exactly the one eval applied (or, for a shard, would
+// have applied). Every GateOptions field but Rand (a fixed seed when nil)
+// has a home here; TestGateSettingsRoundTrip fails when one is added
+// without one.
 type GateSettings struct {
 	MinPassRate         float64            `json:"min_pass_rate"`
 	PositionMinPassRate map[int]float64    `json:"min_pass_rate_at,omitempty"`
@@ -62,27 +72,91 @@ type GateSettings struct {
 	Overrides           []Override         `json:"overrides,omitempty"`
 	// Baseline are the baseline's cells, which regressions compare with.
 	Baseline []Cell `json:"baseline,omitempty"`
+	// Gate is GatePaired for the paired gate (eval.gate), which compares
+	// with BaselineCases at Alpha (eval.alpha; 0 means DefaultAlpha);
+	// omitted for the rate gate.
+	Gate          string         `json:"gate,omitempty"`
+	Alpha         float64        `json:"alpha,omitempty"`
+	BaselineCases []BaselineCase `json:"baseline_cases,omitempty"`
+	// TestMinimums are the tests' min_pass_at_k and min_pass_all_k.
+	TestMinimums []TestMinimumSetting `json:"test_minimums,omitempty"`
 	// CanaryPolicy is kept so that merged shards fail on a compromised
 	// judge as one run would.
 	CanaryPolicy string `json:"canary_policy,omitempty"`
 }
 
+// BaselineCase is what the paired gate needs of one of the baseline's
+// graded cases: which case, and its verdict.
+type BaselineCase struct {
+	Prompt   string  `json:"prompt"`
+	Test     string  `json:"test"`
+	Provider string  `json:"provider"`
+	Model    string  `json:"model"`
+	Repeat   int     `json:"repeat,omitempty"`
+	Pass     bool    `json:"pass"`
+	Score    float64 `json:"score"`
+}
+
+// TestMinimumSetting is one test's TestMinimum as the document records it.
+type TestMinimumSetting struct {
+	Prompt   string   `json:"prompt"`
+	Test     string   `json:"test"`
+	PassAtK  *float64 `json:"min_pass_at_k,omitempty"`
+	PassAllK *float64 `json:"min_pass_all_k,omitempty"`
+}
+
 // Settings are o as the results document records them.
 func (o GateOptions) Settings() *GateSettings {
-	return &GateSettings{MinPassRate: o.MinPassRate, PositionMinPassRate: o.PositionMinPassRate,
+	s := &GateSettings{MinPassRate: o.MinPassRate, PositionMinPassRate: o.PositionMinPassRate,
 		PromptMinPassRate: o.PromptMinPassRate, MaxRegression: o.MaxRegression, Overrides: o.Overrides,
 		Baseline: o.baselineCells(), CanaryPolicy: o.CanaryPolicy}
+	if o.Paired {
+		s.Gate, s.Alpha = GatePaired, o.Alpha
+		if o.Baseline != nil {
+			s.BaselineCases = []BaselineCase{}
+			for _, r := range o.Baseline.Results {
+				if !r.Errored() {
+					s.BaselineCases = append(s.BaselineCases, BaselineCase{Prompt: r.Prompt, Test: r.Test,
+						Provider: r.Provider, Model: r.Model, Repeat: r.Repeat, Pass: r.Pass, Score: r.Score})
+				}
+			}
+		}
+	}
+	// Sorted, so that shards run under the same gate record the same
+	// settings (Merge compares them).
+	for _, k := range slices.SortedFunc(maps.Keys(o.TestMinimums), func(a, b [2]string) int {
+		return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]))
+	}) {
+		m := o.TestMinimums[k]
+		s.TestMinimums = append(s.TestMinimums, TestMinimumSetting{Prompt: k[0], Test: k[1], PassAtK: m.PassAtK, PassAllK: m.PassAllK})
+	}
+	return s
 }
 
 // Options are the GateOptions s records.
 func (s *GateSettings) Options() GateOptions {
-	return GateOptions{MinPassRate: s.MinPassRate, PositionMinPassRate: s.PositionMinPassRate,
+	o := GateOptions{MinPassRate: s.MinPassRate, PositionMinPassRate: s.PositionMinPassRate,
 		PromptMinPassRate: s.PromptMinPassRate, MaxRegression: s.MaxRegression, Overrides: s.Overrides,
-		BaselineCells: s.Baseline, CanaryPolicy: s.CanaryPolicy}
+		BaselineCells: s.Baseline, CanaryPolicy: s.CanaryPolicy,
+		Paired: s.Gate == GatePaired, Alpha: s.Alpha}
+	if s.BaselineCases != nil {
+		o.Baseline = &Results{Version: ResultsVersion, Results: make([]Result, len(s.BaselineCases))}
+		for i, c := range s.BaselineCases {
+			o.Baseline.Results[i] = Result{Prompt: c.Prompt, Test: c.Test, Provider: c.Provider, Model: c.Model,
+				Repeat: c.Repeat, Pass: c.Pass, Score: c.Score}
+		}
+	}
+	if len(s.TestMinimums) > 0 {
+		o.TestMinimums = map[[2]string]TestMinimum{}
+		for _, m := range s.TestMinimums {
+			o.TestMinimums[[2]string{m.Prompt, m.Test}] = TestMinimum{PassAtK: m.PassAtK, PassAllK: m.PassAllK}
+		}
+	}
+	return o
 }
 
 func (o GateOptions) baselineCells() []Cell {
-	if o.Baseline != nil {
+	if o.BaselineCells == nil && o.Baseline != nil {
 		return Cells(o.Baseline.Results)
 	}
 	return o.BaselineCells

@@ -1,12 +1,15 @@
 package eval
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // cellResults makes results for one prompt × link: pass passes, fail
@@ -180,5 +183,53 @@ func TestGateChecksCellsAfterAnAllErroredOne(t *testing.T) {
 	want := []string{"alpha@b min_pass_rate", "alpha@b max_regression", "zeta@a max_regression"}
 	if diff := cmp.Diff(want, got); diff != "" || g.Pass {
 		t.Errorf("gate pass = %t, violations (-want +got):\n%s", g.Pass, diff)
+	}
+}
+
+// TestGateSettingsRoundTrip: every gate option survives the results
+// document (merge and report gate from it), so a gate option added without
+// a home in GateSettings fails here.
+func TestGateSettingsRoundTrip(t *testing.T) {
+	at, all := 0.5, 1.0
+	base := &Results{Results: []Result{
+		{Prompt: "p", Test: "t1", Provider: "a", Model: "m", Pass: true, Score: 1},
+		{Prompt: "p", Test: "t2", Provider: "a", Model: "m", Repeat: 1, Score: 0.25},
+	}}
+	in := GateOptions{
+		MinPassRate: 0.9, PositionMinPassRate: map[int]float64{1: 0.8}, PromptMinPassRate: map[string]float64{"p": 0.95},
+		Overrides: []Override{{Rule: "eval.alpha", Value: 0.01, Floor: 0.05}},
+		Baseline:  base, MaxRegression: 0.1, BaselineCells: Cells(base.Results),
+		Paired: true, Alpha: 0.01,
+		TestMinimums: map[[2]string]TestMinimum{{"p", "t1"}: {PassAtK: &at}, {"p", "t2"}: {PassAllK: &all}},
+		CanaryPolicy: CanaryFail,
+	}
+	// Rand is left out: nil is a fixed seed, which is what a document
+	// re-gated later must use.
+	v := reflect.ValueOf(in)
+	for i := range v.NumField() {
+		if name := v.Type().Field(i).Name; name != "Rand" && v.Field(i).IsZero() {
+			t.Fatalf("GateOptions.%s is not set in this test: set it, and give it a home in GateSettings", name)
+		}
+	}
+	raw, err := json.Marshal(in.Settings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s GateSettings
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	out := s.Options()
+	// The baseline keeps what the gate reads of each case.
+	want := in
+	want.Baseline = &Results{Version: ResultsVersion, Results: []Result{
+		{Prompt: "p", Test: "t1", Provider: "a", Model: "m", Pass: true, Score: 1},
+		{Prompt: "p", Test: "t2", Provider: "a", Model: "m", Repeat: 1, Score: 0.25},
+	}}
+	if diff := cmp.Diff(want, out, cmpopts.IgnoreUnexported(Results{})); diff != "" {
+		t.Errorf("Options() after a round trip (-want +got):\n%s", diff)
+	}
+	if again := out.Settings(); !sameGate(again, &s) {
+		t.Errorf("Settings() of the round-tripped options differ:\n%+v\n%+v", again, &s)
 	}
 }

@@ -64,13 +64,36 @@ func (l *limiter) acquire(ctx context.Context) error {
 
 func (l *limiter) release() { <-l.slots }
 
-// slots is a counting semaphore in which high-priority waiters go first: a
-// judge call, which finishes a case, is served before a new generation,
-// which starts one. A nil *slots admits everyone.
+// slots is a counting semaphore in which generations go before judge calls.
+// A generation has a judge call (and, on a primary link, the group's
+// consistent checks) waiting on it; a judge call has nothing after it.
+// Serving the longest remaining chain first (Hu's rule) keeps every slot
+// busy to the end: all that is left at the end is judge calls, which can
+// all run at once, instead of a late generation whose judge call can only
+// start when it is done and then runs alone. Serving judge calls first cost
+// 7% over the ideal wall time at C=30 in BenchmarkEvalThroughput. The set
+// of cases in flight stays bounded by Run's dispatch, so judge calls are
+// never starved for longer than that window takes to generate. A nil
+// *slots admits everyone.
 type slots struct {
 	mu        sync.Mutex
 	free      int
-	high, low []chan struct{}
+	gen, rest []chan struct{} // waiters by callKind
+}
+
+// callKind says which queue of slots a call waits in.
+type callKind int
+
+const (
+	callGenerate callKind = iota // served first
+	callJudge
+)
+
+func (k callKind) String() string {
+	if k == callGenerate {
+		return "generation"
+	}
+	return "judge call"
 }
 
 func newSlots(n int) *slots {
@@ -80,7 +103,7 @@ func newSlots(n int) *slots {
 	return &slots{free: n}
 }
 
-func (s *slots) acquire(ctx context.Context, high bool) error {
+func (s *slots) acquire(ctx context.Context, kind callKind) error {
 	if s == nil {
 		return nil
 	}
@@ -93,10 +116,10 @@ func (s *slots) acquire(ctx context.Context, high bool) error {
 		return nil
 	}
 	ch := make(chan struct{})
-	if high {
-		s.high = append(s.high, ch)
+	if kind == callGenerate {
+		s.gen = append(s.gen, ch)
 	} else {
-		s.low = append(s.low, ch)
+		s.rest = append(s.rest, ch)
 	}
 	s.mu.Unlock()
 	select {
@@ -106,7 +129,7 @@ func (s *slots) acquire(ctx context.Context, high bool) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if removeWaiter(&s.high, ch) || removeWaiter(&s.low, ch) {
+	if removeWaiter(&s.gen, ch) || removeWaiter(&s.rest, ch) {
 		return ctx.Err()
 	}
 	// Granted while we gave up: pass the slot on.
@@ -124,7 +147,7 @@ func (s *slots) release() {
 }
 
 func (s *slots) grantLocked() {
-	for _, q := range []*[]chan struct{}{&s.high, &s.low} {
+	for _, q := range []*[]chan struct{}{&s.gen, &s.rest} {
 		if len(*q) > 0 {
 			ch := (*q)[0]
 			*q = (*q)[1:]

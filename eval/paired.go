@@ -3,6 +3,7 @@ package eval
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/llmfall/llmfall/internal/stats"
@@ -117,6 +118,11 @@ func pairedGate(rs *Results, opts GateOptions) ([]Comparison, []Violation) {
 		if cmp.Pairs == 0 {
 			continue
 		}
+		// The comparison depends on which cases, never on their order:
+		// merged shards list the same results in another order than the
+		// unsharded run, and must gate and read the same.
+		slices.Sort(diffs)
+		slices.Sort(cmp.Flips)
 		cmp.PValue = stats.McNemarExact(len(cmp.Flips), cmp.Fixes)
 		mean, ci := stats.BootstrapMean(diffs, 1-alpha, 0, rng)
 		cmp.MeanDiff, cmp.CILow, cmp.CIHigh, cmp.Level = mean, ci.Lo, ci.Hi, ci.Level

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -103,5 +104,20 @@ func TestPairedGateMatchesRepeatsAndSkipsErrors(t *testing.T) {
 	c := g.Paired[0]
 	if c.Pairs != 2 || !cmp.Equal(c.Flips, []string{"t #2"}) {
 		t.Errorf("comparison = %+v; want 2 pairs (the errored and new cases unpaired), the second repeat flipped", c)
+	}
+}
+
+// TestPairedGateIgnoresResultOrder: merged shards hold the run's results in
+// another order; the comparison (flips, interval, verdict) must not move.
+func TestPairedGateIgnoresResultOrder(t *testing.T) {
+	head, base := pairedRuns(40, 6, 2)
+	for i := range head.Results {
+		head.Results[i].Score = float64(i%7) / 7 // distinct diffs, so the bootstrap sees the order
+	}
+	want := Gate(head, GateOptions{Baseline: base, Paired: true}).Paired
+	slices.Reverse(head.Results)
+	got := Gate(head, GateOptions{Baseline: base, Paired: true}).Paired
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("comparison of the reversed results (-in order +reversed):\n%s", diff)
 	}
 }

@@ -2,7 +2,6 @@ package eval
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/llmfall/llmfall/internal/stats"
 )
@@ -46,8 +45,12 @@ func Repeats(results []Result) []Repeat {
 // only some of its results in memory still reports every test's runs.
 type repeatTally struct {
 	out     []Repeat
+	seen    []int // results of out[i], errored ones too
 	index   map[repeatKey]int
 	several bool
+	// off stops counting: a run whose plan repeats no case has no repeats
+	// to report, and an entry per case would cost 200 bytes each.
+	off bool
 }
 
 type repeatKey struct {
@@ -55,19 +58,32 @@ type repeatKey struct {
 	position                      int
 }
 
-func (t *repeatTally) add(r *Result) {
+// entry is the index in out of k's test × link, made in order of first
+// call: a run calls it in plan order first (register), so that the order
+// does not depend on which case finished first.
+func (t *repeatTally) entry(k repeatKey) int {
 	if t.index == nil {
 		t.index = map[repeatKey]int{}
 	}
-	k := repeatKey{r.Prompt, r.Test, r.Provider, r.Model, r.Position}
 	i, ok := t.index[k]
 	if !ok {
 		i = len(t.out)
 		t.index[k] = i
-		t.out = append(t.out, Repeat{Prompt: r.Prompt, Test: r.Test, Position: r.Position, Provider: r.Provider, Model: r.Model})
-	} else {
-		t.several = true
+		t.out = append(t.out, Repeat{Prompt: k.prompt, Test: k.test, Position: k.position, Provider: k.provider, Model: k.model})
+		t.seen = append(t.seen, 0)
 	}
+	return i
+}
+
+func (t *repeatTally) register(k repeatKey) { t.entry(k) }
+
+func (t *repeatTally) add(r *Result) {
+	if t.off {
+		return
+	}
+	i := t.entry(repeatKey{r.Prompt, r.Test, r.Provider, r.Model, r.Position})
+	t.seen[i]++
+	t.several = t.several || t.seen[i] > 1
 	if r.Errored() {
 		return
 	}
@@ -81,12 +97,16 @@ func (t *repeatTally) repeats() []Repeat {
 	if !t.several {
 		return nil
 	}
-	out := slices.Clone(t.out)
-	for i := range out {
-		if n := out[i].Runs; n > 0 {
-			out[i].PassAtK = stats.PassAtK(n, out[i].Passed, n)
-			out[i].PassAllK = stats.PassHatK(n, out[i].Passed, n)
+	out := make([]Repeat, 0, len(t.out))
+	for i, r := range t.out {
+		if t.seen[i] == 0 {
+			continue // registered, but the run was interrupted before it
 		}
+		if n := r.Runs; n > 0 {
+			r.PassAtK = stats.PassAtK(n, r.Passed, n)
+			r.PassAllK = stats.PassHatK(n, r.Passed, n)
+		}
+		out = append(out, r)
 	}
 	return out
 }
@@ -111,13 +131,14 @@ func TestMinimums(s *Suite) map[[2]string]TestMinimum {
 }
 
 // repeatViolations are the tests × links below their pass@k or pass^k
-// minimum.
+// minimum. Like the rest of the gate it reads the summary, which counts
+// every result even when the run kept only some (RunOptions.Retain).
 func repeatViolations(rs *Results, opts GateOptions) []Violation {
 	if len(opts.TestMinimums) == 0 {
 		return nil
 	}
 	var out []Violation
-	for _, r := range Repeats(rs.Results) {
+	for _, r := range rs.Summary.Repeats {
 		m, ok := opts.TestMinimums[[2]string{r.Prompt, r.Test}]
 		if !ok || r.Runs == 0 {
 			continue

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -31,46 +32,56 @@ tests:
 	if err != nil {
 		t.Fatal(err)
 	}
-	// "flaky" passes its first run only; "dead" never passes.
-	var flakyRuns atomic.Int32
-	ps := map[string]provider.Provider{"a": &fakeProvider{answer: func(_ int, req *provider.Request) (string, error) {
-		switch user := req.Messages[0].Content; {
-		case user == "ticket 3":
-			return "nothing", nil
-		case user == "ticket 2" && flakyRuns.Add(1) > 1:
-			return "nothing", nil
-		default:
-			return user, nil
-		}
-	}}}
-	rs, err := Run(context.Background(), mustPlan(t, s, PlanOptions{Depth: 1, Repeat: 3}), RunOptions{Providers: ps, Retries: -1})
+	// A run that keeps only its first failure in memory (Retain) gates as
+	// one that keeps every result: the gate counts repeats from the summary.
+	for _, retain := range []int{0, 1} {
+		t.Run(fmt.Sprintf("retain %d", retain), func(t *testing.T) {
+			// "flaky" passes its first run only; "dead" never passes.
+			var flakyRuns atomic.Int32
+			ps := map[string]provider.Provider{"a": &fakeProvider{answer: func(_ int, req *provider.Request) (string, error) {
+				switch user := req.Messages[0].Content; {
+				case user == "ticket 3":
+					return "nothing", nil
+				case user == "ticket 2" && flakyRuns.Add(1) > 1:
+					return "nothing", nil
+				default:
+					return user, nil
+				}
+			}}}
+			rs, err := Run(context.Background(), mustPlan(t, s, PlanOptions{Depth: 1, Repeat: 3}), RunOptions{Providers: ps, Retries: -1, Retain: retain})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]Repeat{}
+			for _, r := range rs.Summary.Repeats {
+				got[r.Test] = r
+			}
+			for name, want := range map[string][3]float64{"steady": {3, 1, 1}, "flaky": {1, 1, 0}, "dead": {0, 0, 0}} {
+				r := got[name]
+				if r.Runs != 3 || float64(r.Passed) != want[0] || r.PassAtK != want[1] || r.PassAllK != want[2] {
+					t.Errorf("%s = %+v; want 3 runs, %v passed, pass@3 %v, pass^3 %v", name, r, want[0], want[1], want[2])
+				}
+			}
+			if !got["flaky"].Flaky() || got["steady"].Flaky() || got["dead"].Flaky() {
+				t.Error("only flaky should be flaky")
+			}
+			g := Gate(rs, GateOptions{TestMinimums: TestMinimums(s)})
+			var msgs []string
+			for _, v := range g.Violations {
+				msgs = append(msgs, v.Rule+": "+v.Message)
+			}
+			want := []string{
+				"min_pass_all_k: p / flaky @ a/gpt-4.1-mini (link 0): pass^3 is 0% (1 of 3 runs passed: flaky), below min_pass_all_k 100%",
+				"min_pass_at_k: p / dead @ a/gpt-4.1-mini (link 0): pass@3 is 0% (0 of 3 runs passed), below min_pass_at_k 100%",
+			}
+			if strings.Join(msgs, "\n") != strings.Join(want, "\n") {
+				t.Errorf("violations:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+	rs, err := Run(context.Background(), mustPlan(t, s, PlanOptions{Depth: 1, Repeat: 3}), RunOptions{Providers: map[string]provider.Provider{"a": &fakeProvider{answer: echo}}, Retries: -1})
 	if err != nil {
 		t.Fatal(err)
-	}
-	got := map[string]Repeat{}
-	for _, r := range rs.Summary.Repeats {
-		got[r.Test] = r
-	}
-	for name, want := range map[string][3]float64{"steady": {3, 1, 1}, "flaky": {1, 1, 0}, "dead": {0, 0, 0}} {
-		r := got[name]
-		if r.Runs != 3 || float64(r.Passed) != want[0] || r.PassAtK != want[1] || r.PassAllK != want[2] {
-			t.Errorf("%s = %+v; want 3 runs, %v passed, pass@3 %v, pass^3 %v", name, r, want[0], want[1], want[2])
-		}
-	}
-	if !got["flaky"].Flaky() || got["steady"].Flaky() || got["dead"].Flaky() {
-		t.Error("only flaky should be flaky")
-	}
-	g := Gate(rs, GateOptions{TestMinimums: TestMinimums(s)})
-	var msgs []string
-	for _, v := range g.Violations {
-		msgs = append(msgs, v.Rule+": "+v.Message)
-	}
-	want := []string{
-		"min_pass_all_k: p / flaky @ a/gpt-4.1-mini (link 0): pass^3 is 0% (1 of 3 runs passed: flaky), below min_pass_all_k 100%",
-		"min_pass_at_k: p / dead @ a/gpt-4.1-mini (link 0): pass@3 is 0% (0 of 3 runs passed), below min_pass_at_k 100%",
-	}
-	if strings.Join(msgs, "\n") != strings.Join(want, "\n") {
-		t.Errorf("violations:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
 	}
 	// One run each: no repeats to report.
 	if reps := Repeats(rs.Results[:1]); reps != nil {

@@ -58,6 +58,9 @@ type RunOptions struct {
 	// sleep waits before a retry; nil means provider.Sleep. Tests inject
 	// their own.
 	sleep func(ctx context.Context, d time.Duration) error
+	// global, when set, is the semaphore of the Concurrency cap, so that a
+	// test can see who waits for a slot; nil makes one.
+	global *slots
 	// Journal, when set, gets each result the moment its case finishes (and
 	// the carried results at the end), so that every finished result is on
 	// disk whatever ends the run.
@@ -113,8 +116,9 @@ func (o *RunOptions) RetryPolicy() provider.Retry {
 // Run runs plan and grades every answer. Cases run concurrently within the
 // limits; each case's judge calls start as soon as its answer (and, for
 // consistent, its primary's answer) is in, so generation and judging
-// overlap. When ctx is cancelled Run stops dispatching, cancels the calls in
-// flight and returns the results finished so far with ctx's error.
+// overlap; when slots are short, generations go first (see slots). When
+// ctx is cancelled Run stops dispatching, cancels the calls in flight and
+// returns the results finished so far with ctx's error.
 func Run(ctx context.Context, plan *Plan, opts RunOptions) (*Results, error) {
 	if err := checkRunnable(plan, opts); err != nil {
 		return nil, err
@@ -246,7 +250,7 @@ func newRunner(plan *Plan, opts RunOptions) *runner {
 		opts:     opts,
 		limits:   map[string]*limiter{},
 		judgeLim: newLimiter(opts.JudgeLimit),
-		global:   newSlots(opts.Concurrency),
+		global:   cmp.Or(opts.global, newSlots(opts.Concurrency)),
 		groups:   make([]*group, plan.Groups),
 		retry:    opts.RetryPolicy(),
 		prog:     Progress{Total: len(plan.Cases)},
@@ -255,12 +259,21 @@ func newRunner(plan *Plan, opts RunOptions) *runner {
 	if opts.Retain <= 0 {
 		r.kept = make([]kept, len(plan.Cases)+len(plan.Carried))
 	}
-	// Cells in plan order, whatever order the cases finish in.
+	// Cells and repeats in plan order, whatever order the cases finish in.
+	repeats := slices.ContainsFunc(plan.Cases, func(c *Case) bool { return c.Repeat > 0 }) ||
+		slices.ContainsFunc(plan.Carried, func(c Result) bool { return c.Repeat > 0 })
+	r.tally.repeats.off = !repeats
 	for _, c := range plan.Cases {
 		r.tally.cell(c.Prompt.Name, c.Target.Provider, c.Target.Model, c.Position)
+		if repeats {
+			r.tally.repeats.register(repeatKey{c.Prompt.Name, c.Test.Name, c.Target.Provider, c.Target.Model, c.Position})
+		}
 	}
 	for _, c := range plan.Carried {
 		r.tally.cell(c.Prompt, c.Provider, c.Model, c.Position)
+		if repeats {
+			r.tally.repeats.register(repeatKey{c.Prompt, c.Test, c.Provider, c.Model, c.Position})
+		}
 	}
 	// Only the groups with a consistent check wait for their primary.
 	for _, c := range plan.Cases {
@@ -453,7 +466,7 @@ func (r *runner) generate(ctx context.Context, c *Case) (*provider.Response, boo
 	p := r.opts.Providers[c.Target.Provider]
 	lim := r.limits[c.Target.Provider]
 	var resp *provider.Response
-	err := r.withRetries(ctx, lim, false, func(ctx context.Context) error {
+	err := r.withRetries(ctx, lim, callGenerate, func(ctx context.Context) error {
 		start := time.Now()
 		var err error
 		resp, err = p.Complete(ctx, req)
@@ -475,12 +488,12 @@ func (r *runner) generate(ctx context.Context, c *Case) (*provider.Response, boo
 
 // withRetries calls fn inside the limits, retrying transient failures. The
 // slots are released while it waits to retry.
-func (r *runner) withRetries(ctx context.Context, lim *limiter, judging bool, fn func(context.Context) error) error {
+func (r *runner) withRetries(ctx context.Context, lim *limiter, kind callKind, fn func(context.Context) error) error {
 	for retry := 0; ; retry++ {
 		if err := lim.acquire(ctx); err != nil {
 			return err
 		}
-		if err := r.global.acquire(ctx, judging); err != nil {
+		if err := r.global.acquire(ctx, kind); err != nil {
 			lim.release()
 			return err
 		}
@@ -576,7 +589,7 @@ func (r *runner) verdict(ctx context.Context, pairwise bool, key string, ask fun
 		r.judged.verdict(v, pairwise, true)
 		return v, nil
 	}
-	err := r.withRetries(ctx, r.judgeLim, true, func(ctx context.Context) error {
+	err := r.withRetries(ctx, r.judgeLim, callJudge, func(ctx context.Context) error {
 		var err error
 		v, err = ask(ctx)
 		return err

@@ -40,6 +40,10 @@ type breaker struct {
 	threshold        int
 	minCool, maxCool time.Duration
 	now              func() time.Time
+	// target names the breaker in what it tells shared (Config.Shared,
+	// nil when health is not shared); shared is written under mu.
+	target Target
+	shared Shared
 
 	// healthy is true when the breaker is closed with no failures and no
 	// cool-down, so that the common path takes no lock.
@@ -135,16 +139,22 @@ func (b *breaker) success(gen uint64) {
 		return
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if gen != b.gen.Load() {
+		b.mu.Unlock()
 		return
 	}
+	closed := b.state != StateClosed
 	b.failures = 0
 	b.downSince = time.Time{}
-	if b.state != StateClosed {
+	if closed {
 		b.setState(StateClosed, time.Time{})
 	}
 	b.updateHealthy()
+	shared := b.shared
+	b.mu.Unlock()
+	if closed && shared != nil {
+		shared.Publish(Change{Kind: BreakerClosed, Target: b.target})
+	}
 }
 
 // failure records a failure; retryAfter, if positive, cools the target for
@@ -152,7 +162,7 @@ func (b *breaker) success(gen uint64) {
 func (b *breaker) failure(gen uint64, retryAfter time.Duration) {
 	now := b.now()
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	before := b.blockedUntil()
 	b.lastFailure = now
 	if retryAfter > 0 {
 		if until := now.Add(retryAfter); until.After(b.coolUntil) {
@@ -177,6 +187,61 @@ func (b *breaker) failure(gen uint64, retryAfter time.Duration) {
 			// A forced attempt (every link open) failed: restart the cool-down.
 			b.reopen(now)
 		}
+	}
+	b.updateHealthy()
+	after, shared := b.blockedUntil(), b.shared
+	var down time.Duration
+	if !b.downSince.IsZero() {
+		down = now.Sub(b.downSince)
+	}
+	b.mu.Unlock()
+	// Other engines hear of every failure that keeps the target out for
+	// longer than before: an opening, a failed probe, a Retry-After.
+	if shared != nil && after.After(before) && after.After(now) {
+		shared.Publish(Change{Kind: BreakerOpened, Target: b.target, Cooldown: after.Sub(now), Down: down})
+	}
+}
+
+// blockedUntil is when the target next takes a request (or a probe),
+// zero when it takes them now; mu held.
+func (b *breaker) blockedUntil() time.Time {
+	until := b.coolUntil
+	if b.state != StateClosed {
+		if end := b.openedAt.Add(b.cool); end.After(until) {
+			until = end
+		}
+	}
+	return until
+}
+
+// observe applies a change another engine made (Engine.Apply): an opening
+// there opens the breaker here until the same instant on this engine's
+// clock, unless it is already out for longer; a closing there closes it.
+// The generation moves on, so that results of requests that started before
+// are ignored, as after a local change. Nothing is published back.
+func (b *breaker) observe(c Change) {
+	now := b.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch c.Kind {
+	case BreakerOpened:
+		if c.Cooldown <= 0 || !now.Add(c.Cooldown).After(b.blockedUntil()) {
+			return
+		}
+		if b.state != StateOpen {
+			b.setState(StateOpen, now)
+		}
+		b.openedAt, b.cool = now, c.Cooldown
+		// A failed probe here grows the cool-down from the outage's
+		// start as the other engine saw it.
+		if since := now.Add(-max(c.Down, 0)); b.downSince.IsZero() || since.Before(b.downSince) {
+			b.downSince = since
+		}
+	case BreakerClosed:
+		if b.state == StateClosed {
+			return
+		}
+		b.setState(StateClosed, time.Time{})
 	}
 	b.updateHealthy()
 }

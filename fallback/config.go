@@ -87,6 +87,10 @@ type Config struct {
 	// with images skips them, recording the attempt as skipped with class
 	// unsupported, instead of sending what the provider would refuse.
 	TextOnly []Target
+	// Shared, if set, hears every breaker that opens or closes and every
+	// manual order (SetOrder), to share them with other engines, which
+	// bring them in with Apply. nil keeps all of it local.
+	Shared Shared
 }
 
 // RetryPolicy is the engine's retry policy as provider.Retry, the one type

@@ -20,6 +20,11 @@
 // opt-in per category, starts the next link of a stream that has produced no
 // token after HedgeAfter and keeps whichever produces one first.
 //
+// Replicas of a gateway share what their breakers learn and their manual
+// order through Config.Shared (shared.go): the engine publishes each change
+// without waiting, and applies other engines' changes with Apply; the store
+// (serve/shared keeps one in Redis) is not this package's.
+//
 // The package knows providers only through the provider interface and
 // nothing of configuration files, the CLI or evals.
 package fallback

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,18 +115,32 @@ func (e *Engine) Reload(cfg Config, providers map[string]provider.Provider) erro
 // global order when category is "". An empty order removes the override.
 // Calls already in flight keep the chain they started with.
 func (e *Engine) SetOrder(category string, order []string) error {
+	shared, err := e.setOrder(category, order)
+	if err != nil {
+		return err
+	}
+	if shared != nil {
+		shared.Publish(Change{Kind: OrderSet, Category: category, Order: slices.Clone(order)})
+	}
+	return nil
+}
+
+// setOrder is SetOrder without telling Config.Shared, which it returns for
+// the caller to tell (after the lock is released) when the change is its
+// own.
+func (e *Engine) setOrder(category string, order []string) (Shared, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	old := e.state.Load()
 	where := "order"
 	if category != "" {
 		if _, ok := old.cats[category]; !ok {
-			return fmt.Errorf("fallback: set order: unknown category %q", category)
+			return nil, fmt.Errorf("fallback: set order: unknown category %q", category)
 		}
 		where = "category " + category + ": order"
 	}
 	if err := errors.Join(checkOrder(where, order, old.providers)...); err != nil {
-		return fmt.Errorf("fallback: set order: %w", err)
+		return nil, fmt.Errorf("fallback: set order: %w", err)
 	}
 	st := *old
 	order = append([]string(nil), order...)
@@ -144,7 +159,7 @@ func (e *Engine) SetOrder(category string, order []string) error {
 	}
 	st.resolve()
 	e.state.Store(&st)
-	return nil
+	return st.cfg.Shared, nil
 }
 
 // Chain returns the targets of a category in the order the engine would try
@@ -208,10 +223,13 @@ func newState(cfg Config, providers map[string]provider.Provider, old map[Target
 					// clock, which is read without the lock) stays.
 					b.mu.Lock()
 					b.threshold, b.minCool, b.maxCool = cfg.BreakerFailures, cfg.BreakerMinCooldown, cfg.BreakerCooldown
+					b.shared = cfg.Shared
 					b.mu.Unlock()
 					st.breakers[t] = b
 				} else if st.breakers[t] == nil {
-					st.breakers[t] = newBreaker(cfg.BreakerFailures, cfg.BreakerMinCooldown, cfg.BreakerCooldown, cfg.Clock.Now)
+					b := newBreaker(cfg.BreakerFailures, cfg.BreakerMinCooldown, cfg.BreakerCooldown, cfg.Clock.Now)
+					b.target, b.shared = t, cfg.Shared
+					st.breakers[t] = b
 				}
 			}
 		}

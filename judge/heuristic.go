@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -59,7 +60,7 @@ func (h *Heuristic) threshold(t float64) float64 {
 func (h *Heuristic) Rubric(_ context.Context, in RubricInput) (Verdict, error) {
 	out := contentWords(in.Output)
 	want := contentWords(in.Rubric + "\n" + in.Reference)
-	for w := range metaWords {
+	for w := range metaWords() {
 		delete(want, w)
 	}
 	topic := contentWords(in.Prompt)
@@ -230,7 +231,7 @@ func contentWords(s string) map[string]struct{} {
 	})
 	set := make(map[string]struct{}, len(words))
 	for _, w := range words {
-		if _, stop := stopWords[w]; stop {
+		if _, stop := stopWords()[w]; stop {
 			continue
 		}
 		if len(w) < 3 && !strings.ContainsFunc(w, unicode.IsDigit) {
@@ -280,7 +281,9 @@ func wordSet(words string) map[string]struct{} {
 	return set
 }
 
-var stopWords = wordSet(`a about above after again against all also am an and any are aren't as at
+// stopWords and metaWords are built on first use, not at start-up.
+var stopWords = sync.OnceValue(func() map[string]struct{} {
+	return wordSet(`a about above after again against all also am an and any are aren't as at
 be because been before being below between both but by can cannot could did do does doing don't down
 during each few for from further had has have having he her here hers herself him himself his how i if
 in into is isn't it its itself just let me more most my myself no nor not now of off on once only or
@@ -288,10 +291,11 @@ other our ours ourselves out over own same she should so some such than that the
 themselves then there these they this those through to too under until up very was we were what when
 where which while who whom why will with would you your yours yourself yourselves may might must shall
 get got one two per via yes`)
+})
 
 // metaWords are rubric vocabulary about answers rather than their content;
 // they are stemmed like content words, so the map holds stems.
-var metaWords = func() map[string]struct{} {
+var metaWords = sync.OnceValue(func() map[string]struct{} {
 	set := make(map[string]struct{})
 	for w := range wordSet(`mention mentions mentioned include includes included answer answers response
 responses output reply replies state states says explain explains correct correctly accurate accurately
@@ -301,4 +305,4 @@ must provide provides given good well`) {
 		set[stem(w)] = struct{}{}
 	}
 	return set
-}()
+})

@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/llmfall/llmfall/provider"
@@ -35,7 +36,9 @@ type wireAnswer struct {
 
 // fenced finds a Markdown code block, optionally tagged json, as models add
 // around their JSON even in JSON mode.
-var fenced = regexp.MustCompile("(?s)```[ \t]*(?:json|JSON)?[ \t]*\r?\n(.*?)```")
+var fenced = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile("(?s)```[ \t]*(?:json|JSON)?[ \t]*\r?\n(.*?)```")
+})
 
 // parseAnswer reads a judge's reply: the whole reply as one strict JSON
 // object, or else exactly one fenced block holding one. Anything else is an
@@ -45,7 +48,7 @@ func parseAnswer(text string) (answer, error) {
 	if strictErr == nil {
 		return a, nil
 	}
-	blocks := fenced.FindAllStringSubmatch(text, -1)
+	blocks := fenced().FindAllStringSubmatch(text, -1)
 	switch len(blocks) {
 	case 0:
 		return answer{}, strictErr

@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // The judge sees the candidate's text, and the task that produced it, as
@@ -31,12 +32,12 @@ func newNonce(r io.Reader) (string, error) {
 
 // markerLike matches the start of anything a model could read as one of our
 // markers: "<data-", "</data-", "< / DATA-" and the like.
-var markerLike = regexp.MustCompile(`(?i)<(\s*/?\s*data\s*-)`)
+var markerLike = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)<(\s*/?\s*data\s*-)`) })
 
 // escapeData defuses marker-shaped text. It is lossy on purpose ("<" becomes
 // "&lt;" only there): the judge needs to read the text, not to restore it.
 func escapeData(s string) string {
-	return markerLike.ReplaceAllString(s, "&lt;$1")
+	return markerLike().ReplaceAllString(s, "&lt;$1")
 }
 
 // block wraps untrusted text in nonce markers.

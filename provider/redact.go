@@ -5,12 +5,17 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
 // keyLike matches strings shaped like the providers' API keys, including the
 // partly masked copies that OpenAI's 401 body echoes ("sk-4sJHr****w8ZP").
-var keyLike = regexp.MustCompile(`\b(?:sk-(?:ant-|proj-|svcacct-)?[A-Za-z0-9_\-\*]{6,}|AIza[0-9A-Za-z_\-]{20,})`)
+// Compiled on first use, like every regexp here: start-up is for commands
+// that never redact.
+var keyLike = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\b(?:sk-(?:ant-|proj-|svcacct-)?[A-Za-z0-9_\-\*]{6,}|AIza[0-9A-Za-z_\-]{20,})`)
+})
 
 // Redact removes every secret and anything shaped like an API key from s.
 // Adapters run provider messages through it before they reach an error, so
@@ -24,7 +29,7 @@ func Redact(s string, secrets ...string) string {
 	if !strings.Contains(s, "sk-") && !strings.Contains(s, "AIza") {
 		return s
 	}
-	return keyLike.ReplaceAllString(s, "[REDACTED]")
+	return keyLike().ReplaceAllString(s, "[REDACTED]")
 }
 
 // MaxExcerpt bounds how much of a body that is not an error document (a

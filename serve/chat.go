@@ -157,8 +157,19 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, in *openai.Inbou
 	}
 	ev := events{w: w}
 	ans := s.answer(t, st.Response())
-	for first := true; has; first, has = false, st.Next() {
-		ev.data(ans.Chunk(st.Current(), first))
+	if has {
+		ev.chunk(ans, st.Current(), true)
+		ev.send()
+		// A chunk is flushed unless the next one is already at hand:
+		// chunks that arrive together leave in one write, and none waits
+		// for one still to come.
+		chunks := relay(st)
+		for ch := range chunks {
+			ev.chunk(ans, ch, false)
+			if len(chunks) == 0 {
+				ev.send()
+			}
+		}
 	}
 	if err := st.Err(); err != nil {
 		e := upstreamError(err)
@@ -168,14 +179,38 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, in *openai.Inbou
 			e.msg = err.Error()
 		}
 		ev.error(e)
+		ev.send()
 		return
 	}
+	// The finish, the usage and [DONE] are all at hand: one write.
 	resp := st.Response()
 	ev.data(ans.Finish(resp.FinishReason))
 	if in.IncludeUsage {
 		ev.data(ans.Usage(resp.Usage))
 	}
 	ev.done()
+	ev.send()
+}
+
+// relayDepth is how many chunks relay reads ahead of the handler.
+const relayDepth = 32
+
+// relay reads the rest of st on a goroutine of its own and hands over each
+// chunk as it comes, so that the handler can tell a chunk already at hand
+// (the channel holds it) from one still to come. The channel closes once
+// st has ended, and st is the caller's again; the caller must read the
+// channel to its end, which is also when the goroutine has ended. A chunk
+// stays valid after the next Next (the adapters give each tool-call delta
+// its own value), as the engine's commit window relies on too.
+func relay(st *fallback.Stream) <-chan provider.Chunk {
+	chunks := make(chan provider.Chunk, relayDepth)
+	go func() {
+		defer close(chunks)
+		for st.Next() {
+			chunks <- st.Current()
+		}
+	}()
+	return chunks
 }
 
 // answer names an answer: a fresh id, and the model the provider said
@@ -200,35 +235,59 @@ func linkHeaders(w http.ResponseWriter, t fallback.Target) {
 	w.Header().Set(HeaderModel, t.String())
 }
 
-// events writes server-sent events, flushing each; a write error (the
-// client went away) is left to the request's context, which the engine
-// watches.
+// events writes server-sent events: it gathers events in one buffer,
+// reused for the whole stream, and send writes and flushes what it holds,
+// so that what the stream has at hand at once (chunks that came together;
+// its end: the finish, usage and [DONE]) leaves in one write.
+// A write error (the client went away) is left to the request's context,
+// which the engine watches.
 type events struct {
-	w http.ResponseWriter
+	w   http.ResponseWriter
+	buf []byte
 }
 
-func (e events) data(b []byte, err error) {
+// chunk adds a delta's event.
+func (e *events) chunk(a *openai.Answer, ch provider.Chunk, first bool) {
+	mark := len(e.buf)
+	e.buf = append(e.buf, "data: "...)
+	b, err := a.AppendChunk(e.buf, ch, first)
+	if err != nil {
+		e.buf = e.buf[:mark]
+		e.error(&apiError{typ: "server_error", msg: "encoding a chunk: " + err.Error()})
+		return
+	}
+	e.buf = append(b, "\n\n"...)
+}
+
+func (e *events) data(b []byte, err error) {
 	if err != nil {
 		e.error(&apiError{typ: "server_error", msg: "encoding a chunk: " + err.Error()})
 		return
 	}
-	e.write("data: ", b)
+	e.add("data: ", b)
 }
 
 // error ends the stream in band: an `error` event whose data is OpenAI's
 // error object, and no [DONE].
-func (e events) error(ae *apiError) {
-	e.write("event: error\ndata: ", ae.body())
+func (e *events) error(ae *apiError) {
+	e.add("event: error\ndata: ", ae.body())
 }
 
-func (e events) done() {
-	e.write("data: ", []byte("[DONE]"))
+func (e *events) done() {
+	e.add("data: ", []byte("[DONE]"))
 }
 
-func (e events) write(prefix string, b []byte) {
-	buf := make([]byte, 0, len(prefix)+len(b)+2)
-	buf = append(append(append(buf, prefix...), b...), "\n\n"...)
-	e.w.Write(buf)
+func (e *events) add(prefix string, b []byte) {
+	e.buf = append(append(append(e.buf, prefix...), b...), "\n\n"...)
+}
+
+// send writes the events held and flushes them to the client.
+func (e *events) send() {
+	if len(e.buf) == 0 {
+		return
+	}
+	e.w.Write(e.buf)
+	e.buf = e.buf[:0]
 	http.NewResponseController(e.w).Flush()
 }
 

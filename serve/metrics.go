@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/serve/shared"
 )
 
 // Metrics is the gateway's Prometheus metrics, in a registry of its own (no
@@ -26,6 +27,7 @@ type Metrics struct {
 	attempts    *prometheus.CounterVec
 	attemptTTFT *prometheus.HistogramVec
 	engine      atomic.Pointer[fallback.Engine]
+	shared      atomic.Pointer[shared.Store]
 }
 
 // latencyBuckets span a cached answer (10 ms) to a long generation (2 min).
@@ -63,6 +65,7 @@ func NewMetrics() *Metrics {
 	}
 	m.reg.MustRegister(m.requests, m.duration, m.ttft, m.inflight, m.attempts, m.attemptTTFT,
 		breakerCollector{m}, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(sharedCollector{m})
 	return m
 }
 

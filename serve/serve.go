@@ -19,9 +19,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/llmfall/llmfall/fallback"
-
 	"github.com/llmfall/llmfall/clock"
+	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/serve/shared"
 )
 
 // Defaults for the Config fields whose zero value means "the default".
@@ -52,9 +52,13 @@ type Config struct {
 	// Metrics records requests and attempts; nil records nothing. Give the
 	// same Metrics to the engine (Metrics.OnAttempt) to count attempts.
 	Metrics *Metrics
-	// Clock stamps answers' created field and times requests for the
-	// metrics; nil means the wall clock.
+	// Clock stamps answers' created field, times requests for the
+	// metrics and times the drain; nil means the wall clock.
 	Clock clock.Clock
+	// Shared, if set, is the store through which the engine shares health
+	// with other replicas (the engine's fallback.Config.Shared); /readyz
+	// and /metrics report whether it is up.
+	Shared *shared.Store
 }
 
 // Server is the gateway. Its Handler is safe for concurrent use.
@@ -86,6 +90,7 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	if cfg.Metrics != nil {
+		cfg.Metrics.shared.Store(cfg.Shared)
 		mux.Handle("GET /metrics", cfg.Metrics.handler(cfg.Engine))
 	}
 	if len(s.admin) > 0 {
@@ -162,14 +167,15 @@ func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("draining\n"))
 		return
 	}
-	w.Write([]byte("ready\n"))
+	w.Write([]byte("ready\n" + s.sharedReadiness()))
 }
 
 // Serve serves on ln until ctx ends, then drains: /readyz turns 503, new
 // chat requests get 503, and requests in flight get up to Config.Drain to
 // finish; streams still open then end with an in-band error. It returns
-// nil after a drain in which everything finished, and the listener's error
-// if serving failed.
+// nil after a drain in which everything finished, context.DeadlineExceeded
+// after one cut at its deadline, and the listener's error if serving
+// failed.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// hard is every request's base context: cancelling it ends the
 	// requests still running when the drain deadline passes.
@@ -189,9 +195,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	s.draining.Store(true)
-	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Drain)
+	// The deadline is the gateway's clock's, so that a test moves it.
+	drainCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	deadline := s.cfg.Clock.AfterFunc(s.cfg.Drain, cancel)
+	defer deadline.Stop()
 	err := hs.Shutdown(drainCtx)
+	if errors.Is(err, context.Canceled) {
+		err = context.DeadlineExceeded
+	}
 	if err != nil {
 		// The deadline passed: cut the requests in flight, which end
 		// their streams with an in-band error, and wait for them to write it.

@@ -807,10 +807,15 @@ func TestDrainLetsStreamsFinish(t *testing.T) {
 
 func TestDrainDeadlineCutsStreamsInBand(t *testing.T) {
 	never := make(chan struct{})
-	g := newGateway(t, links{openai: held(t, never).URL, adjust: func(c *serve.Config) { c.Drain = time.Millisecond }})
+	// The drain's deadline is on the gateway's clock: the test moves it
+	// past the hour instead of waiting.
+	clk := clock.NewFake(time.Unix(1700000000, 0))
+	g := newGateway(t, links{openai: held(t, never).URL, adjust: func(c *serve.Config) { c.Drain, c.Clock = time.Hour, clk }})
 	url, stop, served := serveOn(t, g.srv)
 	resp := postTo(t, url, helloStream(""))
 	stop()
+	clk.WaitTimers(1)
+	clk.Advance(time.Hour)
 	evs := readEvents(t, resp.Body)
 	if last := evs[len(evs)-1]; last.name != "error" {
 		t.Errorf("cut stream = %v; want an error event last", evs)

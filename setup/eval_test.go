@@ -105,3 +105,31 @@ func TestRunAndGateOptionsCarryCanariesAndPairedGate(t *testing.T) {
 		t.Errorf("gate options = %+v; want paired at α 0.01, canary policy %q, min pass rate 0.9", g, eval.CanaryFail)
 	}
 }
+
+// ServeProviders are every category's chain's providers: a gateway's key
+// check covers each link a client can reach.
+func TestServeProviders(t *testing.T) {
+	cfg, err := Parse("llmfall.yaml", []byte(`providers:
+  openai:    { type: openai }
+  anthropic: { type: anthropic }
+  gemini:    { type: gemini }
+order: [openai, anthropic, gemini]
+categories:
+  fast:  { openai: gpt-4.1-mini, anthropic: claude-3-5-haiku-latest }
+  smart: { gemini: gemini-2.5-pro, anthropic: claude-sonnet-4-5, order: [gemini, anthropic] }
+`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	providers, err := Providers(cfg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := Engine(cfg, providers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"openai", "anthropic", "gemini", "anthropic"}, ServeProviders(eng)); diff != "" {
+		t.Errorf("ServeProviders (-want +got):\n%s", diff)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/llmfall/llmfall/config"
+	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -15,7 +16,7 @@ import (
 // back a 401 (or, with no network, a dial error) after retries, which says
 // less, costs time and sends requests no one authenticated. Offline needs
 // no keys. Callers check before any call: the run's chain (ChainProviders),
-// an eval's (EvalProviders), the judge's.
+// an eval's (EvalProviders), the judge's, a gateway's (ServeProviders).
 func MissingKeys(cfg *config.Config, names []string, opts Options) error {
 	if opts.Offline {
 		return nil
@@ -36,6 +37,19 @@ func MissingKeys(cfg *config.Config, names []string, opts Options) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ServeProviders are the providers a gateway over eng may call: those of
+// every category's chain, category by category (a provider/model request
+// names a link of one of them). Their keys are checked before the gateway
+// listens, as a run's chain's are before its call.
+func ServeProviders(eng *fallback.Engine) []string {
+	var names []string
+	for _, cat := range eng.Categories() {
+		chain, _ := eng.Chain(cat)
+		names = append(names, ChainProviders(chain)...)
+	}
+	return names
 }
 
 // ChainProviders are the providers of a chain, in order.

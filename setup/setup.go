@@ -83,6 +83,7 @@ func ApplyDefaults(cfg *config.Config) {
 	f.RetryBackoff = cmp.Or(f.RetryBackoff, fallback.DefaultRetryBackoff)
 	f.BreakerFailures = cmp.Or(f.BreakerFailures, fallback.DefaultBreakerFailures)
 	f.BreakerCooldown = cmp.Or(f.BreakerCooldown, fallback.DefaultBreakerCooldown)
+	f.BreakerMinCooldown = cmp.Or(f.BreakerMinCooldown, fallback.DefaultBreakerMinCooldown)
 
 	e := &cfg.Eval
 	e.ChainDepth = cmp.Or(e.ChainDepth, eval.DefaultDepth)
@@ -150,14 +151,15 @@ func Providers(cfg *config.Config, opts Options) (map[string]provider.Provider, 
 // EngineConfig maps the file's settings onto the engine's, one to one.
 func EngineConfig(cfg *config.Config) fallback.Config {
 	out := fallback.Config{
-		Order:             cfg.Order,
-		Timeouts:          engineTimeouts(cfg.Timeouts),
-		Retries:           cfg.Fallback.Retries,
-		RetryBackoff:      cfg.Fallback.RetryBackoff,
-		RetryAfterMaxWait: cfg.Fallback.RetryAfterMaxWait,
-		OnContentFilter:   cfg.Fallback.OnContentFilter,
-		BreakerFailures:   cfg.Fallback.BreakerFailures,
-		BreakerCooldown:   cfg.Fallback.BreakerCooldown,
+		Order:              cfg.Order,
+		Timeouts:           engineTimeouts(cfg.Timeouts),
+		Retries:            cfg.Fallback.Retries,
+		RetryBackoff:       cfg.Fallback.RetryBackoff,
+		RetryAfterMaxWait:  cfg.Fallback.RetryAfterMaxWait,
+		OnContentFilter:    cfg.Fallback.OnContentFilter,
+		BreakerFailures:    cfg.Fallback.BreakerFailures,
+		BreakerCooldown:    cfg.Fallback.BreakerCooldown,
+		BreakerMinCooldown: cfg.Fallback.BreakerMinCooldown,
 	}
 	for _, p := range cfg.Providers {
 		for _, m := range p.TextOnly {

@@ -36,7 +36,7 @@ order: [openai, anthropic]
 categories:
   fast:  { openai: gpt-4.1-mini, anthropic: claude-3-5-haiku-latest, hedge_after: 2s, timeouts: { first_token: 5s } }
   smart: { openai: gpt-4.1, anthropic: claude-sonnet-4-5 }
-fallback: { breaker_failures: 3 }
+fallback: { breaker_failures: 3, breaker_min_cooldown: 4s }
 judge: { category: smart }
 `
 
@@ -156,7 +156,7 @@ categories:
 func TestEngineConfig(t *testing.T) {
 	cfg, _ := load(t, base)
 	ec := EngineConfig(cfg)
-	if ec.BreakerFailures != 3 || len(ec.Categories) != 2 {
+	if ec.BreakerFailures != 3 || ec.BreakerMinCooldown != 4*time.Second || len(ec.Categories) != 2 {
 		t.Fatalf("EngineConfig = %+v", ec)
 	}
 	fast := ec.Categories[0]
@@ -253,7 +253,7 @@ func TestApplyDefaults(t *testing.T) {
 		Timeouts: config.Timeouts{Attempt: fallback.DefaultAttemptTimeout, FirstToken: fallback.DefaultFirstTokenTimeout,
 			Idle: fallback.DefaultIdleTimeout, Total: fallback.DefaultTotalTimeout},
 		Fallback: config.Fallback{RetryBackoff: fallback.DefaultRetryBackoff, BreakerFailures: fallback.DefaultBreakerFailures,
-			BreakerCooldown: fallback.DefaultBreakerCooldown},
+			BreakerCooldown: fallback.DefaultBreakerCooldown, BreakerMinCooldown: fallback.DefaultBreakerMinCooldown},
 		Judge: config.Judge{Category: "fast", DifferentProvider: true, Threshold: judge.DefaultThreshold,
 			Canaries: eval.DefaultCanaries, CanaryPolicy: eval.DefaultCanaryPolicy},
 		Eval: config.Eval{ChainDepth: eval.DefaultDepth, Concurrency: eval.DefaultConcurrency,

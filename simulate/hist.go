@@ -50,7 +50,14 @@ func (h *histogram) quantile(q float64) time.Duration {
 	if h.n == 0 {
 		return 0
 	}
-	rank := max(int64(math.Ceil(q*float64(h.n))), 1)
+	return h.ranked(rank(q, h.n))
+}
+
+// rank is the nearest rank (from 1) of the q-quantile of n values.
+func rank(q float64, n int64) int64 { return max(int64(math.Ceil(q*float64(n))), 1) }
+
+// ranked is the value of the given rank (from 1, smallest first).
+func (h *histogram) ranked(rank int64) time.Duration {
 	var seen int64
 	for i, c := range h.counts {
 		seen += c
@@ -62,5 +69,37 @@ func (h *histogram) quantile(q float64) time.Duration {
 }
 
 func (h *histogram) percentiles() Percentiles {
+	return Percentiles{P50: h.quantile(0.50), P95: h.quantile(0.95), P99: h.quantile(0.99)}
+}
+
+// signedHistogram counts durations that may be negative (a difference of
+// two latencies): the magnitudes of the negative ones in neg, the others in
+// pos.
+type signedHistogram struct{ neg, pos histogram }
+
+func (h *signedHistogram) add(d time.Duration) {
+	if d < 0 {
+		h.neg.add(-d)
+		return
+	}
+	h.pos.add(d)
+}
+
+// quantile is the nearest-rank q-quantile: the negatives, most negative
+// first, then the others.
+func (h *signedHistogram) quantile(q float64) time.Duration {
+	n := h.neg.n + h.pos.n
+	if n == 0 {
+		return 0
+	}
+	r := rank(q, n)
+	if r <= h.neg.n {
+		// The r-th smallest of the negatives has the r-th largest magnitude.
+		return -h.neg.ranked(h.neg.n - r + 1)
+	}
+	return h.pos.ranked(r - h.neg.n)
+}
+
+func (h *signedHistogram) percentiles() Percentiles {
 	return Percentiles{P50: h.quantile(0.50), P95: h.quantile(0.95), P99: h.quantile(0.99)}
 }

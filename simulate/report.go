@@ -39,9 +39,13 @@ type Report struct {
 	// BreakerSkips those that skipped at least one open breaker on the way.
 	Failovers, BreakerSkips int
 	// Latency is the time to first token of served requests; Baseline is
-	// what the primary, healthy, would have given the same requests; Added
-	// is Latency less Baseline, percentile by percentile (negative where a
-	// backup link is faster).
+	// what the primary, healthy, would have given every request (the same
+	// draw as its first try). Added is the distribution of each served
+	// request's own difference, its time to first token less its baseline:
+	// what a user waited beyond a healthy primary. It is negative where a
+	// backup link answered faster than the primary would have, and is not
+	// Latency less Baseline percentile by percentile (a difference of
+	// percentiles is no percentile of the differences).
 	Latency, Added, Baseline Percentiles
 	// AfterBreakerOpen covers the requests that arrived after the first
 	// link's breaker first opened; nil when it never did.
@@ -177,6 +181,7 @@ type aggregate struct {
 	failedBy                           map[string]int
 	failovers, breakerSkips, hedgesWon int
 	latency, baseline                  histogram
+	added                              signedHistogram
 	waitTotal                          time.Duration
 	expected                           float64
 	// openings counts breakers seen going from closed to open or
@@ -202,6 +207,7 @@ type phase struct {
 	requests int
 	failed   int
 	latency  histogram
+	added    signedHistogram
 }
 
 func newPhase(from int) *phase { return &phase{from: from} }
@@ -257,7 +263,8 @@ func (d *driver) record(t *trace, i int, res *fallback.Result, err error, agg *a
 		p *= d.links[target.Provider].tl.at(at).pFail
 	}
 	agg.expected += p
-	agg.baseline.add(d.baseline(uint64(i)))
+	baseline := d.baseline(uint64(i))
+	agg.baseline.add(baseline)
 	ph := agg.after
 	if ph != nil {
 		ph.requests++
@@ -295,9 +302,11 @@ func (d *driver) record(t *trace, i int, res *fallback.Result, err error, agg *a
 	}
 	ttft := win.Start + win.TTFT
 	agg.latency.add(ttft)
+	agg.added.add(ttft - baseline)
 	agg.waitTotal += win.Start
 	if ph != nil {
 		ph.latency.add(ttft)
+		ph.added.add(ttft - baseline)
 	}
 }
 
@@ -325,7 +334,7 @@ func (d *driver) report(agg *aggregate) *Report {
 	r.FailedRate = float64(r.Failed) / float64(r.Requests)
 	r.ExpectedFailedRate = agg.expected / float64(r.Requests)
 	r.Latency, r.Baseline = agg.latency.percentiles(), agg.baseline.percentiles()
-	r.Added = r.Latency.minus(r.Baseline)
+	r.Added = agg.added.percentiles()
 	r.DeadLinkWait = agg.waitTotal.Truncate(time.Microsecond)
 	for k, t := range d.chain {
 		lc := &agg.links[k]
@@ -341,12 +350,7 @@ func (d *driver) report(agg *aggregate) *Report {
 	if ph := agg.after; ph != nil {
 		lat := ph.latency.percentiles()
 		r.AfterBreakerOpen = &Phase{From: d.arrival(ph.from), Requests: ph.requests, Failed: ph.failed,
-			Latency: lat, Added: lat.minus(r.Baseline)}
+			Latency: lat, Added: ph.added.percentiles()}
 	}
 	return r
-}
-
-// minus is p less q, percentile by percentile.
-func (p Percentiles) minus(q Percentiles) Percentiles {
-	return Percentiles{P50: p.P50 - q.P50, P95: p.P95 - q.P95, P99: p.P99 - q.P99}
 }

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -175,7 +176,7 @@ type rawProfile struct {
 }
 
 // yamlLine finds the "line N: " yaml.v3 puts in its messages.
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`) })
 
 // Parse decodes a scenario strictly (unknown keys are errors) and reports
 // every problem as "file:line: message", joined.
@@ -207,7 +208,7 @@ func yamlError(file string, err error) error {
 	}
 	errs := make([]error, 0, len(lines))
 	for _, l := range lines {
-		if m := yamlLine.FindStringSubmatch(l); m != nil {
+		if m := yamlLine().FindStringSubmatch(l); m != nil {
 			errs = append(errs, fmt.Errorf("%s:%s: %s", file, m[1], m[2]))
 			continue
 		}

@@ -62,3 +62,51 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 	})
 }
+
+// marshalledChunk is a text chunk as json.Marshal writes it: what
+// AppendChunk's fast path must write byte for byte.
+func marshalledChunk(t *testing.T, a *Answer, text string, first bool) string {
+	t.Helper()
+	d := &outMessage{Content: &text}
+	if first {
+		d.Role = "assistant"
+	}
+	b, err := json.Marshal(&outCompletion{ID: a.ID, Object: "chat.completion.chunk", Created: a.Created, Model: a.Model,
+		Choices: []outChoice{{Delta: d}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestAppendChunkWritesWhatMarshalWrites(t *testing.T) {
+	texts := []string{"", "Hello", `quote " backslash \ slash /`, "tab\tnewline\nreturn\rbell\bfeed\f\x00\x1f\x7f",
+		"<b>&amp;</b>", "naïve café 日本語 🙂", "line\u2028para\u2029", "bad \xff\xfe utf8 \xe2\x82", "\xed\xa0\x80 surrogate"}
+	a := &Answer{ID: "chatcmpl-<&>\"x", Created: 1700000000, Model: "claude-3-5-haiku-20241022"}
+	for _, text := range texts {
+		for _, first := range []bool{true, false} {
+			got, err := a.AppendChunk([]byte("data: "), provider.Chunk{Text: text}, first)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := "data: " + marshalledChunk(t, a, text, first); string(got) != want {
+				t.Errorf("AppendChunk(%q, first=%t)\n got %s\nwant %s", text, first, got, want)
+			}
+		}
+	}
+}
+
+func FuzzAppendChunk(f *testing.F) {
+	f.Add("Hello", "chatcmpl-1", "gpt-4.1-mini", true)
+	f.Add("<\u2028\xff\"\\\n", "id\x01", "m&m", false)
+	f.Fuzz(func(t *testing.T, text, id, model string, first bool) {
+		a := &Answer{ID: id, Created: 1700000000, Model: model}
+		got, err := a.AppendChunk(nil, provider.Chunk{Text: text}, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := marshalledChunk(t, a, text, first); string(got) != want {
+			t.Errorf("AppendChunk(%q)\n got %s\nwant %s", text, got, want)
+		}
+	})
+}

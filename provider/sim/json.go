@@ -386,7 +386,7 @@ func (g *gen) score(key string) string {
 // after "I want my money back").
 func (g *gen) mentions(toks []string) bool {
 	for _, t := range toks {
-		if len(t) < 4 || stopwords[t] {
+		if len(t) < 4 || stopwords()[t] {
 			continue
 		}
 		if wordIndex(g.content, t) >= 0 {

@@ -3,6 +3,7 @@ package sim
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -65,7 +66,7 @@ var concepts = []concept{
 // stopwords are dropped from key terms. Besides common English they hold the
 // words of instructions ("summarise", "reply", "json"), which describe the
 // task rather than the content.
-var stopwords = func() map[string]bool {
+var stopwords = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`a an the and or but if of to in on at by for with from as is it its be am are
 		was were i me my we us our you your he she him his her they them their this that these those there here
@@ -82,7 +83,7 @@ var stopwords = func() map[string]bool {
 		m[w] = true
 	}
 	return m
-}()
+})
 
 // signoffs end a line after which a capitalised word is a signature name,
 // not the start of a sentence ("Thanks,\nMaria").
@@ -220,7 +221,7 @@ func (x *extractor) words(core string, pos int, start bool) {
 		return
 	}
 	w, at := stem(core[pieces[0].from:pieces[0].to]), pos+pieces[0].from
-	if isCapitalised(w) && !stopwords[strings.ToLower(w)] && utf8.RuneCountInString(w) >= 2 {
+	if isCapitalised(w) && !stopwords()[strings.ToLower(w)] && utf8.RuneCountInString(w) >= 2 {
 		if len(x.pending) == 0 {
 			x.pendingPos, x.pendingStart = at, start
 		}
@@ -248,7 +249,7 @@ func (x *extractor) flush() {
 
 func (x *extractor) ordinary(w string, pos int) {
 	w = strings.Trim(w, "-'’")
-	if utf8.RuneCountInString(w) < 4 || stopwords[strings.ToLower(w)] {
+	if utf8.RuneCountInString(w) < 4 || stopwords()[strings.ToLower(w)] {
 		return
 	}
 	x.add(term{text: w, kind: kindWord, pos: pos})

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -70,7 +71,9 @@ var (
 	replyEmpty    = []string{"We are sorry for the trouble you have had.", "Sorry to hear that things have not gone well."}
 )
 
-var sentenceCount = regexp.MustCompile(`(?i)\b(a single|one|two|three|four|five|six|[1-6])[ -]sentences?\b`)
+var sentenceCount = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\b(a single|one|two|three|four|five|six|[1-6])[ -]sentences?\b`)
+})
 
 var countWords = map[string]int{"a single": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
 	"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6}
@@ -123,7 +126,7 @@ func newGen(model string, req *provider.Request) *gen {
 		}
 	}
 	g.sentences = g.st.sentences
-	if m := sentenceCount.FindStringSubmatch(instr); m != nil {
+	if m := sentenceCount().FindStringSubmatch(instr); m != nil {
 		g.sentences = countWords[strings.ToLower(m[1])]
 	}
 	g.terms = extract(content)

@@ -71,6 +71,27 @@ func TestReader(t *testing.T) {
 	}
 }
 
+// TestReaderLongLines: the buffer starts small and grows for a line longer
+// than it (a tool call's arguments in one chunk), whether the line arrives
+// whole or in pieces.
+func TestReaderLongLines(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		size int
+		r    func(io.Reader) io.Reader
+	}{
+		{"whole", 300 << 10, func(r io.Reader) io.Reader { return r }},
+		{"in pieces", 10 << 10, iotest.HalfReader},
+	} {
+		long := strings.Repeat("x", tc.size)
+		body := "data: short\n\ndata: " + long + "\n\ndata: after\n\n"
+		got, err := readAll(t, tc.r(strings.NewReader(body)))
+		if err != nil || len(got) != 3 || got[0].data != "short" || got[1].data != long || got[2].data != "after" {
+			t.Errorf("%s: %d events, %v", tc.name, len(got), err)
+		}
+	}
+}
+
 func TestReaderPropagatesReadError(t *testing.T) {
 	boom := errors.New("connection reset")
 	r := io.MultiReader(strings.NewReader("data: a\n\ndata: partial"), iotest.ErrReader(boom))

@@ -1,0 +1,224 @@
+package shared_test
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
+
+	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/internal/redistest"
+	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/sim"
+	"github.com/llmfall/llmfall/serve/shared"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+var primary = fallback.Target{Provider: "a", Model: "a-mini"}
+
+// replica is an engine sharing its health through a running store.
+type replica struct {
+	eng   *fallback.Engine
+	store *shared.Store
+}
+
+// newReplica starts a store on url under prefix, with an engine over it,
+// both stopped when the test ends. Its periodic resync is an hour away:
+// what reaches it during a test comes over pub/sub, or from the resync
+// it starts with.
+func newReplica(t testing.TB, url, prefix string) replica {
+	return newReplicaResync(t, url, prefix, time.Hour)
+}
+
+func newReplicaResync(t testing.TB, url, prefix string, resync time.Duration) replica {
+	t.Helper()
+	store, err := shared.New(shared.Config{URL: url, Prefix: prefix, Resync: resync})
+	if err != nil {
+		t.Fatal(err)
+	}
+	providers := map[string]provider.Provider{
+		"a": sim.New(sim.Config{Name: "a"}), "b": sim.New(sim.Config{Name: "b"}),
+	}
+	eng, err := fallback.New(fallback.Config{
+		Order:      []string{"a", "b"},
+		Categories: []fallback.Category{{Name: "fast", Models: map[string]string{"a": "a-mini", "b": "b-haiku"}}},
+		Shared:     store,
+	}, providers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		store.Run(ctx, eng)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return replica{eng: eng, store: store}
+}
+
+// eventually waits for cond, which a real Redis between two stores decides:
+// there is no event to wait on across it. The deadline is far above the
+// milliseconds it takes, so that load cannot trip it.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s still not: %s", what)
+		}
+		<-tick.C
+	}
+}
+
+func up(r replica) func() bool { return func() bool { return r.store.Status().Up } }
+
+func breaker(r replica) fallback.BreakerState {
+	s, _ := r.eng.Breaker(primary)
+	return s
+}
+
+func chain(r replica) []string {
+	ts, _ := r.eng.Chain("fast")
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Provider
+	}
+	return out
+}
+
+// A breaker one replica opens opens on the other until Redis's key expires,
+// closes there when it closes here, and a manual order follows; a replica
+// that starts later reads what is in force from Redis.
+func TestStoresShareBreakersAndOrder(t *testing.T) {
+	url, prefix := redistest.URL(t), redistest.Prefix()
+	r1, r2 := newReplica(t, url, prefix), newReplica(t, url, prefix)
+	eventually(t, "both stores connected", func() bool { return up(r1)() && up(r2)() })
+
+	r1.store.Publish(fallback.Change{Kind: fallback.BreakerOpened, Target: primary, Cooldown: time.Hour})
+	eventually(t, "replica 2's breaker open", func() bool { return breaker(r2) == fallback.StateOpen })
+	if err := r1.eng.SetOrder("fast", []string{"b", "a"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "replica 2's order set", func() bool { return cmp.Equal(chain(r2), []string{"b", "a"}) })
+
+	r3 := newReplica(t, url, prefix)
+	eventually(t, "replica 3 synced", func() bool {
+		return breaker(r3) == fallback.StateOpen && cmp.Equal(chain(r3), []string{"b", "a"})
+	})
+
+	r2.store.Publish(fallback.Change{Kind: fallback.BreakerClosed, Target: primary})
+	if err := r2.eng.SetOrder("fast", nil); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "replica 3 closed and back to the configured order", func() bool {
+		return breaker(r3) == fallback.StateClosed && cmp.Equal(chain(r3), []string{"a", "b"})
+	})
+	// Replica 1 opened its breaker only through the store (the test
+	// published for it), so its engine hears the close too.
+	eventually(t, "replica 1 back to the configured order", func() bool { return cmp.Equal(chain(r1), []string{"a", "b"}) })
+
+	st := r1.store.Status()
+	if st.Published != 2 || st.PublishErrors != 0 || st.Dropped != 0 || st.ApplyErrors != 0 {
+		t.Errorf("replica 1 status = %+v; want 2 published and no errors", st)
+	}
+}
+
+// What a replica missed (here: written to Redis with no message at all)
+// reaches it at the next periodic resync: an open breaker for what is left
+// of its key's time to live, an order.
+func TestResyncCatchesWhatWasMissed(t *testing.T) {
+	url, prefix := redistest.URL(t), redistest.Prefix()
+	r := newReplicaResync(t, url, prefix, 10*time.Millisecond)
+	// Past the two reads a store makes as it starts (one at once, one
+	// when it first connects): only a periodic one can see what follows.
+	eventually(t, "the store's first reads done", func() bool { return r.store.Status().Resyncs >= 2 })
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.Set(ctx, prefix+":breaker:a/a-mini", `{"from":"another-replica","down_ms":5000}`, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.HSet(ctx, prefix+":order", "fast", `["b","a"]`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the missed changes applied", func() bool {
+		return breaker(r) == fallback.StateOpen && cmp.Equal(chain(r), []string{"b", "a"})
+	})
+}
+
+// A replica whose Redis is unreachable says so, with the URL's password
+// hidden, and Publish never waits on it: what the queue cannot hold is
+// dropped and counted.
+func TestUnreachableRedis(t *testing.T) {
+	const password = "hunter2-password"
+	// Port 1 on loopback: nothing listens there, so a dial fails at once.
+	r := newReplica(t, "redis://:"+password+"@127.0.0.1:1/0", redistest.Prefix())
+	eventually(t, "the store tried Redis", func() bool { return !strings.Contains(r.store.Status().Reason, "not connected yet") })
+	st := r.store.Status()
+	if st.Up || !strings.Contains(st.Reason, "connection refused") || !strings.Contains(st.Reason, "redis://:xxxxx@127.0.0.1:1/0") {
+		t.Errorf("Status() = %+v; want down, saying the connection was refused at the redacted URL", st)
+	}
+	if strings.Contains(st.Reason, password) || strings.Contains(r.store.URL(), password) {
+		t.Errorf("the password shows: reason %q, URL %q", st.Reason, r.store.URL())
+	}
+}
+
+func TestPublishDropsWhenTheQueueIsFull(t *testing.T) {
+	store, err := shared.New(shared.Config{URL: "redis://127.0.0.1:1", Queue: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not running: nothing takes from the queue.
+	for range 5 {
+		store.Publish(fallback.Change{Kind: fallback.BreakerClosed, Target: primary})
+	}
+	if got := store.Status().Dropped; got != 3 {
+		t.Errorf("Dropped = %d; want 3 of 5 past a queue of 2", got)
+	}
+}
+
+func TestNewHidesThePassword(t *testing.T) {
+	_, err := shared.New(shared.Config{URL: "redis://:hunter2-password@cache/not-a-db"})
+	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "invalid database number") {
+		t.Errorf("New() error = %v; want the bad database named and the password hidden", err)
+	}
+}
+
+// BenchmarkPropagation is the time from one replica's Publish to the other
+// replica's breaker changing, through a real Redis.
+func BenchmarkPropagation(b *testing.B) {
+	url, prefix := redistest.URL(b), redistest.Prefix()
+	r1, r2 := newReplica(b, url, prefix), newReplica(b, url, prefix)
+	for !r1.store.Status().Up || !r2.store.Status().Up {
+		runtime.Gosched()
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		want, kind := fallback.StateOpen, fallback.BreakerOpened
+		if i%2 == 1 {
+			want, kind = fallback.StateClosed, fallback.BreakerClosed
+		}
+		r1.store.Publish(fallback.Change{Kind: kind, Target: primary, Cooldown: time.Hour})
+		for breaker(r2) != want {
+			time.Sleep(20 * time.Microsecond) // a busy loop would starve the stores
+		}
+	}
+}
