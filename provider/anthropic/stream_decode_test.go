@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/wiretest"
 )
 
 // streamOf streams body from a fake Anthropic server and returns the text
@@ -72,5 +74,89 @@ func TestStreamDeltaEventWithoutDelta(t *testing.T) {
 	}
 	if resp.Text != "Refund approved for order 1182." || resp.FinishReason != provider.FinishLength {
 		t.Errorf("Response() = %q, %q; want the whole answer, stopped at max_tokens", resp.Text, resp.FinishReason)
+	}
+}
+
+// The input tokens message_start reports, cache writes and reads included,
+// are the prompt's cost: they stand in the Response of a stream cut before
+// its message_delta, and of one whose message_delta has no usage.
+func TestStreamInputTokensFromMessageStart(t *testing.T) {
+	const start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-3-5-haiku-20241022\",\"id\":\"msg_01Cc\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":24,\"cache_creation_input_tokens\":10,\"cache_read_input_tokens\":100,\"output_tokens\":1}}}\n\n" +
+		"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n" +
+		"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Partial\"}}\n\n"
+	for _, tc := range []struct {
+		name    string
+		body    string
+		wantErr provider.Class
+	}{
+		{"cut before message_delta", start, provider.ClassNetwork},
+		{"message_delta without usage", start +
+			"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
+			"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null}}\n\n" +
+			"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, resp, err := streamOf(t, tc.body)
+			if got := provider.ClassOf(err); got != tc.wantErr {
+				t.Fatalf("Err() = %v (class %q); want class %q", err, got, tc.wantErr)
+			}
+			if want := (provider.Usage{InputTokens: 24 + 10 + 100, OutputTokens: 1}); resp.Usage != want {
+				t.Errorf("Usage = %+v; want %+v", resp.Usage, want)
+			}
+		})
+	}
+}
+
+// A message_delta that carries only usage (no "delta" object) updates the
+// counts and leaves the stop reason an earlier one gave.
+func TestStreamMessageDeltaWithoutDelta(t *testing.T) {
+	recorded := string(readTestdata(t, "stream_text.sse"))
+	const usageOnly = "event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":12}}\n\n"
+	body := strings.Replace(recorded, "event: message_stop\n", usageOnly+"event: message_stop\n", 1)
+	if body == recorded {
+		t.Fatal("the recording has no message_stop")
+	}
+	_, resp, err := streamOf(t, body)
+	if err != nil {
+		t.Fatalf("Err() = %v; want nil", err)
+	}
+	if resp.FinishReason != provider.FinishLength || resp.Usage.OutputTokens != 12 {
+		t.Errorf("FinishReason, OutputTokens = %q, %d; want length (the first message_delta's), 12", resp.FinishReason, resp.Usage.OutputTokens)
+	}
+}
+
+// With the caller's tools and a JSON-schema answer, a model that calls one
+// of the tools in the same turn as it gives the answer has asked for a
+// call: the stream ends in tool_calls, with the call, so the caller runs
+// the tool instead of taking the answer as final.
+func TestStreamAnswerAndToolCallInOneTurn(t *testing.T) {
+	const body = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_01Both\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-3-5-haiku-20241022\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":402,\"output_tokens\":2}}}\n\n" +
+		"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_01Pa1s\",\"name\":\"get_weather\",\"input\":{}}}\n\n" +
+		"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\": \\\"Paris\\\"}\"}}\n\n" +
+		"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
+		"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\",\"id\":\"toolu_01Out\",\"name\":\"weather_report\",\"input\":{}}}\n\n" +
+		"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\": \\\"Paris\\\", \\\"temp_c\\\": 18}\"}}\n\n" +
+		"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n" +
+		"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":60}}\n\n" +
+		"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"
+	object := json.RawMessage(`{"type":"object","properties":{"city":{"type":"string"},"temp_c":{"type":"number"}},"required":["city","temp_c"]}`)
+	req := &provider.Request{Model: "claude-3-5-haiku-latest", Messages: []provider.Message{{Role: provider.RoleUser, Content: "Paris weather"}},
+		Tools:          []provider.Tool{wiretest.WeatherTool},
+		ResponseFormat: &provider.ResponseFormat{Type: provider.FormatJSONSchema, Name: "weather_report", Schema: object}}
+	srv := wiretest.NewServer(t, wiretest.Anthropic, wiretest.SSE(body))
+	s, err := toolClient(srv).Stream(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Stream() error = %v", err)
+	}
+	defer s.Close()
+	for s.Next() {
+	}
+	if err := s.Err(); err != nil {
+		t.Fatalf("Err() = %v", err)
+	}
+	r := s.Response()
+	wantCalls := []provider.ToolCall{{ID: "toolu_01Pa1s", Name: "get_weather", Arguments: json.RawMessage(`{"city":"Paris"}`)}}
+	if r.FinishReason != provider.FinishToolCalls || !cmp.Equal(wantCalls, r.ToolCalls) {
+		t.Errorf("FinishReason, ToolCalls = %q, %s; want tool_calls, the get_weather call", r.FinishReason, r.ToolCalls)
 	}
 }
