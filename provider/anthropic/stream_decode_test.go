@@ -84,23 +84,28 @@ func TestStreamInputTokensFromMessageStart(t *testing.T) {
 	const start = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-3-5-haiku-20241022\",\"id\":\"msg_01Cc\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":24,\"cache_creation_input_tokens\":10,\"cache_read_input_tokens\":100,\"output_tokens\":1}}}\n\n" +
 		"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n" +
 		"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Partial\"}}\n\n"
+	const stop = "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+	const messageStop = "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"
 	for _, tc := range []struct {
-		name    string
-		body    string
-		wantErr provider.Class
+		name       string
+		body       string
+		wantErr    provider.Class
+		wantOutput int
 	}{
-		{"cut before message_delta", start, provider.ClassNetwork},
-		{"message_delta without usage", start +
-			"event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n" +
+		{"cut before message_delta", start, provider.ClassNetwork, 1},
+		{"message_delta without usage", start + stop +
 			"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null}}\n\n" +
-			"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n", ""},
+			messageStop, "", 1},
+		{"message_delta with output tokens only", start + stop +
+			"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":9}}\n\n" +
+			messageStop, "", 9},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, resp, err := streamOf(t, tc.body)
 			if got := provider.ClassOf(err); got != tc.wantErr {
 				t.Fatalf("Err() = %v (class %q); want class %q", err, got, tc.wantErr)
 			}
-			if want := (provider.Usage{InputTokens: 24 + 10 + 100, OutputTokens: 1}); resp.Usage != want {
+			if want := (provider.Usage{InputTokens: 24 + 10 + 100, OutputTokens: tc.wantOutput}); resp.Usage != want {
 				t.Errorf("Usage = %+v; want %+v", resp.Usage, want)
 			}
 		})
