@@ -67,3 +67,45 @@ func TestStreamWithoutModelVersion(t *testing.T) {
 		t.Errorf("Model, RequestID = %q, %q; want gemini-2.5-flash (the request's, without models/), goog-req-7", r.Model, r.RequestID)
 	}
 }
+
+// streamBody streams body (events separated by blank lines) from a fake
+// Gemini server and returns the text, the Response and the stream's error.
+func streamBody(t *testing.T, body string) (string, *provider.Response, error) {
+	t.Helper()
+	c := serve(t, respond(http.StatusOK, []byte(body)))
+	s, err := c.Stream(context.Background(), fullRequest())
+	if err != nil {
+		t.Fatalf("Stream() error = %v", err)
+	}
+	defer s.Close()
+	text := strings.Join(drain(s), "")
+	return text, s.Response(), s.Err()
+}
+
+// A chunk whose answer comes in several text parts gives all of them, in
+// order.
+func TestStreamChunkOfSeveralTextParts(t *testing.T) {
+	const body = `data: {"candidates": [{"content": {"parts": [{"text": "Order 1182"},{"text": " is refunded."}],"role": "model"},"finishReason": "STOP","index": 0}],"modelVersion": "gemini-2.5-flash"}` + "\r\n\r\n"
+	text, resp, err := streamBody(t, body)
+	if err != nil {
+		t.Fatalf("Err() = %v", err)
+	}
+	if text != "Order 1182 is refunded." || resp.Text != text {
+		t.Errorf("text, Response().Text = %q, %q; want both parts", text, resp.Text)
+	}
+}
+
+// Tokens of the prompt Gemini wrote for a tool (toolUsePromptTokenCount)
+// are billed as input, and a last chunk with usage but no candidate (as a
+// proxy may send it) updates the counts without ending the stream in error.
+func TestStreamToolUsePromptTokensAndUsageOnlyChunk(t *testing.T) {
+	const body = `data: {"candidates": [{"content": {"parts": [{"text": "Order 1182 is refunded."}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"promptTokenCount": 42,"toolUsePromptTokenCount": 8,"candidatesTokenCount": 5,"totalTokenCount": 55},"modelVersion": "gemini-2.5-flash"}` + "\r\n\r\n" +
+		`data: {"usageMetadata": {"promptTokenCount": 42,"toolUsePromptTokenCount": 8,"candidatesTokenCount": 6,"totalTokenCount": 56},"modelVersion": "gemini-2.5-flash"}` + "\r\n\r\n"
+	text, resp, err := streamBody(t, body)
+	if err != nil {
+		t.Fatalf("Err() = %v", err)
+	}
+	if want := (provider.Usage{InputTokens: 42 + 8, OutputTokens: 6}); text != "Order 1182 is refunded." || resp.Usage != want || resp.FinishReason != provider.FinishStop {
+		t.Errorf("text, Usage, FinishReason = %q, %+v, %q; want the answer, %+v, stop", text, resp.Usage, resp.FinishReason, want)
+	}
+}
