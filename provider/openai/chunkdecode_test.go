@@ -155,3 +155,29 @@ func FuzzChunkDecode(f *testing.F) {
 		checkSameDecode(t, data)
 	})
 }
+
+// BenchmarkChunkDecode compares the two ways to decode one text delta as
+// OpenAI sends it: json.Unmarshal into a fresh chunk (before) and the
+// stream's reused decoder (now).
+func BenchmarkChunkDecode(b *testing.B) {
+	data := []byte(`{"id":"chatcmpl-Bench","object":"chat.completion.chunk","created":1764073000,"model":"gpt-4.1-mini-2025-04-14","service_tier":"default","system_fingerprint":"fp_6b68a8204b","choices":[{"index":0,"delta":{"content":" token"},"logprobs":null,"finish_reason":null}],"usage":null,"obfuscation":"aB3"}`)
+	b.Run("unmarshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var ch wireChunk
+			if err := json.Unmarshal(data, &ch); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("reused", func(b *testing.B) {
+		var d chunkDecoder
+		var ch wireChunk
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := d.decode(data, &ch); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
