@@ -258,6 +258,7 @@ type streamState struct {
 	finished  bool // a finish_reason has arrived
 	refused   bool // a refusal delta has arrived
 	chunk     wireChunk
+	dec       chunkDecoder
 	// calls are tool-call deltas decoded but not yet delivered.
 	calls []provider.Chunk
 }
@@ -317,8 +318,7 @@ func (s *streamState) step(meta *provider.Response) (string, error) {
 
 // apply decodes one chunk into meta and returns its text delta.
 func (s *streamState) apply(meta *provider.Response, eventType string, data []byte) (string, error) {
-	s.chunk = wireChunk{}
-	decodeErr := json.Unmarshal(data, &s.chunk)
+	decodeErr := s.dec.decode(data, &s.chunk)
 	ch := &s.chunk
 	if meta.RequestID == "" {
 		meta.RequestID = s.requestID
