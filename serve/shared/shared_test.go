@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
+	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/redistest"
 	"github.com/llmfall/llmfall/provider"
@@ -35,12 +36,14 @@ type replica struct {
 // what reaches it during a test comes over pub/sub, or from the resync
 // it starts with.
 func newReplica(t testing.TB, url, prefix string) replica {
-	return newReplicaResync(t, url, prefix, time.Hour)
+	return newReplicaClock(t, url, prefix, nil)
 }
 
-func newReplicaResync(t testing.TB, url, prefix string, resync time.Duration) replica {
+// newReplicaClock is newReplica with the store's resync on clk (nil: the
+// wall clock).
+func newReplicaClock(t testing.TB, url, prefix string, clk clock.Clock) replica {
 	t.Helper()
-	store, err := shared.New(shared.Config{URL: url, Prefix: prefix, Resync: resync})
+	store, err := shared.New(shared.Config{URL: url, Prefix: prefix, Resync: time.Hour, Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,10 +145,15 @@ func TestStoresShareBreakersAndOrder(t *testing.T) {
 // of its key's time to live, an order.
 func TestResyncCatchesWhatWasMissed(t *testing.T) {
 	url, prefix := redistest.URL(t), redistest.Prefix()
-	r := newReplicaResync(t, url, prefix, 10*time.Millisecond)
-	// Past the two reads a store makes as it starts (one at once, one
-	// when it first connects): only a periodic one can see what follows.
+	clk := clock.NewFake(time.Unix(0, 0))
+	r := newReplicaClock(t, url, prefix, clk)
+	// Past the two reads a store makes as it starts (one when its
+	// resync timer first fires, one when it first connects): only a
+	// periodic one can see what follows.
+	clk.WaitTimers(1)
+	clk.Advance(0)
 	eventually(t, "the store's first reads done", func() bool { return r.store.Status().Resyncs >= 2 })
+	eventually(t, "the next periodic resync armed", func() bool { return clk.Pending() >= 1 })
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		t.Fatal(err)
@@ -159,6 +167,7 @@ func TestResyncCatchesWhatWasMissed(t *testing.T) {
 	if err := c.HSet(ctx, prefix+":order", "fast", `["b","a"]`).Err(); err != nil {
 		t.Fatal(err)
 	}
+	clk.Advance(time.Hour)
 	eventually(t, "the missed changes applied", func() bool {
 		return breaker(r) == fallback.StateOpen && cmp.Equal(chain(r), []string{"b", "a"})
 	})
