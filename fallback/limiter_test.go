@@ -235,3 +235,28 @@ func TestLimiterInFlightBalanced(t *testing.T) {
 		}
 	}
 }
+
+// TestLimiterRoundRefusedWholeCutsOnce: when every request in flight at the
+// first 429 is refused, that is one round of refusals, and the limit is
+// halved once (to half the requests in flight), not again by its last
+// refusal: the link keeps the share of requests it showed it can take.
+func TestLimiterRoundRefusedWholeCutsOnce(t *testing.T) {
+	var l limiter
+	for range 8 {
+		l.acquire()
+	}
+	for range 8 {
+		l.release(provider.ClassRateLimited)
+	}
+	if limit, inflight := l.snapshot(); limit != 4 || inflight != 0 {
+		t.Fatalf("after all 8 in flight were refused: limit %d, in flight %d; want 4, 0", limit, inflight)
+	}
+	for i := range 4 {
+		if !l.acquire() {
+			t.Fatalf("acquire() #%d = false; want 4 requests let through under a limit of 4", i+1)
+		}
+	}
+	if l.acquire() {
+		t.Error("acquire() #5 = true; want the limit of 4 kept")
+	}
+}
