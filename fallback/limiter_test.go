@@ -236,11 +236,12 @@ func TestLimiterInFlightBalanced(t *testing.T) {
 	}
 }
 
-// TestLimiterRoundRefusedWholeCutsOnce: when every request in flight at the
-// first 429 is refused, that is one round of refusals, and the limit is
-// halved once (to half the requests in flight), not again by its last
-// refusal: the link keeps the share of requests it showed it can take.
-func TestLimiterRoundRefusedWholeCutsOnce(t *testing.T) {
+// TestLimiterCutsOncePerRound: a round is the requests in flight when the
+// limit was last cut. When every one of them is refused, that is one signal,
+// and the limit is halved once (to half the requests in flight), not again
+// by the round's last refusal; a refusal after the round is a new signal
+// and halves it again.
+func TestLimiterCutsOncePerRound(t *testing.T) {
 	var l limiter
 	for range 8 {
 		l.acquire()
@@ -258,5 +259,16 @@ func TestLimiterRoundRefusedWholeCutsOnce(t *testing.T) {
 	}
 	if l.acquire() {
 		t.Error("acquire() #5 = true; want the limit of 4 kept")
+	}
+	for range 4 {
+		l.release("")
+	}
+	// Requests one at a time, each refused: each is a round of its own.
+	for _, want := range []int{2, 1} {
+		l.acquire()
+		l.release(provider.ClassRateLimited)
+		if limit, _ := l.snapshot(); limit != want {
+			t.Errorf("after a refusal of a new round: limit %d; want %d", limit, want)
+		}
 	}
 }
