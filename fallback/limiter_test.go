@@ -240,7 +240,7 @@ func TestLimiterInFlightBalanced(t *testing.T) {
 // limit was last cut. When every one of them is refused, that is one signal,
 // and the limit is halved once (to half the requests in flight), not again
 // by the round's last refusal; a refusal after the round is a new signal
-// and halves it again.
+// and halves it again. A limit's worth of successes grows it by one.
 func TestLimiterCutsOncePerRound(t *testing.T) {
 	var l limiter
 	for range 8 {
@@ -260,8 +260,12 @@ func TestLimiterCutsOncePerRound(t *testing.T) {
 	if l.acquire() {
 		t.Error("acquire() #5 = true; want the limit of 4 kept")
 	}
+	// A limit's worth of successes grows it by one.
 	for range 4 {
 		l.release("")
+	}
+	if limit, _ := l.snapshot(); limit != 5 {
+		t.Errorf("after 4 successes under a limit of 4: limit %d; want 5", limit)
 	}
 	// Requests one at a time, each refused: each is a round of its own.
 	for _, want := range []int{2, 1} {
