@@ -229,31 +229,43 @@ func TestRateLimitCoolsOnlyWhenMostlyRefused(t *testing.T) {
 	}
 }
 
-// TestRateLimitOnAThirdDoesNotCool: a link that refuses one request in three
-// has refused many of its recent requests, but not most: it keeps being
-// asked first, and only the refused requests go down the chain.
-func TestRateLimitOnAThirdDoesNotCool(t *testing.T) {
-	clk := newClock()
-	cfg := testConfig()
-	cfg.Clock = clk
-	var script []step
-	for range 10 {
-		script = append(script, step{err: rateLimited("a", 17500*time.Millisecond)}, step{}, step{})
-	}
-	e := mustNew(t, cfg, newFake("a", script...), newFake("b"), newFake("c"))
-	for i := range len(script) {
-		res, err := e.Complete(context.Background(), userRequest("fast"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []string{"a:ok"}
-		if i%3 == 0 {
-			want = []string{"a:error:rate_limited", "b:ok"}
-		}
-		if diff := cmp.Diff(want, outcomes(res.Attempts)); diff != "" {
-			t.Fatalf("call %d attempts (-want +got):\n%s", i, diff)
-		}
-		clk.Advance(100 * time.Millisecond)
+// TestRateLimitOnHalfOrLessDoesNotCool: a link that refuses a third, or
+// exactly half, of its requests has refused many of its recent requests, but
+// not most: it keeps being asked first, and only the refused requests go
+// down the chain.
+func TestRateLimitOnHalfOrLessDoesNotCool(t *testing.T) {
+	refused := step{err: rateLimited("a", 17500*time.Millisecond)}
+	for _, tc := range []struct {
+		name    string
+		pattern []step // repeated; the first 429 starts the count
+	}{
+		{"a third", []step{refused, {}, {}}},
+		{"half", []step{{}, refused}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newClock()
+			cfg := testConfig()
+			cfg.Clock = clk
+			script := []step{refused, {}}
+			for range 30 / len(tc.pattern) {
+				script = append(script, tc.pattern...)
+			}
+			e := mustNew(t, cfg, newFake("a", script...), newFake("b"), newFake("c"))
+			for i, st := range script {
+				res, err := e.Complete(context.Background(), userRequest("fast"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := []string{"a:ok"}
+				if st.err != nil {
+					want = []string{"a:error:rate_limited", "b:ok"}
+				}
+				if diff := cmp.Diff(want, outcomes(res.Attempts)); diff != "" {
+					t.Fatalf("call %d attempts (-want +got):\n%s", i, diff)
+				}
+				clk.Advance(100 * time.Millisecond)
+			}
+		})
 	}
 }
 
