@@ -187,3 +187,39 @@ func TestReloadKeepsBreakersAndOverrides(t *testing.T) {
 		t.Errorf("after a failed Reload Chain(smart) error = %v; want the old config kept", err)
 	}
 }
+
+// TestReloadKeepsAdaptiveLimits: a reload (SIGHUP) keeps what the engine
+// learned of a link's capacity: a link under an adaptive limit after 429s
+// is not flooded again because the configuration file was re-read.
+func TestReloadKeepsAdaptiveLimits(t *testing.T) {
+	a := newFake("a")
+	e := mustNew(t, testConfig(), a, newFake("b"), newFake("c"))
+	lim := e.state.Load().limiters[targetA]
+	// Two requests in flight, one refused: the limit is 1, and one is
+	// still in flight.
+	lim.acquire()
+	lim.acquire()
+	lim.release(provider.ClassRateLimited)
+	if err := e.Reload(testConfig(), providers(a, newFake("b"), newFake("c"))); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Complete(context.Background(), userRequest("fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a:skipped:rate_limited", "b:ok"}, outcomes(res.Attempts)); diff != "" {
+		t.Errorf("attempts after the reload, a at its limit (-want +got):\n%s", diff)
+	}
+}
+
+// TestRequestWithoutChainOrCategory: a request naming neither a category
+// nor a chain is refused with an error that says so.
+func TestRequestWithoutChainOrCategory(t *testing.T) {
+	e := mustNew(t, testConfig(), newFake("a"), newFake("b"), newFake("c"))
+	for _, m := range modes {
+		_, _, err := m.run(e, context.Background(), userRequest(""))
+		if err == nil || err.Error() != "fallback: request names neither a category nor a chain" {
+			t.Errorf("%s: err = %v; want the request named neither a category nor a chain", m.name, err)
+		}
+	}
+}
