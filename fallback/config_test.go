@@ -79,6 +79,25 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 }
 
+// TestNewRejectsEachNegativeDuration: a negative retry backoff, Retry-After
+// wait or breaker cool-down is refused on its own, not only when the others
+// are negative too.
+func TestNewRejectsEachNegativeDuration(t *testing.T) {
+	for name, set := range map[string]func(*Config){
+		"retry_backoff":        func(c *Config) { c.RetryBackoff = -time.Second },
+		"retry_after_max_wait": func(c *Config) { c.RetryAfterMaxWait = -time.Second },
+		"breaker_cooldown":     func(c *Config) { c.BreakerCooldown = -time.Second },
+		"breaker min cooldown": func(c *Config) { c.BreakerMinCooldown = -time.Second },
+	} {
+		cfg := testConfig()
+		set(&cfg)
+		_, err := New(cfg, providers(newFake("a"), newFake("b"), newFake("c")))
+		if err == nil || !strings.Contains(err.Error(), "negative retry_backoff, retry_after_max_wait, breaker_cooldown or breaker minimum cool-down") {
+			t.Errorf("New() with a negative %s: error = %v; want it refused", name, err)
+		}
+	}
+}
+
 func chainOf(t *testing.T, e *Engine, category string) []string {
 	t.Helper()
 	chain, err := e.Chain(category)
