@@ -30,6 +30,8 @@ func TestResolveChain(t *testing.T) {
 		{"no listing: sorted names", Category{Models: models}, nil, []string{"anthropic", "gemini", "openai"}},
 		{"duplicates once", Category{Models: models, Providers: []string{"openai", "anthropic", "gemini"}},
 			[]string{"gemini", "gemini"}, []string{"gemini", "openai", "anthropic"}},
+		{"a provider with an empty model is left out", Category{Models: map[string]string{"openai": "gpt-4.1-mini", "local": "", "gemini": "gemini-2.5-flash"}},
+			[]string{"local", "gemini"}, []string{"gemini", "openai"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
