@@ -469,7 +469,8 @@ func (s *tickingStream) Response() *provider.Response {
 
 // TestTTFTWithCommitWindow: with a commit window the attempt log's time to
 // first token is when the caller could read it, the window's close, not
-// when the link sent it.
+// when the link sent it. A window of time closes with the chunk that comes
+// that long after the first, not with the one after it.
 func TestTTFTWithCommitWindow(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -479,6 +480,7 @@ func TestTTFTWithCommitWindow(t *testing.T) {
 		{"no window", StreamBuffer{}, 0},
 		{"3 chunks", StreamBuffer{Chunks: 3}, 2 * time.Second},
 		{"whole answer", StreamBuffer{Chunks: -1}, 3 * time.Second},
+		{"2 seconds", StreamBuffer{For: 2 * time.Second}, 2 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newClock()
