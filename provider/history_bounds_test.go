@@ -67,3 +67,40 @@ func TestNormalizeHistoryLeavesMessagesWithoutCallsAlone(t *testing.T) {
 		t.Errorf("NormalizeHistory() =\n%#v\nwant it unchanged:\n%#v", got, in)
 	}
 }
+
+// Histories made of tool traffic only are normalized too: a lone result
+// becomes user text, a lone call that nothing answers is dropped.
+func TestNormalizeHistoryOfToolTrafficOnly(t *testing.T) {
+	checking := Message{Role: RoleAssistant, Content: "Checking.", ToolCalls: []ToolCall{{ID: "a", Name: "w", Arguments: []byte(`{}`)}}}
+	for _, tc := range []struct {
+		in, want []Message
+	}{
+		{[]Message{{Role: RoleTool, ToolCallID: "a", Content: "sunny"}}, []Message{{Role: RoleUser, Content: "Tool result for call a: sunny"}}},
+		{[]Message{checking}, []Message{{Role: RoleAssistant, Content: "Checking.", ToolCalls: []ToolCall{}}}},
+	} {
+		if got := NormalizeHistory(tc.in, nil); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("NormalizeHistory(%+v) =\n%+v\nwant\n%+v", tc.in, got, tc.want)
+		}
+	}
+}
+
+// A turn of many parallel calls (more than fit the small buffer the
+// matching starts with) keeps every call and its result, in call order.
+func TestNormalizeHistoryManyParallelCalls(t *testing.T) {
+	const n = 12
+	var calls []ToolCall
+	var results, want []Message
+	for i := range n {
+		id := "call_" + string(rune('a'+i))
+		calls = append(calls, ToolCall{ID: id, Name: "w", Arguments: []byte(`{}`)})
+		want = append(want, Message{Role: RoleTool, ToolCallID: id, Content: id})
+	}
+	for i := n - 1; i >= 0; i-- { // results in reverse order
+		results = append(results, want[i])
+	}
+	in := append([]Message{{Role: RoleAssistant, ToolCalls: calls}}, results...)
+	want = append([]Message{{Role: RoleAssistant, ToolCalls: calls}}, want...)
+	if got := NormalizeHistory(in, nil); !reflect.DeepEqual(got, want) {
+		t.Errorf("NormalizeHistory() =\n%+v\nwant\n%+v", got, want)
+	}
+}
