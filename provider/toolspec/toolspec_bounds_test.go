@@ -38,3 +38,20 @@ func TestToolFormsAndDescription(t *testing.T) {
 		t.Errorf("description as a mapping: errors %v; want line 2: tool 1: description must be a string", errs)
 	}
 }
+
+// Every problem of a list is reported, those after a duplicate name too.
+func TestProblemsAfterADuplicateName(t *testing.T) {
+	_, errs := ParseTools([]byte("- name: f\n- name: f\n- name: a b\n"))
+	if len(errs) != 2 || !strings.Contains(errs[0].Error(), `line 2: tool name "f" is already used`) || !strings.Contains(errs[1].Error(), `line 3: tool 3: name "a b"`) {
+		t.Errorf("errors = %v; want the duplicate at line 2 and the bad name at line 3", errs)
+	}
+}
+
+// Parameters without a "type" (properties alone) are an object schema as
+// far as llmfall can tell: they are taken as written.
+func TestParametersWithoutType(t *testing.T) {
+	tools, errs := ParseTools([]byte("- name: f\n  parameters: { properties: { city: { type: string } } }\n"))
+	if len(errs) != 0 || len(tools) != 1 || string(tools[0].Parameters) != `{"properties":{"city":{"type":"string"}}}` {
+		t.Errorf("tools %+v, errors %v; want the parameters as written", tools, errs)
+	}
+}
