@@ -55,3 +55,14 @@ func TestParametersWithoutType(t *testing.T) {
 		t.Errorf("tools %+v, errors %v; want the parameters as written", tools, errs)
 	}
 }
+
+// An unknown key is reported without hiding the keys after it.
+func TestKeysAfterAnUnknownKey(t *testing.T) {
+	tools, errs := ParseTools([]byte("- params: {}\n  name: f\n  description: d\n"))
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `line 1: unknown key "params" in tool 1`) {
+		t.Errorf("errors = %v; want only the unknown key", errs)
+	}
+	if len(tools) != 0 {
+		t.Errorf("tools = %+v; want none from a list with problems", tools)
+	}
+}
