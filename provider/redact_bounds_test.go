@@ -1,6 +1,9 @@
 package provider
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -55,5 +58,21 @@ func TestExcerptBounds(t *testing.T) {
 	binary := strings.Repeat("\x80", 3*MaxExcerpt)
 	if got := Excerpt([]byte(binary)); got != "…" || !utf8.ValidString(got) {
 		t.Errorf("Excerpt of continuation bytes only = %q; want just the ellipsis", got)
+	}
+}
+
+// An error whose text is its cause (a transport failure has no message of
+// its own, so Error() prints the cause) shows the cause redacted, and still
+// answers errors.Is about it.
+func TestRedactErrorCause(t *testing.T) {
+	const key = "gw-secret-0123456789"
+	pe := &Error{Provider: "p", Class: ClassNetwork,
+		Err: fmt.Errorf("dial https://gw.example/v1?key=%s: %w", key, context.DeadlineExceeded)}
+	got := RedactError(pe, key)
+	if want := "p: network: dial https://gw.example/v1?key=[REDACTED]: context deadline exceeded"; got.Error() != want {
+		t.Errorf("RedactError() = %q; want %q", got, want)
+	}
+	if !errors.Is(got, context.DeadlineExceeded) {
+		t.Errorf("RedactError() = %v; lost the cause's chain", got)
 	}
 }
