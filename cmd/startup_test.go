@@ -3,6 +3,7 @@ package cmd
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,25 +26,27 @@ func buildLLMFall(tb testing.TB, env ...string) string {
 	return bin
 }
 
-// buildHelloWorld builds the smallest Go program that prints a line: what
-// starting any Go binary costs on this machine, the floor under llmfall's
-// figures.
-func buildHelloWorld(tb testing.TB) string {
+// buildHelloWorld builds the smallest Go program that prints a line, with
+// a blank import of each of imports: alone, what starting any Go binary
+// costs on this machine, the floor under llmfall's figures; with imports,
+// what initialising them adds (their code is linked only as far as their
+// initialisation reaches it). It is built in llmfall's module, so an
+// import is the version llmfall uses.
+func buildHelloWorld(tb testing.TB, imports ...string) string {
 	tb.Helper()
-	dir := tb.TempDir()
-	files := map[string]string{
-		"go.mod":  "module hello\n\ngo 1.26\n",
-		"main.go": "package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.WriteString(\"hello\\n\") }\n",
+	var src strings.Builder
+	src.WriteString("package main\n\nimport (\n\t\"os\"\n")
+	for _, imp := range imports {
+		fmt.Fprintf(&src, "\t_ %q\n", imp)
 	}
-	for name, text := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-			tb.Fatal(err)
-		}
+	src.WriteString(")\n\nfunc main() { os.Stdout.WriteString(\"hello\\n\") }\n")
+	dir := tb.TempDir()
+	file := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(file, []byte(src.String()), 0o644); err != nil {
+		tb.Fatal(err)
 	}
 	bin := filepath.Join(dir, "hello")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = dir
-	if out, err := build.CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, file).CombinedOutput(); err != nil {
 		tb.Fatalf("building hello world: %v\n%s", err, out)
 	}
 	return bin
@@ -124,12 +127,10 @@ func TestStartupInitIsSmall(t *testing.T) {
 // BenchmarkStartupVersion runs the built binary's --version: the cost of
 // starting llmfall at all, most of it package initialisation and the page
 // faults it takes (see it per package with GODEBUG=inittrace=1 llmfall
-// --version, and each dependency's price in docs/startup.md). It runs
-// llmfall as `go build` makes it, as the README's install command makes it
-// (static, CGO_ENABLED=0), and a Go hello world, the floor any Go binary
-// pays on the same machine. faults/op is the process's minor page faults,
-// which the machine's load changes little; init-KB/op is what all package
-// initialisation allocates.
+// --version, and each dependency's price with BenchmarkStartupDependency and
+// in docs/startup.md). It runs llmfall as `go build` makes it, as the
+// README's install command makes it (static, CGO_ENABLED=0), and a Go hello
+// world, the floor any Go binary pays on the same machine.
 func BenchmarkStartupVersion(b *testing.B) {
 	for _, bc := range []struct {
 		name  string
@@ -137,25 +138,58 @@ func BenchmarkStartupVersion(b *testing.B) {
 	}{
 		{"llmfall", func(tb testing.TB) string { return buildLLMFall(tb) }},
 		{"llmfall-static", func(tb testing.TB) string { return buildLLMFall(tb, "CGO_ENABLED=0") }},
-		{"hello-world", buildHelloWorld},
+		{"hello-world", func(tb testing.TB) string { return buildHelloWorld(tb) }},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			bin := bc.build(b)
-			var initBytes int64
-			for _, in := range initTrace(b, bin, "--version") {
-				initBytes += in.bytes
-			}
-			var faults int64
-			b.ResetTimer()
-			for b.Loop() {
-				c := exec.Command(bin, "--version")
-				if out, err := c.CombinedOutput(); err != nil {
-					b.Fatalf("%s --version: %v\n%s", bin, err, out)
-				}
-				faults += minorFaults(c.ProcessState)
-			}
-			b.ReportMetric(float64(faults)/float64(b.N), "faults/op")
-			b.ReportMetric(float64(initBytes)/1024, "init-KB/op")
-		})
+		b.Run(bc.name, func(b *testing.B) { benchmarkStart(b, bc.build(b)) })
 	}
+}
+
+// BenchmarkStartupDependency prices llmfall's large dependencies one at a
+// time: a Go hello world that imports only that one (compare with the
+// hello-world row). Dependencies share much (net/http, crypto/tls, regexp),
+// so the prices do not add up to llmfall's; docs/startup.md also has what
+// leaving each one out of llmfall's imports saves.
+func BenchmarkStartupDependency(b *testing.B) {
+	for _, bc := range []struct {
+		name    string
+		imports []string
+	}{
+		{"hello-world", nil},
+		{"net-http", []string{"net/http"}},
+		{"prometheus", []string{
+			"github.com/prometheus/client_golang/prometheus",
+			"github.com/prometheus/client_golang/prometheus/collectors",
+			"github.com/prometheus/client_golang/prometheus/promhttp",
+		}},
+		{"redis", []string{"github.com/redis/go-redis/v9"}},
+		{"lipgloss", []string{"github.com/charmbracelet/lipgloss", "github.com/charmbracelet/lipgloss/table"}},
+		{"cobra", []string{"github.com/spf13/cobra"}},
+		{"yaml", []string{"gopkg.in/yaml.v3"}},
+		{"jsonschema", []string{"github.com/santhosh-tekuri/jsonschema/v6", "golang.org/x/text/message"}},
+		{"report-formats", []string{"html/template", "encoding/xml"}},
+	} {
+		b.Run(bc.name, func(b *testing.B) { benchmarkStart(b, buildHelloWorld(b, bc.imports...)) })
+	}
+}
+
+// benchmarkStart runs bin --version b.N times. faults/op is the process's
+// minor page faults, which the machine's load changes little (on a VM each
+// costs tens of microseconds); init-KB/op is what all package
+// initialisation allocates.
+func benchmarkStart(b *testing.B, bin string) {
+	var initBytes int64
+	for _, in := range initTrace(b, bin, "--version") {
+		initBytes += in.bytes
+	}
+	var faults int64
+	b.ResetTimer()
+	for b.Loop() {
+		c := exec.Command(bin, "--version")
+		if out, err := c.CombinedOutput(); err != nil {
+			b.Fatalf("%s --version: %v\n%s", bin, err, out)
+		}
+		faults += minorFaults(c.ProcessState)
+	}
+	b.ReportMetric(float64(faults)/float64(b.N), "faults/op")
+	b.ReportMetric(float64(initBytes)/1024, "init-KB/op")
 }
