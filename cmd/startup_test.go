@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -147,9 +148,18 @@ func BenchmarkStartupVersion(b *testing.B) {
 // BenchmarkStartupDependency prices llmfall's large dependencies one at a
 // time: a Go hello world that imports only that one (compare with the
 // hello-world row). Dependencies share much (net/http, crypto/tls, regexp),
-// so the prices do not add up to llmfall's; docs/startup.md also has what
-// leaving each one out of llmfall's imports saves.
+// so the prices do not add up to llmfall's. Two more rows price one in
+// context: a hello world that imports everything llmfall's packages import,
+// and the same without the Prometheus client (docs/startup.md has the same
+// for the others).
 func BenchmarkStartupDependency(b *testing.B) {
+	all := llmfallImports(b)
+	var allButPrometheus []string
+	for _, imp := range all {
+		if !strings.HasPrefix(imp, "github.com/prometheus/") {
+			allButPrometheus = append(allButPrometheus, imp)
+		}
+	}
 	for _, bc := range []struct {
 		name    string
 		imports []string
@@ -167,9 +177,36 @@ func BenchmarkStartupDependency(b *testing.B) {
 		{"yaml", []string{"gopkg.in/yaml.v3"}},
 		{"jsonschema", []string{"github.com/santhosh-tekuri/jsonschema/v6", "golang.org/x/text/message"}},
 		{"report-formats", []string{"html/template", "encoding/xml"}},
+		{"all-llmfall-imports", all},
+		{"all-but-prometheus", allButPrometheus},
 	} {
 		b.Run(bc.name, func(b *testing.B) { benchmarkStart(b, buildHelloWorld(b, bc.imports...)) })
 	}
+}
+
+// llmfallImports lists the packages from outside llmfall that its packages
+// import and its binary links.
+func llmfallImports(tb testing.TB) []string {
+	tb.Helper()
+	goList := func(args ...string) []string {
+		out, err := exec.Command("go", append([]string{"list"}, args...)...).Output()
+		if err != nil {
+			tb.Fatalf("go list %s: %v", strings.Join(args, " "), err)
+		}
+		return strings.Fields(string(out))
+	}
+	linked := map[string]bool{}
+	for _, pkg := range goList("-deps", "github.com/llmfall/llmfall") {
+		linked[pkg] = true
+	}
+	var imports []string
+	for _, pkg := range goList("-f", `{{join .Imports "\n"}}`, "github.com/llmfall/llmfall/...") {
+		internal := strings.Contains(pkg, "internal/") || strings.HasSuffix(pkg, "/internal")
+		if linked[pkg] && !internal && pkg != "C" && !strings.HasPrefix(pkg, "github.com/llmfall/llmfall") && !slices.Contains(imports, pkg) {
+			imports = append(imports, pkg)
+		}
+	}
+	return imports
 }
 
 // benchmarkStart runs bin --version b.N times. faults/op is the process's
