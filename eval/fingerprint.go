@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/llmfall/llmfall/provider"
@@ -116,8 +117,28 @@ var partReasons = [numParts]string{
 // outcome: Sum over all of them, Parts per kind of input, so that a
 // change can be named.
 type Fingerprint struct {
-	Sum   string
+	Sum   Digest
 	Parts Parts
+}
+
+// Digest is a SHA-256 sum. A plan holds one per case: 32 bytes in the
+// case, where its hex would be a string of 64 more on the heap.
+type Digest [sha256.Size]byte
+
+// String is d in hex, as results carry it (Result.Fingerprint).
+func (d Digest) String() string { return hex.EncodeToString(d[:]) }
+
+// parseDigest reads a Digest from its hex; the zero Digest, which no
+// fingerprint has, when s is not one.
+func parseDigest(s string) Digest {
+	var d Digest
+	if len(s) != hex.EncodedLen(len(d)) {
+		return Digest{}
+	}
+	if _, err := hex.Decode(d[:], []byte(s)); err != nil {
+		return Digest{}
+	}
+	return d
 }
 
 // Parts are the hashes of a fingerprint's inputs by kind, "" for a kind
@@ -216,12 +237,18 @@ func (f *fingerprinter) test(t *Test) testHashes {
 	}{t.Threshold, asserts})
 	// Messages (a history, images with their bytes) is nil for a test
 	// that is one plain user message, and then left out.
-	h.prompt = hashOf(struct {
-		System   string             `json:"system"`
-		User     string             `json:"user"`
-		Vars     map[string]any     `json:"vars"`
-		Messages []provider.Message `json:"messages,omitempty"`
-	}{t.System, t.User, t.Vars, t.Messages})
+	// Vars is their JSON, which encodes as the map did; vars that did not
+	// encode hash as hashOf hashed them.
+	if t.varsErr != "" {
+		h.prompt = hashUnencodable(t.varsErr)
+	} else {
+		h.prompt = hashOf(struct {
+			System   string             `json:"system"`
+			User     string             `json:"user"`
+			Vars     json.RawMessage    `json:"vars"`
+			Messages []provider.Message `json:"messages,omitempty"`
+		}{t.System, t.User, t.Vars, t.Messages})
+	}
 	f.tests[t] = h
 	return h
 }
@@ -263,13 +290,28 @@ func (f *fingerprinter) fingerprint(c *Case, primary *Case) Fingerprint {
 			Link     string
 		}{primary.Position, f.link(primary.Target)})
 	}
-	var sum strings.Builder
-	for i, h := range parts {
-		if h != "" {
-			fmt.Fprintf(&sum, "%s=%s\n", partNames[i], h)
+	return Fingerprint{Sum: parts.sum(), Parts: parts}
+}
+
+// sum is the hash of the parts that apply: hashOf of the string of their
+// "name=hash\n" lines, written straight into the hash (a plan sums every
+// case). hashOf JSON-encodes the string: quotes around it, each newline
+// escaped; names and hex hashes need no other escape.
+func (p *Parts) sum() Digest {
+	h := sha256.New()
+	io.WriteString(h, `"`)
+	for i, part := range p {
+		if part != "" {
+			io.WriteString(h, partNames[i])
+			io.WriteString(h, "=")
+			io.WriteString(h, part)
+			io.WriteString(h, `\n`)
 		}
 	}
-	return Fingerprint{Sum: hashOf(sum.String()), Parts: parts}
+	io.WriteString(h, `"`)
+	var d Digest
+	h.Sum(d[:0])
+	return d
 }
 
 // hashOf is the hex SHA-256 of v's JSON encoding: maps encode with sorted
@@ -277,11 +319,17 @@ func (f *fingerprinter) fingerprint(c *Case, primary *Case) Fingerprint {
 func hashOf(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
-		// Vars come from YAML and JSON and always encode; should one not,
-		// its error text still hashes deterministically.
-		b = []byte("unencodable: " + err.Error())
+		// Vars from YAML may not encode (a mapping with keys that are not
+		// strings); its error text still hashes deterministically.
+		return hashUnencodable(err.Error())
 	}
 	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// hashUnencodable is hashOf of a value that JSON does not encode, err.
+func hashUnencodable(err string) string {
+	h := sha256.Sum256([]byte("unencodable: " + err))
 	return hex.EncodeToString(h[:])
 }
 

@@ -215,7 +215,8 @@ func (plan *Plan) decide(opts PlanOptions) {
 func decideCase(c *Case, opts PlanOptions, baseline map[CaseKey]Result) (caseState, string) {
 	fp := c.Fingerprint
 	b, inBaseline := baseline[c.Key()]
-	if inBaseline && b.Fingerprint == fp.Sum && !b.Errored() {
+	sum := fp.Sum.String()
+	if inBaseline && b.Fingerprint == sum && !b.Errored() {
 		return stateCarry, ""
 	}
 	if opts.Base != nil {
@@ -236,10 +237,10 @@ func decideCase(c *Case, opts PlanOptions, baseline map[CaseKey]Result) (caseSta
 		return stateRun, "not in the baseline"
 	case b.Fingerprint == "":
 		return stateRun, "baseline result has no fingerprint"
-	case b.Fingerprint == fp.Sum:
+	case b.Fingerprint == sum:
 		return stateRun, "errored in the baseline"
 	}
-	return stateRun, changes(Fingerprint{Sum: b.Fingerprint, Parts: partsOf(b.Inputs)}, fp)
+	return stateRun, changes(Fingerprint{Sum: parseDigest(b.Fingerprint), Parts: partsOf(b.Inputs)}, fp)
 }
 
 func hasConsistent(t *Test) bool {

@@ -359,7 +359,7 @@ func (r *runner) runCase(ctx context.Context, c *Case) *Result {
 	res := &Result{
 		Prompt: c.Prompt.Name, Test: c.Test.Name, Provider: c.Target.Provider, Model: c.Target.Model,
 		Position: c.Position, File: c.Test.File, Line: c.Test.Line, Repeat: c.Repeat,
-		Assertions: []AssertionResult{}, Fingerprint: c.Fingerprint.Sum, Inputs: c.Fingerprint.Parts.Map(), Reason: c.Reason,
+		Assertions: []AssertionResult{}, Fingerprint: c.Fingerprint.Sum.String(), Inputs: c.Fingerprint.Parts.Map(), Reason: c.Reason,
 	}
 	if c.Primary {
 		res.Input = c.Test.Rendered()
