@@ -4,8 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
+	"strconv"
 	"strings"
 
 	"github.com/llmfall/llmfall/provider"
@@ -73,8 +72,18 @@ type CaseKey struct {
 	Repeat   int
 }
 
-func (k CaseKey) String() string {
-	return fmt.Sprintf("%s/%s@%d#%d", k.Prompt, k.Test, k.Position, k.Repeat)
+// String is "prompt/test@position#repeat".
+func (k CaseKey) String() string { return string(k.append(nil)) }
+
+// append appends k's String to b.
+func (k CaseKey) append(b []byte) []byte {
+	b = append(b, k.Prompt...)
+	b = append(b, '/')
+	b = append(b, k.Test...)
+	b = append(b, '@')
+	b = strconv.AppendInt(b, int64(k.Position), 10)
+	b = append(b, '#')
+	return strconv.AppendInt(b, int64(k.Repeat), 10)
 }
 
 // Key is the case's CaseKey.
@@ -177,6 +186,9 @@ type fingerprinter struct {
 	links   map[provider.Target]string
 	params  map[*Prompt]string
 	tests   map[*Test]testHashes
+	// asserts interns the assertions' hashes: the cases of tests with
+	// the same checks (their file's defaults, say) share one string.
+	asserts map[string]string
 }
 
 // testHashes are the hashes of what a test decides for every link.
@@ -194,6 +206,7 @@ func newFingerprinter(in Inputs) *fingerprinter {
 		links:   map[provider.Target]string{},
 		params:  map[*Prompt]string{},
 		tests:   map[*Test]testHashes{},
+		asserts: map[string]string{},
 	}
 }
 
@@ -235,6 +248,11 @@ func (f *fingerprinter) test(t *Test) testHashes {
 		Threshold *float64
 		Asserts   []assertion
 	}{t.Threshold, asserts})
+	if same, ok := f.asserts[h.asserts]; ok {
+		h.asserts = same
+	} else {
+		f.asserts[h.asserts] = h.asserts
+	}
 	// Messages (a history, images with their bytes) is nil for a test
 	// that is one plain user message, and then left out.
 	// Vars is their JSON, which encodes as the map did; vars that did not
@@ -294,24 +312,21 @@ func (f *fingerprinter) fingerprint(c *Case, primary *Case) Fingerprint {
 }
 
 // sum is the hash of the parts that apply: hashOf of the string of their
-// "name=hash\n" lines, written straight into the hash (a plan sums every
+// "name=hash\n" lines, built in a buffer on the stack (a plan sums every
 // case). hashOf JSON-encodes the string: quotes around it, each newline
 // escaped; names and hex hashes need no other escape.
 func (p *Parts) sum() Digest {
-	h := sha256.New()
-	io.WriteString(h, `"`)
+	var arr [640]byte // the 7 parts' lines fit
+	b := append(arr[:0], '"')
 	for i, part := range p {
 		if part != "" {
-			io.WriteString(h, partNames[i])
-			io.WriteString(h, "=")
-			io.WriteString(h, part)
-			io.WriteString(h, `\n`)
+			b = append(b, partNames[i]...)
+			b = append(b, '=')
+			b = append(b, part...)
+			b = append(b, `\n`...)
 		}
 	}
-	io.WriteString(h, `"`)
-	var d Digest
-	h.Sum(d[:0])
-	return d
+	return sha256.Sum256(append(b, '"'))
 }
 
 // hashOf is the hex SHA-256 of v's JSON encoding: maps encode with sorted

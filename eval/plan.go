@@ -215,7 +215,10 @@ func (plan *Plan) decide(opts PlanOptions) {
 func decideCase(c *Case, opts PlanOptions, baseline map[CaseKey]Result) (caseState, string) {
 	fp := c.Fingerprint
 	b, inBaseline := baseline[c.Key()]
-	sum := fp.Sum.String()
+	var sum string // in hex, as the baseline has it
+	if inBaseline {
+		sum = fp.Sum.String()
+	}
 	if inBaseline && b.Fingerprint == sum && !b.Errored() {
 		return stateCarry, ""
 	}
