@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -66,6 +67,12 @@ func Merge(parts []*Results) (*Results, error) {
 		// Shards run side by side: the run took as long as the longest.
 		out.Summary.DurationMS = max(out.Summary.DurationMS, s.DurationMS)
 		out.Summary.Judge = mergeJudge(out.Summary.Judge, s.Judge)
+	}
+	// In the unsharded run's order (Result.Order), which the summary's
+	// cells follow; shards of a version without it stay in shard order.
+	slices.SortStableFunc(out.Results, func(a, b Result) int { return cmp.Compare(a.Order, b.Order) })
+	for i := range out.Results {
+		out.Results[i].Order = 0
 	}
 	out.Summarize()
 	out.Summary.Cached, out.Summary.Carried = cached, carried

@@ -204,11 +204,27 @@ func (plan *Plan) decide(opts PlanOptions) {
 			r := baseline[c.Key()]
 			r.Carried, r.Reason = true, "unchanged since the baseline"
 			r.File, r.Line = c.Test.File, c.Test.Line
+			r.Order = plan.mergeOrder(c, true)
 			plan.Carried = append(plan.Carried, r)
 		case stateUnchanged:
 			plan.Unchanged++
 		}
 	}
+}
+
+// mergeOrder is Result.Order for a result of c: its group's place in the
+// unsharded plan (whose groups are in plan order, each group's links in
+// chain order, and shards keep groups whole), after every group for a
+// carried result, since a run lists the results it carried after those it
+// ran. 0, none, unless the plan is a shard.
+func (plan *Plan) mergeOrder(c *Case, carried bool) int {
+	switch {
+	case plan.Shard.whole():
+		return 0
+	case carried:
+		return plan.Groups + c.Group + 1
+	}
+	return c.Group + 1
 }
 
 // decideCase is the state of one case and the reason it runs.
