@@ -258,7 +258,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if rs == nil {
 		return usageErr(runErr, panelHint(cfg, runErr))
 	}
-	rs.Run.Gate = gopts.Settings()
+	rs.Run.Gate = gopts.Settings().ForShard(in.shard)
 	var gate *eval.Gating
 	if in.shard.Count == 0 {
 		gate = eval.Gate(rs, gopts)

@@ -192,6 +192,24 @@ func TestMergeAndReportGateLikeEval(t *testing.T) {
 			if diff := cmp.Diff(readOrder(t, filepath.Join(dir, "whole.json")), readOrder(t, filepath.Join(dir, "merged.json"))); diff != "" {
 				t.Errorf("merge: order of results and matrix rows (-unsharded eval +merged):\n%s", diff)
 			}
+			wholeGate := readRunGate(t, filepath.Join(dir, "whole.json"))
+			if diff := cmp.Diff(wholeGate, readRunGate(t, filepath.Join(dir, "merged.json"))); diff != "" {
+				t.Errorf("merge: run.gate (-unsharded eval +merged):\n%s", diff)
+			}
+			// Each shard carries the paired gate's baseline cases of its
+			// own tests only.
+			n := 0
+			for i, file := range shards[1:] {
+				for _, c := range readRunGate(t, filepath.Join(dir, file)).BaselineCases {
+					if eval.ShardOf(c.Prompt, c.Test, 3) != i+1 {
+						t.Errorf("%s lists the baseline case %s/%s of shard %d/3", file, c.Prompt, c.Test, eval.ShardOf(c.Prompt, c.Test, 3))
+					}
+					n++
+				}
+			}
+			if n != len(wholeGate.BaselineCases) {
+				t.Errorf("the shards list %d baseline cases; want the unsharded run's %d, each once", n, len(wholeGate.BaselineCases))
+			}
 			wantGate := gateLines(evalStdout)
 			for _, file := range []string{"merged.json", "whole.json"} {
 				code, stdout, stderr := llmfallIn(t, "report", file)
@@ -233,6 +251,19 @@ func readOrder(t *testing.T, path string) (order []string) {
 		order = append(order, fmt.Sprintf("cell %s@%d", c.Prompt, c.Position))
 	}
 	return order
+}
+
+// readRunGate is a results document's run.gate.
+func readRunGate(t *testing.T, path string) eval.GateSettings {
+	t.Helper()
+	rs, err := eval.ReadResults(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs.Run == nil || rs.Run.Gate == nil {
+		t.Fatalf("%s has no run.gate", path)
+	}
+	return *rs.Run.Gate
 }
 
 // gateLines are the lines of a terminal report from "gate:" to the next
