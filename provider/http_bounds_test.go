@@ -47,3 +47,22 @@ func TestRequestIDFrom(t *testing.T) {
 		}
 	}
 }
+
+// The default client leaves deadlines to the caller's context (no overall
+// timeout, which would cut long healthy streams) but bounds the TLS
+// handshake and keeps idle connections for a minute and a half.
+func TestNewHTTPClientBounds(t *testing.T) {
+	c := NewHTTPClient()
+	tr, ok := c.Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("Transport = %T; want *http.Transport", c.Transport)
+	}
+	if c.Timeout != 0 || tr.TLSHandshakeTimeout != 10*time.Second || tr.IdleConnTimeout != 90*time.Second ||
+		tr.ExpectContinueTimeout != time.Second || tr.ResponseHeaderTimeout != 0 {
+		t.Errorf("client timeout %v, TLS handshake %v, idle %v, expect-continue %v, response header %v; want 0, 10s, 1m30s, 1s, 0",
+			c.Timeout, tr.TLSHandshakeTimeout, tr.IdleConnTimeout, tr.ExpectContinueTimeout, tr.ResponseHeaderTimeout)
+	}
+	if tr.MaxIdleConnsPerHost != 64 || tr.MaxIdleConns != 256 {
+		t.Errorf("idle pool %d per host, %d in all; want 64, 256", tr.MaxIdleConnsPerHost, tr.MaxIdleConns)
+	}
+}
