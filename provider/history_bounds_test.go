@@ -104,3 +104,12 @@ func TestNormalizeHistoryManyParallelCalls(t *testing.T) {
 		t.Errorf("NormalizeHistory() =\n%+v\nwant\n%+v", got, want)
 	}
 }
+
+// A history without tool traffic is returned as is, as documented: the
+// same slice, not a copy (a long chat history costs nothing to send).
+func TestNormalizeHistoryWithoutToolTrafficIsNotCopied(t *testing.T) {
+	in := []Message{{Role: RoleUser, Content: "hi"}, {Role: RoleAssistant, Content: "Hello."}}
+	if got := NormalizeHistory(in, nil); len(got) != len(in) || &got[0] != &in[0] {
+		t.Errorf("NormalizeHistory() returned a copy of a history without tool traffic")
+	}
+}
