@@ -74,7 +74,7 @@ func TestThoughtSignatureOfForeignCalls(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := wiretest.NewServer(t, wiretest.Gemini3, wiretest.JSON(toolFixture(t, "structured.json")))
+			srv := wiretest.NewServer(t, wiretest.Gemini3, wiretest.JSON(wiretest.ToolFixture(t, "structured.json")))
 			if _, err := toolClient(srv).Complete(context.Background(), midTurn(tc.calls...)); err != nil {
 				t.Fatalf("Complete() error = %v; want the request accepted", err)
 			}
