@@ -115,6 +115,7 @@ func TestSchemaErrors(t *testing.T) {
 		{`{"type":"object","patternProperties":{"^x":{}}}`, `"patternProperties" at the root`},
 		{`{"type":"object","allOf":[{"type":"object"},{"required":["a"]}]}`, `"allOf"`},
 		{`{"$ref":"https://example.com/s.json"}`, `only references into $defs`},
+		{`{"type":"object","properties":{"a":{"oneOf":{"type":"string"}}}}`, `"oneOf" at properties.a.oneOf has no Gemini equivalent: must be an array`},
 		{`{"type":"object","properties":{"a":false}}`, `"false" at properties.a has no Gemini equivalent: a schema must be an object`},
 	}
 	for _, tc := range tests {
