@@ -241,7 +241,7 @@ func (r *generateContentResponse) calls(first int) []provider.ToolCall {
 // callFinish is the finish reason of an answer that called tools: Gemini
 // says STOP, the other providers and the caller say tool_calls.
 func callFinish(f provider.FinishReason, calls int) provider.FinishReason {
-	if calls > 0 && f == provider.FinishStop {
+	if calls > 0 && f != provider.FinishStop {
 		return provider.FinishToolCalls
 	}
 	return f
