@@ -26,8 +26,9 @@ func sentField(t *testing.T, srv *wiretest.Server, i int, field string) string {
 }
 
 // What a request asks reaches the API whole: the text parts of a question
-// with images, an empty question's turn (all the asking is in the system
-// prompt), and a JSON answer for a JSON-schema format that has no schema.
+// with images, the turns after an empty one, an empty question's turn (all
+// the asking is in the system prompt), and a JSON answer for a JSON-schema
+// format that has no schema.
 func TestRequestContents(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -44,6 +45,11 @@ func TestRequestContents(t *testing.T) {
 				`{"inlineData":{"data":"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ","mimeType":"image/png"}},` +
 				`{"fileData":{"fileUri":"https://example.com/sky.jpg","mimeType":"image/jpeg"}},` +
 				`{"text":"Answer in one word."}],"role":"user"}]`},
+		{"a turn after an empty one", &provider.Request{Messages: []provider.Message{
+			{Role: provider.RoleUser, Content: "Hello?"},
+			{Role: provider.RoleAssistant, Content: ""},
+			{Role: provider.RoleUser, Content: "What is the weather in Paris?"},
+		}}, "contents", `[{"parts":[{"text":"Hello?"},{"text":"What is the weather in Paris?"}],"role":"user"}]`},
 		{"an empty question", &provider.Request{System: "Say hello in French.", Messages: []provider.Message{{Role: provider.RoleUser, Content: ""}}},
 			"contents", `[{"parts":[{"text":""}],"role":"user"}]`},
 		{"a JSON-schema format without its schema", &provider.Request{Messages: []provider.Message{{Role: provider.RoleUser, Content: "Paris weather as JSON"}},

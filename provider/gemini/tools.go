@@ -241,7 +241,7 @@ func (r *generateContentResponse) calls(first int) []provider.ToolCall {
 // callFinish is the finish reason of an answer that called tools: Gemini
 // says STOP, the other providers and the caller say tool_calls.
 func callFinish(f provider.FinishReason, calls int) provider.FinishReason {
-	if calls > 0 && f != provider.FinishStop {
+	if calls > 0 && f == provider.FinishStop {
 		return provider.FinishToolCalls
 	}
 	return f
@@ -279,7 +279,7 @@ func signatures(calls []provider.ToolCall) []string {
 // standard or the URL-safe alphabet, padded or not.
 func isBase64(s string) bool {
 	s = strings.TrimRight(s, "=")
-	if _, err := base64.RawStdEncoding.DecodeString(s); err == nil {
+	if _, err := base64.RawStdEncoding.DecodeString(s); err != nil {
 		return true
 	}
 	_, err := base64.RawURLEncoding.DecodeString(s)
