@@ -100,3 +100,24 @@ func TestWrappedAnswerWithoutItsWrapper(t *testing.T) {
 		t.Errorf("Text, FinishReason = %q, %q; want the tool input as it came, stop", resp.Text, resp.FinishReason)
 	}
 }
+
+// An answer given through the output tool in the same message as a call of
+// the caller's tool ends in tool_calls, so that the caller runs the tool.
+func TestAnswerAndToolCallInOneMessage(t *testing.T) {
+	srv := wiretest.NewServer(t, wiretest.Anthropic, wiretest.JSON(`{"id":"msg_01B","type":"message","role":"assistant","model":"claude-3-5-haiku-20241022",`+
+		`"content":[{"type":"tool_use","id":"toolu_01Out","name":"weather_report","input":{"city":"Paris"}},`+
+		`{"type":"tool_use","id":"toolu_01R0me","name":"get_weather","input":{"city":"Rome"}}],`+
+		`"stop_reason":"tool_use","usage":{"input_tokens":30,"output_tokens":25}}`))
+	req := &provider.Request{Model: "claude-3-5-haiku-latest", Messages: []provider.Message{{Role: provider.RoleUser, Content: "Paris and Rome weather"}},
+		Tools: []provider.Tool{wiretest.WeatherTool},
+		ResponseFormat: &provider.ResponseFormat{Type: provider.FormatJSONSchema, Name: "weather_report",
+			Schema: json.RawMessage(`{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`)}}
+	resp, err := toolClient(srv).Complete(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Complete() error = %v", err)
+	}
+	want := []provider.ToolCall{{ID: "toolu_01R0me", Name: "get_weather", Arguments: json.RawMessage(`{"city":"Rome"}`)}}
+	if resp.FinishReason != provider.FinishToolCalls || resp.Text != `{"city":"Paris"}` || !cmp.Equal(want, resp.ToolCalls) {
+		t.Errorf("FinishReason, Text, ToolCalls = %q, %q, %v; want tool_calls, the answer, the get_weather call", resp.FinishReason, resp.Text, resp.ToolCalls)
+	}
+}
