@@ -43,7 +43,13 @@ func newReplica(t testing.TB, url, prefix string) replica {
 // wall clock).
 func newReplicaClock(t testing.TB, url, prefix string, clk clock.Clock) replica {
 	t.Helper()
-	store, err := shared.New(shared.Config{URL: url, Prefix: prefix, Resync: time.Hour, Clock: clk})
+	return newReplicaConfig(t, shared.Config{URL: url, Prefix: prefix, Resync: time.Hour, Clock: clk})
+}
+
+// newReplicaConfig is newReplica with the store's whole Config.
+func newReplicaConfig(t testing.TB, cfg shared.Config) replica {
+	t.Helper()
+	store, err := shared.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
