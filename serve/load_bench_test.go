@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime/metrics"
@@ -54,7 +55,9 @@ const loadRound = 250 * time.Millisecond
 //   - added-p50/-p99: the older figure, the gateway's latency quantile less
 //     direct's, upstream time included; kept so that runs compare.
 //   - added-cpu-µs/req: the process's CPU time per request, gateway less
-//     direct; GC/s: collections a second while each path ran.
+//     direct; GC/s: collections a second while each path ran;
+//     gateway-upstream-dials: connections the gateway opened to the
+//     upstream while measured (after the warm-up, none is needed).
 //
 // One iteration is a whole run; at 500 requests a second alone:
 //
@@ -62,7 +65,13 @@ const loadRound = 250 * time.Millisecond
 func BenchmarkGatewayLoad(b *testing.B) {
 	rates := []int{500, 2000}
 	up := &timedUpstream{held: make([]atomic.Int64, 2*slices.Max(rates)*int(*loadTime/time.Second+1))}
-	upstream := httptest.NewServer(up)
+	upstream := httptest.NewUnstartedServer(up)
+	upstream.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			up.conns.Add(1)
+		}
+	}
+	upstream.Start()
 	defer upstream.Close()
 	g := configGateway(b, fmt.Sprintf(`providers:
   openai: { type: openai, base_url: %s/v1 }
@@ -119,6 +128,7 @@ categories:
 				b.ReportMetric(us(gateway.cpu/time.Duration(len(gateway.took))-direct.cpu/time.Duration(len(direct.took))), "added-cpu-µs/req")
 				b.ReportMetric(float64(direct.gcs)/direct.wall.Seconds(), "direct-GC/s")
 				b.ReportMetric(float64(gateway.gcs)/gateway.wall.Seconds(), "gateway-GC/s")
+				b.ReportMetric(float64(gateway.dials), "gateway-upstream-dials")
 			})
 		}
 	}
@@ -128,7 +138,8 @@ categories:
 // each request, by the id the request's message ends with ("Say hello
 // 42"): from the handler's start, the body not yet read, to its return.
 type timedUpstream struct {
-	held []atomic.Int64 // nanoseconds, by request id
+	held  []atomic.Int64 // nanoseconds, by request id
+	conns atomic.Int64   // connections opened to it
 }
 
 func (u *timedUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -161,7 +172,9 @@ type load struct {
 	took, overhead []time.Duration
 	cpu, wall      time.Duration
 	gcs            uint64
-	failed         int64
+	// dials are the connections the upstream saw opened.
+	dials  int64
+	failed int64
 	// first is the first failure, to say what failed.
 	first atomic.Value
 }
@@ -179,6 +192,7 @@ func (l *load) run(client *http.Client, url string, stream bool, rate, n int, up
 	var wg sync.WaitGroup
 	interval := time.Second / time.Duration(rate)
 	gcs := gcCycles()
+	conns := up.conns.Load()
 	cpu := cpuTime()
 	start := time.Now()
 	for i := range n {
@@ -198,6 +212,7 @@ func (l *load) run(client *http.Client, url string, stream bool, rate, n int, up
 	l.wall += time.Since(start)
 	l.cpu += cpuTime() - cpu
 	l.gcs += gcCycles() - gcs
+	l.dials += up.conns.Load() - conns
 	l.took = append(l.took, took...)
 	for i, t := range took {
 		if held := up.held[first+i].Load(); held > 0 {
