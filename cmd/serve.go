@@ -130,7 +130,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	}
 
 	reloader := &setup.Reloader{Path: cfg.Path, Engine: eng, Options: opts.Setup(),
-		Adjust: countAttempts,
+		Adjust: countAttempts, Check: sameState(cfg.State),
 		OnReload: func(err error) {
 			if err != nil {
 				logf(fmt.Sprintf("%v (the previous configuration stays)", err))
@@ -170,6 +170,22 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		return exitErr(interruptedCode(ctx), nil, "")
 	}
 	return nil
+}
+
+// sameState refuses a reload that changes state: the store sharing health
+// through Redis is made at start, as Envoy's bootstrap and LiteLLM's cache
+// settings are, and a reload that applied the rest of the file without it
+// would leave the file saying one Redis while the gateway used another.
+// The whole reload is refused, so that what runs is one version of the
+// file, and the log says how to apply it.
+func sameState(start config.State) func(*config.Config) error {
+	return func(c *config.Config) error {
+		if c.State == start {
+			return nil
+		}
+		return fmt.Errorf("state changed (redis %q, key_prefix %q; was %q, %q), which only a restart applies: restart llmfall serve, or put state back",
+			c.State.RedisRedacted(), c.State.KeyPrefix, start.RedisRedacted(), start.KeyPrefix)
+	}
 }
 
 // serveLog returns the gateway's log: lines on w, each whole and prefixed,
