@@ -85,8 +85,11 @@ type Store struct {
 	queue  chan fallback.Change
 	resync chan struct{} // a resync is wanted now (Redis is back)
 
-	up     atomic.Bool
-	reason atomic.Pointer[string]
+	up atomic.Bool
+	// subscribed is true while the subscription is confirmed: up needs
+	// it, or a replica would call itself sharing while deaf to the others.
+	subscribed atomic.Bool
+	reason     atomic.Pointer[string]
 	// logMu guards degraded, whether the store has said it lost Redis,
 	// and since when, so that each change of state is said once.
 	logMu    sync.Mutex
@@ -214,8 +217,12 @@ func (s *Store) failed(what string, err error) {
 
 // answered records an exchange with Redis that worked; after an outage it
 // says so and asks for a resync, which also sends the orders set in the
-// meantime.
+// meantime. Until the subscription is confirmed the store is not up: the
+// confirmation asks for another exchange (heard).
 func (s *Store) answered() {
+	if !s.subscribed.Load() {
+		return
+	}
 	if !s.up.Swap(true) {
 		select {
 		case s.resync <- struct{}{}:
@@ -301,6 +308,7 @@ func (s *Store) receive(ctx context.Context, ps *redis.PubSub, eng *fallback.Eng
 			return
 		}
 		if err != nil {
+			s.subscribed.Store(false)
 			s.failed("subscribe", err)
 			if s.cfg.Clock.Sleep(ctx, wait) != nil {
 				return
@@ -309,6 +317,7 @@ func (s *Store) receive(ctx context.Context, ps *redis.PubSub, eng *fallback.Eng
 			continue
 		}
 		wait = minWait
+		s.subscribed.Store(true)
 		s.heard()
 		if m, ok := msg.(*redis.Message); ok {
 			s.message(eng, m.Payload)
