@@ -45,7 +45,7 @@ func TestOutageLogsOnceEachWay(t *testing.T) {
 	// once the store has stopped (cleanups run last first).
 	t.Cleanup(func() { redis.SetLogger(shared.NewRedisLog(func(string) {}, nil)) })
 	redis.SetLogger(shared.NewRedisLog(log.add, clk))
-	r := newReplicaConfig(t, shared.Config{URL: srv.URL(), Prefix: redistest.Prefix(), Resync: time.Hour, Clock: clk, Log: log.add})
+	r := newReplicaConfig(t, shared.Config{URL: patient(srv.URL()), Prefix: redistest.Prefix(), Resync: time.Hour, Clock: clk, Log: log.add})
 	clk.WaitTimers(1)
 	clk.Advance(0) // the first resync, after which its timer is an hour away
 	eventually(t, "the store connected", up(r))
@@ -71,9 +71,12 @@ func TestOutageLogsOnceEachWay(t *testing.T) {
 
 	srv.Restart()
 	// The next reconnection finds Redis, and the resync it asks for
-	// says the store is up.
-	clk.Advance(2 * time.Second)
-	eventually(t, "the store reconnected", up(r))
+	// says the store is up; each look moves the clock to the next try,
+	// should a starved one have failed.
+	eventually(t, "the store reconnected", func() bool {
+		clk.Advance(2 * time.Second)
+		return r.store.Status().Up
+	})
 	got = log.get()
 	if len(got) != 2 || !strings.HasPrefix(got[1], "shared state recovered after ") {
 		t.Fatalf("log after Redis came back = %q; want the degraded line, then one saying it recovered", got)
@@ -116,7 +119,7 @@ func TestRecoveryWaitsForExchanges(t *testing.T) {
 	clk := clock.NewFake(time.Unix(0, 0))
 	var log logLines
 	const resync = 10 * time.Second
-	r := newReplicaConfig(t, shared.Config{URL: srv.URL(), Prefix: redistest.Prefix(), Resync: resync, Clock: clk, Log: log.add})
+	r := newReplicaConfig(t, shared.Config{URL: patient(srv.URL()), Prefix: redistest.Prefix(), Resync: resync, Clock: clk, Log: log.add})
 	clk.WaitTimers(1)
 	clk.Advance(0)
 	eventually(t, "the store connected", up(r))
