@@ -2,6 +2,7 @@ package shared_test
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"sync"
@@ -142,5 +143,56 @@ func TestRecoveryWaitsForExchanges(t *testing.T) {
 	got := log.get()
 	if len(got) != 2 || !strings.HasPrefix(got[0], "shared state degraded") || !strings.HasPrefix(got[1], "shared state recovered") {
 		t.Fatalf("log = %q; want one line saying the state is degraded, then one saying it recovered", got)
+	}
+}
+
+// An order set while Redis was away is written once Redis is back, and
+// announced: the other replicas take it then, not at their next periodic
+// resync (an hour away here).
+func TestOrderSetWhileAwayIsAnnounced(t *testing.T) {
+	srv := redistest.Start(t)
+	clk := clock.NewFake(time.Unix(0, 0))
+	prefix := redistest.Prefix()
+	r := newReplicaConfig(t, shared.Config{URL: patient(srv.URL()), Prefix: prefix, Resync: time.Hour, Clock: clk})
+	clk.WaitTimers(1)
+	clk.Advance(0)
+	eventually(t, "the store connected", up(r))
+	srv.Kill()
+	if err := r.eng.SetOrder("fast", []string{"b", "a"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the order sent in vain", func() bool { return r.store.Status().PublishErrors > 0 })
+	srv.Restart()
+
+	// Another replica's ear: it hears announcements only, never reads
+	// the hash. Subscribed before the store can reconnect, which waits
+	// on the fake clock.
+	opts, err := redis.ParseURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	ps := c.Subscribe(ctx, prefix+":changes")
+	defer ps.Close()
+	if _, err := ps.Receive(ctx); err != nil {
+		t.Fatalf("subscribing: %v", err)
+	}
+	eventually(t, "the store reconnected", func() bool {
+		clk.Advance(2 * time.Second)
+		return r.store.Status().Up
+	})
+	msg, err := ps.ReceiveMessage(ctx)
+	if err != nil {
+		t.Fatalf("no announcement of the order set while Redis was away: %v", err)
+	}
+	var got struct {
+		Kind, Category string
+		Order          []string
+	}
+	if err := json.Unmarshal([]byte(msg.Payload), &got); err != nil || got.Kind != "order" || got.Category != "fast" || !slices.Equal(got.Order, []string{"b", "a"}) {
+		t.Errorf("announcement = %s; want the order b, a for fast", msg.Payload)
 	}
 }

@@ -375,9 +375,12 @@ func orderCategory(field string) string {
 	return field
 }
 
-// exchange bounds one round trip's wait, whatever the client's timeouts.
+// exchange bounds one round trip's wait: a dial, a write and a read, each
+// within its timeout, and room for one more (1 s with the default 250 ms
+// timeouts). It follows the configured timeouts, so a URL that allows a
+// slow Redis more time is not cut short here.
 func (s *Store) exchange(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, 4*DefaultTimeout)
+	return context.WithTimeout(ctx, 4*max(s.opts.DialTimeout, s.opts.ReadTimeout, s.opts.WriteTimeout))
 }
 
 // send writes a local change to Redis and announces it.
@@ -511,7 +514,8 @@ func (s *Store) sync(ctx context.Context, client *redis.Client, eng *fallback.En
 	s.stats.resyncs.Add(1)
 }
 
-// flushPending writes the orders set here that Redis has not taken.
+// flushPending writes and announces the orders set here that Redis has
+// not taken.
 func (s *Store) flushPending(ctx context.Context, client *redis.Client) error {
 	s.mu.Lock()
 	pending := maps.Clone(s.pending)
@@ -522,6 +526,10 @@ func (s *Store) flushPending(ctx context.Context, client *redis.Client) error {
 	pipe := client.Pipeline()
 	for c, o := range pending {
 		s.writeOrder(ctx, pipe, c, o)
+		// Announced as well as written: the other replicas take it now,
+		// not at their next periodic resync.
+		payload, _ := json.Marshal(message{From: s.id, Kind: kindOrder, Category: c, Order: o})
+		pipe.Publish(ctx, s.channel(), payload)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return err

@@ -49,7 +49,7 @@ func newReplicaClock(t testing.TB, url, prefix string, clk clock.Clock) replica 
 // patient is url with go-redis's dial, read and write timeouts far above
 // the store's 250 ms, so that a test process starved on a loaded machine
 // does not take its own slowness for Redis failing. A killed server still
-// fails at once (the socket is gone). Each exchange stays bounded at 1 s.
+// fails at once (the socket is gone).
 func patient(url string) string {
 	sep := "?"
 	if strings.Contains(url, "?") {
