@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestLoadSuiteAcceptsTheEdges: the ends of every range are allowed (a rate
@@ -95,4 +97,28 @@ func TestLoadLimitsAreInclusive(t *testing.T) {
 			t.Errorf("a prompt rendering a byte over the limit: %v; want ErrTooLarge", err)
 		}
 	})
+}
+
+// TestCSVCaseColumns: __description is a note, not a variable; an empty
+// __name keeps the row's own name, an empty __expected adds no assertion.
+func TestCSVCaseColumns(t *testing.T) {
+	s := loadDir(t, map[string]string{
+		"p.yaml": "category: fast\nprompt: \"{{.q}}\"\ntests: [{file: c.csv}]\n",
+		"c.csv":  "q,__description,__name,__expected,__expected2\nhi,greets,greeting,hi,icontains: h\nbye,,,bye,\n",
+	})
+	var got []string
+	for _, tc := range s.Prompts[0].Tests {
+		v := tc.Name + ":"
+		for _, a := range tc.Asserts {
+			v += " " + a.Name() + "=" + a.Value
+		}
+		if _, ok := tc.Vars["__description"]; ok {
+			v += " (description as a var)"
+		}
+		got = append(got, v)
+	}
+	want := []string{"greeting: equals=hi icontains=h", "c.csv:3: equals=bye"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("tests (-want +got):\n%s", diff)
+	}
 }
