@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -535,8 +536,9 @@ func (l *fileLoader) build(p *Prompt, rt rawTest, d rawTest, system, user *templ
 	for k, v := range rt.vars {
 		vars[k] = v
 	}
-	t := &Test{Name: rt.name, Vars: vars, Threshold: rt.threshold, File: rt.file, Line: rt.line,
+	t := &Test{Name: rt.name, Threshold: rt.threshold, File: rt.file, Line: rt.line,
 		MinPassAtK: rt.minAtK, MinPassAllK: rt.minAllK}
+	t.Vars, t.varsErr = encodeVars(vars)
 	var err error
 	if system != nil {
 		if t.System, err = render(system, vars, l.opts.MaxPromptBytes); err != nil {
@@ -569,6 +571,16 @@ func (l *fileLoader) build(p *Prompt, rt rawTest, d rawTest, system, user *templ
 		return nil
 	}
 	return t
+}
+
+// encodeVars is vars as Test.Vars keeps them, or why they have no JSON
+// encoding (a YAML mapping with keys that are not strings, say).
+func encodeVars(vars map[string]any) (json.RawMessage, string) {
+	b, err := json.Marshal(vars)
+	if err != nil {
+		return nil, err.Error()
+	}
+	return b, ""
 }
 
 // render executes t into a buffer capped at max bytes: a template is
