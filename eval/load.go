@@ -370,8 +370,11 @@ func (l *fileLoader) rate(n node, key string) float64 {
 }
 
 func (l *fileLoader) int(n node, key string) int {
+	// yaml.v3 decodes 2.5 into an int as 2: the float says whether the
+	// number written was whole.
 	var v int
-	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil || v < 0 {
+	var f float64
+	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil || n.Decode(&f) != nil || f != float64(v) || v < 0 {
 		l.errorf(n.file, n.Line, "%s must be a whole number of at least 0", key)
 	}
 	return v

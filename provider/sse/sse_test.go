@@ -137,3 +137,48 @@ func BenchmarkReader(b *testing.B) {
 		}
 	}
 }
+
+// A Reader that has ended keeps saying why, without reading again: its
+// scanner's buffer has gone back to the pool for the next stream, which
+// reads its own events whole.
+func TestReaderAfterItsEnd(t *testing.T) {
+	boom := errors.New("connection reset")
+	for _, tc := range []struct {
+		name string
+		r    io.Reader
+		want error
+	}{
+		{"EOF", strings.NewReader("data: a\n\n"), io.EOF},
+		{"read error", io.MultiReader(strings.NewReader("data: a\n\n"), iotest.ErrReader(boom)), boom},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rd := NewReader(tc.r)
+			if e, err := rd.Next(); err != nil || string(e.Data) != "a" {
+				t.Fatalf("first Next() = %q, %v; want a", e.Data, err)
+			}
+			for range 3 {
+				if _, err := rd.Next(); !errors.Is(err, tc.want) {
+					t.Fatalf("Next() after the end = %v; want %v", err, tc.want)
+				}
+			}
+			next, err := readAll(t, strings.NewReader("data: "+strings.Repeat("b", 5000)+"\n\ndata: c\n\n"))
+			if err != nil || len(next) != 2 || len(next[0].data) != 5000 || next[1].data != "c" {
+				t.Fatalf("the next stream read %d events (%v); want its two", len(next), err)
+			}
+		})
+	}
+}
+
+// Stop ends a reader at an end the provider signals in the stream: what
+// follows is not read.
+func TestReaderStop(t *testing.T) {
+	rd := NewReader(strings.NewReader("data: a\n\ndata: after the end\n\n"))
+	if e, err := rd.Next(); err != nil || string(e.Data) != "a" {
+		t.Fatalf("Next() = %q, %v; want a", e.Data, err)
+	}
+	rd.Stop()
+	rd.Stop()
+	if e, err := rd.Next(); err != io.EOF {
+		t.Fatalf("Next() after Stop = %q, %v; want io.EOF", e.Data, err)
+	}
+}
