@@ -161,7 +161,7 @@ func TestReaderAfterItsEnd(t *testing.T) {
 					t.Fatalf("Next() after the end = %v; want %v", err, tc.want)
 				}
 			}
-			next, err := readAll(t, strings.NewReader("data: "+strings.Repeat("b", 5000)+"\n\ndata: c\n\n"))
+			next, err := readAll(t, strings.NewReader("data: "+strings.Repeat("b", 5000)+"\n\ndata: c\n\n"), 2)
 			if err != nil || len(next) != 2 || len(next[0].data) != 5000 || next[1].data != "c" {
 				t.Fatalf("the next stream read %d events (%v); want its two", len(next), err)
 			}
