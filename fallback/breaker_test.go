@@ -164,24 +164,13 @@ func TestBreakerStaysClosedUnderPartialDegradation(t *testing.T) {
 }
 
 func TestAllOpenStillTries(t *testing.T) {
-	clock := newClock()
-	cfg := testConfig()
-	cfg.Clock = clock
-	cfg.BreakerFailures = 1
+	clk := newClock()
+	cfg := oneStrikeConfig(clk)
 	cfg.BreakerMinCooldown = 30 * time.Second // all still open at the end
-	down := func(name string) *fake { return newFake(name, step{err: perr(name, provider.ClassServer)}) }
 	a, b, c := down("a"), down("b"), down("c")
 	e := mustNew(t, cfg, a, b, c)
-	// Open them at distinct times: c first, then a, then b.
-	for _, tg := range []Target{{Provider: "c", Model: "c-flash"}, {Provider: "a", Model: "a-mini"}, {Provider: "b", Model: "b-haiku"}} {
-		req := userRequest("")
-		req.Chain = []Target{tg}
-		if _, err := e.Complete(context.Background(), req); err == nil {
-			t.Fatalf("Complete(%v) error = nil; want the scripted failure", tg)
-		}
-		clock.Advance(time.Second)
-	}
-	for _, tg := range []Target{{Provider: "a", Model: "a-mini"}, {Provider: "b", Model: "b-haiku"}, {Provider: "c", Model: "c-flash"}} {
+	openInTurn(t, e, clk, targetC, targetA, targetB)
+	for _, tg := range []Target{targetA, targetB, targetC} {
 		if s, _ := e.Breaker(tg); s != StateOpen {
 			t.Fatalf("Breaker(%v) = %v; want open", tg, s)
 		}
@@ -197,7 +186,7 @@ func TestAllOpenStillTries(t *testing.T) {
 	if diff := cmp.Diff(want, outcomes(res.Attempts)); diff != "" {
 		t.Errorf("attempts, least recently failed first (-want +got):\n%s", diff)
 	}
-	if s, _ := e.Breaker(Target{Provider: "b", Model: "b-haiku"}); s != StateClosed {
+	if s, _ := e.Breaker(targetB); s != StateClosed {
 		t.Errorf("Breaker(b) after it answered = %v; want closed", s)
 	}
 }
@@ -237,6 +226,46 @@ func TestRateLimitCoolsOnlyWhenMostlyRefused(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"a:ok"}, outcomes(res.Attempts)); diff != "" {
 		t.Errorf("after Retry-After attempts (-want +got):\n%s", diff)
+	}
+}
+
+// TestRateLimitOnHalfOrLessDoesNotCool: a link that refuses a third, or
+// exactly half, of its requests has refused many of its recent requests, but
+// not most: it keeps being asked first, and only the refused requests go
+// down the chain.
+func TestRateLimitOnHalfOrLessDoesNotCool(t *testing.T) {
+	refused := step{err: rateLimited("a", 17500*time.Millisecond)}
+	for _, tc := range []struct {
+		name    string
+		pattern []step // repeated; the first 429 starts the count
+	}{
+		{"a third", []step{refused, {}, {}}},
+		{"half", []step{{}, refused}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newClock()
+			cfg := testConfig()
+			cfg.Clock = clk
+			script := []step{refused, {}}
+			for range 30 / len(tc.pattern) {
+				script = append(script, tc.pattern...)
+			}
+			e := mustNew(t, cfg, newFake("a", script...), newFake("b"), newFake("c"))
+			for i, st := range script {
+				res, err := e.Complete(context.Background(), userRequest("fast"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := []string{"a:ok"}
+				if st.err != nil {
+					want = []string{"a:error:rate_limited", "b:ok"}
+				}
+				if diff := cmp.Diff(want, outcomes(res.Attempts)); diff != "" {
+					t.Fatalf("call %d attempts (-want +got):\n%s", i, diff)
+				}
+				clk.Advance(100 * time.Millisecond)
+			}
+		})
 	}
 }
 

@@ -30,6 +30,8 @@ func TestResolveChain(t *testing.T) {
 		{"no listing: sorted names", Category{Models: models}, nil, []string{"anthropic", "gemini", "openai"}},
 		{"duplicates once", Category{Models: models, Providers: []string{"openai", "anthropic", "gemini"}},
 			[]string{"gemini", "gemini"}, []string{"gemini", "openai", "anthropic"}},
+		{"a provider with an empty model is left out", Category{Models: map[string]string{"openai": "gpt-4.1-mini", "local": "", "gemini": "gemini-2.5-flash"}},
+			[]string{"local", "gemini"}, []string{"gemini", "openai"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -75,6 +77,25 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("New() error = %q; want it to contain %q", err, want)
+		}
+	}
+}
+
+// TestNewRejectsEachNegativeDuration: a negative retry backoff, Retry-After
+// wait or breaker cool-down is refused on its own, not only when the others
+// are negative too.
+func TestNewRejectsEachNegativeDuration(t *testing.T) {
+	for name, set := range map[string]func(*Config){
+		"retry_backoff":        func(c *Config) { c.RetryBackoff = -time.Second },
+		"retry_after_max_wait": func(c *Config) { c.RetryAfterMaxWait = -time.Second },
+		"breaker_cooldown":     func(c *Config) { c.BreakerCooldown = -time.Second },
+		"breaker min cooldown": func(c *Config) { c.BreakerMinCooldown = -time.Second },
+	} {
+		cfg := testConfig()
+		set(&cfg)
+		_, err := New(cfg, providers(newFake("a"), newFake("b"), newFake("c")))
+		if err == nil || !strings.Contains(err.Error(), "negative retry_backoff, retry_after_max_wait, breaker_cooldown or breaker minimum cool-down") {
+			t.Errorf("New() with a negative %s: error = %v; want it refused", name, err)
 		}
 	}
 }
@@ -185,5 +206,41 @@ func TestReloadKeepsBreakersAndOverrides(t *testing.T) {
 	}
 	if _, err := e.Chain("smart"); err != nil {
 		t.Errorf("after a failed Reload Chain(smart) error = %v; want the old config kept", err)
+	}
+}
+
+// TestReloadKeepsAdaptiveLimits: a reload (SIGHUP) keeps what the engine
+// learned of a link's capacity: a link under an adaptive limit after 429s
+// is not flooded again because the configuration file was re-read.
+func TestReloadKeepsAdaptiveLimits(t *testing.T) {
+	a := newFake("a")
+	e := mustNew(t, testConfig(), a, newFake("b"), newFake("c"))
+	lim := e.state.Load().limiters[targetA]
+	// Two requests in flight, one refused: the limit is 1, and one is
+	// still in flight.
+	lim.acquire()
+	lim.acquire()
+	lim.release(provider.ClassRateLimited)
+	if err := e.Reload(testConfig(), providers(a, newFake("b"), newFake("c"))); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Complete(context.Background(), userRequest("fast"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"a:skipped:rate_limited", "b:ok"}, outcomes(res.Attempts)); diff != "" {
+		t.Errorf("attempts after the reload, a at its limit (-want +got):\n%s", diff)
+	}
+}
+
+// TestRequestWithoutChainOrCategory: a request naming neither a category
+// nor a chain is refused with an error that says so.
+func TestRequestWithoutChainOrCategory(t *testing.T) {
+	e := mustNew(t, testConfig(), newFake("a"), newFake("b"), newFake("c"))
+	for _, m := range modes {
+		_, _, err := m.run(e, context.Background(), userRequest(""))
+		if err == nil || err.Error() != "fallback: request names neither a category nor a chain" {
+			t.Errorf("%s: err = %v; want the request named neither a category nor a chain", m.name, err)
+		}
 	}
 }

@@ -252,6 +252,45 @@ func testConfig() Config {
 	}
 }
 
+// oneStrikeConfig is testConfig on clk with breakers that open on a link's
+// first failure (default cool-downs: set them after as a test needs).
+func oneStrikeConfig(clk clock.Clock) Config {
+	cfg := testConfig()
+	cfg.Clock = clk
+	cfg.BreakerFailures = 1
+	return cfg
+}
+
+// down is a fake whose every call fails with a server error; downThenUp's
+// first call fails so, and every later one answers.
+func down(name string) *fake { return newFake(name, step{err: perr(name, provider.ClassServer)}) }
+
+func downThenUp(name string) *fake {
+	return newFake(name, step{err: perr(name, provider.ClassServer)}, step{})
+}
+
+// openInTurn opens the breakers of targets one at a time, in the order
+// given and a second apart on clk, each by a one-link call its fake fails
+// (the engine needs BreakerFailures 1, the fakes a failure scripted next).
+func openInTurn(t *testing.T, e *Engine, clk *clock.Fake, targets ...Target) {
+	t.Helper()
+	for _, tg := range targets {
+		req := userRequest("")
+		req.Chain = []Target{tg}
+		if _, err := e.Complete(context.Background(), req); err == nil {
+			t.Fatalf("Complete(%v) error = nil; want the scripted failure", tg)
+		}
+		clk.Advance(time.Second)
+	}
+}
+
+// The targets of testConfig's category "fast".
+var (
+	targetA = Target{Provider: "a", Model: "a-mini"}
+	targetB = Target{Provider: "b", Model: "b-haiku"}
+	targetC = Target{Provider: "c", Model: "c-flash"}
+)
+
 func providers(fs ...*fake) map[string]provider.Provider {
 	m := make(map[string]provider.Provider, len(fs))
 	for _, f := range fs {

@@ -235,3 +235,44 @@ func TestLimiterInFlightBalanced(t *testing.T) {
 		}
 	}
 }
+
+// TestLimiterCutsOncePerRound: a round is the requests in flight when the
+// limit was last cut. When every one of them is refused, that is one signal,
+// and the limit is halved once (to half the requests in flight), not again
+// by the round's last refusal; a refusal after the round is a new signal
+// and halves it again. A limit's worth of successes grows it by one.
+func TestLimiterCutsOncePerRound(t *testing.T) {
+	var l limiter
+	for range 8 {
+		l.acquire()
+	}
+	for range 8 {
+		l.release(provider.ClassRateLimited)
+	}
+	if limit, inflight := l.snapshot(); limit != 4 || inflight != 0 {
+		t.Fatalf("after all 8 in flight were refused: limit %d, in flight %d; want 4, 0", limit, inflight)
+	}
+	for i := range 4 {
+		if !l.acquire() {
+			t.Fatalf("acquire() #%d = false; want 4 requests let through under a limit of 4", i+1)
+		}
+	}
+	if l.acquire() {
+		t.Error("acquire() #5 = true; want the limit of 4 kept")
+	}
+	// A limit's worth of successes grows it by one.
+	for range 4 {
+		l.release("")
+	}
+	if limit, _ := l.snapshot(); limit != 5 {
+		t.Errorf("after 4 successes under a limit of 4: limit %d; want 5", limit)
+	}
+	// Requests one at a time, each refused: each is a round of its own.
+	for _, want := range []int{2, 1} {
+		l.acquire()
+		l.release(provider.ClassRateLimited)
+		if limit, _ := l.snapshot(); limit != want {
+			t.Errorf("after a refusal of a new round: limit %d; want %d", limit, want)
+		}
+	}
+}

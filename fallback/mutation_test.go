@@ -26,23 +26,12 @@ import (
 // data race under -race), and once the links recover the chain is tried in
 // its configured order again.
 func TestAllOpenCallsLeaveTheChainAlone(t *testing.T) {
-	clock := newClock()
-	cfg := testConfig()
-	cfg.Clock = clock
-	cfg.BreakerFailures = 1
+	clk := newClock()
+	cfg := oneStrikeConfig(clk)
 	cfg.BreakerMinCooldown = 30 * time.Second
-	down := func(name string) *fake { return newFake(name, step{err: perr(name, provider.ClassServer)}) }
 	a, b, c := down("a"), down("b"), down("c")
 	e := mustNew(t, cfg, a, b, c)
-	// Open them at distinct times: c first, then a, then b.
-	for _, tg := range []Target{{Provider: "c", Model: "c-flash"}, {Provider: "a", Model: "a-mini"}, {Provider: "b", Model: "b-haiku"}} {
-		req := userRequest("")
-		req.Chain = []Target{tg}
-		if _, err := e.Complete(context.Background(), req); err == nil {
-			t.Fatalf("Complete(%v) error = nil; want the scripted failure", tg)
-		}
-		clock.Advance(time.Second)
-	}
+	openInTurn(t, e, clk, targetC, targetA, targetB)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
@@ -58,7 +47,7 @@ func TestAllOpenCallsLeaveTheChainAlone(t *testing.T) {
 		f.script = []step{{}}
 		f.mu.Unlock()
 	}
-	clock.Advance(10 * time.Minute)
+	clk.Advance(10 * time.Minute)
 	for range 3 {
 		res, err := e.Complete(context.Background(), userRequest("fast"))
 		if err != nil {
@@ -94,15 +83,13 @@ func TestCallersShouldFallbackDecides(t *testing.T) {
 func TestBadRequestsDoNotOpenBreakers(t *testing.T) {
 	for _, class := range []provider.Class{provider.ClassInvalidRequest, provider.ClassContextLength} {
 		t.Run(string(class), func(t *testing.T) {
-			cfg := testConfig()
-			cfg.Clock = newClock()
-			cfg.BreakerFailures = 1
+			cfg := oneStrikeConfig(newClock())
 			a := newFake("a", step{err: perr("a", class)}, step{err: perr("a", class)}, step{err: perr("a", class)}, step{})
 			e := mustNew(t, cfg, a, newFake("b"), newFake("c"))
 			for range 3 {
 				_, _ = e.Complete(context.Background(), userRequest("fast")) // the bad request's outcome is not under test
 			}
-			if s, _ := e.Breaker(Target{Provider: "a", Model: "a-mini"}); s != StateClosed {
+			if s, _ := e.Breaker(targetA); s != StateClosed {
 				t.Fatalf("Breaker(a) after %s errors = %v; want closed", class, s)
 			}
 			res, err := e.Complete(context.Background(), userRequest("fast"))
@@ -120,9 +107,7 @@ func TestBadRequestsDoNotOpenBreakers(t *testing.T) {
 // started before a link went down is no news of its health; the breaker
 // that opened meanwhile stays open and keeps sending callers elsewhere.
 func TestLateSuccessDoesNotCloseAFreshlyOpenedBreaker(t *testing.T) {
-	cfg := testConfig()
-	cfg.Clock = newClock()
-	cfg.BreakerFailures = 1
+	cfg := oneStrikeConfig(newClock())
 	cfg.BreakerMinCooldown = 30 * time.Second
 	started, gate := make(chan struct{}), make(chan struct{})
 	a := newFake("a", step{started: started, gate: gate}, step{err: perr("a", provider.ClassServer)})
@@ -141,15 +126,14 @@ func TestLateSuccessDoesNotCloseAFreshlyOpenedBreaker(t *testing.T) {
 	if _, err := e.Complete(context.Background(), userRequest("fast")); err != nil {
 		t.Fatalf("Complete() while a goes down: %v; want b answering", err)
 	}
-	target := Target{Provider: "a", Model: "a-mini"}
-	if s, _ := e.Breaker(target); s != StateOpen {
+	if s, _ := e.Breaker(targetA); s != StateOpen {
 		t.Fatalf("Breaker(a) after its failure = %v; want open", s)
 	}
 	close(gate)
 	if err := <-slow; err != nil {
 		t.Fatalf("slow Complete() = %v; want a's late answer", err)
 	}
-	if s, _ := e.Breaker(target); s != StateOpen {
+	if s, _ := e.Breaker(targetA); s != StateOpen {
 		t.Errorf("Breaker(a) after a late success from before it opened = %v; want still open", s)
 	}
 }
@@ -160,9 +144,7 @@ func TestLateSuccessDoesNotCloseAFreshlyOpenedBreaker(t *testing.T) {
 // long the probes hang.
 func TestHungProbeRearmsTheCooldown(t *testing.T) {
 	clk := newClock()
-	cfg := testConfig()
-	cfg.Clock = clk
-	cfg.BreakerFailures = 1
+	cfg := oneStrikeConfig(clk)
 	cfg.BreakerMinCooldown, cfg.BreakerCooldown = 10*time.Second, 10*time.Second
 	probe1, probe2 := make(chan struct{}), make(chan struct{})
 	// a fails, then hangs on both probes; were it asked a third time it
@@ -346,21 +328,10 @@ func TestHedgeLinkStartedWithTheWinnerNotCharged(t *testing.T) {
 // the last link).
 func TestAfterEveryLinkWasDownThePrimaryIsProbedFirst(t *testing.T) {
 	clk := newClock()
-	cfg := testConfig()
-	cfg.Clock = clk
-	cfg.BreakerFailures = 1
+	cfg := oneStrikeConfig(clk)
 	cfg.BreakerMinCooldown, cfg.BreakerCooldown = 10*time.Second, 10*time.Second
-	downThenUp := func(name string) *fake { return newFake(name, step{err: perr(name, provider.ClassServer)}, step{}) }
 	e := mustNew(t, cfg, downThenUp("a"), downThenUp("b"), downThenUp("c"))
-	// c goes down first, a last.
-	for _, tg := range []Target{{Provider: "c", Model: "c-flash"}, {Provider: "b", Model: "b-haiku"}, {Provider: "a", Model: "a-mini"}} {
-		req := userRequest("")
-		req.Chain = []Target{tg}
-		if _, err := e.Complete(context.Background(), req); err == nil {
-			t.Fatalf("Complete(%v) error = nil; want the scripted failure", tg)
-		}
-		clk.Advance(time.Second)
-	}
+	openInTurn(t, e, clk, targetC, targetB, targetA) // c goes down first, a last
 	clk.Advance(time.Minute)
 	res, err := e.Complete(context.Background(), userRequest("fast"))
 	if err != nil {
@@ -376,11 +347,7 @@ func TestAfterEveryLinkWasDownThePrimaryIsProbedFirst(t *testing.T) {
 // (the first Next), tries them anyway, as a call made with every link open
 // does, instead of failing without asking any.
 func TestStreamStartedBeforeEveryBreakerOpenedStillTries(t *testing.T) {
-	cfg := testConfig()
-	cfg.Clock = newClock()
-	cfg.BreakerFailures = 1
-	downThenUp := func(name string) *fake { return newFake(name, step{err: perr(name, provider.ClassServer)}, step{}) }
-	e := mustNew(t, cfg, downThenUp("a"), downThenUp("b"), downThenUp("c"))
+	e := mustNew(t, oneStrikeConfig(newClock()), downThenUp("a"), downThenUp("b"), downThenUp("c"))
 	s, err := e.Stream(context.Background(), userRequest("fast"))
 	if err != nil {
 		t.Fatal(err)
@@ -502,7 +469,8 @@ func (s *tickingStream) Response() *provider.Response {
 
 // TestTTFTWithCommitWindow: with a commit window the attempt log's time to
 // first token is when the caller could read it, the window's close, not
-// when the link sent it.
+// when the link sent it. A window of time closes with the chunk that comes
+// that long after the first, not with the one after it.
 func TestTTFTWithCommitWindow(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -512,6 +480,7 @@ func TestTTFTWithCommitWindow(t *testing.T) {
 		{"no window", StreamBuffer{}, 0},
 		{"3 chunks", StreamBuffer{Chunks: 3}, 2 * time.Second},
 		{"whole answer", StreamBuffer{Chunks: -1}, 3 * time.Second},
+		{"2 seconds", StreamBuffer{For: 2 * time.Second}, 2 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newClock()
