@@ -209,6 +209,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		// their streams with an in-band error, and wait for them to write it.
 		cut()
 		active.Wait()
+		// A handler that has returned still has its response's end to
+		// write (the last chunk, which net/http sends after it): closing
+		// the connections now could cut that and turn the in-band error
+		// into a broken stream. Wait for them to go idle, for at most a
+		// second more on the gateway's clock, then close what is left.
+		finishCtx, finish := context.WithCancel(context.WithoutCancel(ctx))
+		grace := s.cfg.Clock.AfterFunc(time.Second, finish)
+		hs.Shutdown(finishCtx)
+		grace.Stop()
+		finish()
 		hs.Close()
 	}
 	<-served
