@@ -105,3 +105,36 @@ func TestCalibrateNamesEveryBadExample(t *testing.T) {
 		}
 	})
 }
+
+// TestCalibrateRowsPerJudge: each judge's row says whether it is the
+// heuristic, and counts the canary of a rubric example that comes after
+// pairs (which have no canary).
+func TestCalibrateRowsPerJudge(t *testing.T) {
+	yes := true
+	examples := []Example{
+		{Input: "pair", Output1: "a", Output2: "b", Pass: &yes},
+		{Input: "rubric", Output: "a", Pass: &yes},
+	}
+	j := &scriptedJudge{verdicts: map[string]Verdict{
+		"pair": {Judge: "x/model", Pass: true, Score: 1},
+		// The scripted judge answers the canary as the example: a pass.
+		"rubric": {Judge: HeuristicName, Heuristic: true, Pass: true, Score: 1},
+	}}
+	rep, err := Calibrate(context.Background(), j, examples)
+	if err != nil {
+		t.Fatalf("Calibrate() error = %v", err)
+	}
+	if len(rep.Judges) != 2 {
+		t.Fatalf("Report.Judges = %+v; want a row for the heuristic and one for x/model", rep.Judges)
+	}
+	h, m := rep.Judges[0], rep.Judges[1]
+	if h.Judge != HeuristicName || !h.Heuristic || h.CanaryJudged != 1 || h.CanaryPassed != 1 {
+		t.Errorf("heuristic row = %+v; want heuristic, 1 canary judged and passed", h)
+	}
+	if m.Judge != "x/model" || m.Heuristic || m.CanaryJudged != 0 {
+		t.Errorf("model row = %+v; want x/model, not heuristic, no canary", m)
+	}
+	if rep.Total.CanaryJudged != 1 || rep.Total.CanaryPassed != 1 || !rep.Total.Heuristic {
+		t.Errorf("Total = %+v; want 1 canary judged and passed, and marked heuristic", rep.Total)
+	}
+}
