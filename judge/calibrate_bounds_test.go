@@ -2,6 +2,7 @@ package judge
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -136,5 +137,29 @@ func TestCalibrateRowsPerJudge(t *testing.T) {
 	}
 	if rep.Total.CanaryJudged != 1 || rep.Total.CanaryPassed != 1 || !rep.Total.Heuristic {
 		t.Errorf("Total = %+v; want 1 canary judged and passed, and marked heuristic", rep.Total)
+	}
+}
+
+// MinIntervalLabels labels are enough for kappa's interval, one fewer is not.
+func TestCalibrateKappaIntervalFromTheMinimum(t *testing.T) {
+	yes, no := true, false
+	for _, n := range []int{MinIntervalLabels - 1, MinIntervalLabels} {
+		var examples []Example
+		j := &scriptedJudge{verdicts: map[string]Verdict{}}
+		for i := range n {
+			e := Example{Input: fmt.Sprint("e", i), Output: "o", Pass: &no}
+			if i%2 == 0 {
+				e.Pass = &yes
+			}
+			examples = append(examples, e)
+			j.verdicts[e.Input] = Verdict{Judge: "x/j", Pass: i%2 == 0 || i == 1}
+		}
+		rep, err := Calibrate(context.Background(), j, examples)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := rep.Total.KappaLow != nil, n >= MinIntervalLabels; got != want {
+			t.Errorf("%d labels: kappa interval %t; want %t", n, got, want)
+		}
 	}
 }
