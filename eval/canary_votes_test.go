@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"math"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -100,5 +101,46 @@ func TestCanaryVerdictsArePricedAndCached(t *testing.T) {
 	}
 	if c := rs.Summary.Judge.Canaries; c == nil || c.Judged != 2 || c.CostUSD != 0 {
 		t.Errorf("second run: canaries = %+v; want 2 judged from the cache, costing nothing", c)
+	}
+}
+
+// The gate names each compromised judge with its own count of canaries and
+// its own first failure as the example; the judge line says what the policy
+// does about it.
+func TestCanaryViolationsPerJudge(t *testing.T) {
+	fail := func(j, kind, rubric string, score float64) CanaryResult {
+		return CanaryResult{Prompt: "p", Rubric: rubric, Kind: kind, Judge: j, Score: score}
+	}
+	canaries := &CanarySummary{Policy: CanaryFail, Judged: 6,
+		Compromised: []string{"a/lax", "b/lax"},
+		Failures: []CanaryResult{
+			fail("b/lax", CanaryWrong, "p.yaml:3", 0.91),
+			fail("a/lax", CanaryInjection, "p.yaml:7", 0.8),
+			fail("b/lax", CanaryInjection, "p.yaml:9", 0.7),
+			fail("a/lax", CanaryWrong, "p.yaml:11", 0.6),
+			fail("b/lax", CanaryWrong, "p.yaml:12", 0.5),
+		}}
+	rs := &Results{Version: ResultsVersion, Results: []Result{}}
+	rs.Summary.Judge = &JudgeSummary{Models: map[string]int{}, Canaries: canaries}
+	g := Gate(rs, GateOptions{CanaryPolicy: CanaryFail})
+	var got []string
+	for _, v := range g.Violations {
+		got = append(got, v.Message)
+	}
+	want := []string{
+		"judge a/lax passed 2 known-bad canary answers (e.g. the injection answer to the rubric at p.yaml:7, score 0.80): its verdicts cannot be trusted",
+		"judge b/lax passed 3 known-bad canary answers (e.g. the wrong answer to the rubric at p.yaml:3, score 0.91): its verdicts cannot be trusted",
+	}
+	if diff := cmp.Diff(want, got); diff != "" || g.Pass {
+		t.Errorf("gate pass %t, violations (-want +got):\n%s", g.Pass, diff)
+	}
+	for policy, want := range map[string]string{
+		CanaryFail: "; the gate fails (judge.canary_policy: fail)",
+		CanaryWarn: "; warning only (judge.canary_policy: warn)",
+	} {
+		canaries.Policy = policy
+		if line := canaries.String(); !strings.HasSuffix(line, want) {
+			t.Errorf("%s policy: canaries line = %q; want it to end %q", policy, line, want)
+		}
 	}
 }
