@@ -163,3 +163,26 @@ func TestCalibrateKappaIntervalFromTheMinimum(t *testing.T) {
 		}
 	}
 }
+
+// A panel that fails a canary while one of its members passes it: that
+// member is compromised even though the panel outvoted it, so the canary
+// counts as passed; a canary every member failed does not.
+func TestCalibrateCanaryPassedByOneVote(t *testing.T) {
+	yes := true
+	vote := func(member string, pass, inconsistent bool) Vote {
+		return Vote{Member: member, Verdict: Verdict{Judge: member, Pass: pass, Inconsistent: inconsistent}}
+	}
+	examples := []Example{{Input: "outvoted", Output: "a", Pass: &yes}, {Input: "unanimous", Output: "a", Pass: &yes}}
+	j := &scriptedJudge{verdicts: map[string]Verdict{
+		// The scripted judge answers the canary as the example.
+		"outvoted":  {Judge: "panel", Votes: []Vote{vote("x/lax", true, false), vote("y/strict", false, false), vote("z/strict", false, false)}},
+		"unanimous": {Judge: "panel", Votes: []Vote{vote("x/lax", false, false), vote("y/strict", false, false), vote("z/flip", true, true)}},
+	}}
+	rep, err := Calibrate(context.Background(), j, examples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total.CanaryJudged != 2 || rep.Total.CanaryPassed != 1 {
+		t.Errorf("canaries judged, passed = %d, %d; want 2, 1 (the outvoted member's pass)", rep.Total.CanaryJudged, rep.Total.CanaryPassed)
+	}
+}
