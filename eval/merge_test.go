@@ -1,0 +1,34 @@
+package eval
+
+import (
+	"strings"
+	"testing"
+)
+
+// Every shard that cannot be merged is named at once, each by its file, so
+// that a CI job fixes them in one go.
+func TestMergeNamesEveryBadShard(t *testing.T) {
+	s := shardSuite(t, 2, 6, nil, `{type: contains, value: "ticket"}`)
+	other := shardSuite(t, 3, 6, nil, `{type: contains, value: "ticket"}`)
+	gate := GateOptions{MinPassRate: 0.9}
+	one := runShard(t, s, Shard{Index: 1, Count: 3}, gate)
+	foreign := runShard(t, other, Shard{Index: 2, Count: 3}, gate)
+	foreign.Source = "shard-2.json"
+	loose := runShard(t, s, Shard{Index: 3, Count: 3}, GateOptions{MinPassRate: 0.5})
+	loose.Source = "" // read from no file: named by its place
+	_, err := Merge([]*Results{one, foreign, loose})
+	if err == nil {
+		t.Fatal("Merge() error = nil; want both bad shards named")
+	}
+	msg := err.Error()
+	for _, want := range []string{"shard-2.json: shard 2/3 ran another suite", "results 3: shard 3/3 ran under another gate"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("Merge() error = %v; want it to say %q", err, want)
+		}
+	}
+	// The shards missing because they were refused are not reported as
+	// missing as well.
+	if strings.Contains(msg, "missing") {
+		t.Errorf("Merge() error = %v; want no missing shard on top of the refused ones", err)
+	}
+}
