@@ -32,3 +32,19 @@ func TestMergeNamesEveryBadShard(t *testing.T) {
 		t.Errorf("Merge() error = %v; want no missing shard on top of the refused ones", err)
 	}
 }
+
+// A shard given twice does not hide a problem of the shards after it, and
+// the last shard missing is named like any other.
+func TestMergeAfterADuplicateAndWithoutTheLast(t *testing.T) {
+	s := shardSuite(t, 2, 6, nil, `{type: contains, value: "ticket"}`)
+	gate := GateOptions{MinPassRate: 0.9}
+	one := runShard(t, s, Shard{Index: 1, Count: 2}, gate)
+	loose := runShard(t, s, Shard{Index: 2, Count: 2}, GateOptions{MinPassRate: 0.5})
+	_, err := Merge([]*Results{one, one, loose})
+	if err == nil || !strings.Contains(err.Error(), "shard 1/2 is given twice") || !strings.Contains(err.Error(), "shard 2/2 ran under another gate") {
+		t.Errorf("Merge() error = %v; want the duplicate and the other gate named", err)
+	}
+	if _, err := Merge([]*Results{one}); err == nil || err.Error() != "shard 2/2 is missing" {
+		t.Errorf("Merge() of the first shard alone: error = %v; want shard 2/2 missing", err)
+	}
+}
