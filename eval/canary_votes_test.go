@@ -144,3 +144,26 @@ func TestCanaryViolationsPerJudge(t *testing.T) {
 		}
 	}
 }
+
+// Canaries the judge could not answer are counted and said, not taken for
+// failed ones; a clean run's line says nothing of errors.
+func TestCanaryErrorsAreCounted(t *testing.T) {
+	s := suiteOf(t, 1, `{type: judge, rubric: "mentions ticket"}`)
+	ps, _ := fakes(echo)
+	rs, err := Run(context.Background(), mustPlan(t, s, PlanOptions{Depth: 1}), RunOptions{Providers: ps,
+		Judge: downJudge{}, Canaries: 2, CanaryPolicy: CanaryFail, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := rs.Summary.Judge.Canaries
+	if c == nil || c.Judged != 0 || c.Errors != 2 {
+		t.Fatalf("canaries = %+v; want none judged, 2 errors", c)
+	}
+	if got, want := c.String(), "canaries: the judge failed all 0 known-bad answers (2 could not be judged)"; got != want {
+		t.Errorf("canaries line = %q; want %q", got, want)
+	}
+	clean := &CanarySummary{Policy: CanaryFail, Judged: 4}
+	if got, want := clean.String(), "canaries: the judge failed all 4 known-bad answers"; got != want {
+		t.Errorf("canaries line = %q; want %q", got, want)
+	}
+}
