@@ -48,3 +48,48 @@ func TestMergeAfterADuplicateAndWithoutTheLast(t *testing.T) {
 		t.Errorf("Merge() of the first shard alone: error = %v; want shard 2/2 missing", err)
 	}
 }
+
+// One interrupted shard makes the merged run interrupted, and its gate
+// incomplete, never passed; one offline shard makes it a simulation.
+func TestMergeKeepsInterruptedAndOffline(t *testing.T) {
+	s := shardSuite(t, 2, 6, nil, `{type: contains, value: "ticket"}`)
+	gate := GateOptions{MinPassRate: 0}
+	for _, second := range []bool{false, true} {
+		one, two := runShard(t, s, Shard{Index: 1, Count: 2}, gate), runShard(t, s, Shard{Index: 2, Count: 2}, gate)
+		flagged := one
+		if second {
+			flagged = two
+		}
+		flagged.Summary.Interrupted, flagged.Summary.Offline = true, true
+		merged, err := Merge([]*Results{one, two})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !merged.Summary.Interrupted || !merged.Summary.Offline {
+			t.Errorf("shard %d interrupted and offline: merged interrupted %t, offline %t; want both", map[bool]int{false: 1, true: 2}[second],
+				merged.Summary.Interrupted, merged.Summary.Offline)
+		}
+		if g := Gate(merged, merged.Run.Gate.Options()); g.Pass || g.Status != GateIncomplete {
+			t.Errorf("merged gate = %+v; want incomplete, not passed", g)
+		}
+	}
+}
+
+// A shard of the same suite planned into another number of cases (another
+// depth or repeat), or of another suite with as many cases, is refused:
+// either differing makes the shards two runs.
+func TestMergeRefusesAnotherConfigurationAlone(t *testing.T) {
+	s := shardSuite(t, 2, 6, nil, `{type: contains, value: "ticket"}`)
+	gate := GateOptions{MinPassRate: 0}
+	for _, field := range []string{"cases", "suite"} {
+		one, two := runShard(t, s, Shard{Index: 1, Count: 2}, gate), runShard(t, s, Shard{Index: 2, Count: 2}, gate)
+		if field == "cases" {
+			two.Run.Cases++
+		} else {
+			two.Run.Suite += "-other"
+		}
+		if _, err := Merge([]*Results{one, two}); err == nil || !strings.Contains(err.Error(), "ran another suite or configuration") {
+			t.Errorf("another %s: Merge() error = %v; want the shards refused", field, err)
+		}
+	}
+}
