@@ -33,10 +33,11 @@ const evalGCPercent = 30
 // evalGC sets eval's GOGC and returns what restores the one before. The
 // suite and the plan live for the whole run, and the default GOGC lets the
 // heap grow to twice them between collections: 30% keeps a 100,000-case
-// run near 150 MB (BenchmarkEvalMemory) for a little more GC CPU in a
+// run near 120 MB (BenchmarkEvalMemory) for a little more GC CPU in a
 // process that mostly waits on providers. A memory limit instead
-// (debug.SetMemoryLimit, GOGC 100) measured no better there (148 MB for as
-// much CPU, README "Benchmarks") and needs a size: a fixed one wastes
+// (debug.SetMemoryLimit, GOGC 100) measured no better there (148 MB where
+// GOGC 30 gave 153-155, before the plan shrank, for as much CPU, README
+// "Benchmarks") and needs a size: a fixed one wastes
 // memory on small suites and makes the collector run without pause on
 // suites whose plan alone is bigger, where a percentage scales with the
 // suite. A user's GOGC or GOMEMLIMIT is theirs: then nothing is changed.
@@ -258,7 +259,7 @@ func runEval(ctx context.Context, opts *evalOptions) error {
 	if rs == nil {
 		return usageErr(runErr, panelHint(cfg, runErr))
 	}
-	rs.Run.Gate = gopts.Settings()
+	rs.Run.Gate = gopts.Settings().ForShard(in.shard)
 	var gate *eval.Gating
 	if in.shard.Count == 0 {
 		gate = eval.Gate(rs, gopts)

@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/llmfall/llmfall/eval"
 )
 
 // shardedSuite has 12 tests of which half mention the word the assertion
@@ -106,8 +109,17 @@ func TestMergeGatesLikeTheUnshardedRun(t *testing.T) {
 // TestMergeAndReportGateLikeEval: under the paired gate against a baseline,
 // and with a test's min_pass_at_k over repeats, merging the shards and
 // re-rendering the merged (or the unsharded) results with llmfall report
-// exit and gate exactly as the unsharded eval did.
+// exit and gate exactly as the unsharded eval did, and the merged document
+// lists results and matrix rows in the unsharded order (though the first
+// prompt's only test is in the last shard).
 func TestMergeAndReportGateLikeEval(t *testing.T) {
+	first := "a.yaml"
+	for i := 0; ; i++ {
+		if name := fmt.Sprintf("only-%d", i); eval.ShardOf("a", name, 3) == 3 {
+			first = fmt.Sprintf("name: a\ncategory: fast\nprompt: \"Say: {{.t}}\"\ntests:\n  - {name: %s, vars: {t: \"order 99\"}, assert: [{type: icontains, value: order}]}\n", name)
+			break
+		}
+	}
 	// Every test passes the baseline's assertion (the sim echoes the
 	// ticket); the head asks two of the "exchange" tickets for "refund".
 	suite := func(refund ...int) string {
@@ -147,13 +159,13 @@ func TestMergeAndReportGateLikeEval(t *testing.T) {
 			dir := t.TempDir()
 			args := append([]string{"prompts/"}, tc.args...)
 			if tc.base != "" {
-				writeTree(t, dir, map[string]string{"llmfall.yaml": tc.config, "prompts/p.yaml": tc.base})
+				writeTree(t, dir, map[string]string{"llmfall.yaml": tc.config, "prompts/p.yaml": tc.base, "prompts/a.yaml": first})
 				if code, _, stderr := evalIn(t, dir, nil, "prompts/", "-o", "base.json"); code != ExitOK {
 					t.Fatalf("baseline run: exit code %d\n%s", code, stderr)
 				}
 				args = append(args, "--baseline", "base.json")
 			}
-			writeTree(t, dir, map[string]string{"llmfall.yaml": tc.config, "prompts/p.yaml": tc.head})
+			writeTree(t, dir, map[string]string{"llmfall.yaml": tc.config, "prompts/p.yaml": tc.head, "prompts/a.yaml": first})
 			code, evalStdout, stderr := evalIn(t, dir, nil, append(args, "-o", "whole.json")...)
 			if code != tc.wantCode {
 				t.Fatalf("unsharded exit code = %d; want %d\n%s%s", code, tc.wantCode, evalStdout, stderr)
@@ -177,6 +189,27 @@ func TestMergeAndReportGateLikeEval(t *testing.T) {
 			if diff := cmp.Diff(whole, readGateDoc(t, filepath.Join(dir, "merged.json"))); diff != "" {
 				t.Errorf("merge: gate (-unsharded eval +merged):\n%s", diff)
 			}
+			if diff := cmp.Diff(readOrder(t, filepath.Join(dir, "whole.json")), readOrder(t, filepath.Join(dir, "merged.json"))); diff != "" {
+				t.Errorf("merge: order of results and matrix rows (-unsharded eval +merged):\n%s", diff)
+			}
+			wholeGate := readRunGate(t, filepath.Join(dir, "whole.json"))
+			if diff := cmp.Diff(wholeGate, readRunGate(t, filepath.Join(dir, "merged.json"))); diff != "" {
+				t.Errorf("merge: run.gate (-unsharded eval +merged):\n%s", diff)
+			}
+			// Each shard carries the paired gate's baseline cases of its
+			// own tests only.
+			n := 0
+			for i, file := range shards[1:] {
+				for _, c := range readRunGate(t, filepath.Join(dir, file)).BaselineCases {
+					if eval.ShardOf(c.Prompt, c.Test, 3) != i+1 {
+						t.Errorf("%s lists the baseline case %s/%s of shard %d/3", file, c.Prompt, c.Test, eval.ShardOf(c.Prompt, c.Test, 3))
+					}
+					n++
+				}
+			}
+			if n != len(wholeGate.BaselineCases) {
+				t.Errorf("the shards list %d baseline cases; want the unsharded run's %d, each once", n, len(wholeGate.BaselineCases))
+			}
 			wantGate := gateLines(evalStdout)
 			for _, file := range []string{"merged.json", "whole.json"} {
 				code, stdout, stderr := llmfallIn(t, "report", file)
@@ -189,6 +222,48 @@ func TestMergeAndReportGateLikeEval(t *testing.T) {
 			}
 		})
 	}
+}
+
+// readOrder is the order of a results document's results and matrix cells
+// (summary.links), and the document's keys besides.
+func readOrder(t *testing.T, path string) (order []string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Results []map[string]any `json:"results"`
+		Summary struct {
+			Links []struct {
+				Prompt   string `json:"prompt"`
+				Position int    `json:"position"`
+			} `json:"links"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range d.Results {
+		order = append(order, fmt.Sprintf("result %v/%v@%v#%v keys %v", r["prompt"], r["test"], r["position"], r["repeat"], slices.Sorted(maps.Keys(r))))
+	}
+	for _, c := range d.Summary.Links {
+		order = append(order, fmt.Sprintf("cell %s@%d", c.Prompt, c.Position))
+	}
+	return order
+}
+
+// readRunGate is a results document's run.gate.
+func readRunGate(t *testing.T, path string) eval.GateSettings {
+	t.Helper()
+	rs, err := eval.ReadResults(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rs.Run == nil || rs.Run.Gate == nil {
+		t.Fatalf("%s has no run.gate", path)
+	}
+	return *rs.Run.Gate
 }
 
 // gateLines are the lines of a terminal report from "gate:" to the next

@@ -19,7 +19,10 @@ import (
 type reportOptions struct {
 	Results    string
 	PathsGiven bool
-	eval       evalOptions
+	// AllowPartial gates the results of one shard, which hold part of
+	// each prompt × link, instead of refusing them.
+	AllowPartial bool
+	eval         evalOptions
 }
 
 func newCmdReport(f *factory, runF func(context.Context, *reportOptions) error) *cobra.Command {
@@ -32,7 +35,8 @@ func newCmdReport(f *factory, runF func(context.Context, *reportOptions) error) 
 write the other formats asked for, and apply the gate the results record, which is the one eval
 applied (built from the trusted config, the --base floors and the prompt files of the run):
 llmfall.yaml and the prompt files as they are now do not move it. The flags below set thresholds
-over it as eval's do. The prompt files under the given paths (default: prompts/, when it exists)
+over it as eval's do. The results of one shard (eval --shard) are refused: merge every shard's
+first (llmfall merge), or pass --allow-partial to gate the shard's part alone. The prompt files under the given paths (default: prompts/, when it exists)
 place GitHub annotations on each test's file and line. No provider is called.
 
 Exit codes: 0 the gate passed; 1 it failed (or the run was interrupted: incomplete); 2 a bad
@@ -65,6 +69,7 @@ flag, config, results or prompt file; 3 cases in the results have no result.`,
 	fl.StringVar(&e.Baseline, "baseline", "", "results.json of an earlier run, in place of the one the results record: regressions fail the gate; the HTML report marks changed cases")
 	fl.Float64Var(&minPassRate, "min-pass-rate", 0, "pass rate every prompt × link must reach (default: the one the results record)")
 	fl.StringSliceVar(&e.MinPassAt, "min-pass-rate-at", nil, "per chain position minimum, e.g. 2=0.8")
+	fl.BoolVar(&opts.AllowPartial, "allow-partial", false, "report on and gate the results of one shard (eval --shard) alone, not refuse them")
 	return c
 }
 
@@ -77,6 +82,9 @@ func runReport(ctx context.Context, opts *reportOptions) error {
 	rs, err := eval.ReadResults(opts.Results)
 	if err != nil {
 		return usageErr(err, "pass a file that 'llmfall eval --output' wrote")
+	}
+	if err := checkWhole(opts, rs); err != nil {
+		return err
 	}
 	in, err := loadEvalInputs(ctx, e)
 	if err != nil {
@@ -100,6 +108,22 @@ func runReport(ctx context.Context, opts *reportOptions) error {
 		return err
 	}
 	return evalExit(nil, rs, gate)
+}
+
+// checkWhole refuses the results of one shard, whose pass rates are those
+// of part of each prompt × link: a gate on them says nothing of the suite.
+// With --allow-partial they are reported on, and said to be partial.
+func checkWhole(opts *reportOptions, rs *eval.Results) error {
+	if rs.Run == nil || rs.Run.Shard == nil {
+		return nil
+	}
+	if !opts.AllowPartial {
+		return usageErr(fmt.Errorf("%s holds the results of shard %s only", opts.Results, rs.Run.Shard),
+			"merge every shard's results first (llmfall merge shard-*.json -o results.json), or pass --allow-partial to report on this shard alone")
+	}
+	fmt.Fprintf(opts.eval.IO.Err, "llmfall: %s: the results of shard %s only (--allow-partial): the gate judges this shard's part of each prompt × link, not the suite\n",
+		opts.Results, rs.Run.Shard)
+	return nil
 }
 
 // reportGate is the gate report applies: the one the results record, which

@@ -144,3 +144,26 @@ func TestReportCallsNoProvider(t *testing.T) {
 		t.Errorf("stdout lacks the totals:\n%s", stdout.String())
 	}
 }
+
+// TestReportRefusesOneShard: one shard's results hold part of each
+// prompt × link, so report refuses to gate them as the suite's (exit 2,
+// pointing at merge) unless --allow-partial says that is meant; then it
+// gates the shard's results and says they are partial.
+func TestReportRefusesOneShard(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, shardedSuite())
+	if code, _, stderr := evalIn(t, dir, nil, "prompts/", "--min-pass-rate", "0.9", "--shard", "1/3", "-o", "shard-1.json"); code != ExitOK {
+		t.Fatalf("shard: exit code %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := llmfallIn(t, "report", "shard-1.json")
+	if code != ExitUsage || !strings.Contains(stderr, "shard-1.json holds the results of shard 1/3 only") ||
+		!strings.Contains(stderr, "llmfall merge") || !strings.Contains(stderr, "--allow-partial") || stdout != "" {
+		t.Errorf("report on one shard: exit code %d, stdout %q, stderr %q; want %d, nothing printed, and a hint to merge or pass --allow-partial",
+			code, stdout, stderr, ExitUsage)
+	}
+	// Half the tests fail: the shard's part fails the 90% minimum too.
+	code, stdout, stderr = llmfallIn(t, "report", "shard-1.json", "--allow-partial")
+	if code != ExitFailed || !strings.Contains(stdout, "gate: FAILED") || !strings.Contains(stderr, "the results of shard 1/3 only (--allow-partial)") {
+		t.Errorf("report --allow-partial on one shard: exit code %d, stderr %q; want %d, the gate applied and a warning\n%s", code, stderr, ExitFailed, stdout)
+	}
+}

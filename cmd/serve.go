@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -72,13 +74,18 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		return err
 	}
 	metrics := serve.NewMetrics()
+	logf := serveLog(opts.IO.Err)
 	var store *shared.Store
 	if cfg.State.Redis != "" {
 		// Read once at start: a reload keeps the store it started with.
-		store, err = shared.New(shared.Config{URL: cfg.State.Redis, Prefix: cfg.State.KeyPrefix})
+		store, err = shared.New(shared.Config{URL: cfg.State.Redis, Prefix: cfg.State.KeyPrefix, Log: logf})
 		if err != nil {
 			return usageErr(err, "fix state.redis in "+cfg.Path)
 		}
+		// go-redis's own lines (a failed dial every reconnection while
+		// Redis is down) go through the gateway's log, and the store
+		// says once that it lost Redis and once that it is back.
+		shared.LogRedis(logf)
 	}
 	// The gateway's engine counts every call's attempts and shares its
 	// health, on this engine and on each one a reload swaps in.
@@ -108,29 +115,28 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err != nil {
 		return usageErr(fmt.Errorf("serve: %w", err), "pass a free address with --addr")
 	}
-	stderr := opts.IO.Err
 	if len(keys) == 0 {
-		fmt.Fprintf(stderr, "llmfall serve: warning: no client keys (serve.keys_env): anyone who can reach %s can use it\n", ln.Addr())
+		logf(fmt.Sprintf("warning: no client keys (serve.keys_env): anyone who can reach %s can use it", ln.Addr()))
 	}
 	if opts.Setup().Offline {
-		fmt.Fprintln(stderr, "llmfall serve: offline: every provider is simulated")
+		logf("offline: every provider is simulated")
 	}
 	if store != nil {
-		fmt.Fprintf(stderr, "llmfall serve: sharing breakers and the manual order through %s\n", store.URL())
+		logf("sharing breakers and the manual order through " + store.URL())
 	}
-	fmt.Fprintf(stderr, "llmfall serve: listening on http://%s (models: %s)\n", ln.Addr(), strings.Join(eng.Categories(), ", "))
+	logf(fmt.Sprintf("listening on http://%s (models: %s)", ln.Addr(), strings.Join(eng.Categories(), ", ")))
 	if opts.ready != nil {
 		opts.ready(ln.Addr().String())
 	}
 
 	reloader := &setup.Reloader{Path: cfg.Path, Engine: eng, Options: opts.Setup(),
-		Adjust: countAttempts,
+		Adjust: countAttempts, Check: sameState(cfg.State),
 		OnReload: func(err error) {
 			if err != nil {
-				fmt.Fprintf(stderr, "llmfall serve: %v (the previous configuration stays)\n", err)
+				logf(fmt.Sprintf("%v (the previous configuration stays)", err))
 				return
 			}
-			fmt.Fprintf(stderr, "llmfall serve: reloaded %s\n", cfg.Path)
+			logf("reloaded " + cfg.Path)
 		}}
 	reloadCtx, stopReload := context.WithCancel(ctx)
 	reloaded := make(chan struct{})
@@ -157,13 +163,40 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "llmfall serve: drain deadline passed; cut the requests still in flight\n")
+		logf("drain deadline passed; cut the requests still in flight")
 	}
 	if ctx.Err() != nil {
-		fmt.Fprintln(stderr, "llmfall serve: stopped")
+		logf("stopped")
 		return exitErr(interruptedCode(ctx), nil, "")
 	}
 	return nil
+}
+
+// sameState refuses a reload that changes state: the store sharing health
+// through Redis is made at start, as Envoy's bootstrap and LiteLLM's cache
+// settings are, and a reload that applied the rest of the file without it
+// would leave the file saying one Redis while the gateway used another.
+// The whole reload is refused, so that what runs is one version of the
+// file, and the log says how to apply it.
+func sameState(start config.State) func(*config.Config) error {
+	return func(c *config.Config) error {
+		if c.State == start {
+			return nil
+		}
+		return fmt.Errorf("state changed (redis %q, key_prefix %q; was %q, %q), which only a restart applies: restart llmfall serve, or put state back",
+			c.State.RedisRedacted(), c.State.KeyPrefix, start.RedisRedacted(), start.KeyPrefix)
+	}
+}
+
+// serveLog returns the gateway's log: lines on w, each whole and prefixed,
+// from whichever goroutine.
+func serveLog(w io.Writer) func(string) {
+	var mu sync.Mutex
+	return func(line string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, "llmfall serve: %s\n", line)
+	}
 }
 
 // envKeys reads the comma-separated keys of the variable a config setting

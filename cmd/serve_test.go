@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/llmfall/llmfall/config"
 )
 
 const serveConfig = `providers:
@@ -89,5 +91,25 @@ func TestServeOfflineEndToEnd(t *testing.T) {
 	}
 	if strings.Contains(errb.String(), "k2") {
 		t.Error("stderr shows a gateway key")
+	}
+}
+
+// A reload that changes state is refused whole, saying how to apply it,
+// and the Redis password shows in none of it.
+func TestServeReloadRefusesAChangedState(t *testing.T) {
+	start := config.State{Redis: "redis://:hunter2-password@cache:6379/0", KeyPrefix: "prod"}
+	check := sameState(start)
+	if err := check(&config.Config{State: start}); err != nil {
+		t.Errorf("same state: %v; want the reload let through", err)
+	}
+	for _, changed := range []config.State{
+		{Redis: "redis://:hunter2-password@cache-2:6379/0", KeyPrefix: "prod"},
+		{Redis: start.Redis, KeyPrefix: "staging"},
+		{},
+	} {
+		err := check(&config.Config{State: changed})
+		if err == nil || !strings.Contains(err.Error(), "only a restart applies") || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("state %+v: err = %v; want it refused, saying a restart applies it, with no password", changed.KeyPrefix, err)
+		}
 	}
 }

@@ -49,6 +49,8 @@ func TestToolAssertions(t *testing.T) {
 		{`{type: tool-call, arguments: {a: {b: [1, 2]}}}`, calls("f", `{"a":{"b":[1,2],"c":0}}`), true, ""},
 		{`{type: tool-call, arguments: {a: {b: [1]}}}`, calls("f", `{"a":{"b":[1,2]}}`), false,
 			`the model called f with {"a":{"b":[1,2]}}: at /a/b: want [1], got [1,2]`},
+		// The named tool's call after another tool's.
+		{`{type: tool-call, value: lookup_order}`, calls("ping", `{}`, "lookup_order", `{"order_id":"ORD-1"}`), true, ""},
 		// The second call matches, and one is enough.
 		{`{type: tool-call, value: lookup_order, arguments: {order_id: ORD-2}}`,
 			calls("lookup_order", `{"order_id":"ORD-1"}`, "lookup_order", `{"order_id":"ORD-2"}`), true, ""},

@@ -4,7 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/llmfall/llmfall/provider"
@@ -72,8 +72,18 @@ type CaseKey struct {
 	Repeat   int
 }
 
-func (k CaseKey) String() string {
-	return fmt.Sprintf("%s/%s@%d#%d", k.Prompt, k.Test, k.Position, k.Repeat)
+// String is "prompt/test@position#repeat".
+func (k CaseKey) String() string { return string(k.append(nil)) }
+
+// append appends k's String to b.
+func (k CaseKey) append(b []byte) []byte {
+	b = append(b, k.Prompt...)
+	b = append(b, '/')
+	b = append(b, k.Test...)
+	b = append(b, '@')
+	b = strconv.AppendInt(b, int64(k.Position), 10)
+	b = append(b, '#')
+	return strconv.AppendInt(b, int64(k.Repeat), 10)
 }
 
 // Key is the case's CaseKey.
@@ -116,8 +126,28 @@ var partReasons = [numParts]string{
 // outcome: Sum over all of them, Parts per kind of input, so that a
 // change can be named.
 type Fingerprint struct {
-	Sum   string
+	Sum   Digest
 	Parts Parts
+}
+
+// Digest is a SHA-256 sum. A plan holds one per case: 32 bytes in the
+// case, where its hex would be a string of 64 more on the heap.
+type Digest [sha256.Size]byte
+
+// String is d in hex, as results carry it (Result.Fingerprint).
+func (d Digest) String() string { return hex.EncodeToString(d[:]) }
+
+// parseDigest reads a Digest from its hex; the zero Digest, which no
+// fingerprint has, when s is not one.
+func parseDigest(s string) Digest {
+	var d Digest
+	if len(s) != hex.EncodedLen(len(d)) {
+		return Digest{}
+	}
+	if _, err := hex.Decode(d[:], []byte(s)); err != nil {
+		return Digest{}
+	}
+	return d
 }
 
 // Parts are the hashes of a fingerprint's inputs by kind, "" for a kind
@@ -156,6 +186,9 @@ type fingerprinter struct {
 	links   map[provider.Target]string
 	params  map[*Prompt]string
 	tests   map[*Test]testHashes
+	// asserts interns the assertions' hashes: the cases of tests with
+	// the same checks (their file's defaults, say) share one string.
+	asserts map[string]string
 }
 
 // testHashes are the hashes of what a test decides for every link.
@@ -173,6 +206,7 @@ func newFingerprinter(in Inputs) *fingerprinter {
 		links:   map[provider.Target]string{},
 		params:  map[*Prompt]string{},
 		tests:   map[*Test]testHashes{},
+		asserts: map[string]string{},
 	}
 }
 
@@ -214,14 +248,25 @@ func (f *fingerprinter) test(t *Test) testHashes {
 		Threshold *float64
 		Asserts   []assertion
 	}{t.Threshold, asserts})
+	if same, ok := f.asserts[h.asserts]; ok {
+		h.asserts = same
+	} else {
+		f.asserts[h.asserts] = h.asserts
+	}
 	// Messages (a history, images with their bytes) is nil for a test
 	// that is one plain user message, and then left out.
-	h.prompt = hashOf(struct {
-		System   string             `json:"system"`
-		User     string             `json:"user"`
-		Vars     map[string]any     `json:"vars"`
-		Messages []provider.Message `json:"messages,omitempty"`
-	}{t.System, t.User, t.Vars, t.Messages})
+	// Vars is their JSON, which encodes as the map did; vars that did not
+	// encode hash as hashOf hashed them.
+	if t.varsErr != "" {
+		h.prompt = hashUnencodable(t.varsErr)
+	} else {
+		h.prompt = hashOf(struct {
+			System   string             `json:"system"`
+			User     string             `json:"user"`
+			Vars     json.RawMessage    `json:"vars"`
+			Messages []provider.Message `json:"messages,omitempty"`
+		}{t.System, t.User, t.Vars, t.Messages})
+	}
 	f.tests[t] = h
 	return h
 }
@@ -263,13 +308,25 @@ func (f *fingerprinter) fingerprint(c *Case, primary *Case) Fingerprint {
 			Link     string
 		}{primary.Position, f.link(primary.Target)})
 	}
-	var sum strings.Builder
-	for i, h := range parts {
-		if h != "" {
-			fmt.Fprintf(&sum, "%s=%s\n", partNames[i], h)
+	return Fingerprint{Sum: parts.sum(), Parts: parts}
+}
+
+// sum is the hash of the parts that apply: hashOf of the string of their
+// "name=hash\n" lines, built in a buffer on the stack (a plan sums every
+// case). hashOf JSON-encodes the string: quotes around it, each newline
+// escaped; names and hex hashes need no other escape.
+func (p *Parts) sum() Digest {
+	var arr [640]byte // the 7 parts' lines fit
+	b := append(arr[:0], '"')
+	for i, part := range p {
+		if part != "" {
+			b = append(b, partNames[i]...)
+			b = append(b, '=')
+			b = append(b, part...)
+			b = append(b, `\n`...)
 		}
 	}
-	return Fingerprint{Sum: hashOf(sum.String()), Parts: parts}
+	return sha256.Sum256(append(b, '"'))
 }
 
 // hashOf is the hex SHA-256 of v's JSON encoding: maps encode with sorted
@@ -277,11 +334,17 @@ func (f *fingerprinter) fingerprint(c *Case, primary *Case) Fingerprint {
 func hashOf(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
-		// Vars come from YAML and JSON and always encode; should one not,
-		// its error text still hashes deterministically.
-		b = []byte("unencodable: " + err.Error())
+		// Vars from YAML may not encode (a mapping with keys that are not
+		// strings); its error text still hashes deterministically.
+		return hashUnencodable(err.Error())
 	}
 	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// hashUnencodable is hashOf of a value that JSON does not encode, err.
+func hashUnencodable(err string) string {
+	h := sha256.Sum256([]byte("unencodable: " + err))
 	return hex.EncodeToString(h[:])
 }
 

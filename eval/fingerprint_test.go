@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"encoding/json"
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -51,7 +53,7 @@ func passedResults(plan *Plan) *Results {
 	rs := &Results{Version: ResultsVersion}
 	for _, c := range plan.Cases {
 		rs.Results = append(rs.Results, Result{Prompt: c.Prompt.Name, Test: c.Test.Name, Provider: c.Target.Provider, Model: c.Target.Model,
-			Position: c.Position, Repeat: c.Repeat, Pass: true, Fingerprint: c.Fingerprint.Sum, Inputs: c.Fingerprint.Parts.Map()})
+			Position: c.Position, Repeat: c.Repeat, Pass: true, Fingerprint: c.Fingerprint.Sum.String(), Inputs: c.Fingerprint.Parts.Map()})
 	}
 	return rs
 }
@@ -71,10 +73,10 @@ func TestFingerprintIsStableAndComplete(t *testing.T) {
 	if diff := cmp.Diff(a.Fingerprints(), b.Fingerprints()); diff != "" {
 		t.Errorf("fingerprints of the same suite loaded twice differ (-a +b):\n%s", diff)
 	}
-	seen := map[string]CaseKey{}
+	seen := map[Digest]CaseKey{}
 	for k, fp := range a.Fingerprints() {
-		if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(fp.Sum) {
-			t.Errorf("%v: fingerprint %q is not sha256 hex", k, fp.Sum)
+		if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(fp.Sum.String()) || fp.Sum == (Digest{}) {
+			t.Errorf("%v: fingerprint %q is not a sha256", k, fp.Sum)
 		}
 		if other, dup := seen[fp.Sum]; dup {
 			t.Errorf("%v and %v share a fingerprint", k, other)
@@ -267,11 +269,15 @@ func TestFingerprintOfPlainPromptsUnchanged(t *testing.T) {
 	f := newFingerprinter(fpInputs())
 	for _, p := range s.Prompts {
 		tc := p.Tests[0]
+		var vars map[string]any
+		if err := json.Unmarshal(tc.Vars, &vars); err != nil {
+			t.Fatal(err)
+		}
 		old := hashOf(struct {
 			System string         `json:"system"`
 			User   string         `json:"user"`
 			Vars   map[string]any `json:"vars"`
-		}{tc.System, tc.User, tc.Vars})
+		}{tc.System, tc.User, vars})
 		if got := f.test(tc).prompt; got != old {
 			t.Errorf("%s: prompt hash %s; want %s as before", p.Name, got, old)
 		}
@@ -305,5 +311,34 @@ func TestPlanUnderBaseRunsChangedPromptsAfterUnchangedOnes(t *testing.T) {
 	want := map[string]string{"m@0": "prompt changed", "m@1": "prompt changed", "z@0": "prompt changed", "z@1": "prompt changed"}
 	if diff := cmp.Diff(want, reasons(p)); diff != "" || p.Unchanged != 2 {
 		t.Errorf("unchanged = %d (want 2), cases run (-want +got):\n%s", p.Unchanged, diff)
+	}
+}
+
+// TestPartsSumIsHashOfTheirLines: the sum written straight into the hash
+// is the one hashOf gave the "name=hash\n" lines, so that results
+// fingerprinted before still match.
+func TestPartsSumIsHashOfTheirLines(t *testing.T) {
+	for _, p := range []Parts{
+		{},
+		{partVersion: "v1", partPrompt: hashOf("p")},
+		{partVersion: "v1", partPrompt: hashOf("p"), partParams: hashOf(1), partLink: hashOf("l"), partAssertions: hashOf("a"), partJudge: hashOf("j"), partPrimary: hashOf(2)},
+	} {
+		var lines strings.Builder
+		for i, h := range p {
+			if h != "" {
+				fmt.Fprintf(&lines, "%s=%s\n", partNames[i], h)
+			}
+		}
+		if got, want := p.sum().String(), hashOf(lines.String()); got != want {
+			t.Errorf("%v.sum() = %s; want %s", p, got, want)
+		}
+		if d := p.sum(); parseDigest(d.String()) != d {
+			t.Errorf("parseDigest(%s) = %s; want it back", d, parseDigest(d.String()))
+		}
+	}
+	for _, s := range []string{"", "abc", strings.Repeat("g", 64), strings.Repeat("0", 66)} {
+		if d := parseDigest(s); d != (Digest{}) {
+			t.Errorf("parseDigest(%q) = %s; want the zero Digest", s, d)
+		}
 	}
 }

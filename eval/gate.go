@@ -78,6 +78,11 @@ type GateSettings struct {
 	Gate          string         `json:"gate,omitempty"`
 	Alpha         float64        `json:"alpha,omitempty"`
 	BaselineCases []BaselineCase `json:"baseline_cases,omitempty"`
+	// BaselineCasesDigest is set in a shard's document only, whose
+	// BaselineCases are those of its own tests (see ForShard): the hash of
+	// the whole list, so that Merge can tell that the shards' lists make
+	// it up.
+	BaselineCasesDigest string `json:"baseline_cases_digest,omitempty"`
 	// TestMinimums are the tests' min_pass_at_k and min_pass_all_k.
 	TestMinimums []TestMinimumSetting `json:"test_minimums,omitempty"`
 	// CanaryPolicy is kept so that merged shards fail on a compromised
@@ -120,6 +125,7 @@ func (o GateOptions) Settings() *GateSettings {
 						Provider: r.Provider, Model: r.Model, Repeat: r.Repeat, Pass: r.Pass, Score: r.Score})
 				}
 			}
+			sortBaselineCases(s.BaselineCases)
 		}
 	}
 	// Sorted, so that shards run under the same gate record the same
@@ -131,6 +137,34 @@ func (o GateOptions) Settings() *GateSettings {
 		s.TestMinimums = append(s.TestMinimums, TestMinimumSetting{Prompt: k[0], Test: k[1], PassAtK: m.PassAtK, PassAllK: m.PassAllK})
 	}
 	return s
+}
+
+// sortBaselineCases sorts cases by case, whatever order the baseline had
+// them in: the order Merge puts the shards' lists back together in.
+func sortBaselineCases(cases []BaselineCase) {
+	slices.SortStableFunc(cases, func(a, b BaselineCase) int {
+		return cmp.Or(cmp.Compare(a.Prompt, b.Prompt), cmp.Compare(a.Test, b.Test), cmp.Compare(a.Provider, b.Provider),
+			cmp.Compare(a.Model, b.Model), cmp.Compare(a.Repeat, b.Repeat))
+	})
+}
+
+// ForShard is s as the results document of shard records it: the paired
+// gate's baseline cases of the shard's tests only, not the whole
+// baseline's in every shard, and the digest of the whole list. s itself
+// for the whole plan.
+func (s *GateSettings) ForShard(shard Shard) *GateSettings {
+	if shard.whole() || s.BaselineCases == nil {
+		return s
+	}
+	out := *s
+	out.BaselineCasesDigest = hashOf(s.BaselineCases)
+	out.BaselineCases = []BaselineCase{}
+	for _, c := range s.BaselineCases {
+		if shard.Holds(c.Prompt, c.Test) {
+			out.BaselineCases = append(out.BaselineCases, c)
+		}
+	}
+	return &out
 }
 
 // Options are the GateOptions s records.

@@ -22,6 +22,9 @@ type Journal struct {
 	path string
 	f    *os.File
 	w    *bufio.Writer
+	// line and enc encode each result, reusing line's memory.
+	line bytes.Buffer
+	enc  *json.Encoder
 	// at and size locate the line of each plan index; size 0: none yet.
 	at   []int64
 	size []int32
@@ -39,7 +42,9 @@ func CreateJournal(path string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the results journal: %w", err)
 	}
-	return &Journal{path: path, f: f, w: bufio.NewWriter(f)}, nil
+	j := &Journal{path: path, f: f, w: bufio.NewWriter(f)}
+	j.enc = json.NewEncoder(&j.line)
+	return j, nil
 }
 
 // Path is the journal's file.
@@ -52,16 +57,17 @@ func (j *Journal) record(i int, r *Result) {
 	if j.err != nil {
 		return
 	}
-	b, err := json.Marshal(r)
-	if err != nil {
+	// As json.Marshal would encode r, and a newline.
+	j.line.Reset()
+	if err := j.enc.Encode(r); err != nil {
 		j.err = fmt.Errorf("writing the results journal: %w", err)
 		return
 	}
+	b := j.line.Bytes()
 	for len(j.at) <= i {
 		j.at, j.size = append(j.at, 0), append(j.size, 0)
 	}
-	j.at[i], j.size[i] = j.end, int32(len(b))
-	b = append(b, '\n')
+	j.at[i], j.size[i] = j.end, int32(len(b)-1)
 	if _, err := j.w.Write(b); err != nil {
 		j.err = fmt.Errorf("writing the results journal %s: %w", j.path, err)
 		return

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -369,8 +370,11 @@ func (l *fileLoader) rate(n node, key string) float64 {
 }
 
 func (l *fileLoader) int(n node, key string) int {
+	// yaml.v3 decodes 2.5 into an int as 2: the float says whether the
+	// number written was whole.
 	var v int
-	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil || v < 0 {
+	var f float64
+	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil || n.Decode(&f) != nil || f != float64(v) || v < 0 {
 		l.errorf(n.file, n.Line, "%s must be a whole number of at least 0", key)
 	}
 	return v
@@ -532,8 +536,9 @@ func (l *fileLoader) build(p *Prompt, rt rawTest, d rawTest, system, user *templ
 	for k, v := range rt.vars {
 		vars[k] = v
 	}
-	t := &Test{Name: rt.name, Vars: vars, Threshold: rt.threshold, File: rt.file, Line: rt.line,
+	t := &Test{Name: rt.name, Threshold: rt.threshold, File: rt.file, Line: rt.line,
 		MinPassAtK: rt.minAtK, MinPassAllK: rt.minAllK}
+	t.Vars, t.varsErr = encodeVars(vars)
 	var err error
 	if system != nil {
 		if t.System, err = render(system, vars, l.opts.MaxPromptBytes); err != nil {
@@ -566,6 +571,16 @@ func (l *fileLoader) build(p *Prompt, rt rawTest, d rawTest, system, user *templ
 		return nil
 	}
 	return t
+}
+
+// encodeVars is vars as Test.Vars keeps them, or why they have no JSON
+// encoding (a YAML mapping with keys that are not strings, say).
+func encodeVars(vars map[string]any) (json.RawMessage, string) {
+	b, err := json.Marshal(vars)
+	if err != nil {
+		return nil, err.Error()
+	}
+	return b, ""
 }
 
 // render executes t into a buffer capped at max bytes: a template is

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,8 +45,12 @@ func Merge(parts []*Results) (*Results, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	gate, err := mergeGates(byIndex[1:])
+	if err != nil {
+		return nil, err
+	}
 	out := &Results{Version: ResultsVersion, Results: []Result{},
-		Run: &RunInfo{Suite: first.Suite, Cases: first.Cases, Gate: first.Gate}}
+		Run: &RunInfo{Suite: first.Suite, Cases: first.Cases, Gate: gate}}
 	seen := map[CaseKey]int{}
 	// Which results were cached or carried is not in the document: the
 	// shards' counts of them add up.
@@ -66,6 +71,12 @@ func Merge(parts []*Results) (*Results, error) {
 		// Shards run side by side: the run took as long as the longest.
 		out.Summary.DurationMS = max(out.Summary.DurationMS, s.DurationMS)
 		out.Summary.Judge = mergeJudge(out.Summary.Judge, s.Judge)
+	}
+	// In the unsharded run's order (Result.Order), which the summary's
+	// cells follow; shards of a version without it stay in shard order.
+	slices.SortStableFunc(out.Results, func(a, b Result) int { return cmp.Compare(a.Order, b.Order) })
+	for i := range out.Results {
+		out.Results[i].Order = 0
 	}
 	out.Summarize()
 	out.Summary.Cached, out.Summary.Carried = cached, carried
@@ -94,7 +105,42 @@ func checkShard(i int, p *Results, first *RunInfo) error {
 	return nil
 }
 
+// mergeGates is the gate of the unsharded run, from its shards' (which
+// checkShard found the same but for the baseline cases): each shard has
+// the paired gate's baseline cases of its own tests (GateSettings.ForShard),
+// which together must make up the whole list whose digest they all carry.
+// Shards of a version that carried the whole list in each have no digest.
+func mergeGates(shards []*Results) (*GateSettings, error) {
+	first := shards[0].Run.Gate
+	if first == nil || first.BaselineCasesDigest == "" {
+		return first, nil
+	}
+	gate := *first
+	gate.BaselineCasesDigest = ""
+	gate.BaselineCases = []BaselineCase{}
+	for _, p := range shards {
+		for _, c := range p.Run.Gate.BaselineCases {
+			if !p.Run.Shard.Holds(c.Prompt, c.Test) {
+				return nil, fmt.Errorf("%s: shard %s lists the baseline case %s/%s of another shard", p.Source, p.Run.Shard, c.Prompt, c.Test)
+			}
+		}
+		gate.BaselineCases = append(gate.BaselineCases, p.Run.Gate.BaselineCases...)
+	}
+	sortBaselineCases(gate.BaselineCases)
+	if hashOf(gate.BaselineCases) != first.BaselineCasesDigest {
+		return nil, errors.New("the shards' baseline cases do not make up the baseline they were run against: run every shard with the same --baseline")
+	}
+	return &gate, nil
+}
+
+// sameGate reports whether a and b are the same gate, but for the baseline
+// cases each shard has of its own tests (see mergeGates).
 func sameGate(a, b *GateSettings) bool {
+	if a != nil && b != nil && a.BaselineCasesDigest != "" {
+		ac, bc := *a, *b
+		ac.BaselineCases, bc.BaselineCases = nil, nil
+		a, b = &ac, &bc
+	}
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	return slices.Equal(ja, jb)

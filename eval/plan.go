@@ -204,6 +204,7 @@ func (plan *Plan) decide(opts PlanOptions) {
 			r := baseline[c.Key()]
 			r.Carried, r.Reason = true, "unchanged since the baseline"
 			r.File, r.Line = c.Test.File, c.Test.Line
+			r.Order = plan.mergeOrder(c, true)
 			plan.Carried = append(plan.Carried, r)
 		case stateUnchanged:
 			plan.Unchanged++
@@ -211,11 +212,30 @@ func (plan *Plan) decide(opts PlanOptions) {
 	}
 }
 
+// mergeOrder is Result.Order for a result of c: its group's place in the
+// unsharded plan (whose groups are in plan order, each group's links in
+// chain order, and shards keep groups whole), after every group for a
+// carried result, since a run lists the results it carried after those it
+// ran. 0, none, unless the plan is a shard.
+func (plan *Plan) mergeOrder(c *Case, carried bool) int {
+	switch {
+	case plan.Shard.whole():
+		return 0
+	case carried:
+		return plan.Groups + c.Group + 1
+	}
+	return c.Group + 1
+}
+
 // decideCase is the state of one case and the reason it runs.
 func decideCase(c *Case, opts PlanOptions, baseline map[CaseKey]Result) (caseState, string) {
 	fp := c.Fingerprint
 	b, inBaseline := baseline[c.Key()]
-	if inBaseline && b.Fingerprint == fp.Sum && !b.Errored() {
+	var sum string // in hex, as the baseline has it
+	if inBaseline {
+		sum = fp.Sum.String()
+	}
+	if inBaseline && b.Fingerprint == sum && !b.Errored() {
 		return stateCarry, ""
 	}
 	if opts.Base != nil {
@@ -236,10 +256,10 @@ func decideCase(c *Case, opts PlanOptions, baseline map[CaseKey]Result) (caseSta
 		return stateRun, "not in the baseline"
 	case b.Fingerprint == "":
 		return stateRun, "baseline result has no fingerprint"
-	case b.Fingerprint == fp.Sum:
+	case b.Fingerprint == sum:
 		return stateRun, "errored in the baseline"
 	}
-	return stateRun, changes(Fingerprint{Sum: b.Fingerprint, Parts: partsOf(b.Inputs)}, fp)
+	return stateRun, changes(Fingerprint{Sum: parseDigest(b.Fingerprint), Parts: partsOf(b.Inputs)}, fp)
 }
 
 func hasConsistent(t *Test) bool {

@@ -3,9 +3,12 @@ package eval
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/llmfall/llmfall/provider"
 )
@@ -86,5 +89,60 @@ tests:
 	// One run each: no repeats to report.
 	if reps := Repeats(rs.Results[:1]); reps != nil {
 		t.Errorf("Repeats(one result) = %v; want nil", reps)
+	}
+}
+
+// A repeated test whose every run errored has no grade: its pass@k and
+// pass^k are 0, not NaN (which the results file could not hold), and a
+// minimum on it is no violation (the errors are reported as errors).
+func TestRepeatsOfATestThatAlwaysErrors(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"p.yaml": `name: p
+category: fast
+prompt: "ticket {{.id}}"
+tests:
+  - name: down
+    vars: {id: "1"}
+    min_pass_at_k: 1
+    assert: [{type: contains, value: ticket}]
+`})
+	s, err := LoadSuite([]string{dir}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := &fakeProvider{answer: func(int, *provider.Request) (string, error) {
+		return "", &provider.Error{Provider: "a", Status: 400, Class: provider.ClassInvalidRequest, Message: "bad request"}
+	}}
+	rs, err := Run(context.Background(), mustPlan(t, s, PlanOptions{Depth: 1, Repeat: 2}),
+		RunOptions{Providers: map[string]provider.Provider{"a": down}, Retries: NoRetries})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Repeat{{Prompt: "p", Test: "down", Provider: "a", Model: "gpt-4.1-mini"}}
+	if diff := cmp.Diff(want, rs.Summary.Repeats); diff != "" {
+		t.Errorf("repeats (-want +got):\n%s", diff)
+	}
+	if err := rs.WriteFile(filepath.Join(t.TempDir(), "results.json")); err != nil {
+		t.Errorf("WriteFile: %v", err)
+	}
+	if vs := repeatViolations(rs, GateOptions{TestMinimums: TestMinimums(s)}); len(vs) != 0 {
+		t.Errorf("violations = %+v; want none for a test without a graded run", vs)
+	}
+}
+
+// An interrupted run reports the repeats of the tests that ran, whichever
+// tests before them in the plan it did not reach.
+func TestRepeatsOfAnInterruptedRun(t *testing.T) {
+	var tally repeatTally
+	first := repeatKey{"p", "first", "a", "gpt-4.1-mini", 0}
+	second := repeatKey{"p", "second", "a", "gpt-4.1-mini", 0}
+	tally.register(first)
+	tally.register(second)
+	for range 2 {
+		tally.add(&Result{Prompt: "p", Test: "second", Provider: "a", Model: "gpt-4.1-mini", Pass: true})
+	}
+	want := []Repeat{{Prompt: "p", Test: "second", Provider: "a", Model: "gpt-4.1-mini", Runs: 2, Passed: 2, PassAtK: 1, PassAllK: 1}}
+	if diff := cmp.Diff(want, tally.repeats()); diff != "" {
+		t.Errorf("repeats (-want +got):\n%s", diff)
 	}
 }

@@ -48,6 +48,9 @@ type Result struct {
 	// primary link's result of each case only: the other links were sent
 	// the same, and the document stays small.
 	Input string `json:"input,omitempty"`
+	// Order, in a shard's results only, is where the result goes in the
+	// results of the unsharded run: Merge lists them by it.
+	Order int `json:"order,omitempty"`
 
 	// Where the test is defined, for annotations; not part of the document.
 	File string `json:"-"`

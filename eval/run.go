@@ -205,6 +205,7 @@ func checkRunnable(plan *Plan, opts RunOptions) error {
 }
 
 type runner struct {
+	plan     *Plan
 	opts     RunOptions
 	limits   map[string]*limiter
 	judgeLim *limiter
@@ -247,6 +248,7 @@ func newRunner(plan *Plan, opts RunOptions) *runner {
 		opts.Timeout = DefaultTimeout
 	}
 	r := &runner{
+		plan:     plan,
 		opts:     opts,
 		limits:   map[string]*limiter{},
 		judgeLim: newLimiter(opts.JudgeLimit),
@@ -359,7 +361,8 @@ func (r *runner) runCase(ctx context.Context, c *Case) *Result {
 	res := &Result{
 		Prompt: c.Prompt.Name, Test: c.Test.Name, Provider: c.Target.Provider, Model: c.Target.Model,
 		Position: c.Position, File: c.Test.File, Line: c.Test.Line, Repeat: c.Repeat,
-		Assertions: []AssertionResult{}, Fingerprint: c.Fingerprint.Sum, Inputs: c.Fingerprint.Parts.Map(), Reason: c.Reason,
+		Assertions: []AssertionResult{}, Fingerprint: c.Fingerprint.Sum.String(), Inputs: c.Fingerprint.Parts.Map(), Reason: c.Reason,
+		Order: r.plan.mergeOrder(c, false),
 	}
 	if c.Primary {
 		res.Input = c.Test.Rendered()

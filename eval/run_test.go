@@ -77,7 +77,7 @@ func TestRunGradesEveryLink(t *testing.T) {
 			{Type: "judge", Pass: true, Score: 1, Reason: "fake rubric"},
 			{Type: "consistent", Pass: true, Score: 1, Reason: "primary link: the answer the others are compared with"},
 		},
-		Fingerprint: plan.Cases[0].Fingerprint.Sum, Inputs: plan.Cases[0].Fingerprint.Parts.Map(), Reason: "no baseline",
+		Fingerprint: plan.Cases[0].Fingerprint.Sum.String(), Inputs: plan.Cases[0].Fingerprint.Parts.Map(), Reason: "no baseline",
 		Input: "ticket 0", // the prompt as sent, on the primary's result only
 	}
 	if diff := cmp.Diff(want, r, cmp.AllowUnexported(AssertionResult{}), cmpIgnoreLocation); diff != "" {

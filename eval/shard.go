@@ -60,12 +60,20 @@ func ShardOf(prompt, test string, n int) int {
 // fingerprints cover the configuration that decides answers (links, judge,
 // prices), so two shards with the same identity ran the same suite under
 // the same configuration.
-type suiteHasher struct{ h hash.Hash }
+type suiteHasher struct {
+	h   hash.Hash
+	buf []byte // reused for each case's line
+}
 
 func newSuiteHasher() *suiteHasher { return &suiteHasher{h: sha256.New()} }
 
+// add hashes the line "key\tfingerprint\n" of c.
 func (s *suiteHasher) add(c *Case) {
-	fmt.Fprintf(s.h, "%s\t%s\n", c.Key(), c.Fingerprint.Sum)
+	b := c.Key().append(s.buf[:0])
+	b = append(b, '\t')
+	b = hex.AppendEncode(b, c.Fingerprint.Sum[:])
+	s.buf = append(b, '\n')
+	s.h.Write(s.buf)
 }
 
 func (s *suiteHasher) sum() string { return hex.EncodeToString(s.h.Sum(nil)) }

@@ -152,7 +152,7 @@ func runShard(t *testing.T, s *Suite, shard Shard, gate GateOptions) *Results {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs.Run.Gate = gate.Settings()
+	rs.Run.Gate = gate.Settings().ForShard(shard)
 	path := filepath.Join(t.TempDir(), "results.json")
 	if err := rs.WriteFile(path); err != nil {
 		t.Fatal(err)
@@ -244,6 +244,41 @@ func TestMergeRefusesMixedShards(t *testing.T) {
 		{"a case in two shards", []*Results{one, overlapping}, "is in shard 1/2 and shard 2/2"},
 		{"not a shard", []*Results{runShard(t, s, Shard{}, gate)}, "not the results of a shard"},
 	}
+	// Under the paired gate each shard has the baseline cases of its own
+	// tests: a shard run against another baseline, or listing a case of
+	// another shard, is refused all the same.
+	baseline := runShard(t, s, Shard{}, gate)
+	paired := GateOptions{Paired: true, Baseline: baseline}
+	flipped := *baseline
+	flipped.Results = slices.Clone(baseline.Results)
+	for i := range flipped.Results {
+		if two.Run.Shard.Holds(flipped.Results[i].Prompt, flipped.Results[i].Test) {
+			// Its score only, so that the baseline's cells are the same.
+			flipped.Results[i].Score /= 2
+			break
+		}
+	}
+	onePaired, twoPaired := shard(s, 1, 2, paired), shard(s, 2, 2, paired)
+	foreign, short := shard(s, 2, 2, paired), shard(s, 2, 2, paired)
+	foreign.Run.Gate.BaselineCases = append(foreign.Run.Gate.BaselineCases, onePaired.Run.Gate.BaselineCases[0])
+	short.Run.Gate.BaselineCases = short.Run.Gate.BaselineCases[1:]
+	tests = append(tests,
+		struct {
+			name  string
+			parts []*Results
+			want  string
+		}{"another baseline", []*Results{onePaired, shard(s, 2, 2, GateOptions{Paired: true, Baseline: &flipped})}, "ran under another gate"},
+		struct {
+			name  string
+			parts []*Results
+			want  string
+		}{"a baseline case left out", []*Results{onePaired, short}, "do not make up the baseline"},
+		struct {
+			name  string
+			parts []*Results
+			want  string
+		}{"a baseline case of another shard", []*Results{onePaired, foreign}, "lists the baseline case"},
+	)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Merge(tc.parts)
@@ -254,6 +289,13 @@ func TestMergeRefusesMixedShards(t *testing.T) {
 	}
 	if _, err := Merge([]*Results{two, one}); err != nil {
 		t.Errorf("Merge of both shards: %v", err)
+	}
+	merged, err := Merge([]*Results{twoPaired, onePaired})
+	if err != nil {
+		t.Fatalf("Merge of both paired shards: %v", err)
+	}
+	if diff := gocmp.Diff(paired.Settings(), merged.Run.Gate); diff != "" {
+		t.Errorf("merged gate settings (-unsharded +merged):\n%s", diff)
 	}
 }
 

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -55,7 +56,14 @@ type Params struct {
 // assertions its outputs must pass.
 type Test struct {
 	Name string
-	Vars map[string]any
+	// Vars are the test's variables, its defaults' merged in, as the
+	// canonical JSON fingerprints hash (maps with sorted keys): the
+	// templates were rendered with them when the suite loaded. JSON and
+	// not the decoded map, which takes several times the memory in a suite
+	// of 100,000 tests. Nil when they have no JSON encoding; varsErr then
+	// says why.
+	Vars    json.RawMessage
+	varsErr string
 	// System and User are the rendered system prompt and user message.
 	System string
 	User   string

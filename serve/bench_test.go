@@ -85,6 +85,11 @@ func BenchmarkGatewayOverhead(b *testing.B) {
 // ten deltas.
 func mockUpstream(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	mockAnswer(w, body)
+}
+
+// mockAnswer writes mockUpstream's answer to a request whose body is body.
+func mockAnswer(w http.ResponseWriter, body []byte) {
 	if !strings.Contains(string(body), `"stream":true`) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"id":"chatcmpl-b","object":"chat.completion","model":"gpt-4.1-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":9}}`)

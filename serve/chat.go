@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/llmfall/llmfall/fallback"
@@ -155,7 +156,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, in *openai.Inbou
 	if has {
 		s.cfg.Metrics.firstToken(label, s.cfg.Clock.Now().Sub(start))
 	}
-	ev := events{w: w}
+	ev := newEvents(w)
+	defer ev.free()
 	ans := s.answer(t, st.Response())
 	if has {
 		ev.chunk(ans, st.Current(), true)
@@ -244,6 +246,30 @@ func linkHeaders(w http.ResponseWriter, t fallback.Target) {
 type events struct {
 	w   http.ResponseWriter
 	buf []byte
+	bp  *[]byte // where buf goes back to the pool
+}
+
+// eventBufs keeps ended streams' event buffers for the next ones: growing
+// a fresh one to its size was an eighth of what a streamed request
+// allocated. It is a cache, not state: what is written never depends on it.
+var eventBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxEventBuf is the largest buffer kept for another stream: one that a
+// long tool call's arguments grew stays with its stream.
+const maxEventBuf = 64 << 10
+
+func newEvents(w http.ResponseWriter) *events {
+	bp := eventBufs.Get().(*[]byte)
+	return &events{w: w, buf: (*bp)[:0], bp: bp}
+}
+
+// free gives the buffer back; the events are not used again.
+func (e *events) free() {
+	if cap(e.buf) <= maxEventBuf {
+		*e.bp = e.buf[:0]
+		eventBufs.Put(e.bp)
+	}
+	e.buf, e.bp = nil, nil
 }
 
 // chunk adds a delta's event.

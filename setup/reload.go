@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/fallback"
 )
 
@@ -21,6 +22,10 @@ type Reloader struct {
 	// is swapped in: the hooks and clocks a caller set on the first one
 	// (OnAttempt) are not in the file and would otherwise be lost.
 	Adjust func(*fallback.Config)
+	// Check, if set, vets each reloaded configuration before anything of
+	// it is applied: an error keeps the current configuration whole, and
+	// says why. It is for the settings a program reads only at start.
+	Check func(*config.Config) error
 	// OnReload, if set, hears the outcome of every reload triggered by a
 	// signal: nil, or why the old configuration stays in force.
 	OnReload func(error)
@@ -32,6 +37,11 @@ func (r *Reloader) Reload() error {
 	cfg, err := Load(r.Path, r.Options)
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
+	}
+	if r.Check != nil {
+		if err := r.Check(cfg); err != nil {
+			return fmt.Errorf("reload %s: %w", r.Path, err)
+		}
 	}
 	providers, err := Providers(cfg, r.Options)
 	if err != nil {

@@ -338,3 +338,31 @@ func TestRunRetries(t *testing.T) {
 		}
 	}
 }
+
+// A configuration its Check refuses is not applied at all: the engine
+// keeps the one it runs, and the error says why and names the file.
+func TestReloadCheckKeepsTheRunningConfiguration(t *testing.T) {
+	cfg, path := load(t, base)
+	ps, _ := Providers(cfg, Options{Offline: true})
+	eng, err := Engine(cfg, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := errors.New("state changed: restart to apply it")
+	r := &Reloader{Path: path, Engine: eng, Options: Options{Offline: true},
+		Check: func(c *config.Config) error {
+			if c.Order[0] == "anthropic" {
+				return refused
+			}
+			return nil
+		}}
+	if err := os.WriteFile(path, []byte(strings.Replace(base, "order: [openai, anthropic]", "order: [anthropic, openai]", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Reload(); !errors.Is(err, refused) || !strings.Contains(err.Error(), path) {
+		t.Errorf("Reload() = %v; want the check's error, naming %s", err, path)
+	}
+	if chain, _ := eng.Chain("fast"); chain[0].Provider != "openai" {
+		t.Errorf("after a refused reload, fast chain = %v; want openai first still", chain)
+	}
+}

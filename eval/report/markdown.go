@@ -58,8 +58,10 @@ func WriteMarkdown(w io.Writer, rs *eval.Results) error {
 		fmt.Fprintf(&b, ", %d from the baseline", s.Carried)
 	}
 	fmt.Fprintf(&b, " · $%.4f\n", s.CostUSD)
+	// The reasons are llmfall's words, but a results document read back
+	// (report, merge) may say anything.
 	if why := s.ReasonsLine(); why != "" {
-		fmt.Fprintf(&b, "\n%s\n", why)
+		fmt.Fprintf(&b, "\n%s\n", untrusted.MarkdownText(why))
 	}
 	if s.Judge != nil {
 		fmt.Fprintf(&b, "\n%s\n", untrusted.MarkdownText(s.Judge.String()))

@@ -236,8 +236,10 @@ func writeTotals(w io.Writer, rs *eval.Results, st termStyles) {
 	parts = append(parts, (time.Duration(s.DurationMS) * time.Millisecond).String())
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, st.dim.Render(strings.Join(parts, " · ")))
+	// The reasons are llmfall's words, but a results document read back
+	// (report, merge) may say anything.
 	if why := s.ReasonsLine(); why != "" {
-		fmt.Fprintln(w, st.dim.Render(why))
+		fmt.Fprintln(w, st.dim.Render(untrusted.Terminal(why)))
 	}
 	if s.Judge != nil {
 		fmt.Fprintln(w, st.dim.Render(untrusted.Terminal(s.Judge.String())))

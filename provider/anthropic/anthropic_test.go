@@ -349,6 +349,10 @@ func TestCompleteBrokenBodies(t *testing.T) {
 		{"wrong field type", respond(200, nil, []byte(`{"content":"not a list"}`)), provider.ClassMalformed},
 		{"connection cut", cutAfter([]byte(`{"model":"claude-3-5-haiku","content":[`)), provider.ClassNetwork},
 		{"error document in a 200", respond(200, nil, readTestdata(t, "errors/529_overloaded.json")), provider.ClassOverloaded},
+		// A gateway's 200 with Anthropic's error object but no "type":
+		// "error" beside it is still a failure to fall back from, not an
+		// empty answer.
+		{"error object without its type in a 200", respond(200, nil, []byte(`{"error":{"type":"overloaded_error","message":"Overloaded"}}`)), provider.ClassOverloaded},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

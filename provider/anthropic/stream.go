@@ -83,6 +83,7 @@ func (d *streamDecoder) step(meta *provider.Response) (string, error) {
 		if meta.FinishReason == "" {
 			meta.FinishReason = provider.FinishOther
 		}
+		d.r.Stop()
 		return "", io.EOF
 	case "error":
 		return "", d.streamError(meta, &e)

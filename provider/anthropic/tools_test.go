@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,22 +15,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden request bodies in testdata/tools")
 
-func toolFixture(t *testing.T, name string) string {
-	return wiretest.Fixture(t, filepath.Join("testdata", "tools", name))
-}
-
-func golden(t *testing.T, name string, body []byte) {
-	wiretest.Golden(t, filepath.Join("testdata", "tools", name), body, *update)
-}
-
 func toolClient(srv *wiretest.Server) *Client {
 	return New(Config{BaseURL: srv.URL, APIKey: "k", HTTPClient: srv.Client()})
 }
 
-var wantCalls = []provider.ToolCall{
-	{ID: "toolu_01Pa1s", Name: "get_weather", Arguments: json.RawMessage(`{"city":"Paris"}`)},
-	{ID: "toolu_01R0me", Name: "get_weather", Arguments: json.RawMessage(`{"city":"Rome","units":"celsius"}`)},
-}
+var wantCalls = wiretest.WeatherCalls("toolu_01Pa1s", "toolu_01R0me")
 
 func TestToolRequestAndCalls(t *testing.T) {
 	req := wiretest.ToolConversation("toolu_01Pa1s", "toolu_01R0me")
@@ -39,12 +27,12 @@ func TestToolRequestAndCalls(t *testing.T) {
 	req.ToolChoice = provider.ToolChoice{Mode: provider.ToolChoiceRequired}
 
 	t.Run("complete", func(t *testing.T) {
-		srv := wiretest.NewServer(t, wiretest.Anthropic, wiretest.JSON(toolFixture(t, "message_tool_use.json")))
+		srv := wiretest.NewServer(t, wiretest.Anthropic, wiretest.JSON(wiretest.ToolFixture(t, "message_tool_use.json")))
 		resp, err := toolClient(srv).Complete(context.Background(), req)
 		if err != nil {
 			t.Fatalf("Complete() error = %v", err)
 		}
-		golden(t, "request_tools.golden.json", srv.Bodies()[0])
+		wiretest.ToolGolden(t, "request_tools.golden.json", srv.Bodies()[0], *update)
 		if diff := cmp.Diff(wantCalls, resp.ToolCalls); diff != "" {
 			t.Errorf("ToolCalls mismatch (-want +got):\n%s", diff)
 		}
@@ -53,13 +41,8 @@ func TestToolRequestAndCalls(t *testing.T) {
 		}
 	})
 	t.Run("stream", func(t *testing.T) {
-		srv := wiretest.NewServer(t, wiretest.Anthropic, wiretest.SSE(toolFixture(t, "stream_tool_use.sse")))
-		s, err := toolClient(srv).Stream(context.Background(), req)
-		if err != nil {
-			t.Fatalf("Stream() error = %v", err)
-		}
-		defer s.Close()
-		got := wiretest.Chunks(t, s)
+		srv := wiretest.NewServer(t, wiretest.Anthropic, wiretest.SSE(wiretest.ToolFixture(t, "stream_tool_use.sse")))
+		got, r := wiretest.Stream(t, toolClient(srv), req)
 		// content_block_start names a call; each non-empty
 		// input_json_delta continues it.
 		want := []provider.Chunk{
@@ -73,7 +56,6 @@ func TestToolRequestAndCalls(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("chunks mismatch (-want +got):\n%s", diff)
 		}
-		r := s.Response()
 		if diff := cmp.Diff(wantCalls, r.ToolCalls); diff != "" {
 			t.Errorf("Response().ToolCalls mismatch (-want +got):\n%s", diff)
 		}
@@ -89,7 +71,7 @@ func TestToolRequestAndCalls(t *testing.T) {
 // orphans and empty text never reach the server.
 func TestToolHistoryFromOtherProviders(t *testing.T) {
 	for _, ids := range [][2]string{{"call_Pa1s9xQ", "call_R0me7kT"}, {"", ""}, {"fc.1/a", "fc.1/b"}, {"dup", "dup"}} {
-		srv := wiretest.NewServer(t, wiretest.Anthropic, wiretest.JSON(toolFixture(t, "message_tool_use.json")))
+		srv := wiretest.NewServer(t, wiretest.Anthropic, wiretest.JSON(wiretest.ToolFixture(t, "message_tool_use.json")))
 		req := wiretest.ToolConversation(ids[0], ids[1])
 		req.Model = "claude-3-5-haiku-latest"
 		// An orphan result and an empty assistant turn, which the API
@@ -129,7 +111,7 @@ func TestStructuredOutputThroughForcedTool(t *testing.T) {
 			if tc.tools {
 				req.Tools = []provider.Tool{wiretest.WeatherTool}
 			}
-			srv := wiretest.NewServer(t, wiretest.Anthropic, wiretest.SSE(toolFixture(t, tc.fixture)))
+			srv := wiretest.NewServer(t, wiretest.Anthropic, wiretest.SSE(wiretest.ToolFixture(t, tc.fixture)))
 			s, err := toolClient(srv).Stream(context.Background(), req)
 			if err != nil {
 				t.Fatalf("Stream() error = %v", err)
@@ -162,7 +144,7 @@ func TestStructuredOutputThroughForcedTool(t *testing.T) {
 		})
 	}
 	t.Run("complete", func(t *testing.T) {
-		srv := wiretest.NewServer(t, wiretest.Anthropic, wiretest.JSON(toolFixture(t, "message_structured.json")))
+		srv := wiretest.NewServer(t, wiretest.Anthropic, wiretest.JSON(wiretest.ToolFixture(t, "message_structured.json")))
 		req := &provider.Request{Model: "claude-3-5-haiku-latest", Messages: []provider.Message{{Role: provider.RoleUser, Content: "Paris weather"}},
 			ResponseFormat: &provider.ResponseFormat{Type: provider.FormatJSONSchema, Name: "weather_report", Schema: object}}
 		resp, err := toolClient(srv).Complete(context.Background(), req)
@@ -172,6 +154,6 @@ func TestStructuredOutputThroughForcedTool(t *testing.T) {
 		if resp.Text != `{"city":"Paris","temp_c":18}` || resp.FinishReason != provider.FinishStop || resp.ToolCalls != nil {
 			t.Errorf("Text, FinishReason, ToolCalls = %q, %q, %v; want the tool input as text, stop, none", resp.Text, resp.FinishReason, resp.ToolCalls)
 		}
-		golden(t, "request_structured.golden.json", srv.Bodies()[0])
+		wiretest.ToolGolden(t, "request_structured.golden.json", srv.Bodies()[0], *update)
 	})
 }

@@ -102,6 +102,17 @@ func TestErrorBodyVariants(t *testing.T) {
 		{"truncated JSON", 500, `{"error": {"code": 500, "mess`, provider.ClassServer, 0},
 		{"empty body", 503, ``, provider.ClassOverloaded, 0},
 		{"error is a string", 400, `{"error": "bad"}`, provider.ClassInvalidRequest, 0},
+		// An ErrorInfo whose reason is not about the key leaves a rate
+		// limit a rate limit, with the wait it names.
+		{"rate limit with an ErrorInfo reason", 429, `{"error": {"code": 429, "message": "Resource has been exhausted (e.g. check quota).", "status": "RESOURCE_EXHAUSTED",
+			"details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "RATE_LIMIT_EXCEEDED", "domain": "googleapis.com"},
+			{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "9s"}]}}`, provider.ClassRateLimited, 9 * time.Second},
+		// Each of Gemini's ways of saying the request is too big for the
+		// model is a context-length error, which falls back to a model
+		// with a longer context; another limit is the request's fault.
+		{"too many tokens, without the count", 400, `{"error": {"code": 400, "message": "The request exceeds the maximum number of tokens allowed (1048576).", "status": "INVALID_ARGUMENT"}}`, provider.ClassContextLength, 0},
+		{"payload too large", 400, `{"error": {"code": 400, "message": "Request payload size exceeds the limit: 20971520 bytes.", "status": "INVALID_ARGUMENT"}}`, provider.ClassContextLength, 0},
+		{"another limit exceeded", 400, `{"error": {"code": 400, "message": "The number of function declarations exceeds the limit (512).", "status": "INVALID_ARGUMENT"}}`, provider.ClassInvalidRequest, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

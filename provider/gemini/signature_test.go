@@ -58,7 +58,10 @@ func sentSignatures(t *testing.T, body []byte) []string {
 // step Gemini made goes back as it came; a "signature" Gemini cannot have
 // written (not base64, which the API refuses as bytes) is not sent.
 func TestThoughtSignatureOfForeignCalls(t *testing.T) {
-	const sig = "CiQBVKhc7oVxWqSig2ZnMPaBDtesyUJDc2lnbmF0dXJl"
+	const (
+		sig        = "CiQBVKhc7oVxWqSig2ZnMPaBDtesyUJDc2lnbmF0dXJl"
+		otherModel = "EjQKMgG7eDk2Zmxhc2gtMi41LXNpZ25lZC10aG91Z2h0"
+	)
 	paris := provider.ToolCall{ID: "call_Pa1s9xQ", Name: "get_weather", Arguments: json.RawMessage(`{"city":"Paris"}`)}
 	rome := provider.ToolCall{ID: "call_R0me7kT", Name: "get_weather", Arguments: json.RawMessage(`{"city":"Rome"}`)}
 	signed := func(c provider.ToolCall, s string) provider.ToolCall { c.Signature = s; return c }
@@ -69,12 +72,16 @@ func TestThoughtSignatureOfForeignCalls(t *testing.T) {
 	}{
 		{name: "calls another provider made", calls: []provider.ToolCall{paris, rome}, want: []string{skipSignature, skipSignature}},
 		{name: "Gemini's parallel calls", calls: []provider.ToolCall{signed(paris, sig), rome}, want: []string{sig, ""}},
+		// Made by another Gemini model (a fallback from gemini-2.5-flash):
+		// Google documents that the request succeeds and a thought the
+		// model cannot use is left out, so the signature goes back as is.
+		{name: "another Gemini model's calls", calls: []provider.ToolCall{signed(paris, otherModel), signed(rome, "")}, want: []string{otherModel, ""}},
 		{name: "a signature that is not base64", calls: []provider.ToolCall{signed(paris, "rs_68af: opaque, from elsewhere"), rome},
 			want: []string{skipSignature, skipSignature}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := wiretest.NewServer(t, wiretest.Gemini3, wiretest.JSON(toolFixture(t, "structured.json")))
+			srv := wiretest.NewServer(t, wiretest.Gemini3, wiretest.JSON(wiretest.ToolFixture(t, "structured.json")))
 			if _, err := toolClient(srv).Complete(context.Background(), midTurn(tc.calls...)); err != nil {
 				t.Fatalf("Complete() error = %v; want the request accepted", err)
 			}

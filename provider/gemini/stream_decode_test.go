@@ -21,21 +21,12 @@ func TestStreamTextAndCallsInOneChunk(t *testing.T) {
 	srv := wiretest.NewServer(t, wiretest.Gemini, wiretest.SSE(body))
 	req := &provider.Request{Model: "gemini-2.5-flash", Messages: []provider.Message{{Role: provider.RoleUser, Content: "Weather in Paris and Rome?"}},
 		Tools: []provider.Tool{wiretest.WeatherTool}}
-	s, err := toolClient(srv).Stream(context.Background(), req)
-	if err != nil {
-		t.Fatalf("Stream() error = %v", err)
-	}
-	defer s.Close()
-	got := wiretest.Chunks(t, s)
-	want := []provider.Chunk{
-		{Text: "Checking both cities."},
-		{ToolCall: &provider.ToolCallDelta{Index: 0, ID: "call_Gm7oaPQ2A8mN1e8Q_0", Name: "get_weather", Arguments: `{"city":"Paris"}`}},
-		{ToolCall: &provider.ToolCallDelta{Index: 1, ID: "call_Gm7oaPQ2A8mN1e8Q_1", Name: "get_weather", Arguments: `{"city":"Rome","units":"celsius"}`}},
-	}
+	got, r := wiretest.Stream(t, toolClient(srv), req)
+	want := wiretest.WholeCallChunks("Checking both cities.", "call_Gm7oaPQ2A8mN1e8Q_0", "call_Gm7oaPQ2A8mN1e8Q_1")
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("chunks mismatch (-want +got):\n%s", diff)
 	}
-	if r := s.Response(); r.Text != "Checking both cities." || len(r.ToolCalls) != 2 || r.FinishReason != provider.FinishToolCalls {
+	if r.Text != "Checking both cities." || len(r.ToolCalls) != 2 || r.FinishReason != provider.FinishToolCalls {
 		t.Errorf("Response() = %q, %d calls, %q; want the text, 2 calls, tool_calls", r.Text, len(r.ToolCalls), r.FinishReason)
 	}
 }

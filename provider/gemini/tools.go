@@ -259,6 +259,16 @@ const skipSignature = "skip_thought_signature_validator"
 // first call of parallel calls carries one); a step no Gemini made (no
 // call has a signature Gemini could have written: none, or one that is not
 // base64, which the API refuses as bytes) gets skipSignature on every call.
+//
+// A step another Gemini model made (the chain fell back from one Gemini
+// link to another) keeps its signatures too. Google documents that a
+// signature works only with the model family and tier that wrote it, and
+// that a request carrying one from an incompatible model still succeeds:
+// the service leaves that thought out of the model's context and keeps the
+// text and calls. Replacing it with skipSignature would gain nothing there
+// and would throw the thought away where the models are compatible (the
+// same model behind another key or region), which the adapter cannot tell
+// from the opaque bytes.
 func signatures(calls []provider.ToolCall) []string {
 	out := make([]string, len(calls))
 	signed := false

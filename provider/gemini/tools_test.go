@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,14 +16,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden request bodies in testdata/tools")
 
-func toolFixture(t *testing.T, name string) string {
-	return wiretest.Fixture(t, filepath.Join("testdata", "tools", name))
-}
-
-func golden(t *testing.T, name string, body []byte) {
-	wiretest.Golden(t, filepath.Join("testdata", "tools", name), body, *update)
-}
-
 func toolClient(srv *wiretest.Server) *Client {
 	return New(Config{BaseURL: srv.URL, APIKey: "k", HTTPClient: srv.Client()})
 }
@@ -34,19 +25,16 @@ func TestToolRequestAndCalls(t *testing.T) {
 	req.Model = "gemini-2.5-flash"
 	req.ToolChoice = provider.ToolChoice{Mode: provider.ToolChoiceTool, Name: "get_weather"}
 	wantCalls := func(responseID string) []provider.ToolCall {
-		return []provider.ToolCall{
-			{ID: "call_" + responseID + "_0", Name: "get_weather", Arguments: json.RawMessage(`{"city":"Paris"}`)},
-			{ID: "call_" + responseID + "_1", Name: "get_weather", Arguments: json.RawMessage(`{"city":"Rome","units":"celsius"}`)},
-		}
+		return wiretest.WeatherCalls("call_"+responseID+"_0", "call_"+responseID+"_1")
 	}
 
 	t.Run("complete", func(t *testing.T) {
-		srv := wiretest.NewServer(t, wiretest.Gemini, wiretest.JSON(toolFixture(t, "function_calls.json")))
+		srv := wiretest.NewServer(t, wiretest.Gemini, wiretest.JSON(wiretest.ToolFixture(t, "function_calls.json")))
 		resp, err := toolClient(srv).Complete(context.Background(), req)
 		if err != nil {
 			t.Fatalf("Complete() error = %v", err)
 		}
-		golden(t, "request_tools.golden.json", srv.Bodies()[0])
+		wiretest.ToolGolden(t, "request_tools.golden.json", srv.Bodies()[0], *update)
 		if diff := cmp.Diff(wantCalls("Gm7oaPQ2A8mN1e8P"), resp.ToolCalls); diff != "" {
 			t.Errorf("ToolCalls mismatch (-want +got):\n%s", diff)
 		}
@@ -55,23 +43,13 @@ func TestToolRequestAndCalls(t *testing.T) {
 		}
 	})
 	t.Run("stream", func(t *testing.T) {
-		srv := wiretest.NewServer(t, wiretest.Gemini, wiretest.SSE(toolFixture(t, "stream_function_calls.sse")))
-		s, err := toolClient(srv).Stream(context.Background(), req)
-		if err != nil {
-			t.Fatalf("Stream() error = %v", err)
-		}
-		defer s.Close()
-		got := wiretest.Chunks(t, s)
+		srv := wiretest.NewServer(t, wiretest.Gemini, wiretest.SSE(wiretest.ToolFixture(t, "stream_function_calls.sse")))
+		got, r := wiretest.Stream(t, toolClient(srv), req)
 		// Gemini sends each call whole: one delta per call.
-		want := []provider.Chunk{
-			{Text: "Checking both cities."},
-			{ToolCall: &provider.ToolCallDelta{Index: 0, ID: "call_Gm7oaPQ2A8mN1e8Q_0", Name: "get_weather", Arguments: `{"city":"Paris"}`}},
-			{ToolCall: &provider.ToolCallDelta{Index: 1, ID: "call_Gm7oaPQ2A8mN1e8Q_1", Name: "get_weather", Arguments: `{"city":"Rome","units":"celsius"}`}},
-		}
+		want := wiretest.WholeCallChunks("Checking both cities.", "call_Gm7oaPQ2A8mN1e8Q_0", "call_Gm7oaPQ2A8mN1e8Q_1")
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("chunks mismatch (-want +got):\n%s", diff)
 		}
-		r := s.Response()
 		if diff := cmp.Diff(wantCalls("Gm7oaPQ2A8mN1e8Q"), r.ToolCalls); diff != "" {
 			t.Errorf("Response().ToolCalls mismatch (-want +got):\n%s", diff)
 		}
@@ -89,7 +67,7 @@ func TestToolRequestAndCalls(t *testing.T) {
 // responses arrive together in the turn after the calls.
 func TestToolHistoryFromOtherProviders(t *testing.T) {
 	for _, ids := range [][2]string{{"toolu_01A", "toolu_01B"}, {"", ""}, {"same", "same"}} {
-		srv := wiretest.NewServer(t, wiretest.Gemini, wiretest.JSON(toolFixture(t, "structured.json")))
+		srv := wiretest.NewServer(t, wiretest.Gemini, wiretest.JSON(wiretest.ToolFixture(t, "structured.json")))
 		req := wiretest.ToolConversation(ids[0], ids[1])
 		req.Model = "gemini-2.5-flash"
 		req.Messages = append(req.Messages[:len(req.Messages):len(req.Messages)],
@@ -101,7 +79,7 @@ func TestToolHistoryFromOtherProviders(t *testing.T) {
 }
 
 func TestStructuredOutput(t *testing.T) {
-	srv := wiretest.NewServer(t, wiretest.Gemini, wiretest.JSON(toolFixture(t, "structured.json")))
+	srv := wiretest.NewServer(t, wiretest.Gemini, wiretest.JSON(wiretest.ToolFixture(t, "structured.json")))
 	req := &provider.Request{Model: "gemini-2.5-flash", Messages: []provider.Message{{Role: provider.RoleUser, Content: "Paris weather"}},
 		ResponseFormat: &provider.ResponseFormat{Type: provider.FormatJSONSchema, Name: "weather_report", Strict: true, Schema: json.RawMessage(`{
 			"$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -124,7 +102,7 @@ func TestStructuredOutput(t *testing.T) {
 	if resp.Text != `{"city": "Paris", "temp_c": 18}` {
 		t.Errorf("Text = %q", resp.Text)
 	}
-	golden(t, "request_structured.golden.json", srv.Bodies()[0])
+	wiretest.ToolGolden(t, "request_structured.golden.json", srv.Bodies()[0], *update)
 }
 
 // A schema Gemini cannot express is refused before sending, with an error
@@ -137,6 +115,8 @@ func TestSchemaErrors(t *testing.T) {
 		{`{"type":"object","patternProperties":{"^x":{}}}`, `"patternProperties" at the root`},
 		{`{"type":"object","allOf":[{"type":"object"},{"required":["a"]}]}`, `"allOf"`},
 		{`{"$ref":"https://example.com/s.json"}`, `only references into $defs`},
+		{`{"type":"object","properties":{"a":{"oneOf":{"type":"string"}}}}`, `"oneOf" at properties.a.oneOf has no Gemini equivalent: must be an array`},
+		{`{"type":"object","properties":{"a":false}}`, `"false" at properties.a has no Gemini equivalent: a schema must be an object`},
 	}
 	for _, tc := range tests {
 		c := New(Config{BaseURL: "http://127.0.0.1:1"})
@@ -170,7 +150,7 @@ func TestSchemaTranslationIsAcceptedByTheAPI(t *testing.T) {
 // A thinking model's thoughtSignature goes back with its call, as Gemini
 // asks; other providers never see it.
 func TestThoughtSignatureRoundTrip(t *testing.T) {
-	srv := wiretest.NewServer(t, wiretest.Gemini, wiretest.JSON(toolFixture(t, "function_call_signed.json")), wiretest.JSON(toolFixture(t, "structured.json")))
+	srv := wiretest.NewServer(t, wiretest.Gemini, wiretest.JSON(wiretest.ToolFixture(t, "function_call_signed.json")), wiretest.JSON(wiretest.ToolFixture(t, "structured.json")))
 	c := toolClient(srv)
 	req := &provider.Request{Model: "gemini-2.5-flash", Messages: []provider.Message{{Role: provider.RoleUser, Content: "Paris?"}},
 		Tools: []provider.Tool{wiretest.WeatherTool}}

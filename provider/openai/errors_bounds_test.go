@@ -28,3 +28,40 @@ func TestForeignJSONErrorBodyIsQuoted(t *testing.T) {
 		t.Errorf("Complete() error = %v; want not_found quoting the body", err)
 	}
 }
+
+// statusOf sends one request to a server answering status with body and
+// returns the error.
+func statusOf(t *testing.T, status int, contentType string, body []byte) *provider.Error {
+	t.Helper()
+	srv := newServer(t, fakeResponse{status: status, header: http.Header{"Content-Type": {contentType}}, body: body})
+	_, err := srv.client(testKey).Complete(context.Background(), fullRequest())
+	return asProviderError(t, err)
+}
+
+// A numeric code is an HTTP status when it is one (100 to 599, as
+// OpenRouter and proxies send it), and then no error code of its own; any
+// other number is the provider's code.
+func TestNumericErrorCodes(t *testing.T) {
+	for _, tc := range []struct {
+		code, want string
+	}{
+		{"100", "upstream_error"},
+		{"599", "upstream_error"},
+		{"99", "99"},
+		{"600", "600"},
+	} {
+		body := `{"error":{"message":"upstream failed","type":"upstream_error","code":` + tc.code + `}}`
+		if pe := statusOf(t, http.StatusBadGateway, "application/json", []byte(body)); pe.Code != tc.want {
+			t.Errorf("code %s: error code %q; want %q", tc.code, pe.Code, tc.want)
+		}
+	}
+}
+
+// A body that is not text (a proxy's page in a legacy encoding) says
+// nothing a person can read: the status text stands in for it.
+func TestNonUTF8ErrorBody(t *testing.T) {
+	pe := statusOf(t, http.StatusBadGateway, "text/plain; charset=iso-8859-1", []byte("Zeit\xfcberschreitung beim Upstream"))
+	if pe.Message != "Bad Gateway" || pe.Class != provider.ClassServer {
+		t.Errorf("error = class %q message %q; want server, %q", pe.Class, pe.Message, "Bad Gateway")
+	}
+}

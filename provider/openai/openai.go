@@ -304,6 +304,7 @@ func (s *streamState) step(meta *provider.Response) (string, error) {
 		}
 		data := bytes.TrimSpace(ev.Data)
 		if string(data) == "[DONE]" {
+			s.rd.Stop()
 			return "", io.EOF
 		}
 		if len(data) == 0 {

@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"sync"
 )
 
 // MaxLine bounds one line of the stream. Providers put a whole JSON chunk on
@@ -25,21 +26,53 @@ type Event struct {
 // (all three are legal SSE, and Gemini uses "\r\n").
 type Reader struct {
 	sc   *bufio.Scanner
+	buf  *[]byte // the scanner's first buffer, from bufPool
+	err  error   // what ended the stream; Next returns it from then on
 	data []byte
 	typ  string
 	id   string
 }
 
+// bufSize is a scanner's first buffer: past any usual chunk; the scanner
+// doubles it for a longer line. A 64 KB start was 60 % of the bytes a
+// gateway allocated per streamed request, each zeroed and collected.
+const bufSize = 4 << 10
+
+// bufPool keeps the first buffers of ended streams for the next ones: a
+// gateway starts hundreds of streams a second, and a fresh 4 KB each was
+// an eighth of what it allocated per streamed request. It is a cache, not
+// state: what a Reader reads never depends on it.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, bufSize); return &b }}
+
 // NewReader returns a Reader over r.
 func NewReader(r io.Reader) *Reader {
 	sc := bufio.NewScanner(r)
-	// No buffer of our own: the scanner starts at 4 KB, past any usual
-	// chunk, and doubles for a longer line. A 64 KB start was 60 % of the
-	// bytes a gateway allocated per streamed request, each zeroed and
-	// collected (resident memory hardly changes: untouched pages are not).
-	sc.Buffer(nil, MaxLine)
+	buf := bufPool.Get().(*[]byte)
+	sc.Buffer(*buf, MaxLine)
 	sc.Split(scanLines)
-	return &Reader{sc: sc}
+	return &Reader{sc: sc, buf: buf}
+}
+
+// Stop ends the reader early, at an end the provider signals inside the
+// stream (OpenAI's data: [DONE], Anthropic's message_stop): Next returns
+// io.EOF from then on, and the reader's buffer serves another stream. Call
+// it from the goroutine that calls Next.
+func (r *Reader) Stop() {
+	if r.err == nil {
+		r.end(io.EOF)
+	}
+}
+
+// end records what ended the stream and gives the scanner's first buffer
+// back: the scanner is never used again, so nothing else holds it (Event
+// data lives in a buffer of the Reader's own).
+func (r *Reader) end(err error) error {
+	r.err = err
+	if r.buf != nil {
+		bufPool.Put(r.buf)
+		r.buf = nil
+	}
+	return err
 }
 
 // Next returns the next event. At the end of the stream it returns io.EOF;
@@ -48,6 +81,9 @@ func NewReader(r io.Reader) *Reader {
 // data. A read error is returned as is (io.ErrUnexpectedEOF, a reset
 // connection, a cancelled context).
 func (r *Reader) Next() (Event, error) {
+	if r.err != nil {
+		return Event{}, r.err
+	}
 	r.data = r.data[:0]
 	r.typ, r.id = "", ""
 	hasData := false
@@ -84,12 +120,12 @@ func (r *Reader) Next() (Event, error) {
 		}
 	}
 	if err := r.sc.Err(); err != nil {
-		return Event{}, err
+		return Event{}, r.end(err)
 	}
 	if hasData {
 		return Event{Type: r.typ, Data: r.data, ID: r.id}, nil
 	}
-	return Event{}, io.EOF
+	return Event{}, r.end(io.EOF)
 }
 
 // scanLines splits on "\n", "\r\n" or a lone "\r".

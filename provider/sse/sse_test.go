@@ -10,11 +10,14 @@ import (
 
 type ev struct{ typ, data, id string }
 
-func readAll(t *testing.T, r io.Reader) ([]ev, error) {
+// readAll reads events until io.EOF. It reads at most max events and one
+// more call, so that a reader that never reports the end fails the test
+// instead of hanging it.
+func readAll(t *testing.T, r io.Reader, max int) ([]ev, error) {
 	t.Helper()
 	rd := NewReader(r)
 	var out []ev
-	for {
+	for range max + 1 {
 		e, err := rd.Next()
 		if err == io.EOF {
 			return out, nil
@@ -24,6 +27,8 @@ func readAll(t *testing.T, r io.Reader) ([]ev, error) {
 		}
 		out = append(out, ev{e.Type, string(e.Data), e.ID})
 	}
+	t.Fatalf("reader gave %d events and no io.EOF: %v", len(out), out)
+	return nil, nil
 }
 
 func TestReader(t *testing.T) {
@@ -45,7 +50,7 @@ func TestReader(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := readAll(t, strings.NewReader(tc.in))
+			got, err := readAll(t, strings.NewReader(tc.in), len(tc.want))
 			if err != nil {
 				t.Fatalf("Next() error = %v", err)
 			}
@@ -58,7 +63,7 @@ func TestReader(t *testing.T) {
 				}
 			}
 			// Framing must not depend on how the bytes arrive.
-			got2, err := readAll(t, iotest.OneByteReader(strings.NewReader(tc.in)))
+			got2, err := readAll(t, iotest.OneByteReader(strings.NewReader(tc.in)), len(tc.want))
 			if err != nil || len(got2) != len(got) {
 				t.Fatalf("one byte at a time: got %v, %v; want %v", got2, err, got)
 			}
@@ -85,7 +90,7 @@ func TestReaderLongLines(t *testing.T) {
 	} {
 		long := strings.Repeat("x", tc.size)
 		body := "data: short\n\ndata: " + long + "\n\ndata: after\n\n"
-		got, err := readAll(t, tc.r(strings.NewReader(body)))
+		got, err := readAll(t, tc.r(strings.NewReader(body)), 3)
 		if err != nil || len(got) != 3 || got[0].data != "short" || got[1].data != long || got[2].data != "after" {
 			t.Errorf("%s: %d events, %v", tc.name, len(got), err)
 		}
@@ -130,5 +135,50 @@ func BenchmarkReader(b *testing.B) {
 				break
 			}
 		}
+	}
+}
+
+// A Reader that has ended keeps saying why, without reading again: its
+// scanner's buffer has gone back to the pool for the next stream, which
+// reads its own events whole.
+func TestReaderAfterItsEnd(t *testing.T) {
+	boom := errors.New("connection reset")
+	for _, tc := range []struct {
+		name string
+		r    io.Reader
+		want error
+	}{
+		{"EOF", strings.NewReader("data: a\n\n"), io.EOF},
+		{"read error", io.MultiReader(strings.NewReader("data: a\n\n"), iotest.ErrReader(boom)), boom},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rd := NewReader(tc.r)
+			if e, err := rd.Next(); err != nil || string(e.Data) != "a" {
+				t.Fatalf("first Next() = %q, %v; want a", e.Data, err)
+			}
+			for range 3 {
+				if _, err := rd.Next(); !errors.Is(err, tc.want) {
+					t.Fatalf("Next() after the end = %v; want %v", err, tc.want)
+				}
+			}
+			next, err := readAll(t, strings.NewReader("data: "+strings.Repeat("b", 5000)+"\n\ndata: c\n\n"), 2)
+			if err != nil || len(next) != 2 || len(next[0].data) != 5000 || next[1].data != "c" {
+				t.Fatalf("the next stream read %d events (%v); want its two", len(next), err)
+			}
+		})
+	}
+}
+
+// Stop ends a reader at an end the provider signals in the stream: what
+// follows is not read.
+func TestReaderStop(t *testing.T) {
+	rd := NewReader(strings.NewReader("data: a\n\ndata: after the end\n\n"))
+	if e, err := rd.Next(); err != nil || string(e.Data) != "a" {
+		t.Fatalf("Next() = %q, %v; want a", e.Data, err)
+	}
+	rd.Stop()
+	rd.Stop()
+	if e, err := rd.Next(); err != io.EOF {
+		t.Fatalf("Next() after Stop = %q, %v; want io.EOF", e.Data, err)
 	}
 }

@@ -30,10 +30,7 @@ func ToolConversation(id1, id2 string) *provider.Request {
 			{Role: provider.RoleUser, Content: "What is the weather in Paris and Rome? Here is the sky:",
 				Parts: []provider.Part{{Image: &provider.Image{Data: PNG, MediaType: "image/png"}},
 					{Image: &provider.Image{URL: "https://example.com/sky.jpg", MediaType: "image/jpeg"}}}},
-			{Role: provider.RoleAssistant, Content: "Let me check both cities.", ToolCalls: []provider.ToolCall{
-				{ID: id1, Name: "get_weather", Arguments: json.RawMessage(`{"city":"Paris"}`)},
-				{ID: id2, Name: "get_weather", Arguments: json.RawMessage(`{"city":"Rome","units":"celsius"}`)},
-			}},
+			{Role: provider.RoleAssistant, Content: "Let me check both cities.", ToolCalls: WeatherCalls(id1, id2)},
 			{Role: provider.RoleTool, ToolCallID: id1, Content: `{"temp_c":18,"sky":"clear"}`},
 			{Role: provider.RoleTool, ToolCallID: id2, Content: "weather service timed out", IsError: true},
 			{Role: provider.RoleUser, Content: "And tomorrow in Paris?"},
@@ -67,10 +64,7 @@ func LongConversation(turns int, id func(i, j int) string) *provider.Request {
 	for i := range turns {
 		a, b := id(i, 0), id(i, 1)
 		req.Messages = append(req.Messages,
-			provider.Message{Role: provider.RoleAssistant, Content: "Checking two cities.", ToolCalls: []provider.ToolCall{
-				{ID: a, Name: "get_weather", Arguments: json.RawMessage(`{"city":"Paris"}`)},
-				{ID: b, Name: "get_weather", Arguments: json.RawMessage(`{"city":"Rome","units":"celsius"}`)},
-			}},
+			provider.Message{Role: provider.RoleAssistant, Content: "Checking two cities.", ToolCalls: WeatherCalls(a, b)},
 			provider.Message{Role: provider.RoleTool, ToolCallID: a, Content: `{"temp_c":18,"sky":"clear"}`},
 			provider.Message{Role: provider.RoleTool, ToolCallID: b, Content: `{"temp_c":24,"sky":"sunny"}`},
 			provider.Message{Role: provider.RoleUser, Content: "And the next stop?"})

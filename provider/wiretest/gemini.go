@@ -103,7 +103,9 @@ func Gemini(body []byte) error {
 // refuses a function call step of the current turn (the model turns after
 // the last user turn that is not function responses) whose first
 // functionCall part carries no thoughtSignature: "Function call is missing
-// a thought_signature in functionCall parts".
+// a thought_signature in functionCall parts". A signature another Gemini
+// model wrote is accepted, as Google documents: the request succeeds and
+// the thought it carries is left out of the model's context.
 func Gemini3(body []byte) error {
 	if err := Gemini(body); err != nil {
 		return err

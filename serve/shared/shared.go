@@ -67,6 +67,11 @@ type Config struct {
 	// Clock times the resync and the waits between reconnections; nil
 	// means the wall clock. Cool-downs run on the engine's clock.
 	Clock clock.Clock
+	// Log, if set, hears the store's changes of state, one line each:
+	// when it loses Redis (saying why) and when it has Redis back. Not
+	// every failed exchange in between: /readyz and the metrics tell the
+	// state at any moment.
+	Log func(line string)
 }
 
 // Store shares one engine's health with the other replicas' through Redis.
@@ -80,9 +85,17 @@ type Store struct {
 	queue  chan fallback.Change
 	resync chan struct{} // a resync is wanted now (Redis is back)
 
-	up     atomic.Bool
-	reason atomic.Pointer[string]
-	stats  struct {
+	up atomic.Bool
+	// subscribed is true while the subscription is confirmed: up needs
+	// it, or a replica would call itself sharing while deaf to the others.
+	subscribed atomic.Bool
+	reason     atomic.Pointer[string]
+	// logMu guards degraded, whether the store has said it lost Redis,
+	// and since when, so that each change of state is said once.
+	logMu    sync.Mutex
+	degraded bool
+	since    time.Time
+	stats    struct {
 		published, publishErrors, applied, applyErrors, dropped, resyncs atomic.Uint64
 	}
 
@@ -188,20 +201,60 @@ func (s *Store) URL() string { return s.redact }
 
 func (s *Store) setReason(r string) { s.reason.Store(&r) }
 
-// failed records an exchange with Redis that failed.
+// failed records an exchange with Redis that failed, and says so if it is
+// the first since Redis last answered.
 func (s *Store) failed(what string, err error) {
-	s.setReason(fmt.Sprintf("redis %s: %s: %v", s.redact, what, err))
+	reason := fmt.Sprintf("redis %s: %s: %v", s.redact, what, err)
+	s.setReason(reason)
 	s.up.Store(false)
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	if !s.degraded {
+		s.degraded, s.since = true, s.cfg.Clock.Now()
+		s.log("shared state degraded, serving on local state: " + reason)
+	}
 }
 
 // answered records an exchange with Redis that worked; after an outage it
-// asks for a resync, which also sends the orders set in the meantime.
+// says so and asks for a resync, which also sends the orders set in the
+// meantime. Until the subscription is confirmed the store is not up: the
+// confirmation asks for another exchange (heard).
 func (s *Store) answered() {
+	if !s.subscribed.Load() {
+		return
+	}
 	if !s.up.Swap(true) {
 		select {
 		case s.resync <- struct{}{}:
 		default:
 		}
+	}
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	if s.degraded {
+		s.degraded = false
+		s.log(fmt.Sprintf("shared state recovered after %v: sharing through %s again", s.cfg.Clock.Now().Sub(s.since).Round(time.Millisecond), s.redact))
+	}
+}
+
+// heard records that the subscription works. That alone is not Redis
+// back: for up to a second after a restart go-redis's pool still fails
+// every command with the last failed dial (while the subscription dials
+// on its own), and the store would say it recovered and then that it was
+// degraded again. So, while down, it asks for a resync, whose exchange
+// says whether Redis is back.
+func (s *Store) heard() {
+	if !s.up.Load() {
+		select {
+		case s.resync <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *Store) log(line string) {
+	if s.cfg.Log != nil {
+		s.cfg.Log(line)
 	}
 }
 
@@ -255,6 +308,7 @@ func (s *Store) receive(ctx context.Context, ps *redis.PubSub, eng *fallback.Eng
 			return
 		}
 		if err != nil {
+			s.subscribed.Store(false)
 			s.failed("subscribe", err)
 			if s.cfg.Clock.Sleep(ctx, wait) != nil {
 				return
@@ -263,11 +317,9 @@ func (s *Store) receive(ctx context.Context, ps *redis.PubSub, eng *fallback.Eng
 			continue
 		}
 		wait = minWait
-		switch m := msg.(type) {
-		case *redis.Subscription:
-			s.answered()
-		case *redis.Message:
-			s.answered()
+		s.subscribed.Store(true)
+		s.heard()
+		if m, ok := msg.(*redis.Message); ok {
 			s.message(eng, m.Payload)
 		}
 	}
@@ -323,9 +375,12 @@ func orderCategory(field string) string {
 	return field
 }
 
-// exchange bounds one round trip's wait, whatever the client's timeouts.
+// exchange bounds one round trip's wait: a dial, a write and a read, each
+// within its timeout, and room for one more (1 s with the default 250 ms
+// timeouts). It follows the configured timeouts, so a URL that allows a
+// slow Redis more time is not cut short here.
 func (s *Store) exchange(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, 4*DefaultTimeout)
+	return context.WithTimeout(ctx, 4*max(s.opts.DialTimeout, s.opts.ReadTimeout, s.opts.WriteTimeout))
 }
 
 // send writes a local change to Redis and announces it.
@@ -459,7 +514,8 @@ func (s *Store) sync(ctx context.Context, client *redis.Client, eng *fallback.En
 	s.stats.resyncs.Add(1)
 }
 
-// flushPending writes the orders set here that Redis has not taken.
+// flushPending writes and announces the orders set here that Redis has
+// not taken.
 func (s *Store) flushPending(ctx context.Context, client *redis.Client) error {
 	s.mu.Lock()
 	pending := maps.Clone(s.pending)
@@ -470,6 +526,10 @@ func (s *Store) flushPending(ctx context.Context, client *redis.Client) error {
 	pipe := client.Pipeline()
 	for c, o := range pending {
 		s.writeOrder(ctx, pipe, c, o)
+		// Announced as well as written: the other replicas take it now,
+		// not at their next periodic resync.
+		payload, _ := json.Marshal(message{From: s.id, Kind: kindOrder, Category: c, Order: o})
+		pipe.Publish(ctx, s.channel(), payload)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return err

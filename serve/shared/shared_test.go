@@ -43,7 +43,25 @@ func newReplica(t testing.TB, url, prefix string) replica {
 // wall clock).
 func newReplicaClock(t testing.TB, url, prefix string, clk clock.Clock) replica {
 	t.Helper()
-	store, err := shared.New(shared.Config{URL: url, Prefix: prefix, Resync: time.Hour, Clock: clk})
+	return newReplicaConfig(t, shared.Config{URL: patient(url), Prefix: prefix, Resync: time.Hour, Clock: clk})
+}
+
+// patient is url with go-redis's dial, read and write timeouts far above
+// the store's 250 ms, so that a test process starved on a loaded machine
+// does not take its own slowness for Redis failing. A killed server still
+// fails at once (the socket is gone).
+func patient(url string) string {
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return url + sep + "dial_timeout=30s&read_timeout=30s&write_timeout=30s"
+}
+
+// newReplicaConfig is newReplica with the store's whole Config.
+func newReplicaConfig(t testing.TB, cfg shared.Config) replica {
+	t.Helper()
+	store, err := shared.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
