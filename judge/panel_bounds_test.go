@@ -13,13 +13,10 @@ import (
 // judges.
 func TestPanelUnanimityIsValid(t *testing.T) {
 	f := &fakeJudge{name: "m", reply: answers(0.9, true)}
-	p, err := NewPanel(PanelConfig{MinAgree: 2, Members: []Member{
-		{Name: "a", Chain: []Link{link("anthropic", f)}},
-		{Name: "b", Chain: []Link{link("gemini", f)}},
-	}})
-	if err != nil {
-		t.Fatalf("NewPanel(min_agree = members) error = %v", err)
-	}
+	p := mustPanel(t, 2,
+		oneLink("a", "anthropic", f),
+		oneLink("b", "gemini", f),
+	)
 	v, err := p.Rubric(context.Background(), RubricInput{Output: "x", Rubric: "y", CandidateProvider: "openai"})
 	if err != nil || !v.Pass || len(v.Votes) != 2 {
 		t.Errorf("Rubric() = pass %t with %d votes, %v; want a unanimous pass", v.Pass, len(v.Votes), err)

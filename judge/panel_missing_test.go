@@ -56,15 +56,12 @@ func TestContestedSkipsFailedMembers(t *testing.T) {
 func TestPanelShortErrorCounts(t *testing.T) {
 	good := &fakeJudge{name: "good", reply: answers(0.9, true)}
 	bad := &fakeJudge{name: "bad", reply: fails("gemini", 500)}
-	p, err := NewPanel(PanelConfig{Members: []Member{
-		{Name: "a", Chain: []Link{link("anthropic", good)}},
-		{Name: "b", Chain: []Link{link("gemini", bad)}},
-		{Name: "c", Chain: []Link{link("openai", bad)}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = p.Rubric(context.Background(), RubricInput{Output: "x", Rubric: "y", CandidateProvider: "mistral"})
+	p := mustPanel(t, 0,
+		oneLink("a", "anthropic", good),
+		oneLink("b", "gemini", bad),
+		oneLink("c", "openai", bad),
+	)
+	_, err := p.Rubric(context.Background(), RubricInput{Output: "x", Rubric: "y", CandidateProvider: "mistral"})
 	var se *PanelShortError
 	if !errors.As(err, &se) || se.Answered != 1 || se.Seated != 3 || se.MinAgree != 2 {
 		t.Errorf("Rubric() error = %v; want a PanelShortError: 1 of 3 answered, 2 needed", err)
@@ -79,14 +76,11 @@ func TestPanelPreferAfterAFailedMember(t *testing.T) {
 		return textResponse(answerJSON("one is better", 0.9, first)), nil
 	}}
 	bad := &fakeJudge{name: "bad", reply: fails("gemini", 500)}
-	p, err := NewPanel(PanelConfig{Members: []Member{
-		{Name: "x", Chain: []Link{link("gemini", bad)}},
-		{Name: "a", Chain: []Link{link("anthropic", firm)}},
-		{Name: "b", Chain: []Link{link("openai", firm)}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustPanel(t, 0,
+		oneLink("x", "gemini", bad),
+		oneLink("a", "anthropic", firm),
+		oneLink("b", "openai", firm),
+	)
 	pr, err := p.Prefer(context.Background(), PreferInput{Prompt: "q", Output1: "ONE", Output2: "TWO"})
 	if err != nil || pr.Choice != 1 {
 		t.Errorf("Prefer() = %+v, %v; want output 1 by the two that answered", pr, err)

@@ -46,14 +46,11 @@ func TestPanelDecidesWithoutAFailedMember(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := NewPanel(PanelConfig{MinAgree: tc.minAgree, Members: []Member{
-				{Name: "a", Chain: []Link{link("anthropic", tc.votes[0])}},
-				{Name: "b", Chain: []Link{link("openai", tc.votes[1])}},
-				{Name: "c", Chain: []Link{link("gemini", tc.votes[2])}},
-			}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := mustPanel(t, tc.minAgree,
+				oneLink("a", "anthropic", tc.votes[0]),
+				oneLink("b", "openai", tc.votes[1]),
+				oneLink("c", "gemini", tc.votes[2]),
+			)
 			v, err := p.Rubric(context.Background(), RubricInput{Output: "x", Rubric: "y", CandidateProvider: "mistral"})
 			if tc.wantErr {
 				var short *PanelShortError
@@ -101,14 +98,11 @@ func TestPanelDecidesWithoutAFailedMember(t *testing.T) {
 func TestPanelMemberFailureCancelsNoOne(t *testing.T) {
 	server := &fakeJudge{name: "5xx", reply: fails("gemini", 500)}
 	good := &fakeJudge{name: "good", reply: answers(0.9, true)}
-	p, err := NewPanel(PanelConfig{MinAgree: 1, Members: []Member{
-		{Name: "a", Chain: []Link{link("gemini", server)}},
-		{Name: "b", Chain: []Link{link("anthropic", good)}},
-		{Name: "c", Chain: []Link{link("openai", good)}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustPanel(t, 1,
+		oneLink("a", "gemini", server),
+		oneLink("b", "anthropic", good),
+		oneLink("c", "openai", good),
+	)
 	for range 20 {
 		v, err := p.Consistent(context.Background(), PairInput{Primary: "x", Candidate: "x", CandidateProvider: "mistral"})
 		if err != nil || !v.Pass || v.Missing() != 1 {
@@ -120,13 +114,10 @@ func TestPanelMemberFailureCancelsNoOne(t *testing.T) {
 // A cancelled run is not a panel short of members.
 func TestPanelCancelled(t *testing.T) {
 	good := &fakeJudge{name: "good", reply: answers(0.9, true)}
-	p, err := NewPanel(PanelConfig{MinAgree: 1, Members: []Member{
-		{Name: "a", Chain: []Link{link("gemini", good)}},
-		{Name: "b", Chain: []Link{link("anthropic", good)}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustPanel(t, 1,
+		oneLink("a", "gemini", good),
+		oneLink("b", "anthropic", good),
+	)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := p.Rubric(ctx, RubricInput{Output: "x", Rubric: "y"}); !errors.Is(err, context.Canceled) {
@@ -163,11 +154,7 @@ func TestPanelPreferWithoutAFailedMember(t *testing.T) {
 		for i, f := range members {
 			ms = append(ms, Member{Name: provs[i], Chain: []Link{link(provs[i], f)}})
 		}
-		p, err := NewPanel(PanelConfig{Members: ms})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return mustPanel(t, 0, ms...)
 	}
 	in := PreferInput{Prompt: "q", Output1: "ONE", Output2: "TWO"}
 	pr, err := panel(firm, firm, server).Prefer(context.Background(), in)

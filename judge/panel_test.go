@@ -61,10 +61,7 @@ func TestPanelSeatsSpanProviders(t *testing.T) {
 	// second member moves to gemini so that the panel spans two families.
 	smart := Member{Name: "smart", Chain: []Link{link("anthropic", f), link("openai", f), link("gemini", f)}}
 	fast := Member{Name: "fast", Chain: []Link{link("openai", f), link("anthropic", f), link("gemini", f)}}
-	p, err := NewPanel(PanelConfig{Members: []Member{smart, fast}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustPanel(t, 0, smart, fast)
 	v, err := p.Rubric(context.Background(), RubricInput{Output: "x", Rubric: "y", CandidateProvider: "openai"})
 	if err != nil {
 		t.Fatalf("Rubric() error = %v", err)
@@ -86,11 +83,8 @@ func TestPanelNeedsTwoOtherProviders(t *testing.T) {
 	f := &fakeJudge{name: "m", reply: answers(0.9, true)}
 	smart := Member{Name: "smart", Chain: []Link{link("anthropic", f), link("openai", f)}}
 	fast := Member{Name: "fast", Chain: []Link{link("openai", f), link("anthropic", f)}}
-	p, err := NewPanel(PanelConfig{Members: []Member{smart, fast}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = p.Check("openai")
+	p := mustPanel(t, 0, smart, fast)
+	err := p.Check("openai")
 	var pe *PanelError
 	if !errors.As(err, &pe) || pe.Candidate != "openai" || !cmp.Equal(pe.Providers, []string{"anthropic"}) {
 		t.Fatalf("Check(openai) = %v; want a PanelError naming anthropic as the only other provider", err)
@@ -113,14 +107,11 @@ func TestPanelNeedsTwoOtherProviders(t *testing.T) {
 func TestPanelMemberFailureFailsVerdict(t *testing.T) {
 	good := &fakeJudge{name: "good", reply: answers(0.9, true)}
 	bad := &fakeJudge{name: "bad", reply: fails("gemini", 500)}
-	p, err := NewPanel(PanelConfig{Members: []Member{
-		{Name: "a", Chain: []Link{link("anthropic", good)}},
-		{Name: "b", Chain: []Link{link("gemini", bad)}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = p.Rubric(context.Background(), RubricInput{Output: "x", Rubric: "y", CandidateProvider: "openai"})
+	p := mustPanel(t, 0,
+		oneLink("a", "anthropic", good),
+		oneLink("b", "gemini", bad),
+	)
+	_, err := p.Rubric(context.Background(), RubricInput{Output: "x", Rubric: "y", CandidateProvider: "openai"})
 	var je *Error
 	if !errors.As(err, &je) || !strings.Contains(err.Error(), "panel member b") {
 		t.Errorf("Rubric() error = %v; want the failing member's judge.Error", err)
@@ -144,14 +135,11 @@ func TestPanelPrefer(t *testing.T) {
 		return textResponse(answerJSON("one is better", 0.9, first)), nil
 	}}
 	biased := &fakeJudge{name: "biased", reply: answers(0.9, true)} // always "the first": no stable choice
-	p, err := NewPanel(PanelConfig{Members: []Member{
-		{Name: "a", Chain: []Link{link("anthropic", firm)}},
-		{Name: "b", Chain: []Link{link("gemini", firm)}},
-		{Name: "c", Chain: []Link{link("openai", biased)}},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := mustPanel(t, 0,
+		oneLink("a", "anthropic", firm),
+		oneLink("b", "gemini", firm),
+		oneLink("c", "openai", biased),
+	)
 	pr, err := p.Prefer(context.Background(), PreferInput{Prompt: "q", Output1: "ONE", Output2: "TWO"})
 	if err != nil {
 		t.Fatal(err)
@@ -159,4 +147,20 @@ func TestPanelPrefer(t *testing.T) {
 	if pr.Choice != 1 || pr.Inconsistent || !strings.Contains(pr.Reasoning, "output 1 chosen by 2, output 2 by 0, none by 1 (2 needed)") {
 		t.Errorf("Prefer() = %+v; want output 1 by two of three", pr)
 	}
+}
+
+// oneLink is a panel member judging through one link.
+func oneLink(name, provider string, f *fakeJudge) Member {
+	return Member{Name: name, Chain: []Link{link(provider, f)}}
+}
+
+// mustPanel is a panel of members that needs minAgree votes (0: a
+// majority), or the end of the test.
+func mustPanel(t *testing.T, minAgree int, members ...Member) *Panel {
+	t.Helper()
+	p, err := NewPanel(PanelConfig{MinAgree: minAgree, Members: members})
+	if err != nil {
+		t.Fatalf("NewPanel() error = %v", err)
+	}
+	return p
 }

@@ -53,7 +53,7 @@ func PlanOptions(cfg *config.Config, eng *fallback.Engine, inputs eval.Inputs) e
 func Inputs(cfg *config.Config, eng *fallback.Engine, opts Options) eval.Inputs {
 	in := eval.Inputs{Links: map[string]eval.LinkIdentity{}, Prices: Prices(cfg)}
 	for _, p := range cfg.Providers {
-		in.Links[p.Name] = linkIdentity(p, opts.Offline)
+		in.Links[p.Name] = linkIdentity(p, opts.Offline || simulated(cfg, opts.types(), p.Name))
 	}
 	in.Judge = eval.JudgeIdentity{Threshold: cfg.Judge.Threshold, DifferentProvider: cfg.Judge.DifferentProvider}
 	if opts.Offline {
@@ -71,12 +71,12 @@ func Inputs(cfg *config.Config, eng *fallback.Engine, opts Options) eval.Inputs 
 	return in
 }
 
-// linkIdentity is what answers a provider's requests: offline, or for a
-// provider of type sim, the simulator and its settings. Credential headers
-// count by name only: their values are secrets, and not even a hash of one
-// goes into a results file.
-func linkIdentity(p config.Provider, offline bool) eval.LinkIdentity {
-	if offline || p.Type == "sim" {
+// linkIdentity is what answers a provider's requests: when sim (offline, or
+// a provider of a simulated type, as the type registry says), the simulator
+// and its settings. Credential headers count by name only: their values are
+// secrets, and not even a hash of one goes into a results file.
+func linkIdentity(p config.Provider, sim bool) eval.LinkIdentity {
+	if sim {
 		return eval.LinkIdentity{Name: p.Name, Type: "sim", Settings: fmt.Sprintf("%+v", p.Sim)}
 	}
 	var headers map[string]string

@@ -8,6 +8,8 @@ import (
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/eval"
 	"github.com/llmfall/llmfall/judge"
+	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/sim"
 )
 
 // TestLinkIdentityKeepsNoCredential: a credential header's value decides
@@ -131,5 +133,30 @@ categories:
 	}
 	if diff := cmp.Diff([]string{"openai", "anthropic", "gemini", "anthropic"}, ServeProviders(eng)); diff != "" {
 		t.Errorf("ServeProviders (-want +got):\n%s", diff)
+	}
+}
+
+// A provider of any simulated type is identified by the simulator's
+// settings, as the type registry decides, not by the type's name.
+func TestInputsIdentifySimulatedTypesByTheRegistry(t *testing.T) {
+	types := provider.Types{
+		{Name: "replay", Simulated: true, New: func(provider.Settings) provider.Provider { return nil }},
+		{Name: "openai", New: func(provider.Settings) provider.Provider { return nil }},
+	}
+	cfg := &config.Config{Providers: []config.Provider{
+		{Name: "recorded", Type: "replay", Sim: provider.Simulation{ErrorRate: 0.5}},
+		{Name: "real", Type: "openai", BaseURL: "https://api.example/v1"},
+	}, Categories: []config.Category{{Name: "smart", Models: map[string]string{"real": "m"}, Providers: []string{"real"}}}}
+	cfg.Judge.Category = "smart"
+	eng, err := Engine(cfg, map[string]provider.Provider{"recorded": sim.New(sim.Config{}), "real": sim.New(sim.Config{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Inputs(cfg, eng, Options{Types: types})
+	if got := in.Links["recorded"]; got.Type != "sim" || got.Settings == "" || got.BaseURL != "" {
+		t.Errorf("recorded link identity = %+v; want the simulator's, with its settings", got)
+	}
+	if got := in.Links["real"]; got.Type != "openai" || got.Settings != "" || got.BaseURL != "https://api.example/v1" {
+		t.Errorf("real link identity = %+v; want its type and endpoint", got)
 	}
 }
