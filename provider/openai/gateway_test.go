@@ -110,3 +110,48 @@ func FuzzAppendChunk(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeRequestToolChoiceAndN: a client's tool_choice reaches the
+// request in each of its forms, and n is refused unless it is 1, since a
+// client asking for two choices would otherwise get one and not know.
+func TestDecodeRequestToolChoiceAndN(t *testing.T) {
+	const msgs = `"model":"m","messages":[{"role":"user","content":"x"}]`
+	ok := []struct {
+		extra string
+		want  provider.ToolChoice
+	}{
+		{``, provider.ToolChoice{}},
+		{`,"tool_choice":null`, provider.ToolChoice{}},
+		{`,"tool_choice":"auto"`, provider.ToolChoice{Mode: provider.ToolChoiceAuto}},
+		{`,"tool_choice":"none"`, provider.ToolChoice{Mode: provider.ToolChoiceNone}},
+		{`,"tool_choice":"required"`, provider.ToolChoice{Mode: provider.ToolChoiceRequired}},
+		{`,"tool_choice":{"type":"function","function":{"name":"get_weather"}}`, provider.ToolChoice{Mode: provider.ToolChoiceTool, Name: "get_weather"}},
+		{`,"n":1`, provider.ToolChoice{}},
+	}
+	for _, tc := range ok {
+		in, err := DecodeRequest([]byte(`{` + msgs + tc.extra + `}`))
+		if err != nil {
+			t.Errorf("%s: %v", tc.extra, err)
+			continue
+		}
+		if in.Request.ToolChoice != tc.want {
+			t.Errorf("%s: tool choice %+v, want %+v", tc.extra, in.Request.ToolChoice, tc.want)
+		}
+	}
+	bad := []struct{ extra, param string }{
+		{`,"n":2`, "n"},
+		{`,"n":0`, "n"},
+		{`,"tool_choice":"any"`, "tool_choice"},
+		{`,"tool_choice":{"type":"function","function":{}}`, "tool_choice"},
+		{`,"tool_choice":{"type":"function","function":{"name":""}}`, "tool_choice"},
+		{`,"tool_choice":3`, "tool_choice"},
+		{`,"tool_choice":[]`, "tool_choice"},
+	}
+	for _, tc := range bad {
+		_, err := DecodeRequest([]byte(`{` + msgs + tc.extra + `}`))
+		var ie *InboundError
+		if !errors.As(err, &ie) || ie.Param != tc.param {
+			t.Errorf("%s: err = %v; want an InboundError on %s", tc.extra, err, tc.param)
+		}
+	}
+}
