@@ -3,6 +3,7 @@ package openai
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -153,5 +154,18 @@ func TestDecodeRequestToolChoiceAndN(t *testing.T) {
 		if !errors.As(err, &ie) || ie.Param != tc.param {
 			t.Errorf("%s: err = %v; want an InboundError on %s", tc.extra, err, tc.param)
 		}
+	}
+}
+
+// TestInboundErrorText: the text a client reads names the field before
+// the problem, and a body that is not JSON has no field to name.
+func TestInboundErrorText(t *testing.T) {
+	_, err := DecodeRequest([]byte(`{"messages":[{"role":"user","content":"x"}]}`))
+	if err == nil || err.Error() != "model: required" {
+		t.Errorf("without a model: err = %v; want model: required", err)
+	}
+	_, err = DecodeRequest([]byte(`{"model":`))
+	if err == nil || !strings.HasPrefix(err.Error(), "the body is not a valid Chat Completions request: ") {
+		t.Errorf("a cut body: err = %v; want the body is not a valid Chat Completions request: ...", err)
 	}
 }
