@@ -169,3 +169,55 @@ func TestInboundErrorText(t *testing.T) {
 		t.Errorf("a cut body: err = %v; want the body is not a valid Chat Completions request: ...", err)
 	}
 }
+
+// TestAnswerObjects: the objects a gateway client reads, byte for byte as
+// OpenAI writes them: content null beside tool calls and only there, a
+// missing finish reason as "stop", total tokens the sum, a tool call's type
+// on its first delta only, and an empty param or code as null.
+func TestAnswerObjects(t *testing.T) {
+	a := &Answer{ID: "chatcmpl-1", Created: 1700000000, Model: "m"}
+	const head = `{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"m","choices":[{"index":0,"message":`
+	const chunk = `{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1700000000,"model":"m","choices":`
+	call := provider.ToolCall{ID: "c1", Name: "f", Arguments: json.RawMessage(`{"a":1}`)}
+	tests := []struct {
+		name string
+		got  func() ([]byte, error)
+		want string
+	}{
+		{"text", func() ([]byte, error) {
+			return a.Completion(&provider.Response{Text: "hi", Usage: provider.Usage{InputTokens: 3, OutputTokens: 2}})
+		}, head + `{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}`},
+		{"empty text", func() ([]byte, error) {
+			return a.Completion(&provider.Response{FinishReason: provider.FinishLength})
+		}, head + `{"role":"assistant","content":""},"finish_reason":"length"}],"usage":{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0}}`},
+		{"tool calls only", func() ([]byte, error) {
+			return a.Completion(&provider.Response{ToolCalls: []provider.ToolCall{call}, FinishReason: provider.FinishToolCalls})
+		}, head + `{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0}}`},
+		{"text and tool calls", func() ([]byte, error) {
+			return a.Completion(&provider.Response{Text: "t", ToolCalls: []provider.ToolCall{call}, FinishReason: provider.FinishToolCalls})
+		}, head + `{"role":"assistant","content":"t","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":0,"completion_tokens":0,"total_tokens":0}}`},
+		{"first tool-call delta", func() ([]byte, error) {
+			return a.Chunk(provider.Chunk{ToolCall: &provider.ToolCallDelta{Index: 1, ID: "c2", Name: "g", Arguments: `{"b"`}}, true)
+		}, chunk + `[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":1,"id":"c2","type":"function","function":{"name":"g","arguments":"{\"b\""}}]},"finish_reason":null}]}`},
+		{"later tool-call delta", func() ([]byte, error) {
+			return a.Chunk(provider.Chunk{ToolCall: &provider.ToolCallDelta{Index: 1, Arguments: `:2}`}}, false)
+		}, chunk + `[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":":2}"}}]},"finish_reason":null}]}`},
+		{"finish", func() ([]byte, error) { return a.Finish("") },
+			chunk + `[{"index":0,"delta":{},"finish_reason":"stop"}]}`},
+		{"usage", func() ([]byte, error) { return a.Usage(provider.Usage{InputTokens: 7, OutputTokens: 4}) },
+			chunk + `[],"usage":{"prompt_tokens":7,"completion_tokens":4,"total_tokens":11}}`},
+		{"error without param or code", func() ([]byte, error) { return ErrorBody("bad", "invalid_request_error", "", ""), nil },
+			`{"error":{"message":"bad","type":"invalid_request_error","param":null,"code":null}}`},
+		{"error with both", func() ([]byte, error) { return ErrorBody("no", "invalid_request_error", "n", "unsupported"), nil },
+			`{"error":{"message":"no","type":"invalid_request_error","param":"n","code":"unsupported"}}`},
+	}
+	for _, tc := range tests {
+		got, err := tc.got()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if string(got) != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
+		}
+	}
+}
