@@ -89,7 +89,7 @@ func marshalledChunk(t *testing.T, a *Answer, text string, first bool) string {
 
 func TestAppendChunkWritesWhatMarshalWrites(t *testing.T) {
 	texts := []string{"", "Hello", `quote " backslash \ slash /`, "tab\tnewline\nreturn\rbell\bfeed\f\x00\x1f\x7f",
-		"<b>&amp;</b>", "naïve café 日本語 🙂", "line\u2028para\u2029", "bad \xff\xfe utf8 \xe2\x82", "\xed\xa0\x80 surrogate"}
+		"<b>&amp;</b>", "naïve café 日本語 🙂", "line\u2028para\u2029", "replacement \ufffd itself", "bad \xff\xfe utf8 \xe2\x82", "\xed\xa0\x80 surrogate"}
 	a := &Answer{ID: "chatcmpl-<&>\"x", Created: 1700000000, Model: "claude-3-5-haiku-20241022"}
 	for _, text := range texts {
 		for _, first := range []bool{true, false} {
