@@ -2,6 +2,7 @@ package openai
 
 import (
 	"encoding/json"
+	"net/http"
 	"testing"
 
 	"github.com/llmfall/llmfall/provider"
@@ -71,10 +72,24 @@ func TestOtherInvalidRequestsAreNotResent(t *testing.T) {
 			&provider.Request{Model: "o4-mini"}},
 		{"context length", "error_400_context_length.http",
 			&provider.Request{Model: "o4-mini", Temperature: ptr(0.0)}},
+		{"top_p rejected but not sent", "error_400_unsupported_top_p.http",
+			&provider.Request{Model: "o4-mini", Temperature: ptr(0.0)}},
+		// A temperature out of range is the caller's mistake, not a model
+		// that rejects the setting: answering with the default instead
+		// would hide it.
+		{"temperature out of range", "",
+			&provider.Request{Model: "gpt-4.1", Temperature: ptr(3.0)}},
 	}
+	outOfRange := fakeResponse{status: 400, header: http.Header{"Content-Type": {"application/json"}},
+		body: []byte(`{"error":{"message":"Invalid 'temperature': decimal above maximum value. Expected a value <= 2, but got 3 instead.",` +
+			`"type":"invalid_request_error","param":"temperature","code":"decimal_above_max_value"}}`)}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newServer(t, loadResponse(t, tc.fixture))
+			resp := outOfRange
+			if tc.fixture != "" {
+				resp = loadResponse(t, tc.fixture)
+			}
+			srv := newServer(t, resp)
 			c := New(Config{BaseURL: srv.URL + "/v1", HTTPClient: srv.Client()})
 			tc.req.Messages = []provider.Message{{Role: provider.RoleUser, Content: "hi"}}
 			_, err := c.Complete(t.Context(), tc.req)
