@@ -80,14 +80,7 @@ func TestLoadProblemsAtTheirLines(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			t.Chdir(dir)
-			files := map[string]string{}
-			for k, v := range tc.files {
-				files["p/"+k] = v
-			}
-			writeFiles(t, dir, files)
-			_, err := LoadSuite([]string{"p"}, LoadOptions{})
+			err := loadSuiteDir(t, tc.files, LoadOptions{})
 			if err == nil {
 				t.Fatalf("LoadSuite succeeded; want error %q", tc.want)
 			}

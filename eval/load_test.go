@@ -150,14 +150,7 @@ func TestLoadSuiteErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			t.Chdir(dir)
-			files := map[string]string{}
-			for k, v := range tc.files {
-				files["p/"+k] = v
-			}
-			writeFiles(t, dir, files)
-			_, err := LoadSuite([]string{"p"}, LoadOptions{Categories: []string{"fast", "smart"}})
+			err := loadSuiteDir(t, tc.files, LoadOptions{Categories: []string{"fast", "smart"}})
 			if err == nil {
 				t.Fatalf("LoadSuite succeeded; want error %q", tc.want)
 			}
@@ -195,4 +188,19 @@ func TestLoadSuiteCollectsEveryProblem(t *testing.T) {
 
 func asLoadError(err error, target **LoadError) bool {
 	return errors.As(err, target)
+}
+
+// loadSuiteDir writes files (names relative to the suite) under p/ in a new
+// working directory and loads that suite, for tests of what loading says.
+func loadSuiteDir(t *testing.T, files map[string]string, opts LoadOptions) error {
+	t.Helper()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	under := make(map[string]string, len(files))
+	for k, v := range files {
+		under["p/"+k] = v
+	}
+	writeFiles(t, dir, under)
+	_, err := LoadSuite([]string{"p"}, opts)
+	return err
 }
