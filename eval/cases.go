@@ -24,6 +24,11 @@ var caseTestKeys = slices.DeleteFunc(slices.Clone(testKeys), func(k string) bool
 func (l *fileLoader) caseFile(n node, p *Prompt) []rawTest {
 	rel := l.str(n, "file")
 	if rel == "" {
+		// Not skipped in silence: the prompt's other tests would run
+		// without this file's. (Not a string: str said so.)
+		if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+			l.errorf(n.file, n.Line, "file is empty: name a case file (.jsonl, .yaml, .yml or .csv)")
+		}
 		return nil
 	}
 	name, err := l.root.resolve(l.name, rel)

@@ -36,3 +36,19 @@ func TestJSONLLinesAsEncodersWriteThem(t *testing.T) {
 		t.Errorf("second case = %s at line %d; want c.jsonl:2", tests[1].Name, tests[1].Line)
 	}
 }
+
+// TestEmptyCaseFileName: `file: ""` is reported, not skipped in silence
+// (the prompt's other tests would run without the case file's, and the
+// gate pass on fewer cases than meant); `file: null` is reported once.
+func TestEmptyCaseFileName(t *testing.T) {
+	head := "category: fast\nprompt: hi\ntests:\n  - assert: [{type: is-json}]\n"
+	for entry, want := range map[string]string{
+		`""`:   `p/p.yaml:5: file is empty: name a case file (.jsonl, .yaml, .yml or .csv)`,
+		`null`: `p/p.yaml:5: file must be a string`,
+	} {
+		err := loadSuiteDir(t, map[string]string{"p.yaml": head + "  - file: " + entry + "\n"}, LoadOptions{})
+		if err == nil || err.Error() != want {
+			t.Errorf("file: %s: error = %v; want %s", entry, err, want)
+		}
+	}
+}
