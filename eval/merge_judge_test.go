@@ -2,6 +2,7 @@ package eval
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
@@ -68,5 +69,25 @@ func TestMergeAddsTheJudgeTallies(t *testing.T) {
 	}
 	if merged.Summary.Judge != nil {
 		t.Errorf("merged judge summary = %+v; want none when no shard had a judge", merged.Summary.Judge)
+	}
+}
+
+// TestMergeRefusesAShardWithoutGateSettings: a shard whose results carry
+// no gate settings (written by a version without them, or edited) beside
+// one run under the paired gate is refused as run under another gate, in
+// either order, rather than crashing the merge.
+func TestMergeRefusesAShardWithoutGateSettings(t *testing.T) {
+	s := shardSuite(t, 2, 6, nil, `{type: contains, value: "ticket"}`)
+	paired := GateOptions{Paired: true, Baseline: runShard(t, s, Shard{}, GateOptions{})}
+	for _, bare := range []int{1, 2} {
+		one, two := runShard(t, s, Shard{Index: 1, Count: 2}, paired), runShard(t, s, Shard{Index: 2, Count: 2}, paired)
+		if one.Run.Gate == nil || one.Run.Gate.BaselineCasesDigest == "" {
+			t.Fatalf("a shard of a paired gate has gate settings %+v; want a baseline digest", one.Run.Gate)
+		}
+		[]*Results{one, two}[bare-1].Run.Gate = nil
+		_, err := Merge([]*Results{one, two})
+		if err == nil || !strings.Contains(err.Error(), "ran under another gate") {
+			t.Errorf("shard %d/2 without gate settings: Merge error = %v; want it refused as run under another gate", bare, err)
+		}
 	}
 }
