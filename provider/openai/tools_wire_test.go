@@ -150,9 +150,11 @@ func TestMessageContentShapes(t *testing.T) {
 	}
 }
 
-// Parallel calls as compatible servers stream them: Ollama sends each call
-// whole in one delta without an index (its position says which call it
-// is), others interleave the calls' fragments by index.
+// Parallel calls as compatible servers stream them. OpenAI gives each call
+// its index and names it (id and name) in its first delta only; others
+// interleave the calls' fragments by index; Gemini's OpenAI endpoint and
+// Ollama before 0.4.7 leave the index out, later Ollama sends index 0 for
+// every call (ollama/ollama#15457). Each way, two calls stay two.
 func TestStreamedParallelCalls(t *testing.T) {
 	const head = `data: {"id":"chatcmpl-P","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":`
 	tests := []struct {
@@ -166,6 +168,33 @@ func TestStreamedParallelCalls(t *testing.T) {
 				`{"id":"call_2","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Rome\",\"units\":\"celsius\"}"}}]},"finish_reason":null}]}`,
 		}, []provider.Chunk{
 			{ToolCall: &provider.ToolCallDelta{Index: 0, ID: "call_1", Name: "get_weather", Arguments: `{"city":"Paris"}`}},
+			{ToolCall: &provider.ToolCallDelta{Index: 1, ID: "call_2", Name: "get_weather", Arguments: `{"city":"Rome","units":"celsius"}`}},
+		}},
+		{"whole, one a chunk, without index", []string{
+			`{"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]},"finish_reason":null}]}`,
+			`{"tool_calls":[{"id":"call_2","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Rome\",\"units\":\"celsius\"}"}}]},"finish_reason":null}]}`,
+		}, []provider.Chunk{
+			{ToolCall: &provider.ToolCallDelta{Index: 0, ID: "call_1", Name: "get_weather", Arguments: `{"city":"Paris"}`}},
+			{ToolCall: &provider.ToolCallDelta{Index: 1, ID: "call_2", Name: "get_weather", Arguments: `{"city":"Rome","units":"celsius"}`}},
+		}},
+		{"fragments without index", []string{
+			`{"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]},"finish_reason":null}]}`,
+			`{"tool_calls":[{"function":{"arguments":"{\"city\":\"Paris\"}"}}]},"finish_reason":null}]}`,
+			`{"tool_calls":[{"id":"call_2","type":"function","function":{"name":"get_weather","arguments":"{\"city\":"}}]},"finish_reason":null}]}`,
+			`{"tool_calls":[{"function":{"arguments":"\"Rome\",\"units\":\"celsius\"}"}}]},"finish_reason":null}]}`,
+		}, []provider.Chunk{
+			{ToolCall: &provider.ToolCallDelta{Index: 0, ID: "call_1", Name: "get_weather"}},
+			{ToolCall: &provider.ToolCallDelta{Index: 0, Arguments: `{"city":"Paris"}`}},
+			{ToolCall: &provider.ToolCallDelta{Index: 1, ID: "call_2", Name: "get_weather", Arguments: `{"city":`}},
+			{ToolCall: &provider.ToolCallDelta{Index: 1, Arguments: `"Rome","units":"celsius"}`}},
+		}},
+		{"every call at index 0", []string{
+			`{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":"}}]},"finish_reason":null}]}`,
+			`{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]},"finish_reason":null}]}`,
+			`{"tool_calls":[{"index":0,"id":"call_2","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Rome\",\"units\":\"celsius\"}"}}]},"finish_reason":null}]}`,
+		}, []provider.Chunk{
+			{ToolCall: &provider.ToolCallDelta{Index: 0, ID: "call_1", Name: "get_weather", Arguments: `{"city":`}},
+			{ToolCall: &provider.ToolCallDelta{Index: 0, Arguments: `"Paris"}`}},
 			{ToolCall: &provider.ToolCallDelta{Index: 1, ID: "call_2", Name: "get_weather", Arguments: `{"city":"Rome","units":"celsius"}`}},
 		}},
 		{"interleaved by index", []string{
