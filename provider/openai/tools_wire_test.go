@@ -188,6 +188,33 @@ func TestStreamedParallelCalls(t *testing.T) {
 			{ToolCall: &provider.ToolCallDelta{Index: 1, ID: "call_2", Name: "get_weather", Arguments: `{"city":`}},
 			{ToolCall: &provider.ToolCallDelta{Index: 1, Arguments: `"Rome","units":"celsius"}`}},
 		}},
+		{"whole, without id or index", []string{
+			`{"tool_calls":[{"type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}},` +
+				`{"type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Rome\",\"units\":\"celsius\"}"}}]},"finish_reason":null}]}`,
+		}, []provider.Chunk{
+			{ToolCall: &provider.ToolCallDelta{Index: 0, Name: "get_weather", Arguments: `{"city":"Paris"}`}},
+			{ToolCall: &provider.ToolCallDelta{Index: 1, Name: "get_weather", Arguments: `{"city":"Rome","units":"celsius"}`}},
+		}},
+		{"every fragment with its call's id, without index", []string{
+			`{"tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":"}}]},"finish_reason":null}]}`,
+			`{"tool_calls":[{"id":"call_1","function":{"arguments":"\"Paris\"}"}}]},"finish_reason":null}]}`,
+			`{"tool_calls":[{"id":"call_2","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Rome\",\"units\":\"celsius\"}"}}]},"finish_reason":null}]}`,
+		}, []provider.Chunk{
+			{ToolCall: &provider.ToolCallDelta{Index: 0, ID: "call_1", Name: "get_weather", Arguments: `{"city":`}},
+			{ToolCall: &provider.ToolCallDelta{Index: 0, ID: "call_1", Arguments: `"Paris"}`}},
+			{ToolCall: &provider.ToolCallDelta{Index: 1, ID: "call_2", Name: "get_weather", Arguments: `{"city":"Rome","units":"celsius"}`}},
+		}},
+		{"index on each call's first delta only", []string{
+			`{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]},"finish_reason":null}]}`,
+			`{"tool_calls":[{"function":{"arguments":"{\"city\":\"Paris\"}"}}]},"finish_reason":null}]}`,
+			`{"tool_calls":[{"index":1,"id":"call_2","type":"function","function":{"name":"get_weather","arguments":""}}]},"finish_reason":null}]}`,
+			`{"tool_calls":[{"function":{"arguments":"{\"city\":\"Rome\",\"units\":\"celsius\"}"}}]},"finish_reason":null}]}`,
+		}, []provider.Chunk{
+			{ToolCall: &provider.ToolCallDelta{Index: 0, ID: "call_1", Name: "get_weather"}},
+			{ToolCall: &provider.ToolCallDelta{Index: 0, Arguments: `{"city":"Paris"}`}},
+			{ToolCall: &provider.ToolCallDelta{Index: 1, ID: "call_2", Name: "get_weather"}},
+			{ToolCall: &provider.ToolCallDelta{Index: 1, Arguments: `{"city":"Rome","units":"celsius"}`}},
+		}},
 		{"every call at index 0", []string{
 			`{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\"city\":"}}]},"finish_reason":null}]}`,
 			`{"tool_calls":[{"index":0,"function":{"arguments":"\"Paris\"}"}}]},"finish_reason":null}]}`,
@@ -222,7 +249,13 @@ func TestStreamedParallelCalls(t *testing.T) {
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("chunks mismatch (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(wiretest.WeatherCalls("call_1", "call_2"), r.ToolCalls); diff != "" {
+			var ids [2]string // each call's id, as its deltas gave it
+			for _, c := range tc.want {
+				if ids[c.ToolCall.Index] == "" {
+					ids[c.ToolCall.Index] = c.ToolCall.ID
+				}
+			}
+			if diff := cmp.Diff(wiretest.WeatherCalls(ids[0], ids[1]), r.ToolCalls); diff != "" {
 				t.Errorf("Response().ToolCalls mismatch (-want +got):\n%s", diff)
 			}
 		})
