@@ -129,3 +129,21 @@ func TestExtractTheRootOrNothing(t *testing.T) {
 		t.Errorf("Extract of missing paths wrote %q; want nothing", got)
 	}
 }
+
+// TestExtractTakesPathsLiterally: a suite directory whose name has glob
+// characters extracts that directory only, not its namesakes.
+func TestExtractTakesPathsLiterally(t *testing.T) {
+	repo := gitRepo(t, map[string]string{"p*/a.yaml": "x", "pa/b.yaml": "y", "p?/c.yaml": "z"})
+	ctx := context.Background()
+	rev, err := ResolveRevision(ctx, repo, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	if err := rev.Extract(ctx, []string{"p*"}, dst); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := filesUnder(t, dst), []string{"p*/a.yaml"}; !slices.Equal(got, want) {
+		t.Errorf("Extract(p*) wrote %q; want %q", got, want)
+	}
+}
