@@ -1,0 +1,171 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/llmfall/llmfall/provider"
+)
+
+// ticketSuite is one prompt whose tests send "ticket <id>" for each id and
+// pass when the answer contains "ticket 1".
+func ticketSuite(t *testing.T, ids ...string) *Suite {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("name: p\ncategory: fast\nprompt: \"ticket {{.id}}\"\ntests:\n")
+	for i, id := range ids {
+		b.WriteString("  - name: t" + string(rune('0'+i)) + "\n    vars: {id: \"" + id + "\"}\n    assert: [{type: contains, value: \"ticket 1\"}]\n")
+	}
+	return loadDir(t, map[string]string{"p.yaml": b.String()})
+}
+
+// A run against a baseline answers the unchanged cases from it: no call,
+// the baseline's verdicts in the results (after those that ran) and in
+// every count, and the summary says why each case is there. Results kept
+// under Retain are failures that ran: a carried failure is the baseline's,
+// already reported.
+func TestRunCarriesUnchangedBaselineResults(t *testing.T) {
+	ps, fs := fakes(echo)
+	baseline, err := Run(context.Background(), mustPlan(t, ticketSuite(t, "0", "1", "2"), PlanOptions{Depth: 1}), RunOptions{Providers: ps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "baseline.json")
+	if err := baseline.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if baseline, err = ReadResults(path); err != nil {
+		t.Fatal(err)
+	}
+	// t2 now asks about ticket 12: it runs (and passes); t0 (failed) and
+	// t1 (passed) are carried.
+	plan := mustPlan(t, ticketSuite(t, "0", "1", "12"), PlanOptions{Depth: 1, Baseline: baseline})
+	if len(plan.Cases) != 1 || len(plan.Carried) != 2 {
+		t.Fatalf("plan runs %d and carries %d; want 1 and 2", len(plan.Cases), len(plan.Carried))
+	}
+	changed := plan.Cases[0].Reason
+	for _, retain := range []int{0, 5} {
+		ps, fs = fakes(echo)
+		rs, err := Run(context.Background(), plan, RunOptions{Providers: ps, Retain: retain})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := fs["a"].calls.Load(); n != 1 {
+			t.Errorf("retain %d: %d calls; want 1, for the changed case", retain, n)
+		}
+		type row struct {
+			Test    string
+			Pass    bool
+			Carried bool
+			Reason  string
+		}
+		var got []row
+		for _, r := range rs.Results {
+			got = append(got, row{r.Test, r.Pass, r.Carried, r.Reason})
+		}
+		want := []row{
+			{"t2", true, false, changed},
+			{"t0", false, true, "unchanged since the baseline"},
+			{"t1", true, true, "unchanged since the baseline"},
+		}
+		if retain > 0 {
+			want = nil // t2 passed, t0's failure did not run
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("retain %d: results (-want +got):\n%s", retain, diff)
+		}
+		s := rs.Summary
+		if s.Total != 3 || s.Passed != 2 || s.Failed != 1 || s.Carried != 2 || s.NotRun != 0 || rs.Unlisted != 0 {
+			t.Errorf("retain %d: summary %d total, %d passed, %d failed, %d carried, %d not run, %d unlisted; want 3, 2, 1, 2, 0, 0",
+				retain, s.Total, s.Passed, s.Failed, s.Carried, s.NotRun, rs.Unlisted)
+		}
+		if diff := cmp.Diff(map[string]int{"unchanged since the baseline": 2, changed: 1}, s.Reasons); diff != "" {
+			t.Errorf("retain %d: reasons (-want +got):\n%s", retain, diff)
+		}
+		if want := "why: 2 unchanged since the baseline, 1 " + changed; s.ReasonsLine() != want {
+			t.Errorf("retain %d: reasons line %q; want %q", retain, s.ReasonsLine(), want)
+		}
+	}
+}
+
+// An interrupted run's matrix lists every link that answered, with what
+// it answered, and leaves out the one that never did, wherever it is in
+// the chain.
+func TestInterruptedRunMatrixListsTheLinksThatAnswered(t *testing.T) {
+	plan := mustPlan(t, ticketSuite(t, "0", "1"), PlanOptions{Depth: 3})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ps, _ := fakes(echo)
+	// a: t0 fails, t1 errors; b never answers; c: t0 fails, t1 passes.
+	ps["a"] = &fakeProvider{answer: func(n int, req *provider.Request) (string, error) {
+		if req.Messages[0].Content == "ticket 1" {
+			return "", &provider.Error{Provider: "a", Status: 404, Class: provider.ClassNotFound, Message: "model not found"}
+		}
+		return echo(n, req)
+	}}
+	ps["b"] = &fakeProvider{answer: func(int, *provider.Request) (string, error) {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}}
+	rs, err := Run(ctx, plan, RunOptions{Providers: ps, Progress: func(p Progress) {
+		if p.Done == 4 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run error = %v; want context.Canceled", err)
+	}
+	want := []Cell{
+		{Prompt: "p", Position: 0, Provider: "a", Model: "gpt-4.1-mini", Failed: 1, Errored: 1, PassRate: 0},
+		{Prompt: "p", Position: 2, Provider: "c", Model: "gemini-2.5-flash", Passed: 1, Failed: 1, PassRate: 0.5},
+	}
+	if diff := cmp.Diff(want, rs.Summary.Links); diff != "" {
+		t.Errorf("links (-want +got):\n%s", diff)
+	}
+	if s := rs.Summary; s.Total != 4 || s.Errored != 1 || s.NotRun != 2 || s.PassRate != 1.0/3 {
+		t.Errorf("summary %d run, %d errored, %d not run, pass rate %v; want 4, 1, 2, 1/3", s.Total, s.Errored, s.NotRun, s.PassRate)
+	}
+}
+
+// The reasons line puts the most frequent reason first, ties in name order.
+func TestReasonsLine(t *testing.T) {
+	s := Summary{Reasons: map[string]int{"link changed": 2, "assertions changed": 2, "new case": 1, "unchanged since the baseline": 27}}
+	want := "why: 27 unchanged since the baseline, 2 assertions changed, 2 link changed, 1 new case"
+	if got := s.ReasonsLine(); got != want {
+		t.Errorf("ReasonsLine() = %q; want %q", got, want)
+	}
+	if got := (&Summary{}).ReasonsLine(); got != "" {
+		t.Errorf("ReasonsLine() without reasons = %q; want \"\"", got)
+	}
+}
+
+// A results document of another version, or not JSON, is refused with its
+// path and what is wrong.
+func TestReadResultsRefusals(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"v2.json":  `{"version": 2, "results": []}`,
+		"bad.json": `{"version": 1, "results": [`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct{ file, want string }{
+		{"v2.json", "reading results " + filepath.Join(dir, "v2.json") + ": version 2, want 1"},
+		{"bad.json", "reading results " + filepath.Join(dir, "bad.json") + ": unexpected end of JSON input"},
+		{"none.json", "reading results: open " + filepath.Join(dir, "none.json") + ": no such file or directory"},
+	}
+	for _, tc := range tests {
+		rs, err := ReadResults(filepath.Join(dir, tc.file))
+		if err == nil || err.Error() != tc.want || rs != nil {
+			t.Errorf("ReadResults(%s) = %v, %v; want the error %q", tc.file, rs, err, tc.want)
+		}
+	}
+}
