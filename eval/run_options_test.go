@@ -69,3 +69,41 @@ func TestRunCallTimeout(t *testing.T) {
 		}
 	}
 }
+
+// A concurrency limit of 100 is used in full: a run does not run out of
+// waiting cases to fill its slots (it keeps a few per slot, at least 64).
+func TestRunFillsALargeConcurrencyLimit(t *testing.T) {
+	const limit = 100
+	plan := mustPlan(t, suiteOf(t, limit+20, `{type: contains, value: "ticket"}`), PlanOptions{Depth: 1})
+	ps, fs := fakes(echo)
+	started := make(chan struct{}, limit+20)
+	release := make(chan struct{})
+	fs["a"].onStart = func(context.Context) {
+		started <- struct{}{}
+		<-release
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(context.Background(), plan, RunOptions{Providers: ps, Limits: map[string]Limit{"a": {Concurrency: limit}}})
+		done <- err
+	}()
+	defer func() {
+		close(release)
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	for n := range limit {
+		select {
+		case <-started:
+		case <-time.After(30 * time.Second): // a stall detector: the run holds n calls and starts no more
+			t.Fatalf("%d calls in flight, and no more start; want %d", n, limit)
+		}
+	}
+	fs["a"].mu.Lock()
+	got := fs["a"].maxInflight
+	fs["a"].mu.Unlock()
+	if got != limit {
+		t.Errorf("max in flight = %d; want %d", got, limit)
+	}
+}
