@@ -2,9 +2,12 @@ package eval
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -167,5 +170,66 @@ func TestReadResultsRefusals(t *testing.T) {
 		if err == nil || err.Error() != tc.want || rs != nil {
 			t.Errorf("ReadResults(%s) = %v, %v; want the error %q", tc.file, rs, err, tc.want)
 		}
+	}
+}
+
+// keys are a JSON object's keys, sorted.
+func keys(t *testing.T, v any) []string {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("%v is not an object", v)
+	}
+	return slices.Sorted(maps.Keys(m))
+}
+
+// The document a run writes has the keys docs/design.md promises (those
+// marked "?" only when they apply) and says what was run and how.
+func TestRunDocumentKeys(t *testing.T) {
+	plan := mustPlan(t, suiteOf(t, 1, `{type: contains, value: "ticket"}`), PlanOptions{Depth: 2})
+	ps, _ := fakes(echo)
+	rs, err := Run(context.Background(), plan, RunOptions{Providers: ps, Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "results.json")
+	if err := rs.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"results", "run", "summary", "version"}, keys(t, doc)); diff != "" {
+		t.Errorf("document keys (-want +got):\n%s", diff)
+	}
+	results := doc["results"].([]any)
+	if len(results) != 2 {
+		t.Fatalf("%d results; want 2", len(results))
+	}
+	common := []string{"assertions", "cost_usd", "error", "fingerprint", "inputs", "latency_ms", "model", "output", "pass",
+		"position", "prompt", "provider", "reason", "repeat", "score", "test", "usage"}
+	primary := slices.Sorted(slices.Values(append(slices.Clone(common), "input")))
+	if diff := cmp.Diff(primary, keys(t, results[0])); diff != "" {
+		t.Errorf("the primary's result keys (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(common, keys(t, results[1])); diff != "" {
+		t.Errorf("another link's result keys (-want +got):\n%s", diff)
+	}
+	summary := []string{"cached", "carried", "cost_usd", "duration_ms", "errored", "failed", "interrupted", "links", "not_run",
+		"offline", "pass_rate", "passed", "reasons", "total"}
+	if diff := cmp.Diff(summary, keys(t, doc["summary"])); diff != "" {
+		t.Errorf("summary keys (-want +got):\n%s", diff)
+	}
+	run := doc["run"].(map[string]any)
+	if run["suite"] != plan.Suite || run["cases"] != float64(plan.Planned) || len(run) != 2 {
+		t.Errorf("run = %v; want the plan's suite %s and %d cases, no shard", run, plan.Suite, plan.Planned)
+	}
+	if s := doc["summary"].(map[string]any); s["offline"] != true || s["interrupted"] != false {
+		t.Errorf("summary offline %v, interrupted %v; want true, false", s["offline"], s["interrupted"])
 	}
 }
