@@ -233,3 +233,26 @@ func TestRunDocumentKeys(t *testing.T) {
 		t.Errorf("summary offline %v, interrupted %v; want true, false", s["offline"], s["interrupted"])
 	}
 }
+
+// A repeated run whose cases are all carried from the baseline still
+// reports each test's repeats (which the gate's pass@k minimums read).
+func TestRunOfCarriedRepeatsReportsThem(t *testing.T) {
+	s := ticketSuite(t, "1")
+	ps, _ := fakes(echo)
+	baseline, err := Run(context.Background(), mustPlan(t, s, PlanOptions{Depth: 1, Repeat: 2}), RunOptions{Providers: ps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := mustPlan(t, s, PlanOptions{Depth: 1, Repeat: 2, Baseline: baseline})
+	if len(plan.Cases) != 0 || len(plan.Carried) != 2 {
+		t.Fatalf("plan runs %d and carries %d; want 0 and 2", len(plan.Cases), len(plan.Carried))
+	}
+	rs, err := Run(context.Background(), plan, RunOptions{Providers: ps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Repeat{{Prompt: "p", Test: "t0", Provider: "a", Model: "gpt-4.1-mini", Runs: 2, Passed: 2, PassAtK: 1, PassAllK: 1}}
+	if diff := cmp.Diff(want, rs.Summary.Repeats); diff != "" {
+		t.Errorf("repeats (-want +got):\n%s", diff)
+	}
+}
