@@ -248,3 +248,25 @@ func TestRunPricesTheAnsweringModel(t *testing.T) {
 		t.Errorf("latency = %d ms; want the provider's 1500", r.LatencyMS)
 	}
 }
+
+// A cached answer is graded as the answer was: with the latency it took,
+// so a latency assertion gives the same verdict from the cache.
+func TestRunCachedAnswerKeepsItsLatency(t *testing.T) {
+	s := suiteOf(t, 1, `{type: contains, value: "ticket"}`, `{type: latency, threshold: 1000}`)
+	cache, err := OpenCache(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := map[string]provider.Provider{"a": &modelProvider{model: "gpt-4.1-mini", latency: 1500}}
+	for _, run := range []string{"first", "cached"} {
+		rs, err := Run(context.Background(), mustPlan(t, s, PlanOptions{Depth: 1}), RunOptions{Providers: ps, Cache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rs.Results[0]
+		if r.Cached != (run == "cached") || r.LatencyMS != 1500 || r.Pass || r.Assertions[1].Reason != "latency 1500 ms is over 1000 ms" {
+			t.Errorf("%s run: cached %v, latency %d ms, pass %v, %+v; want 1500 ms and the latency check failed",
+				run, r.Cached, r.LatencyMS, r.Pass, r.Assertions)
+		}
+	}
+}
