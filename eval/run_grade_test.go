@@ -270,3 +270,46 @@ func TestRunCachedAnswerKeepsItsLatency(t *testing.T) {
 		}
 	}
 }
+
+// verdictJudge gives each rubric the verdict named by the output.
+type verdictJudge map[string]judge.Verdict
+
+func (j verdictJudge) Rubric(_ context.Context, in judge.RubricInput) (judge.Verdict, error) {
+	return j[in.Output], nil
+}
+
+func (j verdictJudge) Consistent(context.Context, judge.PairInput) (judge.Verdict, error) {
+	return judge.Verdict{}, errors.New("not used")
+}
+
+// A judge assertion passes on a passing verdict only: a failing verdict
+// fails the case, and so does a passing one that changed when the judge
+// saw the answers the other way round, which the reason says.
+func TestRunJudgeVerdicts(t *testing.T) {
+	plan := mustPlan(t, suiteOf(t, 3, `{type: judge, rubric: "summarises the ticket"}`), PlanOptions{Depth: 1})
+	j := verdictJudge{
+		"ticket 0": {Pass: false, Score: 0.2, Reasoning: "no summary", Judge: "j/m"},
+		"ticket 1": {Pass: true, Score: 0.9, Reasoning: "a summary", Judge: "j/m"},
+		"ticket 2": {Pass: true, Score: 0.8, Reasoning: "a summary", Judge: "j/m", Inconsistent: true},
+	}
+	ps, _ := fakes(echo)
+	rs, err := Run(context.Background(), plan, RunOptions{Providers: ps, Judge: j})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []AssertionResult
+	for _, r := range rs.Results {
+		if r.Pass != r.Assertions[0].Pass {
+			t.Errorf("%s: case pass %v, assertion pass %v; want the same", r.Test, r.Pass, r.Assertions[0].Pass)
+		}
+		got = append(got, r.Assertions[0])
+	}
+	want := []AssertionResult{
+		{Type: "judge", Pass: false, Score: 0.2, Reason: "no summary"},
+		{Type: "judge", Pass: true, Score: 0.9, Reason: "a summary"},
+		{Type: "judge", Pass: false, Score: 0.8, Reason: "inconsistent verdict (changed when the answers were swapped): a summary"},
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(AssertionResult{})); diff != "" {
+		t.Errorf("judge assertions (-want +got):\n%s", diff)
+	}
+}
