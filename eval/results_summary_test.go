@@ -256,3 +256,31 @@ func TestRunOfCarriedRepeatsReportsThem(t *testing.T) {
 		t.Errorf("repeats (-want +got):\n%s", diff)
 	}
 }
+
+// A run that repeats nothing keeps no per-case repeat entries (200 bytes a
+// case, for a report it will not make), carried cases included; one that
+// repeats registers them in plan order, whatever order its cases finish in.
+func TestRunKeepsRepeatEntriesOnlyWhenItRepeats(t *testing.T) {
+	s := ticketSuite(t, "0", "1", "2")
+	ps, _ := fakes(echo)
+	for _, repeat := range []int{1, 2} {
+		baseline, err := Run(context.Background(), mustPlan(t, s, PlanOptions{Depth: 2, Repeat: repeat}), RunOptions{Providers: ps})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// t2 changed: it runs, t0 and t1 are carried.
+		plan := mustPlan(t, ticketSuite(t, "0", "1", "12"), PlanOptions{Depth: 2, Repeat: repeat, Baseline: baseline})
+		r := newRunner(plan, RunOptions{Providers: ps})
+		var got []string
+		for _, e := range r.tally.repeats.out {
+			got = append(got, e.Test+"@"+e.Provider)
+		}
+		var want []string
+		if repeat > 1 {
+			want = []string{"t2@a", "t2@b", "t0@a", "t0@b", "t1@a", "t1@b"}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("repeat %d: repeat entries before any case ran (-want +got):\n%s", repeat, diff)
+		}
+	}
+}
