@@ -34,7 +34,7 @@ func ticketSuite(t *testing.T, ids ...string) *Suite {
 // under Retain are failures that ran: a carried failure is the baseline's,
 // already reported.
 func TestRunCarriesUnchangedBaselineResults(t *testing.T) {
-	ps, fs := fakes(echo)
+	ps, _ := fakes(echo)
 	baseline, err := Run(context.Background(), mustPlan(t, ticketSuite(t, "0", "1", "2"), PlanOptions{Depth: 1}), RunOptions{Providers: ps})
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +54,7 @@ func TestRunCarriesUnchangedBaselineResults(t *testing.T) {
 	}
 	changed := plan.Cases[0].Reason
 	for _, retain := range []int{0, 5} {
-		ps, fs = fakes(echo)
+		ps, fs := fakes(echo)
 		rs, err := Run(context.Background(), plan, RunOptions{Providers: ps, Retain: retain})
 		if err != nil {
 			t.Fatal(err)
