@@ -87,3 +87,77 @@ func TestLoadOptionsBelowZeroMeanTheDefaults(t *testing.T) {
 		t.Errorf("a prompt file over the default cap: %v; want ErrTooLarge", err)
 	}
 }
+
+// TestPromptFileValueProblems: each key of a prompt file or test with a
+// value of the wrong shape or out of range is reported once, at its line,
+// and a problem already reported is not reported again as a missing part
+// (no "no tests" after a bad test, no per-test errors after a prompt that
+// does not parse).
+func TestPromptFileValueProblems(t *testing.T) {
+	const head = "category: fast\nprompt: hi\n"
+	const ok = "tests: [{ assert: [{ type: is-json }] }]\n"
+	cases := []struct {
+		name, file string
+		want       []string
+	}{
+		{"description not a string", head + "description: [a]\n" + ok,
+			[]string{"p/p.yaml:3: description must be a string"}},
+		{"min_pass_rate not a number", head + "min_pass_rate: [1]\n" + ok,
+			[]string{"p/p.yaml:3: min_pass_rate must be a number"}},
+		{"min_pass_rate a word", head + "min_pass_rate: most\n" + ok,
+			[]string{"p/p.yaml:3: min_pass_rate must be a number"}},
+		{"params not a mapping", head + "params: [temperature]\n" + ok,
+			[]string{"p/p.yaml:3: params must be a mapping"}},
+		{"top_p and max_tokens out of range", head + "params: { top_p: 1.5, max_tokens: -1 }\n" + ok,
+			[]string{
+				"p/p.yaml:3: top_p 1.5 is out of range (want 0 to 1)",
+				"p/p.yaml:3: max_tokens -1 is out of range (want a whole number of at least 1)",
+			}},
+		{"max_tokens fractional", head + "params: { max_tokens: 2.5 }\n" + ok,
+			[]string{"p/p.yaml:3: max_tokens 2.5 is out of range (want a whole number of at least 1)"}},
+		{"seed not a number", head + "params: { seed: [1] }\n" + ok,
+			[]string{"p/p.yaml:3: seed must be a whole number of at least 0"}},
+		{"seed a word", head + "params: { seed: lucky }\n" + ok,
+			[]string{"p/p.yaml:3: seed must be a whole number of at least 0"}},
+		{"system template", "category: fast\nsystem: \"You {{.x\"\nprompt: hi\n" + ok,
+			[]string{"p/p.yaml:2: system: template: system:1: unclosed action"}},
+		{"prompt template with tests after it", "category: fast\nprompt: \"{{if}}\"\ntests: [{ vars: { a: 1 } }, { assert: [{ type: nope }] }]\n",
+			[]string{"p/p.yaml:2: prompt: template: prompt:1: missing value for if"}},
+		{"defaults of an unknown key, and vars not a mapping", head + "defaults: { asserts: [], vars: [a] }\n" + ok,
+			[]string{
+				`p/p.yaml:3: unknown key "asserts" in defaults (want one of: vars, assert)`,
+				"p/p.yaml:3: vars must be a mapping of names to values",
+			}},
+		{"defaults not a mapping", head + "defaults: [a]\n" + ok,
+			[]string{"p/p.yaml:3: defaults must be a mapping"}},
+		{"tests that are not mappings", head + "tests: [hi, { assert: [{ type: is-json }] }, [1]]\n",
+			[]string{"p/p.yaml:3: test must be a mapping", "p/p.yaml:3: test must be a mapping"}},
+		{"every unknown key", head + "promt: x\ntests:\n  - { asert: [], vars: {}, thresold: 1, assert: [{ type: is-json }] }\n",
+			[]string{
+				`p/p.yaml:3: unknown key "promt" in prompt file (want one of: name, description, category, system, prompt, params, defaults, tests, min_pass_rate, tools, tool_choice, response_format, messages)`,
+				`p/p.yaml:5: unknown key "asert" in test (want one of: name, description, vars, assert, threshold, file, min_pass_at_k, min_pass_all_k)`,
+				`p/p.yaml:5: unknown key "thresold" in test (want one of: name, description, vars, assert, threshold, file, min_pass_at_k, min_pass_all_k)`,
+			}},
+		{"pass@k minimums out of range", head + "tests:\n  - { min_pass_at_k: 1.1, min_pass_all_k: -1, threshold: [1], assert: [{ type: is-json }] }\n",
+			[]string{
+				"p/p.yaml:4: min_pass_at_k must be between 0 and 1",
+				"p/p.yaml:4: min_pass_all_k must be between 0 and 1",
+				"p/p.yaml:4: threshold must be a number",
+			}},
+		{"test name and description not strings", head + "tests:\n  - { name: [a], description: { b: c }, assert: [{ type: is-json }] }\n",
+			[]string{"p/p.yaml:4: name must be a string", "p/p.yaml:4: description must be a string"}},
+		{"tests named alike, the third reported too", head + "tests:\n  - { name: a, assert: [{ type: is-json }] }\n  - { name: a, assert: [{ type: is-json }] }\n  - { name: a, assert: [{ type: is-json }] }\n",
+			[]string{`p/p.yaml:5: test name "a" is already used at line 4`, `p/p.yaml:6: test name "a" is already used at line 4`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := loadSuiteDir(t, map[string]string{"p.yaml": tc.file}, LoadOptions{})
+			if err == nil {
+				t.Fatalf("LoadSuite succeeded; want %q", tc.want)
+			}
+			if diff := cmp.Diff(tc.want, loadErrorTexts(err)); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
