@@ -174,3 +174,22 @@ tests: [{ name: t1, vars: { img: { image: "https://example.com/a.png" } }, asser
 		t.Errorf("errors (-want +got):\n%s", diff)
 	}
 }
+
+// TestImageAfterAMarkThatIsText: a var's text that looks like an image's
+// placeholder, before the test's own image var, stays text, and the image
+// after it is still placed.
+func TestImageAfterAMarkThatIsText(t *testing.T) {
+	s := loadDir(t, map[string]string{
+		"a.png": pngBytes,
+		"p.yaml": `category: fast
+prompt: "{{.note}} then {{.img}} end"
+tests:
+  - vars: {note: "\0llmfall-image-9\0", img: {image: a.png}}
+    assert: [{type: no-tool-call}]
+`,
+	})
+	tc := s.Prompts[0].Tests[0]
+	if want := "(\x00llmfall-image-9\x00 then )[image " + pngBytes + "]( end)"; len(tc.Messages) != 1 || partsView(tc.Messages[0]) != want {
+		t.Errorf("messages %+v; want one user message %q", tc.Messages, want)
+	}
+}
