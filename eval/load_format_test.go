@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestResponseFormatProblems: each mistake in response_format or
+// TestResponseFormatProblems: each mistake in response_format, tools or
 // tool_choice is reported once, at its line, saying what is wanted; a
 // mistake already reported is not reported again as something missing.
 func TestResponseFormatProblems(t *testing.T) {
@@ -47,6 +47,8 @@ func TestResponseFormatProblems(t *testing.T) {
 		{"schema file invalid", map[string]string{"p.yaml": head + "response_format:\n  json_schema:\n    schema_file: s.json\n" + tests, "s.json": `{"type": "objekt"}`},
 			[]string{"p/p.yaml:5: json_schema: invalid schema: "}},
 		{"tool_choice beside tools already reported", map[string]string{"p.yaml": head + "tools: [{ name: a b }]\ntool_choice: auto\n" + tests},
+			[]string{`p/p.yaml:3: tools: tool 1: name "a b" must be 1 to 64 letters, digits, '_' or '-'`}},
+		{"a history's call of tools already reported", map[string]string{"p.yaml": head + "tools: [{ name: a b }]\nmessages:\n  - { role: user, content: hi }\n  - { role: assistant, tool_calls: [{ id: c1, name: look }] }\n  - { role: tool, tool_call_id: c1, content: ok }\n" + tests},
 			[]string{`p/p.yaml:3: tools: tool 1: name "a b" must be 1 to 64 letters, digits, '_' or '-'`}},
 		{"every tool's bad parameters", map[string]string{"p.yaml": head + "tools:\n  - { name: f, parameters: { type: object, properties: { a: { type: objekt } } } }\n  - { name: g, parameters: { type: object, properties: { a: { type: strin } } } }\n" + tests},
 			[]string{"p/p.yaml:4: tools: f: parameters: invalid schema: ", "p/p.yaml:5: tools: g: parameters: invalid schema: "}},
