@@ -25,8 +25,12 @@ func TestHistoryProblemsAtTheirLines(t *testing.T) {
 			[]string{"p/p.yaml:3: messages is empty (leave it out, or list the conversation so far)"}},
 		{"messages not a list", "messages: { role: user }\n",
 			[]string{"p/p.yaml:3: messages must be a list"}},
-		{"message not a mapping", "messages:\n  - hi\n",
-			[]string{"p/p.yaml:4: message must be a mapping"}},
+		{"messages not mappings, and a bad one after them", "messages:\n  - hi\n  - [user]\n  - { role: customer }\n",
+			[]string{
+				"p/p.yaml:4: message must be a mapping",
+				"p/p.yaml:5: message must be a mapping",
+				`p/p.yaml:6: message 3: role "customer": want user, assistant or tool`,
+			}},
 		{"unknown role, and a user message without content", "messages:\n  - { role: customer, content: hi }\n  - { role: user }\n",
 			[]string{
 				`p/p.yaml:4: message 1: role "customer": want user, assistant or tool`,
