@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -82,6 +84,18 @@ func TestRedactedErrorChainNeverPrintsTheKey(t *testing.T) {
 			if !errors.Is(err, context.DeadlineExceeded) || ClassOf(err) != ClassOf(tc.orig) {
 				t.Errorf("errors.Is(DeadlineExceeded) = %t, class %q; want true, %q", errors.Is(err, context.DeadlineExceeded), ClassOf(err), ClassOf(tc.orig))
 			}
+			for _, other := range []error{context.Canceled, io.EOF, fs.ErrPermission} {
+				if errors.Is(err, other) {
+					t.Errorf("errors.Is(%v) = true; want false, as on the original", other)
+				}
+			}
+			// Every error of the original chain is still found by
+			// identity, but the *Error, which is copied.
+			for i, e := range levels(tc.orig) {
+				if _, copied := e.(*Error); !copied && !errors.Is(err, e) {
+					t.Errorf("errors.Is(level %d of the original, %T) = false; want true", i, e)
+				}
+			}
 			var ne, origNE net.Error
 			if !errors.As(err, &ne) || !errors.As(tc.orig, &origNE) {
 				t.Fatalf("errors.As(net.Error) = %v; want it found as in the original", ne)
@@ -148,7 +162,102 @@ func TestRedactErrorKeepsCleanChains(t *testing.T) {
 	if !errors.As(got, &q) || q != hidden {
 		t.Errorf("errors.As(*quiet) = %v; want the original", q)
 	}
+
+	cleanJoin := &quietJoin{errors.New("no route"), errors.New("timeout")}
+	if got := RedactError(cleanJoin, key); got != cleanJoin {
+		t.Errorf("RedactError(a join of clean errors) = %#v; want the join itself", got)
+	}
+	join := &quietJoin{errors.New("no route"), errors.New("dial gw.example?key=" + key)}
+	got = RedactError(join, key)
+	all := levels(got)
+	for i, e := range all {
+		if strings.Contains(e.Error(), key) {
+			t.Errorf("level %d of a join shows the key: %v", i, e)
+		}
+	}
+	if len(all) != 3 {
+		t.Errorf("levels of a join = %d; want itself and its two causes", len(all))
+	}
 }
+
+// A cause's own Is and As (a library's error saying what it is) answer
+// through the redaction as they do on the original.
+func TestRedactErrorKeepsTheCausesOwnIsAndAs(t *testing.T) {
+	const key = "gw-secret-0123456789"
+	orig := &Error{Provider: "gw", Class: ClassAuth, Err: fmt.Errorf("send: %w", &gatewayError{url: "https://gw.example/?key=" + key, status: 403})}
+	got := RedactError(orig, key)
+	if strings.Contains(fmt.Sprint(levels(got)), key) {
+		t.Errorf("RedactError() levels %v; want no key", levels(got))
+	}
+	if !errors.Is(got, fs.ErrPermission) {
+		t.Error("errors.Is(fs.ErrPermission) = false; want the gateway error's own answer")
+	}
+	var st httpStatus
+	if !errors.As(got, &st) || st != 403 {
+		t.Errorf("errors.As(*httpStatus) = %d; want the gateway error's 403", st)
+	}
+}
+
+// A net.Error that wraps several causes (every address of a host refused
+// the dial) found by errors.As keeps its causes, redacted, under it.
+func TestRedactedNetErrorOfSeveralCauses(t *testing.T) {
+	const key = "gw-secret-0123456789"
+	refused := errors.New("connection refused")
+	orig := &Error{Provider: "gw", Class: ClassTimeout, Err: &dialErrors{
+		url:  "https://gw.example/?key=" + key,
+		errs: []error{refused, fmt.Errorf("dial gw.example?key=%s: %w", key, context.DeadlineExceeded)},
+	}}
+	var ne net.Error
+	if !errors.As(RedactError(orig, key), &ne) || !ne.Timeout() {
+		t.Fatalf("errors.As(net.Error) = %v; want the dial errors, timed out", ne)
+	}
+	all := levels(ne)
+	if strings.Contains(fmt.Sprint(all), key) {
+		t.Errorf("the net.Error's levels %v; want no key", all)
+	}
+	if !errors.Is(ne, refused) || !errors.Is(ne, context.DeadlineExceeded) {
+		t.Errorf("errors.Is(the net.Error, each cause) = %t, %t; want both true (levels %q)", errors.Is(ne, refused), errors.Is(ne, context.DeadlineExceeded), all)
+	}
+}
+
+// dialErrors is a net.Error of several causes whose text shows the URL.
+type dialErrors struct {
+	url  string
+	errs []error
+}
+
+func (e *dialErrors) Error() string   { return "dial " + e.url + ": every address failed" }
+func (e *dialErrors) Unwrap() []error { return e.errs }
+func (e *dialErrors) Timeout() bool   { return true }
+func (e *dialErrors) Temporary() bool { return false }
+
+// gatewayError is a library's error whose text shows the URL with the key
+// and which says, through Is and As, what it is.
+type gatewayError struct {
+	url    string
+	status httpStatus
+}
+
+// httpStatus is the status a gatewayError hands out through As.
+type httpStatus int
+
+func (s httpStatus) Error() string { return fmt.Sprintf("HTTP %d", int(s)) }
+
+func (e *gatewayError) Error() string        { return "refused " + e.url }
+func (e *gatewayError) Is(target error) bool { return target == fs.ErrPermission }
+func (e *gatewayError) As(target any) bool {
+	p, ok := target.(*httpStatus)
+	if ok {
+		*p = e.status
+	}
+	return ok
+}
+
+// quietJoin is a join whose text shows none of its causes.
+type quietJoin []error
+
+func (e *quietJoin) Error() string   { return "every route failed" }
+func (e *quietJoin) Unwrap() []error { return *e }
 
 // quiet is an error whose text does not show its cause.
 type quiet struct{ cause error }
