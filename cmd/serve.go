@@ -13,6 +13,7 @@ import (
 
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/internal/gcfloor"
 	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/serve"
 	"github.com/llmfall/llmfall/serve/shared"
@@ -72,6 +73,9 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	admin, err := envKeys(opts.Getenv, "serve.admin_keys_env", cfg.Serve.AdminKeysEnv)
 	if err != nil {
 		return err
+	}
+	if opts.Getenv("GOGC") == "" {
+		defer gcfloor.Start(serve.HeapFloor)()
 	}
 	metrics := serve.NewMetrics()
 	logf := serveLog(opts.IO.Err)

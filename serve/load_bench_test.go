@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime/metrics"
 	"slices"
 	"strconv"
@@ -17,6 +18,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/llmfall/llmfall/internal/gcfloor"
+	"github.com/llmfall/llmfall/serve"
 )
 
 // loadTime is how long BenchmarkGatewayLoad drives each path in each case:
@@ -63,6 +67,9 @@ const loadRound = 250 * time.Millisecond
 //
 //	go test ./serve -run XXX -bench 'GatewayLoad/.*/rps=500$' -benchtime 1x [-args -load.time 10s]
 func BenchmarkGatewayLoad(b *testing.B) {
+	if os.Getenv("GOGC") == "" {
+		defer gcfloor.Start(serve.HeapFloor)() // as llmfall serve runs
+	}
 	rates := []int{500, 2000}
 	up := &timedUpstream{held: make([]atomic.Int64, 2*slices.Max(rates)*int(*loadTime/time.Second+1))}
 	upstream := httptest.NewUnstartedServer(up)
