@@ -78,8 +78,9 @@ func (s *chunkScanner) chunk(dst *wireChunk) bool {
 	})
 }
 
-// choices reads the choices array. Null leaves an empty slice, which
-// decode's contract allows, so the array is kept for the next chunk.
+// choices reads the choices array. Null leaves an empty slice and [] may
+// leave nil, where Unmarshal gives the other; decode's contract allows both,
+// and the array is kept for the next chunk.
 func (s *chunkScanner) choices(dst *[]wireChoice) bool {
 	if s.null() {
 		*dst = (*dst)[:0]
@@ -87,9 +88,6 @@ func (s *chunkScanner) choices(dst *[]wireChoice) bool {
 	}
 	if len(*dst) > 0 {
 		return false
-	}
-	if *dst == nil {
-		*dst = []wireChoice{} // [] is an empty slice, not nil
 	}
 	return s.array(func() bool {
 		*dst = append(*dst, wireChoice{})
