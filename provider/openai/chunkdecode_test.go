@@ -390,3 +390,32 @@ func BenchmarkChunkDecodeStream(b *testing.B) {
 		})
 	}
 }
+
+// Real recorded OpenAI streams (text, tool calls with logprobs and usage)
+// take the fast path throughout, and decode as json.Unmarshal does.
+func TestChunkFastPathTakesSharedStreams(t *testing.T) {
+	for _, file := range []string{
+		"fixtures/openai/stream_tool_calls_logprobs_usage.sse",
+		"fixtures/openai/stream_text.spec_example.unframed.txt",
+	} {
+		t.Run(file, func(t *testing.T) {
+			body := readShared(t, file)
+			chunks := sseData(body)
+			if len(chunks) == 0 { // unframed: one chunk a line
+				for line := range bytes.Lines(body) {
+					if line = bytes.TrimSpace(line); bytes.HasPrefix(line, []byte("{")) {
+						chunks = append(chunks, line)
+					}
+				}
+			}
+			if len(chunks) < 3 {
+				t.Fatalf("%d chunks in %s; want a stream", len(chunks), file)
+			}
+			for _, data := range chunks {
+				if fast, _ := checkSameDecode(t, data); !fast {
+					t.Errorf("the fast path declined %s", data)
+				}
+			}
+		})
+	}
+}
