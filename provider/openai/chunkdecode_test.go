@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -417,5 +418,58 @@ func TestChunkFastPathTakesSharedStreams(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A chunk that sets every field of the wire types takes the fast path and
+// decodes as json.Unmarshal does. A field added to a wire type must be set
+// here (the test fails while one is zero), and then fails the comparison
+// until chunkfast.go decodes it rather than skipping it as unknown.
+func TestChunkFastPathKnowsEveryField(t *testing.T) {
+	index := 2
+	answer := func(s string) wireAnswer {
+		return wireAnswer{Content: s + "c", Refusal: s + "r", ToolCalls: []wireToolCall{{
+			Index: &index, ID: s + "i", Type: s + "t", Function: wireFunctionCall{Name: s + "n", Arguments: s + "a"},
+		}}}
+	}
+	full := wireChunk{
+		ID: "id", Model: "m",
+		Choices: []wireChoice{{Index: 1, Message: answer("m"), Delta: answer("d"), FinishReason: "f"}},
+		Usage:   &wireUsage{PromptTokens: 3, CompletionTokens: 4},
+		// Error stays nil: wireError decodes itself, and the fast path
+		// leaves an error to encoding/json (TestChunkDecoderTakesErrors).
+	}
+	checkAllSet(t, "wireChunk", reflect.ValueOf(full), "wireChunk.Error")
+	data, err := json.Marshal(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fast, _ := checkSameDecode(t, data); !fast {
+		t.Errorf("the fast path declined %s", data)
+	}
+}
+
+// checkAllSet fails t for each field under v left zero, but those named in
+// skip.
+func checkAllSet(t *testing.T, path string, v reflect.Value, skip ...string) {
+	t.Helper()
+	if slices.Contains(skip, path) {
+		return
+	}
+	if v.IsZero() {
+		t.Errorf("%s is zero: set it in the test's chunk", path)
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		checkAllSet(t, path, v.Elem(), skip...)
+	case reflect.Slice:
+		for i := range v.Len() {
+			checkAllSet(t, fmt.Sprintf("%s[%d]", path, i), v.Index(i), skip...)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			checkAllSet(t, path+"."+v.Type().Field(i).Name, v.Field(i), skip...)
+		}
 	}
 }

@@ -16,9 +16,9 @@ import (
 // to encoding/json. Declining is always safe, so it declines everything that
 // would take care to get exactly right:
 //   - a top level that is not one object, or anything but space after it;
-//   - a key with an escape or a byte outside printable ASCII: encoding/json
-//     matches keys with Unicode case folding, so "uſage" fills usage. ASCII
-//     keys are folded to lower case, as encoding/json matches them;
+//   - a key with an escape or a non-ASCII byte: encoding/json matches keys
+//     with Unicode case folding, so "uſage" fills usage. ASCII keys are
+//     folded to lower case, as encoding/json matches them;
 //   - a value of a type its field cannot take (encoding/json reports a type
 //     error but keeps what it decoded around it);
 //   - choices or tool_calls given again after a non-empty array (encoding/json
@@ -31,7 +31,9 @@ import (
 //   - an unknown value nested deeper than maxSkipDepth;
 //   - a chunk over maxFastChunk, so the escape buffer stays small.
 // Unknown keys' values are checked as JSON while skipped, because
-// json.Unmarshal fails a whole chunk on a syntax error anywhere in it.
+// json.Unmarshal fails a whole chunk on a syntax error anywhere in it. A
+// field added to a wire type must be added here too, or it is skipped as
+// unknown: TestChunkFastPathKnowsEveryField fails until it is.
 
 // maxSkipDepth bounds the recursion into unknown values; real chunks nest
 // logprobs three deep.
