@@ -250,6 +250,8 @@ var chunkTraps = []struct {
 	{"missing colon", `{"id" "a"}`, false},
 	{"missing comma", `{"id":"a" "model":"m"}`, false},
 	{"unclosed string", `{"id":"a`, false},
+	{"unclosed key", `{"i`, false},
+	{"key with spaces", `{" id ":1,"a b":"c","id":"a"}`, true},
 	{"unclosed escape", `{"id":"a\`, false},
 }
 
