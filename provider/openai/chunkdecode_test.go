@@ -26,6 +26,9 @@ const primerChunk = `{"id":"chatcmpl-P","model":"gpt-p","choices":[{"index":0,"d
 // two took data.
 func checkSameDecode(t *testing.T, data []byte) (fast, reused bool) {
 	t.Helper()
+	// Capacity cut to the length, so a read past the chunk panics rather
+	// than reading what follows it in memory.
+	data = data[:len(data):len(data)]
 	var want wireChunk
 	wantErr := json.Unmarshal(data, &want)
 
@@ -212,6 +215,8 @@ var chunkTraps = []struct {
 	{"surrogate pair", `{"choices":[{"delta":{"content":"\ud83d\ude00 \uD83D\uDE00"}}]}`, true},
 	{"lone surrogates", `{"choices":[{"delta":{"content":"\ud800x \udc00\ud800 \ud800\u0041 \ud800\n"}}]}`, true},
 	{"escape ends string", `{"choices":[{"delta":{"content":"\ud83d"}}]}`, true},
+	{"hex digits", `{"id":"\u0039\u00FF\u00ff\u0A0a\u00Af\u00aF"}`, true},
+	{"truncated unicode escape", `{"id":"\u12`, false},
 	{"bad escape", `{"id":"\q"}`, false},
 	{"single-quote escape", `{"id":"\'"}`, false},
 	{"short unicode escape", `{"id":"\u12"}`, false},
