@@ -1,12 +1,17 @@
 package eval
 
 import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/llmfall/llmfall/provider"
+	"github.com/llmfall/llmfall/provider/toolspec"
 )
 
 // partsView is a message's parts as text: [image name] for an image.
@@ -123,5 +128,68 @@ tests:
 		`p/p.yaml:5: test "t1": message 3: template: message 3 content:1:2: executing "message 3 content" at <.reply>: map has no entry for key "reply"`
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v; want %s", err, want)
+	}
+}
+
+// TestImageOverTheProviderCap: an image is capped at what providers take
+// (toolspec.MaxImageBytes), below the suite's file cap, and refused by its
+// size before it is read (the file here is sparse: nothing is written).
+func TestImageOverTheProviderCap(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	writeFiles(t, dir, map[string]string{
+		"p/p.yaml":  "category: fast\nprompt: \"{{.img}}\"\ntests: [{ vars: { img: { image: big.png } }, assert: [{ type: no-tool-call }] }]\n",
+		"p/big.png": pngBytes,
+	})
+	if err := os.Truncate(filepath.Join(dir, "p/big.png"), toolspec.MaxImageBytes+1); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadSuite([]string{"p"}, LoadOptions{MaxFileBytes: 2 * toolspec.MaxImageBytes})
+	want := fmt.Sprintf(`p/p.yaml:3: var img: image "big.png": big.png is over the size limit of %d bytes for a suite file`, toolspec.MaxImageBytes)
+	if !errors.Is(err, ErrTooLarge) || err.Error() != want {
+		t.Errorf("error = %v; want %s", err, want)
+	}
+}
+
+// TestImageOnlyWhereProvidersTakeOne: an image var in an assistant turn or
+// a tool result is refused at that message's line; providers take images
+// in user messages only.
+func TestImageOnlyWhereProvidersTakeOne(t *testing.T) {
+	err := loadSuiteDir(t, map[string]string{"p.yaml": `category: fast
+tools: [{ name: look }]
+messages:
+  - { role: user, content: "Look: {{.img}}" }
+  - { role: assistant, content: "I see {{.img}}", tool_calls: [{ id: c1, name: look }] }
+  - { role: tool, tool_call_id: c1, content: "{{.img}}" }
+tests: [{ name: t1, vars: { img: { image: "https://example.com/a.png" } }, assert: [{ type: no-tool-call }] }]
+`}, LoadOptions{})
+	want := []string{
+		`p/p.yaml:5: test "t1": message 2 (assistant) uses an image var: images go in the prompt or a user message`,
+		`p/p.yaml:6: test "t1": message 3 (tool) uses an image var: images go in the prompt or a user message`,
+	}
+	if err == nil {
+		t.Fatalf("LoadSuite succeeded; want %q", want)
+	}
+	if diff := cmp.Diff(want, loadErrorTexts(err)); diff != "" {
+		t.Errorf("errors (-want +got):\n%s", diff)
+	}
+}
+
+// TestImageAfterAMarkThatIsText: a var's text that looks like an image's
+// placeholder, before the test's own image var, stays text, and the image
+// after it is still placed.
+func TestImageAfterAMarkThatIsText(t *testing.T) {
+	s := loadDir(t, map[string]string{
+		"a.png": pngBytes,
+		"p.yaml": `category: fast
+prompt: "{{.note}} then {{.img}} end"
+tests:
+  - vars: {note: "\0llmfall-image-9\0", img: {image: a.png}}
+    assert: [{type: no-tool-call}]
+`,
+	})
+	tc := s.Prompts[0].Tests[0]
+	if want := "(\x00llmfall-image-9\x00 then )[image " + pngBytes + "]( end)"; len(tc.Messages) != 1 || partsView(tc.Messages[0]) != want {
+		t.Errorf("messages %+v; want one user message %q", tc.Messages, want)
 	}
 }

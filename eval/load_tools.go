@@ -93,9 +93,13 @@ func (l *fileLoader) responseFormat(n node, p *Prompt) {
 		return
 	}
 	f := &provider.ResponseFormat{Type: provider.FormatJSONSchema}
+	jkv := l.mapping(js, "json_schema", jsonSchemaKeys)
+	if jkv == nil {
+		return
+	}
 	var schema, file node
 	var hasSchema, hasFile bool
-	l.mapping(js, "json_schema", jsonSchemaKeys).each(func(key string, v node) {
+	jkv.each(func(key string, v node) {
 		switch key {
 		case "name":
 			if f.Name = l.str(v, key); !toolspec.ValidName(f.Name) {
@@ -127,7 +131,11 @@ func (l *fileLoader) responseFormat(n node, p *Prompt) {
 		}
 		f.Schema = b
 	case hasFile:
+		nerr := len(l.errs)
 		rel := l.str(file, "schema_file")
+		if len(l.errs) > nerr {
+			return
+		}
 		name, err := l.root.resolve(l.name, rel)
 		if err != nil {
 			l.fail(file.file, file.Line, fmt.Errorf("schema file %w", err))
@@ -212,6 +220,7 @@ func (l *fileLoader) messages(n node, p *Prompt, hasPrompt bool) []rawMessage {
 		}
 		m := rawMessage{file: item.file, line: item.Line}
 		var has []string
+		before := len(l.errs)
 		kv.each(func(key string, v node) {
 			has = append(has, key)
 			switch key {
@@ -229,6 +238,9 @@ func (l *fileLoader) messages(n node, p *Prompt, hasPrompt bool) []rawMessage {
 				}
 			}
 		})
+		// A value already reported (tool_calls that are not a list, say)
+		// would only be reported again as missing.
+		valuesOK := len(l.errs) == before
 		var allowed []string
 		switch m.role {
 		case provider.RoleUser:
@@ -246,10 +258,11 @@ func (l *fileLoader) messages(n node, p *Prompt, hasPrompt bool) []rawMessage {
 		}
 		for _, k := range has {
 			if !slices.Contains(allowed, k) {
-				l.errorf(item.file, item.Line, "message %d: a %s message takes no %s (it takes: %s)", i+1, m.role, k, strings.Join(allowed[1:], ", "))
+				l.errorf(item.file, item.Line, "message %d: %s message takes no %s (it takes: %s)", i+1, article(m.role), k, strings.Join(allowed[1:], ", "))
 			}
 		}
 		switch {
+		case !valuesOK:
 		case m.role == provider.RoleUser && !slices.Contains(has, "content"):
 			l.errorf(item.file, item.Line, "message %d: a user message needs content", i+1)
 		case m.role == provider.RoleAssistant && !slices.Contains(has, "content") && len(m.calls) == 0:
@@ -264,6 +277,14 @@ func (l *fileLoader) messages(n node, p *Prompt, hasPrompt bool) []rawMessage {
 	}
 	l.checkTurns(n, out, hasPrompt)
 	return out
+}
+
+// article is role with its indefinite article, for messages.
+func article(role provider.Role) string {
+	if role == provider.RoleAssistant {
+		return "an " + string(role)
+	}
+	return "a " + string(role)
 }
 
 // checkTurns checks the order of the history's messages (see messages).

@@ -114,7 +114,8 @@ type Category struct {
 	Models map[string]string
 	// Providers lists the category's providers in the order the
 	// configuration file lists them; it decides where the providers the
-	// order does not mention go. nil means the sorted keys of Models.
+	// order does not mention go. nil (or empty) means the sorted keys of
+	// Models.
 	Providers []string
 	// Order overrides the global order for this category; nil uses it.
 	Order []string
@@ -203,7 +204,9 @@ func ResolveChain(cat Category, global []string) []Target {
 		order = cat.Order
 	}
 	listing := cat.Providers
-	if listing == nil {
+	// An empty list is no listing, as nil is: read as "none of the
+	// models", it would leave the category without a chain.
+	if len(listing) == 0 {
 		listing = make([]string, 0, len(cat.Models))
 		for p := range cat.Models {
 			listing = append(listing, p)

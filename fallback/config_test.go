@@ -28,6 +28,7 @@ func TestResolveChain(t *testing.T) {
 		{"rest in listing order", Category{Models: models, Providers: []string{"gemini", "anthropic", "openai"}},
 			[]string{"openai"}, []string{"openai", "gemini", "anthropic"}},
 		{"no listing: sorted names", Category{Models: models}, nil, []string{"anthropic", "gemini", "openai"}},
+		{"an empty listing is none", Category{Models: models, Providers: []string{}}, nil, []string{"anthropic", "gemini", "openai"}},
 		{"duplicates once", Category{Models: models, Providers: []string{"openai", "anthropic", "gemini"}},
 			[]string{"gemini", "gemini"}, []string{"gemini", "openai", "anthropic"}},
 		{"a provider with an empty model is left out", Category{Models: map[string]string{"openai": "gpt-4.1-mini", "local": "", "gemini": "gemini-2.5-flash"}},
@@ -241,6 +242,23 @@ func TestRequestWithoutChainOrCategory(t *testing.T) {
 		_, _, err := m.run(e, context.Background(), userRequest(""))
 		if err == nil || err.Error() != "fallback: request names neither a category nor a chain" {
 			t.Errorf("%s: err = %v; want the request named neither a category nor a chain", m.name, err)
+		}
+	}
+}
+
+// A library caller that builds Providers as an empty, non-nil list (make,
+// or a list filtered down to nothing) means no particular listing, as nil
+// does: the category's models are its chain, not no chain at all.
+func TestEmptyProvidersListingIsNoListing(t *testing.T) {
+	cfg := Config{Categories: []Category{{Name: "fast", Models: map[string]string{"b": "b-haiku", "a": "a-mini"}, Providers: []string{}}}}
+	e := mustNew(t, cfg, newFake("a"), newFake("b"))
+	for _, m := range modes {
+		_, res, err := m.run(e, context.Background(), userRequest("fast"))
+		if err != nil {
+			t.Fatalf("%s: err = %v; want the category's models called", m.name, err)
+		}
+		if got := outcomes(res.Attempts); len(got) != 1 || !strings.HasPrefix(got[0], "a:") {
+			t.Errorf("%s: attempts = %v; want one, on a (the sorted names)", m.name, got)
 		}
 	}
 }

@@ -296,10 +296,10 @@ func (st *state) plan(req *Request) ([]link, Category, error) {
 		links = st.links(req.Chain)
 	}
 	if len(links) == 0 {
-		if req.Category == "" && len(req.Chain) == 0 {
-			return nil, cat, errors.New("fallback: request names neither a category nor a chain")
-		}
-		return nil, cat, errors.New("fallback: empty chain")
+		// Only a request naming neither gets here: a category has at least
+		// one model (New and Reload refuse one without), each in its chain,
+		// and a chain given has a link per target.
+		return nil, cat, errors.New("fallback: request names neither a category nor a chain")
 	}
 	return links, cat, nil
 }

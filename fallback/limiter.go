@@ -29,8 +29,8 @@ const (
 // at half the requests in flight (at least 1), grows by one each time a
 // limit's worth of requests succeeds, halves on each further 429 (at most
 // once per round of requests in flight, so that one burst of refusals counts
-// once) and goes away once it is twice the most requests in flight it has
-// seen, with no refusal left in the window.
+// once) and goes away once it is more than twice the most requests in
+// flight it has seen, with no refusal left in the window.
 type limiter struct {
 	inflight atomic.Int64
 	// limited is true while a limit applies, so that the common path takes

@@ -72,8 +72,9 @@ type opened struct {
 }
 
 // Stream starts a streaming call. It returns an error only for a request the
-// engine cannot serve (an unknown category, an empty chain); everything the
-// providers do surfaces through the Stream. The caller must Close it.
+// engine cannot serve (an unknown category or provider, a request naming
+// neither a category nor a chain); everything the providers do surfaces
+// through the Stream. The caller must Close it.
 func (e *Engine) Stream(ctx context.Context, req *Request) (*Stream, error) {
 	s := &Stream{req: *req}
 	if err := s.c.init(ctx, e.state.Load(), &s.req); err != nil {

@@ -246,6 +246,25 @@ func TestReloadOnSignal(t *testing.T) {
 	}
 }
 
+// A file that leaves timeouts and fallback settings out gets what README
+// documents, written here as the values a user reads there (TestApplyDefaults
+// checks against the constants, which would pass whatever they held).
+func TestDocumentedDefaults(t *testing.T) {
+	cfg, _ := load(t, "providers: {o: {type: openai}}\ncategories: {fast: {o: m}}\n")
+	ec := EngineConfig(cfg)
+	want := fallback.Timeouts{Attempt: 60 * time.Second, FirstToken: 15 * time.Second, Idle: 30 * time.Second, Total: 120 * time.Second}
+	if ec.Timeouts != want {
+		t.Errorf("engine timeouts = %+v; want README's %+v", ec.Timeouts, want)
+	}
+	if ec.RetryBackoff != 250*time.Millisecond || ec.Retries != 0 || ec.RetryAfterMaxWait != 0 {
+		t.Errorf("retry_backoff, retries, retry_after_max_wait = %v, %d, %v; want 250ms, 0, 0", ec.RetryBackoff, ec.Retries, ec.RetryAfterMaxWait)
+	}
+	if ec.BreakerFailures != 5 || ec.BreakerCooldown != 30*time.Second || ec.BreakerMinCooldown != time.Second {
+		t.Errorf("breaker_failures, breaker_cooldown, breaker_min_cooldown = %d, %v, %v; want 5, 30s, 1s",
+			ec.BreakerFailures, ec.BreakerCooldown, ec.BreakerMinCooldown)
+	}
+}
+
 func TestApplyDefaults(t *testing.T) {
 	minimal := "providers: {o: {type: openai}}\ncategories: {fast: {o: m}}\n"
 	cfg, _ := load(t, minimal)

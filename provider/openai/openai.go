@@ -261,6 +261,7 @@ type streamState struct {
 	dec       chunkDecoder
 	// calls are tool-call deltas decoded but not yet delivered.
 	calls []provider.Chunk
+	slots callSlots
 }
 
 // next is the stream's ChunkStepFunc: the text of an event first, then its
@@ -359,7 +360,7 @@ func (s *streamState) apply(meta *provider.Response, eventType string, data []by
 		meta.FinishReason = provider.FinishContentFilter
 	}
 	for i := range choice.Delta.ToolCalls {
-		s.calls = append(s.calls, provider.Chunk{ToolCall: toolDelta(&choice.Delta.ToolCalls[i], i)})
+		s.calls = append(s.calls, provider.Chunk{ToolCall: s.slots.delta(&choice.Delta.ToolCalls[i])})
 	}
 	if choice.FinishReason != "" {
 		s.finished = true

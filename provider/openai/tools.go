@@ -210,13 +210,50 @@ func toolCalls(in []wireToolCall) []provider.ToolCall {
 	return out
 }
 
-// toolDelta converts one streamed call fragment. OpenAI streams a call as a
-// first delta with index, id and name, then argument fragments with the
-// index only.
-func toolDelta(c *wireToolCall, pos int) *provider.ToolCallDelta {
-	idx := pos
-	if c.Index != nil {
-		idx = *c.Index
+// callSlots numbers a stream's tool calls. OpenAI gives each parallel call
+// an index and names it (id and name) in its first delta only. Compatible
+// servers do not all follow: Gemini's OpenAI endpoint and Ollama before
+// 0.4.7 leave the index out, later Ollama sends index 0 for every call
+// (ollama/ollama#15457). Taken by index alone, their calls would merge into
+// one, with the arguments run together. So a delta whose id differs from
+// the call at its index starts a new call, and without an index a delta
+// that names a call (other than the last) starts one and any other
+// continues the last.
+type callSlots struct {
+	ids  []string    // each call's id, by the stream's index
+	at   map[int]int // the wire's index → the stream's
+	last int         // the call of the previous delta
+}
+
+// delta converts one streamed call fragment.
+func (cs *callSlots) delta(c *wireToolCall) *provider.ToolCallDelta {
+	return &provider.ToolCallDelta{Index: cs.slot(c), ID: c.ID, Name: c.Function.Name, Arguments: c.Function.Arguments}
+}
+
+func (cs *callSlots) slot(c *wireToolCall) int {
+	if c.Index == nil {
+		names := c.ID != "" || c.Function.Name != ""
+		if len(cs.ids) == 0 || names && (c.ID == "" || c.ID != cs.ids[cs.last]) {
+			cs.last = cs.add(c.ID)
+		}
+		return cs.last
 	}
-	return &provider.ToolCallDelta{Index: idx, ID: c.ID, Name: c.Function.Name, Arguments: c.Function.Arguments}
+	s, ok := cs.at[*c.Index]
+	switch {
+	case !ok || c.ID != "" && cs.ids[s] != "" && c.ID != cs.ids[s]:
+		s = cs.add(c.ID)
+		if cs.at == nil {
+			cs.at = make(map[int]int, 2)
+		}
+		cs.at[*c.Index] = s
+	case c.ID != "":
+		cs.ids[s] = c.ID
+	}
+	cs.last = s
+	return s
+}
+
+func (cs *callSlots) add(id string) int {
+	cs.ids = append(cs.ids, id)
+	return len(cs.ids) - 1
 }

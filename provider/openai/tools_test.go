@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,22 +15,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden request bodies in testdata/tools")
 
-func toolFixture(t *testing.T, name string) string {
-	return wiretest.Fixture(t, filepath.Join("testdata", "tools", name))
-}
-
-func golden(t *testing.T, name string, body []byte) {
-	wiretest.Golden(t, filepath.Join("testdata", "tools", name), body, *update)
-}
-
 func toolClient(srv *wiretest.Server) *Client {
 	return New(Config{BaseURL: srv.URL + "/v1", APIKey: "k", HTTPClient: srv.Client()})
 }
 
-var wantCalls = []provider.ToolCall{
-	{ID: "call_Pa1s9xQ", Name: "get_weather", Arguments: json.RawMessage(`{"city":"Paris"}`)},
-	{ID: "call_R0me7kT", Name: "get_weather", Arguments: json.RawMessage(`{"city":"Rome","units":"celsius"}`)},
-}
+var wantCalls = wiretest.WeatherCalls("call_Pa1s9xQ", "call_R0me7kT")
 
 func TestToolRequestAndCalls(t *testing.T) {
 	req := wiretest.ToolConversation("call_Pa1s9xQ", "call_R0me7kT")
@@ -39,12 +27,12 @@ func TestToolRequestAndCalls(t *testing.T) {
 	req.ToolChoice = provider.ToolChoice{Mode: provider.ToolChoiceTool, Name: "get_weather"}
 
 	t.Run("complete", func(t *testing.T) {
-		srv := wiretest.NewServer(t, wiretest.OpenAI, wiretest.JSON(toolFixture(t, "completion_tool_calls.json")))
+		srv := wiretest.NewServer(t, wiretest.OpenAI, wiretest.JSON(wiretest.ToolFixture(t, "completion_tool_calls.json")))
 		resp, err := toolClient(srv).Complete(context.Background(), req)
 		if err != nil {
 			t.Fatalf("Complete() error = %v", err)
 		}
-		golden(t, "request_tools.golden.json", srv.Bodies()[0])
+		wiretest.ToolGolden(t, "request_tools.golden.json", srv.Bodies()[0], *update)
 		if diff := cmp.Diff(wantCalls, resp.ToolCalls); diff != "" {
 			t.Errorf("ToolCalls mismatch (-want +got):\n%s", diff)
 		}
@@ -53,39 +41,25 @@ func TestToolRequestAndCalls(t *testing.T) {
 		}
 	})
 	t.Run("stream", func(t *testing.T) {
-		srv := wiretest.NewServer(t, wiretest.OpenAI, wiretest.SSE(toolFixture(t, "stream_tool_calls.sse")))
-		s, err := toolClient(srv).Stream(context.Background(), req)
-		if err != nil {
-			t.Fatalf("Stream() error = %v", err)
-		}
-		defer s.Close()
-		var deltas []provider.ToolCallDelta
-		for s.Next() {
-			if s.Current().ToolCall == nil {
-				t.Fatalf("text chunk %q; want tool-call deltas only", s.Current().Text)
-			}
-			deltas = append(deltas, *s.Current().ToolCall)
-		}
-		if err := s.Err(); err != nil {
-			t.Fatalf("Err() = %v", err)
-		}
+		srv := wiretest.NewServer(t, wiretest.OpenAI, wiretest.SSE(wiretest.ToolFixture(t, "stream_tool_calls.sse")))
+		got, r := wiretest.Stream(t, toolClient(srv), req)
 		if body := srv.Body(t, 0); body["stream"] != true {
 			t.Errorf("stream = %v; want true", body["stream"])
 		}
-		// One delta per event that carried a call fragment: the first of
-		// each call names it, the rest carry its arguments, by index.
-		want := []provider.ToolCallDelta{
-			{Index: 0, ID: "call_Pa1s9xQ", Name: "get_weather"},
-			{Index: 0, Arguments: `{"ci`},
-			{Index: 0, Arguments: `ty": "Paris"}`},
-			{Index: 1, ID: "call_R0me7kT", Name: "get_weather"},
-			{Index: 1, Arguments: `{"city": "Rome", `},
-			{Index: 1, Arguments: `"units": "celsius"}`},
+		// One delta per event that carried a call fragment, and no text:
+		// the first of each call names it, the rest carry its arguments,
+		// by index.
+		want := []provider.Chunk{
+			{ToolCall: &provider.ToolCallDelta{Index: 0, ID: "call_Pa1s9xQ", Name: "get_weather"}},
+			{ToolCall: &provider.ToolCallDelta{Index: 0, Arguments: `{"ci`}},
+			{ToolCall: &provider.ToolCallDelta{Index: 0, Arguments: `ty": "Paris"}`}},
+			{ToolCall: &provider.ToolCallDelta{Index: 1, ID: "call_R0me7kT", Name: "get_weather"}},
+			{ToolCall: &provider.ToolCallDelta{Index: 1, Arguments: `{"city": "Rome", `}},
+			{ToolCall: &provider.ToolCallDelta{Index: 1, Arguments: `"units": "celsius"}`}},
 		}
-		if diff := cmp.Diff(want, deltas); diff != "" {
-			t.Errorf("deltas mismatch (-want +got):\n%s", diff)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("chunks mismatch (-want +got):\n%s", diff)
 		}
-		r := s.Response()
 		if diff := cmp.Diff(wantCalls, r.ToolCalls); diff != "" {
 			t.Errorf("Response().ToolCalls mismatch (-want +got):\n%s", diff)
 		}
@@ -101,7 +75,7 @@ func TestToolRequestAndCalls(t *testing.T) {
 func TestToolHistoryFromOtherProviders(t *testing.T) {
 	long := "toolu_" + strings.Repeat("x", 40)
 	for _, ids := range [][2]string{{"toolu_01A09q90qw90lq917835lq9", "toolu_01B"}, {"", ""}, {long, long}} {
-		srv := wiretest.NewServer(t, wiretest.OpenAI, wiretest.JSON(toolFixture(t, "completion_structured.json")))
+		srv := wiretest.NewServer(t, wiretest.OpenAI, wiretest.JSON(wiretest.ToolFixture(t, "completion_structured.json")))
 		req := wiretest.ToolConversation(ids[0], ids[1])
 		req.Model = "gpt-4.1-mini"
 		if _, err := toolClient(srv).Complete(context.Background(), req); err != nil {
@@ -127,7 +101,7 @@ func TestStructuredOutput(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := wiretest.NewServer(t, wiretest.OpenAI, wiretest.JSON(toolFixture(t, "completion_structured.json")))
+			srv := wiretest.NewServer(t, wiretest.OpenAI, wiretest.JSON(wiretest.ToolFixture(t, "completion_structured.json")))
 			req := &provider.Request{Model: "gpt-4.1-mini", Messages: []provider.Message{{Role: provider.RoleUser, Content: "Paris weather"}},
 				ResponseFormat: tc.format, JSON: tc.json}
 			resp, err := toolClient(srv).Complete(context.Background(), req)
