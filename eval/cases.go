@@ -9,6 +9,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -23,6 +24,11 @@ var caseTestKeys = slices.DeleteFunc(slices.Clone(testKeys), func(k string) bool
 func (l *fileLoader) caseFile(n node, p *Prompt) []rawTest {
 	rel := l.str(n, "file")
 	if rel == "" {
+		// Not skipped in silence: the prompt's other tests would run
+		// without this file's. (Not a string: str said so.)
+		if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+			l.errorf(n.file, n.Line, "file is empty: name a case file (.jsonl, .yaml, .yml or .csv)")
+		}
 		return nil
 	}
 	name, err := l.root.resolve(l.name, rel)
@@ -77,13 +83,12 @@ func (l *fileLoader) jsonlCases(path string, data []byte) []rawTest {
 			l.errorf(path, lineNo, "not a JSON object")
 			continue
 		}
-		var doc yaml.Node
-		if err := yaml.Unmarshal(line, &doc); err != nil || len(doc.Content) != 1 {
+		n, err := jsonNode(line, lineNo)
+		if err != nil { // not after json.Valid; kept for safety
 			l.errorf(path, lineNo, "not a JSON object")
 			continue
 		}
-		setLine(doc.Content[0], lineNo)
-		item := node{doc.Content[0], path}
+		item := node{n, path}
 		if kv := l.mapping(item, "test", caseTestKeys); kv != nil {
 			out = append(out, l.test(item, kv, caseName(path, lineNo)))
 		}
@@ -91,11 +96,69 @@ func (l *fileLoader) jsonlCases(path string, data []byte) []rawTest {
 	return out
 }
 
-// setLine gives every node of a JSONL line that line's number.
-func setLine(n *yaml.Node, line int) {
-	n.Line = line
-	for _, c := range n.Content {
-		setLine(c, line)
+// jsonNode is the node the YAML decoder makes of a JSON value, each node at
+// line. Not decoded by it: YAML refuses valid JSON that encoders write, a
+// character outside the BMP as a surrogate-pair escape (Python's json.dumps
+// writes every emoji so) or a raw DEL. The value was checked valid, so it
+// nests at most encoding/json's 10,000 levels.
+func jsonNode(data []byte, line int) (*yaml.Node, error) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	n, err := jsonValue(d, line)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("more than one JSON value on the line")
+	}
+	return n, nil
+}
+
+func jsonValue(d *json.Decoder, line int) (*yaml.Node, error) {
+	tok, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
+	scalar := func(tag, v string) *yaml.Node {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: v, Line: line}
+	}
+	switch v := tok.(type) {
+	case json.Delim:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle, Line: line}
+		if v == '[' {
+			n.Kind, n.Tag = yaml.SequenceNode, "!!seq"
+		}
+		for d.More() {
+			if n.Kind == yaml.MappingNode {
+				k, err := d.Token()
+				if err != nil {
+					return nil, err
+				}
+				key := scalar("!!str", k.(string)) // the decoder allows no other key
+				key.Style = yaml.DoubleQuotedStyle
+				n.Content = append(n.Content, key)
+			}
+			c, err := jsonValue(d, line)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, c)
+		}
+		_, err := d.Token() // the closing '}' or ']'
+		return n, err
+	case string:
+		n := scalar("!!str", v)
+		n.Style = yaml.DoubleQuotedStyle
+		return n, nil
+	case json.Number:
+		// Tagged as YAML resolves the same plain scalar: !!int or !!float.
+		n := scalar("", v.String())
+		n.Tag = n.ShortTag()
+		return n, nil
+	case bool:
+		return scalar("!!bool", strconv.FormatBool(v)), nil
+	default: // nil
+		return scalar("!!null", "null"), nil
 	}
 }
 

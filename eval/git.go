@@ -142,8 +142,10 @@ func extractEntry(root *os.Root, h *tar.Header, body io.Reader) error {
 	return nil // git archive writes nothing else but a global header
 }
 
+// git runs git in dir. Paths are taken literally (--literal-pathspecs): a
+// suite directory named "p*" is that directory, not every one it matches.
 func git(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir, "--literal-pathspecs"}, args...)...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {

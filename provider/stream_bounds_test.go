@@ -84,3 +84,48 @@ func TestChunkStreamKeepsToolCallSignature(t *testing.T) {
 		t.Errorf("ToolCalls = %+v; want one call c1 refund with signature sig-A", calls)
 	}
 }
+
+// The error that ends a stream after bad events were skipped is its own:
+// a provider's overloaded error or a cut connection after three skipped
+// events keeps its class (the fallback engine decides on it), and only a
+// fourth bad event ends the stream as malformed, saying how many did not
+// decode.
+func TestStreamEndAfterSkippedEvents(t *testing.T) {
+	overloaded := &Error{Provider: "p", Class: ClassOverloaded, Message: "overloaded"}
+	for _, tc := range []struct {
+		name    string
+		end     error
+		bad     int // malformed events counted
+		class   Class
+		message string
+	}{
+		{"overloaded after three", overloaded, 3, ClassOverloaded, "p: overloaded: overloaded"},
+		{"connection cut after three", io.ErrUnexpectedEOF, 3, ClassNetwork, "p: network: unexpected EOF"},
+		{"a fourth bad event", MalformedEvent("p", 200, errors.New("bad chunk")), 4, ClassMalformed,
+			"p: malformed: 4 stream events did not decode, more than the 3 a stream may skip"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			events := scripted("A", "BAD", "BAD", "B", "BAD")
+			done := false
+			s := NewStream(context.Background(), "p", nil, time.Now(), func(meta *Response) (string, error) {
+				d, err := events(meta)
+				if errors.Is(err, io.EOF) {
+					if done {
+						return "", io.EOF
+					}
+					done = true
+					return "", tc.end
+				}
+				return d, err
+			})
+			for s.Next() {
+			}
+			if got := s.Response(); got.Text != "AB" || got.MalformedEvents != tc.bad {
+				t.Errorf("Response() = text %q, %d malformed; want AB, %d", got.Text, got.MalformedEvents, tc.bad)
+			}
+			if err := s.Err(); ClassOf(err) != tc.class || err.Error() != tc.message {
+				t.Errorf("Err() = %q (class %q); want %q (class %q)", err, ClassOf(err), tc.message, tc.class)
+			}
+		})
+	}
+}

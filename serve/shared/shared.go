@@ -105,6 +105,21 @@ type Store struct {
 	mu      sync.Mutex
 	known   map[string][]string
 	pending map[string][]string
+
+	// applyMu makes applying a message, and a resync's check-then-apply
+	// of one thing it read, one step each. Messages are numbered as they
+	// arrive (messages), and lastHeard holds the number of the last one about
+	// each breaker and each category's order: a resync skips what it read
+	// before a message about the same thing, which that message made stale
+	// (a close heard between the read and its apply would otherwise be
+	// undone, the breaker reopened for what was left of its cool-down).
+	applyMu   sync.Mutex
+	messages  atomic.Uint64
+	lastHeard map[string]uint64
+
+	// afterRead, if set, runs between a resync's reads and their apply
+	// (tests: a message arriving then).
+	afterRead func()
 }
 
 var _ fallback.Shared = (*Store)(nil)
@@ -141,14 +156,15 @@ func New(cfg Config) (*Store, error) {
 	var id [8]byte
 	rand.Read(id[:])
 	s := &Store{
-		cfg:     cfg,
-		opts:    opts,
-		id:      hex.EncodeToString(id[:]),
-		redact:  redisurl.Redact(cfg.URL),
-		queue:   make(chan fallback.Change, cfg.Queue),
-		resync:  make(chan struct{}, 1),
-		known:   make(map[string][]string),
-		pending: make(map[string][]string),
+		cfg:       cfg,
+		opts:      opts,
+		id:        hex.EncodeToString(id[:]),
+		redact:    redisurl.Redact(cfg.URL),
+		queue:     make(chan fallback.Change, cfg.Queue),
+		resync:    make(chan struct{}, 1),
+		lastHeard: map[string]uint64{},
+		known:     make(map[string][]string),
+		pending:   make(map[string][]string),
 	}
 	s.setReason("not connected yet")
 	return s, nil
@@ -471,6 +487,8 @@ func (s *Store) sync(ctx context.Context, client *redis.Client, eng *fallback.En
 		s.failed("resync", err)
 		return
 	}
+	// Anything heard after this may be newer than what the reads return.
+	readFrom := s.messages.Load()
 	orders, err := client.HGetAll(ctx, s.orderKey()).Result()
 	if err != nil {
 		s.failed("resync", err)
@@ -498,6 +516,9 @@ func (s *Store) sync(ctx context.Context, client *redis.Client, eng *fallback.En
 		}
 	}
 	s.answered()
+	if s.afterRead != nil {
+		s.afterRead()
+	}
 	for i, k := range keys {
 		var v breakerValue
 		ttl := ttls[i].Val()
@@ -507,10 +528,10 @@ func (s *Store) sync(ctx context.Context, client *redis.Client, eng *fallback.En
 			continue
 		}
 		provider, model, _ := strings.Cut(strings.TrimPrefix(k, s.breakerPrefix()), "/")
-		s.apply(eng, fallback.Change{Kind: fallback.BreakerOpened, Target: fallback.Target{Provider: provider, Model: model},
+		s.applyRead(eng, readFrom, fallback.Change{Kind: fallback.BreakerOpened, Target: fallback.Target{Provider: provider, Model: model},
 			Cooldown: ttl, Down: time.Duration(v.DownMS) * time.Millisecond})
 	}
-	s.syncOrders(eng, orders)
+	s.syncOrders(eng, orders, readFrom)
 	s.stats.resyncs.Add(1)
 }
 
@@ -542,7 +563,7 @@ func (s *Store) flushPending(ctx context.Context, client *redis.Client) error {
 
 // syncOrders applies the orders Redis holds that differ from what this
 // replica knows, and removes the overrides Redis no longer holds.
-func (s *Store) syncOrders(eng *fallback.Engine, fields map[string]string) {
+func (s *Store) syncOrders(eng *fallback.Engine, fields map[string]string, readFrom uint64) {
 	want := make(map[string][]string, len(fields))
 	for f, v := range fields {
 		var order []string
@@ -566,7 +587,7 @@ func (s *Store) syncOrders(eng *fallback.Engine, fields map[string]string) {
 	}
 	s.mu.Unlock()
 	for _, c := range changes {
-		s.apply(eng, c)
+		s.applyRead(eng, readFrom, c)
 	}
 }
 
@@ -581,17 +602,43 @@ func (s *Store) message(eng *fallback.Engine, payload string) {
 		return
 	}
 	target := fallback.Target{Provider: m.Provider, Model: m.Model}
+	var c fallback.Change
 	switch m.Kind {
 	case kindOpened:
-		s.apply(eng, fallback.Change{Kind: fallback.BreakerOpened, Target: target,
-			Cooldown: time.Duration(m.CoolMS) * time.Millisecond, Down: time.Duration(m.DownMS) * time.Millisecond})
+		c = fallback.Change{Kind: fallback.BreakerOpened, Target: target,
+			Cooldown: time.Duration(m.CoolMS) * time.Millisecond, Down: time.Duration(m.DownMS) * time.Millisecond}
 	case kindClosed:
-		s.apply(eng, fallback.Change{Kind: fallback.BreakerClosed, Target: target})
+		c = fallback.Change{Kind: fallback.BreakerClosed, Target: target}
 	case kindOrder:
-		s.apply(eng, fallback.Change{Kind: fallback.OrderSet, Category: m.Category, Order: m.Order})
+		c = fallback.Change{Kind: fallback.OrderSet, Category: m.Category, Order: m.Order}
 	default:
 		s.stats.applyErrors.Add(1)
+		return
 	}
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	s.lastHeard[about(c)] = s.messages.Add(1)
+	s.apply(eng, c)
+}
+
+// applyRead applies what a resync read, unless a message about the same
+// breaker or order was heard since the read began (readFrom): the message
+// is newer.
+func (s *Store) applyRead(eng *fallback.Engine, readFrom uint64, c fallback.Change) {
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	if s.lastHeard[about(c)] > readFrom {
+		return
+	}
+	s.apply(eng, c)
+}
+
+// about names what a change is about: one breaker, or one category's order.
+func about(c fallback.Change) string {
+	if c.Kind == fallback.OrderSet {
+		return "order:" + c.Category
+	}
+	return "breaker:" + c.Target.String()
 }
 
 // apply brings one change into the engine and counts it.

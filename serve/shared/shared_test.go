@@ -2,8 +2,10 @@ package shared_test
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,6 +67,12 @@ func newReplicaConfig(t testing.TB, cfg shared.Config) replica {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startReplica(t, store)
+}
+
+// startReplica gives store an engine and runs it until the test ends.
+func startReplica(t testing.TB, store *shared.Store) replica {
+	t.Helper()
 	providers := map[string]provider.Provider{
 		"a": sim.New(sim.Config{Name: "a"}), "b": sim.New(sim.Config{Name: "b"}),
 	}
@@ -94,15 +102,24 @@ func newReplicaConfig(t testing.TB, cfg shared.Config) replica {
 // milliseconds it takes, so that load cannot trip it.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
+	if err := waitFor(what, cond); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor is eventually for a goroutine other than the test's, which must
+// not call t.Fatal.
+func waitFor(what string, cond func() bool) error {
 	deadline := time.Now().Add(30 * time.Second)
 	tick := time.NewTicker(5 * time.Millisecond)
 	defer tick.Stop()
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("after 30 s still not: %s", what)
+			return fmt.Errorf("after 30 s still not: %s", what)
 		}
 		<-tick.C
 	}
+	return nil
 }
 
 func up(r replica) func() bool { return func() bool { return r.store.Status().Up } }
@@ -247,5 +264,53 @@ func BenchmarkPropagation(b *testing.B) {
 		for breaker(r2) != want {
 			time.Sleep(20 * time.Microsecond) // a busy loop would starve the stores
 		}
+	}
+}
+
+// A close heard while a resync was between reading Redis and applying what
+// it read wins over the read: the resync must not reopen the breaker from
+// the key the close has since deleted. (It did: the replica skipped a
+// healthy primary for what was left of the cool-down, here an hour.)
+func TestResyncDoesNotUndoAChangeHeardSinceItsRead(t *testing.T) {
+	url, prefix := redistest.URL(t), redistest.Prefix()
+	clk := clock.NewFake(time.Unix(0, 0))
+	r1 := newReplica(t, url, prefix)
+
+	var once sync.Once
+	var r3 replica // read by the hook only once armed is closed, after it is set
+	store, err := shared.New(shared.Config{URL: patient(url), Prefix: prefix, Resync: time.Hour, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	armed := make(chan struct{})
+	shared.SetAfterRead(store, func() {
+		select {
+		case <-armed:
+		default:
+			return // the store's first reads, before the breaker opened
+		}
+		once.Do(func() {
+			r1.store.Publish(fallback.Change{Kind: fallback.BreakerClosed, Target: primary})
+			// On the store's goroutine: t.Error, not t.Fatal.
+			if err := waitFor("replica 3 heard the close during its resync", func() bool { return breaker(r3) == fallback.StateClosed }); err != nil {
+				t.Error(err)
+			}
+		})
+	})
+	r3 = startReplica(t, store)
+	eventually(t, "both stores connected", func() bool { return up(r1)() && up(r3)() })
+	clk.WaitTimers(1)
+	clk.Advance(0)
+	eventually(t, "replica 3's first reads done", func() bool { return r3.store.Status().Resyncs >= 2 })
+
+	r1.store.Publish(fallback.Change{Kind: fallback.BreakerOpened, Target: primary, Cooldown: time.Hour})
+	eventually(t, "replica 3's breaker open", func() bool { return breaker(r3) == fallback.StateOpen })
+	resyncs := r3.store.Status().Resyncs
+	close(armed)
+	eventually(t, "the next periodic resync armed", func() bool { return clk.Pending() >= 1 })
+	clk.Advance(time.Hour)
+	eventually(t, "the resync done", func() bool { return r3.store.Status().Resyncs > resyncs })
+	if got := breaker(r3); got != fallback.StateClosed {
+		t.Fatalf("replica 3's breaker = %v after a resync that read it open before hearing it close; want closed", got)
 	}
 }
