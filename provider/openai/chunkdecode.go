@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 )
 
-// maxFastChunk is the largest chunk the reused decoder takes. Its buffer
-// lives as long as the stream, so one huge event must not pin megabytes; a
-// text delta is a few hundred bytes.
+// maxFastChunk is the largest chunk the fast path and the reused decoder
+// take. Their buffers live as long as the stream, so one huge event must not
+// pin megabytes; a text delta is a few hundred bytes.
 const maxFastChunk = 64 << 10
 
-// chunkDecoder decodes the chunks of one stream. json.Unmarshal allocates its
+// chunkDecoder decodes the chunks of one stream. The common shapes take the
+// fast path (chunkfast.go), which decodes a chunk exactly as json.Unmarshal
+// would or declines it; a declined chunk goes to encoding/json.
+//
+// For those, json.Unmarshal allocates its
 // decoder state, error context and scanner stack afresh on every call, which
 // was most of a streamed chunk's allocations; a json.Decoder kept for the
 // stream reuses them, and decoding into the same wireChunk reuses its choices
@@ -21,6 +25,15 @@ const maxFastChunk = 64 << 10
 type chunkDecoder struct {
 	src bytes.Reader
 	dec *json.Decoder // nil until first use, and after a chunk it declined
+
+	// The fast path's state: the last id and model, which every chunk of
+	// a stream repeats, the buffer it unescapes strings into, and the
+	// current key folded to lower case (the longest field name has 17
+	// bytes). The buffers live here, not in the scanner, so that the
+	// scanner stays on the stack.
+	id, model string
+	scratch   []byte
+	key       [24]byte
 }
 
 // decode decodes data, one chunk, into dst as json.Unmarshal into a zero
@@ -31,13 +44,17 @@ func (d *chunkDecoder) decode(data []byte, dst *wireChunk) error {
 	if d.fast(data, dst) {
 		return nil
 	}
+	dst.reset() // of what the fast path decoded before it declined
+	if d.reused(data, dst) {
+		return nil
+	}
 	*dst = wireChunk{}
 	return json.Unmarshal(data, dst)
 }
 
-// fast decodes data with the reused decoder and reports whether it did so
+// reused decodes data with the reused decoder and reports whether it did so
 // cleanly.
-func (d *chunkDecoder) fast(data []byte, dst *wireChunk) bool {
+func (d *chunkDecoder) reused(data []byte, dst *wireChunk) bool {
 	if len(data) > maxFastChunk {
 		return false
 	}
