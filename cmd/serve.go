@@ -13,7 +13,6 @@ import (
 
 	"github.com/llmfall/llmfall/config"
 	"github.com/llmfall/llmfall/fallback"
-	"github.com/llmfall/llmfall/internal/gcfloor"
 	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/serve"
 	"github.com/llmfall/llmfall/serve/shared"
@@ -74,9 +73,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err != nil {
 		return err
 	}
-	if opts.Getenv("GOGC") == "" {
-		defer gcfloor.Start(serve.HeapFloor)()
-	}
+	defer serve.StartHeapFloor(opts.Getenv)()
 	metrics := serve.NewMetrics()
 	logf := serveLog(opts.IO.Err)
 	var store *shared.Store

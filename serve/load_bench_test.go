@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/llmfall/llmfall/internal/gcfloor"
 	"github.com/llmfall/llmfall/serve"
 )
 
@@ -67,9 +66,7 @@ const loadRound = 250 * time.Millisecond
 //
 //	go test ./serve -run XXX -bench 'GatewayLoad/.*/rps=500$' -benchtime 1x [-args -load.time 10s]
 func BenchmarkGatewayLoad(b *testing.B) {
-	if os.Getenv("GOGC") == "" {
-		defer gcfloor.Start(serve.HeapFloor)() // as llmfall serve runs
-	}
+	defer serve.StartHeapFloor(os.Getenv)() // as llmfall serve runs
 	rates := []int{500, 2000}
 	up := &timedUpstream{held: make([]atomic.Int64, 2*slices.Max(rates)*int(*loadTime/time.Second+1))}
 	upstream := httptest.NewUnstartedServer(up)

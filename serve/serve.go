@@ -21,6 +21,7 @@ import (
 
 	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/internal/gcfloor"
 	"github.com/llmfall/llmfall/serve/shared"
 )
 
@@ -39,6 +40,16 @@ const (
 // streams against 90–95 MB without, too near the 100 MB budget; 8 MiB
 // measured 90–97 MB. A GOGC in the environment turns it off.
 const HeapFloor = 8 << 20
+
+// StartHeapFloor keeps HeapFloor for this process, as `llmfall serve` and
+// its benchmarks run, unless getenv says the user set GOGC: then GC tuning
+// is theirs and nothing changes. It returns what stops it.
+func StartHeapFloor(getenv func(string) string) (stop func()) {
+	if getenv("GOGC") != "" {
+		return func() {}
+	}
+	return gcfloor.Start(HeapFloor)
+}
 
 // Config is what the gateway needs. The zero value of every field but
 // Engine is usable.
