@@ -97,13 +97,9 @@ func (s *chunkScanner) choices(dst *[]wireChoice) bool {
 	})
 }
 
-// choice, like every struct below, reads null as nothing and decodes an
-// object into what dst already holds, as encoding/json does.
+// choice, like every struct below, is read by structure.
 func (s *chunkScanner) choice(dst *wireChoice) bool {
-	if s.null() {
-		return true
-	}
-	return s.object(func(key []byte) bool {
+	return s.structure(func(key []byte) bool {
 		switch string(key) {
 		case "index":
 			return s.integer(&dst.Index)
@@ -119,10 +115,7 @@ func (s *chunkScanner) choice(dst *wireChoice) bool {
 }
 
 func (s *chunkScanner) answer(dst *wireAnswer) bool {
-	if s.null() {
-		return true
-	}
-	return s.object(func(key []byte) bool {
+	return s.structure(func(key []byte) bool {
 		switch string(key) {
 		case "content":
 			return s.text(&dst.Content)
@@ -151,10 +144,7 @@ func (s *chunkScanner) toolCalls(dst *[]wireToolCall) bool {
 }
 
 func (s *chunkScanner) toolCall(dst *wireToolCall) bool {
-	if s.null() {
-		return true
-	}
-	return s.object(func(key []byte) bool {
+	return s.structure(func(key []byte) bool {
 		switch string(key) {
 		case "index":
 			return s.integerPtr(&dst.Index)
@@ -170,10 +160,7 @@ func (s *chunkScanner) toolCall(dst *wireToolCall) bool {
 }
 
 func (s *chunkScanner) function(dst *wireFunctionCall) bool {
-	if s.null() {
-		return true
-	}
-	return s.object(func(key []byte) bool {
+	return s.structure(func(key []byte) bool {
 		switch string(key) {
 		case "name":
 			return s.text(&dst.Name)
@@ -204,6 +191,12 @@ func (s *chunkScanner) usage(dst **wireUsage) bool {
 		}
 		return s.skip(0)
 	})
+}
+
+// structure reads a struct-typed field: null leaves it as it was, and an
+// object is decoded into what it holds, as encoding/json does.
+func (s *chunkScanner) structure(member func(key []byte) bool) bool {
+	return s.null() || s.object(member)
 }
 
 // object reads an object whose keys name fields, calling member with each
