@@ -181,17 +181,18 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, in *openai.Inbou
 			e.msg = err.Error()
 		}
 		ev.error(e)
-		ev.send()
+		ev.end()
 		return
 	}
-	// The finish, the usage and [DONE] are all at hand: one write.
+	// The finish, the usage and [DONE] are all at hand: one write, with
+	// the response's end.
 	resp := st.Response()
 	ev.data(ans.Finish(resp.FinishReason))
 	if in.IncludeUsage {
 		ev.data(ans.Usage(resp.Usage))
 	}
 	ev.done()
-	ev.send()
+	ev.end()
 }
 
 // relayDepth is how many chunks relay reads ahead of the handler.
@@ -315,6 +316,14 @@ func (e *events) send() {
 	e.w.Write(e.buf)
 	e.buf = e.buf[:0]
 	http.NewResponseController(e.w).Flush()
+}
+
+// end writes the stream's last events without flushing them: the handler
+// returns next, and net/http then writes them and the response's end (the
+// chunked encoding's last chunk) together, in one write instead of two.
+func (e *events) end() {
+	e.w.Write(e.buf)
+	e.buf = e.buf[:0]
 }
 
 // recorder remembers the status written, for the metrics.

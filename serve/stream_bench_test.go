@@ -46,26 +46,30 @@ func BenchmarkStreamHandler(b *testing.B) {
 	b.ReportMetric(float64(w.writes)/float64(b.N), "writes/op")
 }
 
-// memProvider streams ten deltas from memory.
-type memProvider struct{}
+// memProvider streams its words (ten when none are given) from memory.
+type memProvider struct{ words []string }
 
 func (memProvider) Complete(context.Context, *provider.Request) (*provider.Response, error) {
 	return &provider.Response{Text: "word0 word1", FinishReason: provider.FinishStop}, nil
 }
 
-func (memProvider) Stream(context.Context, *provider.Request) (provider.Stream, error) {
-	return &memStream{}, nil
+func (p memProvider) Stream(context.Context, *provider.Request) (provider.Stream, error) {
+	if p.words == nil {
+		return &memStream{words: memWords[:]}, nil
+	}
+	return &memStream{words: p.words}, nil
 }
 
 var memWords = [...]string{"word0 ", "word1 ", "word2 ", "word3 ", "word4 ", "word5 ", "word6 ", "word7 ", "word8 ", "word9 "}
 
 type memStream struct {
-	i    int
-	resp provider.Response
+	words []string
+	i     int
+	resp  provider.Response
 }
 
 func (s *memStream) Next() bool {
-	if s.i == len(memWords) {
+	if s.i == len(s.words) {
 		s.resp.FinishReason = provider.FinishStop
 		return false
 	}
@@ -73,16 +77,19 @@ func (s *memStream) Next() bool {
 	return true
 }
 
-func (s *memStream) Current() provider.Chunk      { return provider.Chunk{Text: memWords[s.i-1]} }
+func (s *memStream) Current() provider.Chunk      { return provider.Chunk{Text: s.words[s.i-1]} }
 func (s *memStream) Err() error                   { return nil }
 func (s *memStream) Response() *provider.Response { return &s.resp }
 func (s *memStream) Close() error                 { return nil }
 
-// discard is a ResponseWriter that keeps nothing but counts.
+// discard is a ResponseWriter that keeps nothing but counts, and, when
+// keep is set, what was written since the last flush.
 type discard struct {
 	header          http.Header
 	code            int
 	writes, flushes int
+	keep            bool
+	unflushed       []byte
 }
 
 func (d *discard) Header() http.Header { return d.header }
@@ -96,6 +103,9 @@ func (d *discard) Write(p []byte) (int, error) {
 		d.code = 200
 	}
 	d.writes++
+	if d.keep {
+		d.unflushed = append(d.unflushed, p...)
+	}
 	return len(p), nil
 }
-func (d *discard) Flush() { d.flushes++ }
+func (d *discard) Flush() { d.flushes++; d.unflushed = d.unflushed[:0] }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/fallback"
+	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/provider/wiretest"
 	"github.com/llmfall/llmfall/serve"
 	"github.com/llmfall/llmfall/setup"
@@ -263,5 +264,32 @@ func TestStreamDeliversEachChunkPromptly(t *testing.T) {
 	rest := readEvents(t, events)
 	if len(rest) != 2 || rest[1].data != "[DONE]" {
 		t.Errorf("after the deltas: %v; want the finish chunk and [DONE]", rest)
+	}
+}
+
+// TestStreamEndLeavesWithTheResponse: a stream's last events (the finish,
+// [DONE]) are written but not flushed by the handler, so that net/http
+// sends them with the response's own end in one write instead of two; the
+// first token is flushed at once.
+func TestStreamEndLeavesWithTheResponse(t *testing.T) {
+	eng, err := fallback.New(fallback.Config{
+		Categories: []fallback.Category{{Name: "fast", Models: map[string]string{"mem": "mem-1"}}},
+	}, map[string]provider.Provider{"mem": memProvider{words: []string{"hello"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := serve.New(serve.Config{Engine: eng, Keys: []string{clientKey}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("POST", "/v1/chat/completions", strings.NewReader(helloStream("")))
+	req.Header.Set("Authorization", "Bearer "+clientKey)
+	w := &discard{header: http.Header{}, keep: true}
+	srv.Handler().ServeHTTP(w, req)
+	if w.code != http.StatusOK || w.flushes != 1 {
+		t.Fatalf("status %d after %d flushes; want 200 and the first token's flush alone", w.code, w.flushes)
+	}
+	if end := string(w.unflushed); !strings.Contains(end, `"finish_reason":"stop"`) || !strings.HasSuffix(end, "data: [DONE]\n\n") {
+		t.Errorf("written after the last flush: %q; want the finish chunk and [DONE]", end)
 	}
 }
