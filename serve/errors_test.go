@@ -232,6 +232,28 @@ func TestSkippedLinksDoNotBlurTheMeaning(t *testing.T) {
 	}
 }
 
+// TestNoLinkCanTakeTheRequest: when every link of the category is text-only
+// and the request has an image, no upstream was called and none is down:
+// the request is one this category cannot serve, a 400 (class unsupported)
+// that a client must not retry, not a 503 that OpenAI's SDKs retry.
+func TestNoLinkCanTakeTheRequest(t *testing.T) {
+	textOnly := func(c *fallback.Config) {
+		c.TextOnly = []fallback.Target{{Provider: "blind", Model: "blind-1"}, {Provider: "myopic", Model: "myopic-1"}}
+	}
+	called := failing{errors.New("a text-only link was called")}
+	srv := memServer(t, textOnly, memLink{"blind", called}, memLink{"myopic", called})
+	for _, body := range []string{withImage, strings.Replace(withImage, `"model":"fast"`, `"model":"fast","stream":true`, 1)} {
+		rec := serveOne(srv.Handler(), "POST", "/v1/chat/completions", body)
+		e := wantError(t, rec, 400, "invalid_request_error", ptr("unsupported"), "")
+		if !strings.Contains(e.Error.Message, "text-only") {
+			t.Errorf("message %q; want the reason, text-only models", e.Error.Message)
+		}
+		if got := rec.Header().Get(serve.HeaderAttempts); got != "2" {
+			t.Errorf("%s = %q; want 2 skips", serve.HeaderAttempts, got)
+		}
+	}
+}
+
 // TestNothingTriedIsNotTheClientsFault: a call whose total timeout ran out
 // before any link was tried (here a 1 ms total on a clock that moves 1 ms
 // at each reading) is the gateway's failure, a 5xx, not the 400 of a
