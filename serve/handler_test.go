@@ -1,0 +1,190 @@
+package serve_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"runtime"
+	"runtime/metrics"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/llmfall/llmfall/clock"
+	"github.com/llmfall/llmfall/provider/wiretest"
+	"github.com/llmfall/llmfall/serve"
+)
+
+// TestAnswerNamesTheLinksModel: a provider that does not say which model
+// answered leaves the link's own model in the answer and every chunk,
+// never an empty one.
+func TestAnswerNamesTheLinksModel(t *testing.T) {
+	srv := memServer(t, nil, memLink{"mem", memProvider{words: []string{"hello"}}})
+	rec := serveOne(srv.Handler(), "POST", "/v1/chat/completions", hello)
+	var c struct{ Model string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &c); err != nil || rec.Code != 200 || c.Model != "mem-1" {
+		t.Errorf("completion %d %s (%v); want model mem-1", rec.Code, rec.Body, err)
+	}
+	rec = serveOne(srv.Handler(), "POST", "/v1/chat/completions", helloStream(""))
+	cs := decodeChunks(t, readEvents(t, rec.Body))
+	if len(cs) != 2 {
+		t.Fatalf("chunks %+v; want the word and the finish", cs)
+	}
+	for _, c := range cs {
+		if c.Model != "mem-1" {
+			t.Errorf("chunk model %q; want mem-1", c.Model)
+		}
+	}
+}
+
+// TestAttemptTTFTOnlyForStreams: an attempt's time to first token is
+// observed for streams only; a non-streaming attempt has none (its TTFT is
+// zero), and counting it would drag the histogram to zero.
+func TestAttemptTTFTOnlyForStreams(t *testing.T) {
+	oa := wiretest.NewServer(t, wiretest.OpenAI, wiretest.TextAnswer(wiretest.KindOpenAI, false, "Hi"),
+		wiretest.TextAnswer(wiretest.KindOpenAI, true, "Hi"))
+	g := newGateway(t, links{openai: oa.URL})
+	const series = `llmfall_attempt_time_to_first_token_seconds_count{model="gpt-4.1-mini",provider="openai"}`
+	readAll(t, g.post(t, hello).Body)
+	if m := readAll(t, g.do(t, "GET", "/metrics", "", "").Body); strings.Contains(m, series) {
+		t.Errorf("after a non-streaming call the metrics have %s", series)
+	}
+	readAll(t, g.post(t, helloStream("")).Body)
+	if m := readAll(t, g.do(t, "GET", "/metrics", "", "").Body); !strings.Contains(m, series+" 1\n") {
+		t.Errorf("after one stream the metrics lack %s 1", series)
+	}
+}
+
+// TestAdminOrderRequests: the admin endpoint answers a body it cannot read
+// with a 400 saying what it takes, sets the global order when no category
+// is named, and removes an override given an empty order.
+func TestAdminOrderRequests(t *testing.T) {
+	g := newGateway(t, links{openai: "http://127.0.0.1:1", anthropic: "http://127.0.0.1:1"})
+	for _, body := range []string{`not json`, `{"order":"anthropic"}`, `{"order":["` + strings.Repeat("a", 70<<10) + `"]}`} {
+		resp := g.do(t, "POST", "/admin/order", "admin-key", body)
+		if resp.StatusCode != 400 {
+			t.Errorf("body %.40q: status %d; want 400", body, resp.StatusCode)
+			continue
+		}
+		if e := decodeErr(t, resp); !strings.Contains(e.Error.Message, `the body must be {"category"`) {
+			t.Errorf("body %.40q: message %q; want the shape of the body", body, e.Error.Message)
+		}
+	}
+	chains := func(body string) string {
+		t.Helper()
+		resp := g.do(t, "POST", "/admin/order", "admin-key", body)
+		text := readAll(t, resp.Body)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("%s: status %d, %s", body, resp.StatusCode, text)
+		}
+		return text
+	}
+	const swapped = `{"chains":{"fast":["anthropic/claude-3-5-haiku-latest","openai/gpt-4.1-mini"]}}`
+	if got := chains(`{"order":["anthropic","openai"]}`); got != swapped {
+		t.Errorf("global order: %s; want %s", got, swapped)
+	}
+	if got := chains(`{"order":[]}`); got != `{"chains":{"fast":["openai/gpt-4.1-mini","anthropic/claude-3-5-haiku-latest"]}}` {
+		t.Errorf("override removed: %s; want the configured order", got)
+	}
+	resp := g.do(t, "POST", "/admin/order", "admin-key", `{"category":"slow","order":["openai"]}`)
+	if e := decodeErr(t, resp); resp.StatusCode != 400 || e.Error.Param == nil || *e.Error.Param != "order" {
+		t.Errorf("unknown category: status %d, %+v; want 400 on param order", resp.StatusCode, e.Error)
+	}
+}
+
+// TestKeysNeedTheBearerScheme: a key is read from `Authorization: Bearer
+// KEY` only (spaces around it do not matter), and a blank configured key
+// is no key: it does not let a request with an empty one in.
+func TestKeysNeedTheBearerScheme(t *testing.T) {
+	oa := wiretest.NewServer(t, wiretest.OpenAI, wiretest.TextAnswer(wiretest.KindOpenAI, false, "hi"),
+		wiretest.TextAnswer(wiretest.KindOpenAI, false, "hi"))
+	g := newGateway(t, links{openai: oa.URL, adjust: func(c *serve.Config) { c.Keys = []string{"", "  ", " " + clientKey + "\n"} }})
+	for _, tc := range []struct {
+		header string
+		status int
+	}{
+		{clientKey, 401},
+		{"Basic " + clientKey, 401},
+		{"bearer " + clientKey, 401},
+		{"Bearer ", 401},
+		{"Bearer   ", 401},
+		{"Bearer " + clientKey, 200},
+		{"Bearer  " + clientKey + " ", 200},
+	} {
+		req, _ := http.NewRequest("POST", g.URL+"/v1/chat/completions", strings.NewReader(hello))
+		req.Header.Set("Authorization", tc.header)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("Authorization %q: status %d; want %d", tc.header, resp.StatusCode, tc.status)
+		}
+	}
+}
+
+// TestHeapFloorUnlessGOGC: StartHeapFloor raises the heap goal of a
+// process with a small heap, from its next collection on, unless GOGC is
+// set in the environment.
+func TestHeapFloorUnlessGOGC(t *testing.T) {
+	gogc := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	base := gogc()
+	// A collection runs the floor's tuner, on the runtime's own
+	// goroutine, soon after it: it has moved GOGC within a few
+	// collections, and a floor never started never moves it.
+	raised := func(collections int) bool {
+		for range collections {
+			runtime.GC()
+			runtime.Gosched()
+			if gogc() != base {
+				return true
+			}
+		}
+		return false
+	}
+	stop := serve.StartHeapFloor(func(k string) string {
+		if k == "GOGC" {
+			return "100"
+		}
+		return ""
+	})
+	if raised(20) {
+		t.Errorf("GOGC set: the heap floor moved GOGC from %d to %d", base, gogc())
+	}
+	stop()
+	stop = serve.StartHeapFloor(func(string) string { return "" })
+	defer stop()
+	if !raised(500) {
+		t.Errorf("GOGC unset: GOGC still %d after the heap floor started", base)
+	}
+}
+
+// TestDrainDefaultsTo30s: with Drain unset a drain waits DefaultDrain, the
+// 30 s README promises, on the gateway's clock: a stream that finishes
+// just before it ends whole.
+func TestDrainDefaultsTo30s(t *testing.T) {
+	if serve.DefaultDrain != 30*time.Second {
+		t.Errorf("DefaultDrain = %v; README documents 30s", serve.DefaultDrain)
+	}
+	release := make(chan struct{})
+	clk := clock.NewFake(time.Unix(1700000000, 0))
+	g := newGateway(t, links{openai: held(t, release).URL, adjust: func(c *serve.Config) { c.Clock = clk }})
+	url, stop, served := serveOn(t, g.srv)
+	resp := postTo(t, url, helloStream(""))
+	stop()
+	clk.WaitTimers(1)
+	clk.Advance(30*time.Second - time.Nanosecond)
+	close(release)
+	evs := readEvents(t, resp.Body)
+	if evs[len(evs)-1].data != "[DONE]" {
+		t.Errorf("stream drained for 30s less a nanosecond = %v; want it whole", evs)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("Serve = %v; want nil", err)
+	}
+}
