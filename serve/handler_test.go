@@ -188,3 +188,22 @@ func TestDrainDefaultsTo30s(t *testing.T) {
 		t.Errorf("Serve = %v; want nil", err)
 	}
 }
+
+// TestBlankKeysDoNotOpenTheGateway: Keys that are all blank (an unset
+// variable read into the list, say) are a mistake, not a wish to run
+// open: New refuses them rather than serving anyone who asks.
+func TestBlankKeysDoNotOpenTheGateway(t *testing.T) {
+	oa := wiretest.NewServer(t, wiretest.OpenAI) // never called
+	g := newGateway(t, links{openai: oa.URL})
+	for _, keys := range [][]string{{""}, {" ", "\t\n"}} {
+		srv, err := serve.New(serve.Config{Engine: g.eng, Keys: keys})
+		if err == nil {
+			rec := serveOne(srv.Handler(), "POST", "/v1/chat/completions", hello)
+			t.Errorf("Keys %q: New = nil error, and a request got %d; want New to refuse blank keys", keys, rec.Code)
+			continue
+		}
+		if !strings.Contains(err.Error(), "blank") {
+			t.Errorf("Keys %q: New = %v; want it to say the keys are blank", keys, err)
+		}
+	}
+}
