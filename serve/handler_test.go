@@ -1,8 +1,12 @@
 package serve_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"runtime/metrics"
 	"strings"
@@ -10,6 +14,7 @@ import (
 	"time"
 
 	"github.com/llmfall/llmfall/clock"
+	"github.com/llmfall/llmfall/provider"
 	"github.com/llmfall/llmfall/provider/wiretest"
 	"github.com/llmfall/llmfall/serve"
 )
@@ -205,5 +210,93 @@ func TestBlankKeysDoNotOpenTheGateway(t *testing.T) {
 		if !strings.Contains(err.Error(), "blank") {
 			t.Errorf("Keys %q: New = %v; want it to say the keys are blank", keys, err)
 		}
+	}
+}
+
+// brokenBody fails as a client's body does when its connection breaks.
+type brokenBody struct{}
+
+func (brokenBody) Read([]byte) (int, error) { return 0, errors.New("connection reset by peer") }
+
+// TestUnreadableBodyIs400: a body that cannot be read to its end is the
+// client's 400, naming why, and reaches no provider.
+func TestUnreadableBodyIs400(t *testing.T) {
+	srv := memServer(t, nil, memLink{"solo", failing{errors.New("a provider was called")}})
+	req := httptest.NewRequest("POST", "/v1/chat/completions", brokenBody{})
+	req.Header.Set("Authorization", "Bearer "+clientKey)
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	e := wantError(t, rec, 400, "invalid_request_error", nil, "")
+	if !strings.Contains(e.Error.Message, "reading the request body: connection reset by peer") {
+		t.Errorf("message %q; want the read error", e.Error.Message)
+	}
+}
+
+// TestModelsListEachLinkOnce: a link in two categories is one model of
+// GET /v1/models and one breaker in the metrics.
+func TestModelsListEachLinkOnce(t *testing.T) {
+	g := configGateway(t, `providers:
+  openai:    { type: openai, base_url: http://127.0.0.1:1/v1 }
+  anthropic: { type: anthropic, base_url: http://127.0.0.1:1 }
+categories:
+  fast:  { openai: gpt-4.1-mini, anthropic: claude-3-5-haiku-latest }
+  cheap: { openai: gpt-4.1-mini }
+`, nil)
+	var list struct {
+		Data []struct {
+			ID      string `json:"id"`
+			OwnedBy string `json:"owned_by"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(g.do(t, "GET", "/v1/models", clientKey, "").Body).Decode(&list); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range list.Data {
+		got = append(got, m.ID+" by "+m.OwnedBy)
+	}
+	want := "[cheap by llmfall fast by llmfall openai/gpt-4.1-mini by openai anthropic/claude-3-5-haiku-latest by anthropic]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("models = %v; want %s", got, want)
+	}
+	m := readAll(t, g.do(t, "GET", "/metrics", "", "").Body)
+	if n := strings.Count(m, `llmfall_breaker_state{model="gpt-4.1-mini",provider="openai"}`); n != 1 {
+		t.Errorf("openai's breaker appears %d times in the metrics; want once", n)
+	}
+}
+
+// cutShort is a link whose answer ends at its length limit before its
+// first token, as with a max_tokens too small for one.
+type cutShort struct{}
+
+func (cutShort) Complete(context.Context, *provider.Request) (*provider.Response, error) {
+	return &provider.Response{FinishReason: provider.FinishLength}, nil
+}
+
+func (cutShort) Stream(context.Context, *provider.Request) (provider.Stream, error) {
+	return &emptyStream{resp: provider.Response{FinishReason: provider.FinishLength}}, nil
+}
+
+type emptyStream struct{ resp provider.Response }
+
+func (*emptyStream) Next() bool                     { return false }
+func (*emptyStream) Current() provider.Chunk        { return provider.Chunk{} }
+func (*emptyStream) Err() error                     { return nil }
+func (s *emptyStream) Response() *provider.Response { return &s.resp }
+func (*emptyStream) Close() error                   { return nil }
+
+// TestStreamWithoutATokenEndsWhole: a stream that ends well before any
+// token (cut at its length limit at once) is a 200 with the finish and
+// [DONE], not an error.
+func TestStreamWithoutATokenEndsWhole(t *testing.T) {
+	srv := memServer(t, nil, memLink{"mem", cutShort{}})
+	rec := serveOne(srv.Handler(), "POST", "/v1/chat/completions", helloStream(""))
+	if rec.Code != 200 {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	evs := readEvents(t, rec.Body)
+	cs := decodeChunks(t, evs)
+	if len(evs) != 2 || evs[1].data != "[DONE]" || len(cs) != 1 || cs[0].Choices[0].FinishReason == nil || *cs[0].Choices[0].FinishReason != "length" {
+		t.Fatalf("events = %v; want the finish (length) and [DONE]", evs)
 	}
 }
