@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -298,5 +299,35 @@ func TestStreamWithoutATokenEndsWhole(t *testing.T) {
 	cs := decodeChunks(t, evs)
 	if len(evs) != 2 || evs[1].data != "[DONE]" || len(cs) != 1 || cs[0].Choices[0].FinishReason == nil || *cs[0].Choices[0].FinishReason != "length" {
 		t.Fatalf("events = %v; want the finish (length) and [DONE]", evs)
+	}
+}
+
+// TestSlotsAreGivenBack: a request's slot is free again once it is
+// answered, so a gateway of one slot serves requests one after another,
+// errors included.
+func TestSlotsAreGivenBack(t *testing.T) {
+	oa := wiretest.NewServer(t, wiretest.OpenAI, wiretest.TextAnswer(wiretest.KindOpenAI, false, "one"),
+		wiretest.TextAnswer(wiretest.KindOpenAI, true, "two"))
+	g := newGateway(t, links{openai: oa.URL, adjust: func(c *serve.Config) { c.MaxConcurrent = 1 }})
+	for i, body := range []string{hello, `{"model":"nope","messages":[{"role":"user","content":"hi"}]}`, helloStream("")} {
+		resp := g.post(t, body)
+		readAll(t, resp.Body)
+		if want := []int{200, 404, 200}[i]; resp.StatusCode != want {
+			t.Errorf("request %d: status %d; want %d", i, resp.StatusCode, want)
+		}
+	}
+}
+
+// TestServeReportsAListenerThatFails: Serve returns the listener's error
+// when serving fails, without waiting for its context.
+func TestServeReportsAListenerThatFails(t *testing.T) {
+	g := newGateway(t, links{openai: "http://127.0.0.1:1"})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	if err := g.srv.Serve(t.Context(), ln); err == nil || !errors.Is(err, net.ErrClosed) {
+		t.Errorf("Serve on a closed listener = %v; want its error", err)
 	}
 }
