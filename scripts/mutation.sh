@@ -5,11 +5,14 @@
 # pass ("lived") is a decision no test pins down.
 #
 # Not part of .ci/run: a full run takes tens of minutes. Run it before
-# merging a change to fallback/, provider/, eval/ or judge/ decision code,
-# and record new scores and harmless survivors in docs/mutation.md.
+# merging a change to fallback/, provider/, eval/, judge/ or serve/
+# decision code, and record new scores and harmless survivors in
+# docs/mutation.md. As with provider/'s adapters, a package's subpackages
+# come with it (serve/ brings serve/shared/, each mutant run against its
+# own package's tests); -E '^shared/' leaves them out.
 #
 # Usage:
-#   scripts/mutation.sh                 # fallback/ provider/ eval/ judge/
+#   scripts/mutation.sh                 # fallback/ provider/ eval/ judge/ serve/
 #   scripts/mutation.sh judge           # some of them
 #   scripts/mutation.sh judge -E 'llm\.go$'   # extra flags go to gremlins
 #                                        # (here: every file but llm.go)
@@ -24,7 +27,7 @@ gremlins="$(go env GOPATH)/bin/gremlins"
 
 pkgs=()
 while [ $# -gt 0 ] && [[ $1 != -* ]]; do pkgs+=("${1%/}"); shift; done
-[ ${#pkgs[@]} -gt 0 ] || pkgs=(fallback provider eval judge)
+[ ${#pkgs[@]} -gt 0 ] || pkgs=(fallback provider eval judge serve)
 
 # Beyond gremlins' defaults: && <-> || and break <-> continue, the mutants
 # behind the bugs that prompted this script (issue 16).
