@@ -195,8 +195,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, in *openai.Inbou
 	ev.end()
 }
 
-// relayDepth is how many chunks relay reads ahead of the handler.
-const relayDepth = 32
+// relayDepth is how many chunks relay reads ahead of the handler: a burst
+// of up to this many leaves in one write. A chunk is 24 bytes, and the
+// channel is made per stream: 32 made it 700 bytes more per streamed
+// request (24.6 -> 23.9 KB in GatewayOverhead) without fewer writes.
+const relayDepth = 8
 
 // relay reads the rest of st on a goroutine of its own and hands over each
 // chunk as it comes, so that the handler can tell a chunk already at hand
