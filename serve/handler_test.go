@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -329,5 +330,37 @@ func TestServeReportsAListenerThatFails(t *testing.T) {
 	ln.Close()
 	if err := g.srv.Serve(t.Context(), ln); err == nil || !errors.Is(err, net.ErrClosed) {
 		t.Errorf("Serve on a closed listener = %v; want its error", err)
+	}
+}
+
+// TestLongBodyReadWhole: a body sent without a declared length (chunked)
+// and far longer than one read is read to its end, every byte of it.
+func TestLongBodyReadWhole(t *testing.T) {
+	oa := wiretest.NewServer(t, wiretest.OpenAI, wiretest.TextAnswer(wiretest.KindOpenAI, false, "ok"),
+		wiretest.TextAnswer(wiretest.KindOpenAI, false, "ok"))
+	g := newGateway(t, links{openai: oa.URL})
+	long := strings.Repeat("0123456789abcdef", 8<<10) // 128 KiB
+	for _, declared := range []bool{true, false} {
+		var body io.Reader = strings.NewReader(`{"model":"fast","messages":[{"role":"user","content":"` + long + `"}]}`)
+		if !declared {
+			body = io.MultiReader(body) // hides the length: sent chunked
+		}
+		req, _ := http.NewRequest("POST", g.URL+"/v1/chat/completions", body)
+		req.Header.Set("Authorization", "Bearer "+clientKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := readAll(t, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("declared=%t: status %d: %.200s", declared, resp.StatusCode, text)
+		}
+	}
+	for i := range 2 {
+		msgs, _ := oa.Body(t, i)["messages"].([]any)
+		if len(msgs) != 1 || fmt.Sprint(msgs[0].(map[string]any)["content"]) != long {
+			t.Errorf("request %d: the upstream did not get the whole message", i)
+		}
 	}
 }
