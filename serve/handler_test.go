@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -362,5 +363,53 @@ func TestLongBodyReadWhole(t *testing.T) {
 		if len(msgs) != 1 || fmt.Sprint(msgs[0].(map[string]any)["content"]) != long {
 			t.Errorf("request %d: the upstream did not get the whole message", i)
 		}
+	}
+}
+
+// timersClock is a fake clock that keeps the duration of every timer
+// armed through AfterFunc.
+type timersClock struct {
+	*clock.Fake
+	mu    sync.Mutex
+	armed []time.Duration
+}
+
+func (c *timersClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	c.mu.Lock()
+	c.armed = append(c.armed, d)
+	c.mu.Unlock()
+	return c.Fake.AfterFunc(d, f)
+}
+
+// TestCutDrainReturnsOnceTheRequestsEnded: Serve, cutting the requests
+// still in flight at the drain's deadline, returns only once they have
+// ended (their in-band error written) and their connections have had up
+// to a second more, on the gateway's clock, to send the response's end:
+// a process exiting after it cuts no stream short.
+func TestCutDrainReturnsOnceTheRequestsEnded(t *testing.T) {
+	never := make(chan struct{})
+	clk := &timersClock{Fake: clock.NewFake(time.Unix(1700000000, 0))}
+	g := newGateway(t, links{openai: held(t, never).URL, adjust: func(c *serve.Config) { c.Drain, c.Clock = time.Minute, clk }})
+	url, stop, served := serveOn(t, g.srv)
+	resp := postTo(t, url, helloStream(""))
+	stop()
+	clk.WaitTimers(1)
+	clk.Advance(time.Minute)
+	if err := <-served; err != context.DeadlineExceeded {
+		t.Fatalf("Serve = %v; want the drain deadline", err)
+	}
+	rec := httptest.NewRecorder()
+	g.srv.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), "\nllmfall_requests_in_flight 0\n") {
+		t.Error("Serve returned with a cut request still in flight")
+	}
+	clk.mu.Lock()
+	armed := fmt.Sprint(clk.armed)
+	clk.mu.Unlock()
+	if armed != "[1m0s 1s]" {
+		t.Errorf("timers armed on the gateway's clock: %s; want the drain's minute, then the second for the connections", armed)
+	}
+	if evs := readEvents(t, resp.Body); evs[len(evs)-1].name != "error" {
+		t.Errorf("cut stream = %v; want an error event last", evs)
 	}
 }
