@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -27,6 +28,42 @@ func TestRunRetriesOption(t *testing.T) {
 		if got := fs["a"].calls.Load(); got != tc.wantCalls || !rs.Results[0].Errored() {
 			t.Errorf("retries %d: %d calls, result %+v; want %d calls and an errored case", tc.retries, got, rs.Results[0], tc.wantCalls)
 		}
+	}
+}
+
+// A rate limit that names a short wait (429, Retry-After 2s) is waited out
+// and retried as often as Retries allows, and never under NoRetries (what
+// `eval.retries: 0` becomes): a user who asked for no retries sees the raw
+// failure, although provider.Retry alone would wait out one named wait even
+// with Max 0. The waits are the ones eval asked its injected sleep for.
+func TestRunRetriesAfterANamedWait(t *testing.T) {
+	limited := &provider.Error{Provider: "a", Status: 429, Class: provider.ClassRateLimited, RetryAfter: 2 * time.Second}
+	tests := []struct {
+		name      string
+		retries   int
+		wantCalls int32
+		wantWaits []time.Duration
+	}{
+		{"none", NoRetries, 1, nil},
+		{"one", 1, 2, []time.Duration{2 * time.Second}},
+		{"default", 0, 4, []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := mustPlan(t, suiteOf(t, 1, `{type: contains, value: "ticket"}`), PlanOptions{Depth: 1})
+			ps, fs := fakes(func(int, *provider.Request) (string, error) { return "", limited })
+			var s sleeper
+			rs, err := Run(context.Background(), plan, RunOptions{Providers: ps, Retries: tc.retries, sleep: s.sleep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fs["a"].calls.Load(); got != tc.wantCalls || !rs.Results[0].Errored() {
+				t.Errorf("%d calls, result %+v; want %d calls and an errored case", got, rs.Results[0], tc.wantCalls)
+			}
+			if diff := cmp.Diff(tc.wantWaits, s.waits); diff != "" {
+				t.Errorf("waits (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
