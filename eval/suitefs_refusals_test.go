@@ -34,8 +34,8 @@ func TestSuiteFilesMustBeRegular(t *testing.T) {
 	})
 	symlink(t, "sub/real.yml", filepath.Join(dir, "linked.yaml"))
 	_, err := LoadSuite([]string{dir}, LoadOptions{})
-	want := dir + "/linked.yaml: linked.yaml is not a regular file\n" +
-		dir + `/p.yaml:4: case file "cases.jsonl": cases.jsonl is not a regular file`
+	want := dir + "/linked.yaml: linked.yaml is a directory, not a regular file\n" +
+		dir + `/p.yaml:4: case file "cases.jsonl": cases.jsonl is a directory, not a regular file`
 	if err == nil || err.Error() != want {
 		t.Errorf("error =\n%v\nwant\n%s", err, want)
 	}
