@@ -109,10 +109,19 @@ func TestRunCallTimeout(t *testing.T) {
 
 // A concurrency limit of 100 is used in full: a run does not run out of
 // waiting cases to fill its slots (it keeps a few per slot, at least 64).
+// That no more calls will start cannot be seen without a timer, so the
+// bound on waiting cases is checked first, where it is decided: a bound
+// under the limit (the mutants that ran 64 calls) fails at once. The run
+// must then start all 100 calls; one that stalls short of them for another
+// reason fails by go test's -timeout, which names the test.
 func TestRunFillsALargeConcurrencyLimit(t *testing.T) {
 	const limit = 100
 	plan := mustPlan(t, suiteOf(t, limit+20, `{type: contains, value: "ticket"}`), PlanOptions{Depth: 1})
 	ps, fs := fakes(echo)
+	opts := RunOptions{Providers: ps, Limits: map[string]Limit{"a": {Concurrency: limit}}}
+	if got := newRunner(plan, opts).maxPending(); got < limit {
+		t.Fatalf("a run keeps at most %d cases waiting; want at least the limit %d", got, limit)
+	}
 	started := make(chan struct{}, limit+20)
 	release := make(chan struct{})
 	fs["a"].onStart = func(context.Context) {
@@ -121,7 +130,7 @@ func TestRunFillsALargeConcurrencyLimit(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := Run(context.Background(), plan, RunOptions{Providers: ps, Limits: map[string]Limit{"a": {Concurrency: limit}}})
+		_, err := Run(context.Background(), plan, opts)
 		done <- err
 	}()
 	defer func() {
@@ -130,12 +139,8 @@ func TestRunFillsALargeConcurrencyLimit(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	for n := range limit {
-		select {
-		case <-started:
-		case <-time.After(30 * time.Second): // a stall detector: the run holds n calls and starts no more
-			t.Fatalf("%d calls in flight, and no more start; want %d", n, limit)
-		}
+	for range limit {
+		<-started
 	}
 	fs["a"].mu.Lock()
 	got := fs["a"].maxInflight
