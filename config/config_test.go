@@ -211,6 +211,14 @@ func TestParseErrors(t *testing.T) {
 		file string
 		want []string
 	}{
+		// A name with "/" reads as provider/model where a request or
+		// judge.panel names a category, and the judge's chain took it so: a
+		// category "o/fast" judged with provider o's model "fast".
+		{"category_names", []string{
+			`llmfall.yaml:4: categories: name "o/fast" must not hold "/": a request, judge.category or judge.panel reads a name with "/" as provider/model`,
+			`llmfall.yaml:5: categories: a category name must not be empty`,
+			`llmfall.yaml:6: categories: a category name must not be empty`,
+		}},
 		{"comments_only", []string{
 			`llmfall.yaml: the file is empty: define providers and categories, e.g. providers: {openai: {type: openai}} and categories: {fast: {openai: gpt-4.1-mini}}`,
 		}},

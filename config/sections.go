@@ -475,6 +475,14 @@ func firstOr(names []string, dflt string) string {
 
 func (d *decoder) category(e pair, known map[string]bool, names []string) Category {
 	cat := Category{Name: e.key, Line: e.kn.Line, Models: make(map[string]string)}
+	switch {
+	case strings.TrimSpace(e.key) == "":
+		d.fail(e.kn, "categories", "a category name must not be empty")
+	case strings.Contains(e.key, "/"):
+		// The gateway, the judge and the panel all take "provider/model"
+		// where a category goes: such a name would be read as a link.
+		d.fail(e.kn, "categories", `name %s must not hold "/": a request, judge.category or judge.panel reads a name with "/" as provider/model`, quote(e.key))
+	}
 	entries, ok := d.entries(e.val, e.path)
 	if !ok {
 		return cat
