@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -264,6 +265,15 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:12: eval.repeat: "many" is not a whole number`,
 			`llmfall.yaml:13: eval.retries: must not be negative, got -1`,
 		}},
+		// An alias reaching a bad value twice is reported once; keys that
+		// are not plain names; a long value shortened in the message.
+		{"odd_keys", []string{
+			`llmfall.yaml:2: providers.openai.text_only: must be a model name, got an empty string`,
+			`llmfall.yaml:2: providers.openai.text_only: must be a model name, got a list`,
+			`llmfall.yaml:3: providers: keys must be plain names, got a list`,
+			`llmfall.yaml:5: providers: merge keys (<<) are not supported; write the keys out`,
+			`llmfall.yaml:8: eval.gate: "a-gate-name-that-is-much-longer-than-for…" is not rate or paired`,
+		}},
 		{"panel", []string{
 			`llmfall.yaml:6: judge.panel: "smrat" is neither a category nor provider/model (did you mean "smart"?)`,
 			`llmfall.yaml:6: judge.panel: "mistral/large": "mistral" is not a defined provider (defined providers: openai, anthropic)`,
@@ -314,7 +324,8 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:7: pricing.my-model.input: must not be negative, got -1`,
 			`llmfall.yaml:7: pricing.my-model.output: "cheap" is not a number`,
 			`llmfall.yaml:8: pricing.other: unknown key "currency" (valid keys: input, output)`,
-			`llmfall.yaml:9: pricing.empty: missing input and output (USD per 1M tokens, e.g. {input: 0.4, output: 1.6})`,
+			`llmfall.yaml:9: pricing: a model name must not be empty`,
+			`llmfall.yaml:10: pricing.empty: missing input and output (USD per 1M tokens, e.g. {input: 0.4, output: 1.6})`,
 		}},
 		{"provider_fields", []string{
 			`llmfall.yaml:4: providers.openai.concurrency: must not be negative, got -1`,
@@ -324,6 +335,10 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:8: providers.gemini.base_url: is the host root for gemini (e.g. https://generativelanguage.googleapis.com): the adapter appends /v1beta/models/{model}:generateContent`,
 			`llmfall.yaml:9: providers.groq.base_url: ends at the API root for openai (e.g. https://api.openai.com/v1): the adapter appends /chat/completions`,
 			`llmfall.yaml:10: providers.proxy.base_url: must not have a query or fragment: the adapter appends its own path`,
+			`llmfall.yaml:11: providers.ftp.base_url: must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:11434/v1`,
+			`llmfall.yaml:12: providers.hostless.base_url: must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:11434/v1`,
+			`llmfall.yaml:13: providers.spaced.base_url: must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:11434/v1`,
+			`llmfall.yaml:14: providers.unset.base_url: must be a URL, got nothing`,
 		}},
 		{"provider_type", []string{
 			`llmfall.yaml:2: providers.openai.type: unknown provider type "opnai" (did you mean "openai"? valid types: openai, anthropic, gemini, sim)`,
@@ -501,6 +516,11 @@ func TestParseAcceptsEdgeValues(t *testing.T) {
 				t.Errorf("StreamBuffer (-want +got):\n%s", diff)
 			}
 		}},
+		{`base_url "" keeps the adapter's`, `providers: {o: {type: openai, base_url: ""}}`, func(t *testing.T, c *Config) {
+			if got := c.Providers[0].BaseURL; got != "" {
+				t.Errorf("BaseURL = %q; want \"\"", got)
+			}
+		}},
 		{"api_key_env null means none", "providers: {o: {type: openai, api_key_env: }}", func(t *testing.T, c *Config) {
 			if got := c.Providers[0].APIKeyEnv; got != nil {
 				t.Errorf("APIKeyEnv = %q; want nil", got)
@@ -640,6 +660,26 @@ func TestFind(t *testing.T) {
 	midFile := write(mid)
 	if got, err := Find(deep); err != nil || got != midFile {
 		t.Errorf("Find(deep) = %q, %v; want the nearest, %q", got, err, midFile)
+	}
+}
+
+// A directory on the way up that cannot be checked stops Find with the
+// reason, naming the path: skipping it could pick another project's file.
+// A path through a regular file is one every user can make (root reads
+// unreadable directories).
+func TestFindStopsAtAnUncheckableDirectory(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Find(filepath.Join(file, "sub"))
+	want := filepath.Join(file, "sub", FileName) + ": cannot check for a config file: not a directory"
+	if err == nil || err.Error() != want {
+		t.Fatalf("Find() = %q, %v; want the error %q", got, err, want)
+	}
+	var ce *Error
+	if !errors.As(err, &ce) || !errors.Is(err, syscall.ENOTDIR) || errors.Is(err, ErrNotFound) {
+		t.Errorf("Find() error = %#v; want a *config.Error wrapping ENOTDIR, not ErrNotFound", err)
 	}
 }
 
