@@ -166,15 +166,15 @@ categories:
 // JudgeChains are the judges as the file orders their chains, for the
 // comparison of a pull request's judge with its base's.
 func TestJudgeChains(t *testing.T) {
-	cfg, _ := load(t, everyEngineKey+"judge: { panel: [smart, fast, local/m2] }\n")
+	cfg, _ := load(t, everyEngineKey+"judge: { panel: [smart, local/m2, fast] }\n")
 	got, err := JudgeChains(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []JudgeChain{
 		{Name: "smart", Chain: []fallback.Target{{Provider: "openai", Model: "gpt-4.1"}, {Provider: "anthropic", Model: "claude-sonnet-4-5"}}},
-		{Name: "fast", Chain: []fallback.Target{{Provider: "anthropic", Model: "claude-3-5-haiku-latest"}, {Provider: "openai", Model: "gpt-4.1-mini"}}},
 		{Name: "local/m2", Chain: []fallback.Target{{Provider: "local", Model: "m2"}}},
+		{Name: "fast", Chain: []fallback.Target{{Provider: "anthropic", Model: "claude-3-5-haiku-latest"}, {Provider: "openai", Model: "gpt-4.1-mini"}}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("JudgeChains() mismatch (-want +got):\n%s", diff)
@@ -269,5 +269,55 @@ func TestRunOptionsJudgeAndCache(t *testing.T) {
 	_, err = RunOptions(cfg, judgedPlan(t, cfg, eng, inputs, true), ps, func() (judge.Judge, error) { return nil, broken }, inputs, Options{}, EvalOptions{NoCache: true})
 	if !errors.Is(err, broken) {
 		t.Errorf("RunOptions() error = %v; want the judge's %v", err, broken)
+	}
+}
+
+// MissingKeys goes through every name: one repeated, unknown or needing
+// no key does not end the check of those after it.
+func TestMissingKeysChecksEveryName(t *testing.T) {
+	cfg := &config.Config{Providers: []config.Provider{
+		{Name: "local", Type: "sim"},
+		{Name: "anthropic", Type: "anthropic", APIKeyEnv: []string{"TEST_ANTHROPIC_KEY"}},
+		{Name: "openai", Type: "openai", APIKeyEnv: []string{"TEST_OPENAI_KEY"}},
+		{Name: "gemini", Type: "gemini", APIKeyEnv: []string{"TEST_GEMINI_KEY", "TEST_GOOGLE_KEY"}},
+		{Name: "gemini2", Type: "gemini", APIKeyEnv: []string{"TEST_GEMINI_KEY", "TEST_GOOGLE_KEY"}},
+	}}
+	env := map[string]string{"TEST_OPENAI_KEY": "sk-test", "TEST_GOOGLE_KEY": "g-test"}
+	opts := Options{Getenv: func(k string) string { return env[k] }}
+	err := MissingKeys(cfg, []string{"openai", "openai", "ghost", "local", "gemini", "anthropic"}, opts)
+	want := `provider "anthropic" needs an API key: TEST_ANTHROPIC_KEY is not set`
+	if err == nil || err.Error() != want {
+		t.Errorf("MissingKeys() = %v; want %q", err, want)
+	}
+	delete(env, "TEST_GOOGLE_KEY")
+	err = MissingKeys(cfg, []string{"gemini", "gemini", "local", "gemini2"}, opts)
+	want = `provider "gemini" needs an API key: TEST_GEMINI_KEY or TEST_GOOGLE_KEY is not set` + "\n" +
+		`provider "gemini2" needs an API key: TEST_GEMINI_KEY or TEST_GOOGLE_KEY is not set`
+	if err == nil || err.Error() != want {
+		t.Errorf("MissingKeys() = %v; want %q", err, want)
+	}
+}
+
+// EvalProviders are the plan's providers, then the judge's when an
+// assertion needs the judge: the keys MissingKeys checks before a run.
+func TestEvalProvidersAddTheJudgesWhenJudged(t *testing.T) {
+	cfg, _ := load(t, everyEngineKey+"judge: { panel: [slow, openai/gpt-4.1] }\n")
+	ps, _ := Providers(cfg, Options{Offline: true})
+	eng, err := Engine(cfg, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := Inputs(cfg, eng, Options{})
+	for _, tc := range []struct {
+		judged bool
+		want   []string
+	}{
+		{false, []string{"anthropic", "openai"}},
+		{true, []string{"anthropic", "openai", "local", "openai"}},
+	} {
+		got := EvalProviders(cfg, eng, judgedPlan(t, cfg, eng, inputs, tc.judged))
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("EvalProviders(judged %t) mismatch (-want +got):\n%s", tc.judged, diff)
+		}
 	}
 }
