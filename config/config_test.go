@@ -287,13 +287,17 @@ func TestParseErrors(t *testing.T) {
 		}},
 		{"keys_and_headers", []string{
 			`llmfall.yaml:4: providers.openai.api_key_env: looks like an API key itself: put the key in an environment variable and name the variable here (e.g. OPENAI_API_KEY)`,
-			`llmfall.yaml:6: providers.openai.headers.Authorization: a header value must be one line`,
+			`llmfall.yaml:6: providers.openai.headers.Authorization: a header value must be one line without control characters`,
 			`llmfall.yaml:7: providers.openai.headers: "bad header" is not a valid header name`,
 			`llmfall.yaml:9: providers.openai.headers: header "X-Team" is also defined as "x-team" (header names ignore case)`,
 			`llmfall.yaml:10: providers.openai.headers.X-Empty: must be a header value, got nothing`,
-			`llmfall.yaml:13: providers.gemini.api_key_env: must name an environment variable (letters, digits and '_', e.g. OPENAI_API_KEY), not hold the key`,
-			`llmfall.yaml:13: providers.gemini.api_key_env: must name an environment variable, got a mapping`,
-			`llmfall.yaml:14: providers.gemini.rpm: "[REDACTED]" is not a whole number`,
+			// net/http refuses to send a control character but a tab: every
+			// call would fail with "invalid header field value".
+			`llmfall.yaml:11: providers.openai.headers.X-Escape: a header value must be one line without control characters`,
+			`llmfall.yaml:12: providers.openai.headers.X-Delete: a header value must be one line without control characters`,
+			`llmfall.yaml:16: providers.gemini.api_key_env: must name an environment variable (letters, digits and '_', e.g. OPENAI_API_KEY), not hold the key`,
+			`llmfall.yaml:16: providers.gemini.api_key_env: must name an environment variable, got a mapping`,
+			`llmfall.yaml:17: providers.gemini.rpm: "[REDACTED]" is not a whole number`,
 		}},
 		{"names", []string{
 			`llmfall.yaml:2: providers: "order" is reserved for category settings; give the provider another name`,

@@ -362,8 +362,8 @@ func (d *decoder) headers(pr *Provider) func(pair) {
 				d.fail(n, h.path, "must be a header value, got %s", kindOf(n))
 				continue
 			}
-			if strings.ContainsAny(n.Value, "\r\n\x00") {
-				d.fail(n, h.path, "a header value must be one line")
+			if !validHeaderValue(n.Value) {
+				d.fail(n, h.path, "a header value must be one line without control characters")
 				continue
 			}
 			if pr.Headers == nil {
@@ -389,6 +389,18 @@ func validHeaderName(s string) bool {
 	}
 	for _, r := range s {
 		if r > 0x7e || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether net/http sends s as a header value: no
+// control character but a tab (RFC 9110 section 5.5). Any other would
+// fail every call to the provider with "invalid header field value".
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; (b < ' ' && b != '\t') || b == 0x7f {
 			return false
 		}
 	}
