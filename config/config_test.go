@@ -395,7 +395,7 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:5: a second YAML document starts here; llmfall.yaml holds one document (remove the ---)`,
 		}},
 		{"unclosed", []string{
-			`llmfall.yaml:3: did not find expected ',' or ']'`,
+			`llmfall.yaml:4: did not find expected ',' or ']'`,
 		}},
 		{"unknown_key", []string{
 			`llmfall.yaml:6: unknown key "timeoutz" (did you mean "timeouts"?)`,
