@@ -295,9 +295,10 @@ func TestParseErrors(t *testing.T) {
 			// call would fail with "invalid header field value".
 			`llmfall.yaml:11: providers.openai.headers.X-Escape: a header value must be one line without control characters`,
 			`llmfall.yaml:12: providers.openai.headers.X-Delete: a header value must be one line without control characters`,
-			`llmfall.yaml:16: providers.gemini.api_key_env: must name an environment variable (letters, digits and '_', e.g. OPENAI_API_KEY), not hold the key`,
-			`llmfall.yaml:16: providers.gemini.api_key_env: must name an environment variable, got a mapping`,
-			`llmfall.yaml:17: providers.gemini.rpm: "[REDACTED]" is not a whole number`,
+			`llmfall.yaml:14: providers.openai.headers.X-List: must be a header value, got a list`,
+			`llmfall.yaml:18: providers.gemini.api_key_env: must name an environment variable (letters, digits and '_', e.g. OPENAI_API_KEY), not hold the key`,
+			`llmfall.yaml:18: providers.gemini.api_key_env: must name an environment variable, got a mapping`,
+			`llmfall.yaml:19: providers.gemini.rpm: "[REDACTED]" is not a whole number`,
 		}},
 		{"names", []string{
 			`llmfall.yaml:2: providers: "order" is reserved for category settings; give the provider another name`,
