@@ -273,6 +273,7 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:3: providers: keys must be plain names, got a list`,
 			`llmfall.yaml:5: providers: merge keys (<<) are not supported; write the keys out`,
 			`llmfall.yaml:8: eval.gate: "a-gate-name-that-is-much-longer-than-for…" is not rate or paired`,
+			`llmfall.yaml:9: judge.canary_policy: "a-policy-name-of-exactly-forty-runes-xyz" is not fail or warn`,
 		}},
 		{"panel", []string{
 			`llmfall.yaml:6: judge.panel: "smrat" is neither a category nor provider/model (did you mean "smart"?)`,
