@@ -121,10 +121,17 @@ var parserProblems = []string{
 }
 
 // yaml.v3's reader problems (bytes it cannot read as text), which carry
-// no position, and its composer's (aliases), found after parsing.
+// no position; and the starts of its composer's (aliases), found after
+// parsing. Whole messages: a scanner error ("found invalid Unicode
+// character escape code") shares words with them.
 var (
-	readerProblems   = []string{"UTF-8", "UTF-16", "surrogate", "Unicode character", "control characters are not allowed"}
-	composerProblems = []string{"unknown anchor", "anchor '", "document contains excessive aliasing"}
+	readerProblems = []string{
+		"invalid leading UTF-8 octet", "incomplete UTF-8 octet sequence", "invalid trailing UTF-8 octet",
+		"invalid length of a UTF-8 sequence", "invalid Unicode character", "incomplete UTF-16 character",
+		"unexpected low surrogate area", "incomplete UTF-16 surrogate pair", "expected low surrogate area",
+		"control characters are not allowed",
+	}
+	composerProblems = []string{"unknown anchor '", "anchor '", "document contains excessive aliasing"}
 )
 
 // errorLine is the line of the file a yaml.v3 error is about, given the
@@ -134,15 +141,13 @@ var (
 // error has no position: it is on the first line YAML cannot read. Only a
 // composer error (an alias) stays without a line.
 func errorLine(data []byte, msg string, line int) int {
-	has := func(parts []string) bool {
-		return slices.ContainsFunc(parts, func(p string) bool { return strings.Contains(msg, p) })
-	}
+	composer := slices.ContainsFunc(composerProblems, func(p string) bool { return strings.HasPrefix(msg, p) })
 	switch {
 	case slices.Contains(parserProblems, msg):
 		return line + 1
-	case has(readerProblems):
+	case slices.Contains(readerProblems, msg):
 		return unreadableLine(data)
-	case line == 0 && !has(composerProblems):
+	case line == 0 && !composer:
 		return 1
 	}
 	return line

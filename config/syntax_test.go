@@ -33,6 +33,9 @@ func TestSyntaxErrorLines(t *testing.T) {
 		// A tab inside a value is no indentation: no hint.
 		{"tab in an unclosed list", ok + "categories:\n  fast: { openai: [gpt-4.1,\tgpt-4.1-mini }\n",
 			"llmfall.yaml:4: did not find expected ',' or ']'"},
+		// A scanner error whose words are close to a reader error's.
+		{"invalid escape", ok + "categories: { fast: { openai: \"\\uD800\" } }\n",
+			"llmfall.yaml:3: found invalid Unicode character escape code"},
 		{"control character", ok + "categories: { fast: { openai: \"gpt\x01\" } }\n",
 			"llmfall.yaml:3: control characters are not allowed"},
 		{"invalid UTF-8", ok + "categories: { fast: { openai: gpt-4\xff } }\n",
