@@ -387,6 +387,13 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:10: providers.chaos.error_classes: unknown error class "teapot" (valid classes: rate_limited, overloaded, server, timeout, network, auth, not_found, invalid_request, context_length, content_filter, malformed, cancelled, unknown, unsupported)`,
 			`llmfall.yaml:11: providers.chaos.seed: "lucky" is not a whole number`,
 		}},
+		{"stream_buffer", []string{
+			`llmfall.yaml:4: categories.none.stream_buffer: must be at least 1 chunk, got 0 (leave it out to stream at once)`,
+			`llmfall.yaml:5: categories.negative.stream_buffer: must be at least 1 chunk, got -3 (leave it out to stream at once)`,
+			`llmfall.yaml:6: categories.instant.stream_buffer: "0s" is not whole, a number of chunks or a positive duration (e.g. whole, 20, 2s)`,
+			`llmfall.yaml:7: categories.soon.stream_buffer: "soon" is not whole, a number of chunks or a positive duration (e.g. whole, 20, 2s)`,
+			`llmfall.yaml:8: categories.listed.stream_buffer: must be whole, a number of chunks or a duration such as 2s, got a list`,
+		}},
 		{"tabs", []string{
 			`llmfall.yaml:4: found character that cannot start any token (indent with spaces, not tabs)`,
 		}},
