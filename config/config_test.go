@@ -265,8 +265,9 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:12: eval.repeat: "many" is not a whole number`,
 			`llmfall.yaml:13: eval.retries: must not be negative, got -1`,
 		}},
-		// An alias reaching a bad value twice is reported once; keys that
-		// are not plain names; a long value shortened in the message.
+		// An alias reaching a bad value twice is reported once, even with
+		// another problem of the line between; keys that are not plain
+		// names; a long value shortened in the message.
 		{"odd_keys", []string{
 			`llmfall.yaml:2: providers.openai.text_only: must be a model name, got an empty string`,
 			`llmfall.yaml:2: providers.openai.text_only: must be a model name, got a list`,
@@ -275,12 +276,14 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:8: eval.gate: "a-gate-name-that-is-much-longer-than-for…" is not rate or paired`,
 			`llmfall.yaml:9: judge.canary_policy: "a-policy-name-of-exactly-forty-runes-xyz" is not fail or warn`,
 		}},
+		// A bad judge listed again is reported once, as it was the first
+		// time: it never joins the panel.
 		{"panel", []string{
 			`llmfall.yaml:6: judge.panel: "smrat" is neither a category nor provider/model (did you mean "smart"?)`,
 			`llmfall.yaml:6: judge.panel: "mistral/large": "mistral" is not a defined provider (defined providers: openai, anthropic)`,
 			`llmfall.yaml:6: judge.panel: "anthropic/": want provider/model, e.g. anthropic/MODEL`,
 			`llmfall.yaml:6: judge.panel: "smart" is listed twice`,
-			`llmfall.yaml:6: judge.min_agree: is 9 but the panel has 5 judges`,
+			`llmfall.yaml:6: judge.min_agree: is 9 but the panel has 8 judges`,
 			`llmfall.yaml:8: judge.canaries: must not be negative, got -1`,
 			`llmfall.yaml:9: judge.canary_policy: "loud" is not fail or warn`,
 			`llmfall.yaml:10: eval.gate: "pairwise" is not rate or paired`,

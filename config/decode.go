@@ -46,17 +46,20 @@ func (d *decoder) fail(n *yaml.Node, path, format string, args ...any) {
 }
 
 // err joins the problems found, sorted by line, with exact repeats (a bad
-// value reached twice through a YAML alias) reported once.
+// value reached twice through a YAML alias, a bad judge listed twice)
+// reported once, even when another problem of the line comes between.
 func (d *decoder) err() error {
 	if len(d.errs) == 0 {
 		return nil
 	}
 	slices.SortStableFunc(d.errs, func(a, b *Error) int { return a.Line - b.Line })
 	out := make([]error, 0, len(d.errs))
-	for i, e := range d.errs {
-		if i > 0 && *e == *d.errs[i-1] {
+	seen := make(map[Error]bool, len(d.errs))
+	for _, e := range d.errs {
+		if seen[*e] {
 			continue
 		}
+		seen[*e] = true
 		out = append(out, e)
 	}
 	return errors.Join(out...)
