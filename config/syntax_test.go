@@ -38,6 +38,9 @@ func TestSyntaxErrorLines(t *testing.T) {
 			"llmfall.yaml:3: found invalid Unicode character escape code"},
 		{"control character", ok + "categories: { fast: { openai: \"gpt\x01\" } }\n",
 			"llmfall.yaml:3: control characters are not allowed"},
+		// A no-break space is text; DEL is a control character.
+		{"delete after a no-break space", "providers:\n  openai: { type: openai } # caf\u00e9\u00a0au lait\ncategories: { fast: { openai: \"gpt\x7f\" } }\n",
+			"llmfall.yaml:3: control characters are not allowed"},
 		{"invalid UTF-8", ok + "categories: { fast: { openai: gpt-4\xff } }\n",
 			"llmfall.yaml:3: invalid leading UTF-8 octet"},
 		// An alias to no anchor is found after parsing, with no position.
