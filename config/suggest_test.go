@@ -1,6 +1,9 @@
 package config
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // distance is the optimal string alignment distance, counted in runes.
 func TestDistance(t *testing.T) {
@@ -50,6 +53,25 @@ func TestSuggestEdges(t *testing.T) {
 		got, ok := suggest(tc.got, tc.candidates)
 		if got != tc.want || ok != (tc.want != "") {
 			t.Errorf("suggest(%q, %q) = %q, %v; want %q", tc.got, tc.candidates, got, ok, tc.want)
+		}
+	}
+}
+
+// A candidate whose length differs from got's by the best distance or more
+// cannot win: suggest skips it without building a distance table, so a
+// pasted paragraph as a key costs no table per valid key.
+func TestSuggestSkipsCandidatesTooLongOrShort(t *testing.T) {
+	tests := []struct {
+		got        string
+		candidates []string
+	}{
+		{"x", []string{"abcdefghij"}},           // far shorter
+		{"zzzzzzzzzzzz", []string{"abcdefghi"}}, // longer by exactly the bound
+		{strings.Repeat("paste ", 1000), topKeys},
+	}
+	for _, tc := range tests {
+		if allocs := testing.AllocsPerRun(10, func() { suggest(tc.got, tc.candidates) }); allocs != 0 {
+			t.Errorf("suggest(%.20q…, %q) allocated %v times; want no distance table", tc.got, tc.candidates, allocs)
 		}
 	}
 }
