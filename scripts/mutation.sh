@@ -5,14 +5,17 @@
 # pass ("lived") is a decision no test pins down.
 #
 # Not part of .ci/run: a full run takes tens of minutes. Run it before
-# merging a change to fallback/, provider/, eval/ or judge/ decision code,
-# or to config/ (what llmfall.yaml may hold, and every message's file and
-# line) or setup/ (the file's settings as the engine, eval and the judge
-# get them), and record new scores and harmless survivors in
-# docs/mutation.md.
+# merging a change to fallback/, provider/, eval/, judge/ or serve/
+# decision code, or to config/ (what llmfall.yaml may hold, and every
+# message's file and line) or setup/ (the file's settings as the engine,
+# eval and the judge get them), and record new scores and harmless
+# survivors in docs/mutation.md. As with provider/'s adapters, a
+# package's subpackages come with it (serve/ brings serve/shared/, each
+# mutant run against its own package's tests); -E '^shared/' leaves them
+# out.
 #
 # Usage:
-#   scripts/mutation.sh                 # fallback/ provider/ eval/ judge/ config/ setup/
+#   scripts/mutation.sh                 # fallback/ provider/ eval/ judge/ serve/ config/ setup/
 #   scripts/mutation.sh judge           # some of them
 #   scripts/mutation.sh judge -E 'llm\.go$'   # extra flags go to gremlins
 #                                        # (here: every file but llm.go)
@@ -27,7 +30,7 @@ gremlins="$(go env GOPATH)/bin/gremlins"
 
 pkgs=()
 while [ $# -gt 0 ] && [[ $1 != -* ]]; do pkgs+=("${1%/}"); shift; done
-[ ${#pkgs[@]} -gt 0 ] || pkgs=(fallback provider eval judge config setup)
+[ ${#pkgs[@]} -gt 0 ] || pkgs=(fallback provider eval judge serve config setup)
 
 # Beyond gremlins' defaults: && <-> || and break <-> continue, the mutants
 # behind the bugs that prompted this script (issue 16).

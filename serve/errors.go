@@ -64,7 +64,8 @@ var classError = map[provider.Class]apiError{
 // upstreamError is the answer to a call that failed before its first byte.
 // A call that stopped on one error keeps that error's meaning; a call on
 // which every link failed keeps the meaning the failures share (all rate
-// limited is a 429 with the soonest Retry-After), and is a 502 otherwise.
+// limited is a 429 with the soonest Retry-After; no link able to take the
+// request, a 400), and is a 502 otherwise.
 func upstreamError(err error) *apiError {
 	var ex *fallback.ExhaustedError
 	if !errors.As(err, &ex) {
@@ -89,6 +90,8 @@ func upstreamError(err error) *apiError {
 		tried++
 	}
 	switch {
+	case unsupportedEverywhere(ex.Attempts):
+		return classed(provider.ClassUnsupported, ex, 0)
 	case tried == 0:
 		return &apiError{status: http.StatusServiceUnavailable, typ: "server_error", code: "all_links_down",
 			msg: ex.Error(), retryAfter: wait}
@@ -96,6 +99,20 @@ func upstreamError(err error) *apiError {
 		return &apiError{status: http.StatusBadGateway, typ: "server_error", code: "upstream_error", msg: ex.Error()}
 	}
 	return classed(class, ex, wait)
+}
+
+// unsupportedEverywhere reports whether no link can take the request: the
+// engine skipped each one without calling it (text-only models, a request
+// with images) or it refused the request as one it cannot take. No
+// upstream is down and the same request will be refused again: it is the
+// client's 400, not a 503 that OpenAI's SDKs retry.
+func unsupportedEverywhere(attempts []fallback.Attempt) bool {
+	for _, a := range attempts {
+		if a.Class != provider.ClassUnsupported {
+			return false
+		}
+	}
+	return len(attempts) > 0
 }
 
 func classed(class provider.Class, err error, wait time.Duration) *apiError {

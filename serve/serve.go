@@ -58,8 +58,9 @@ func StartHeapFloor(getenv func(string) string) (stop func()) {
 // Engine is usable.
 type Config struct {
 	Engine *fallback.Engine
-	// Keys are the client keys accepted as `Authorization: Bearer KEY`;
-	// nil leaves the gateway open.
+	// Keys are the client keys accepted as `Authorization: Bearer KEY`
+	// (spaces around a key are dropped); nil leaves the gateway open, and
+	// keys that are all blank are an error.
 	Keys []string
 	// AdminKeys are the keys of the admin endpoints; nil turns them off.
 	AdminKeys []string
@@ -107,6 +108,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, keys: hashKeys(cfg.Keys), admin: hashKeys(cfg.AdminKeys),
 		slots: make(chan struct{}, cfg.MaxConcurrent)}
+	if len(cfg.Keys) > 0 && len(s.keys) == 0 {
+		// Keys that are all blank would leave the gateway open: fail
+		// closed, as blank AdminKeys turn the admin endpoints off.
+		return nil, errors.New("serve: every client key is blank (leave Keys nil to serve without keys)")
+	}
 	mux := http.NewServeMux()
 	mux.Handle("POST /v1/chat/completions", s.authed(s.keys, http.HandlerFunc(s.chat)))
 	mux.Handle("GET /v1/models", s.authed(s.keys, http.HandlerFunc(s.models)))

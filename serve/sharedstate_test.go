@@ -1,10 +1,13 @@
 package serve_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/llmfall/llmfall/internal/redistest"
 	"github.com/llmfall/llmfall/serve"
 	"github.com/llmfall/llmfall/serve/shared"
 )
@@ -41,5 +44,37 @@ func TestNoSharedStateNoReport(t *testing.T) {
 	}
 	if metrics := readAll(t, g.do(t, "GET", "/metrics", "", "").Body); strings.Contains(metrics, "llmfall_shared_state") {
 		t.Error("metrics report a shared state the gateway does not have")
+	}
+}
+
+// A replica sharing health through a Redis that answers says so in
+// /readyz (its URL, password hidden) and /metrics.
+func TestReadyzAndMetricsReportSharedStateUp(t *testing.T) {
+	store, err := shared.New(shared.Config{URL: redistest.URL(t), Prefix: redistest.Prefix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGateway(t, links{openai: "http://127.0.0.1:1", adjust: func(c *serve.Config) { c.Shared = store }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); store.Run(ctx, g.eng) }()
+	t.Cleanup(func() { cancel(); <-done })
+	// Connecting and subscribing take real time; the deadline only ends
+	// a test whose store never comes up.
+	deadline := time.Now().Add(30 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !store.Status().Up {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 30 s the store is not up: %+v", store.Status())
+		}
+		<-tick.C
+	}
+	body := readAll(t, g.do(t, "GET", "/readyz", "", "").Body)
+	if want := "ready\nshared state: ok (" + store.URL() + ")\n"; body != want {
+		t.Errorf("/readyz = %q; want %q", body, want)
+	}
+	if metrics := readAll(t, g.do(t, "GET", "/metrics", "", "").Body); !strings.Contains(metrics, "\nllmfall_shared_state_up 1\n") {
+		t.Error("metrics lack llmfall_shared_state_up 1")
 	}
 }
