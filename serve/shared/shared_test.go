@@ -84,6 +84,11 @@ func startReplica(t testing.TB, store *shared.Store) replica {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runReplica(t, store, eng)
+}
+
+// runReplica runs store for eng until the test ends.
+func runReplica(t testing.TB, store *shared.Store, eng *fallback.Engine) replica {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
