@@ -45,6 +45,10 @@ func TestPasswordNeverShown(t *testing.T) {
 		{url: "redis://:s3cr3t-pw@cache/s3cr3t-pw", redacted: "redis://:xxxxx@cache/xxxxx", err: `invalid database number: "xxxxx"`},
 		{url: "redis://:s3cr%zzt-pw@cache", redacted: "redis://(unparseable)", err: "not a URL"},
 		{url: "redis://:s3cr3t-pw@cache:port", redacted: "redis://(unparseable)", err: "not a URL"},
+		// A password pasted where the URL goes: nothing of it is shown.
+		{url: "s3cr%zzt-pw", redacted: "(an unparseable URL)", err: "not a URL"},
+		// Four characters are worth hiding wherever they appear.
+		{url: "redis://:s3cr@cache/s3cr", redacted: "redis://:xxxxx@cache/xxxxx", err: `invalid database number: "xxxxx"`},
 	} {
 		t.Run(tc.redacted, func(t *testing.T) {
 			if got := Redact(tc.url); got != tc.redacted {
