@@ -47,6 +47,10 @@ func TestPasswordNeverShown(t *testing.T) {
 		{url: "redis://:s3cr3t-pw@cache:port", redacted: "redis://(unparseable)", err: "not a URL"},
 		// A password pasted where the URL goes: nothing of it is shown.
 		{url: "s3cr%zzt-pw", redacted: "(an unparseable URL)", err: "not a URL"},
+		// Without its "//" a URL's host and password are one opaque
+		// string, which go-redis took for localhost:6379.
+		{url: "redis:s3cr%zzt-pw@cache", redacted: "(an unparseable URL)", err: "not a URL"},
+		{url: "redis::s3cr3t-pw@cache:6379/0", redacted: "(an unparseable URL)", err: "not a URL"},
 		// Four characters are worth hiding wherever they appear.
 		{url: "redis://:s3cr@cache/s3cr", redacted: "redis://:xxxxx@cache/xxxxx", err: `invalid database number: "xxxxx"`},
 	} {
