@@ -195,4 +195,13 @@ func TestOrderSetWhileAwayIsAnnounced(t *testing.T) {
 	if err := json.Unmarshal([]byte(msg.Payload), &got); err != nil || got.Kind != "order" || got.Category != "fast" || !slices.Equal(got.Order, []string{"b", "a"}) {
 		t.Errorf("announcement = %s; want the order b, a for fast", msg.Payload)
 	}
+
+	// Sent, it is sent no more: another replica's later order stays.
+	if err := c.HSet(ctx, prefix+":order", "fast", `["a","b"]`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	resyncNow(t, r, clk)
+	if got, err := c.HGet(ctx, prefix+":order", "fast").Result(); err != nil || got != `["a","b"]` {
+		t.Errorf("Redis's order for fast after a later resync = %q (%v); want the later [\"a\",\"b\"]", got, err)
+	}
 }
