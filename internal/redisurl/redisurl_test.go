@@ -40,6 +40,7 @@ func TestPasswordNeverShown(t *testing.T) {
 		{url: "redis://s3cr3t-pw@cache", redacted: "redis://xxxxx@cache"},
 		{url: "redis://:a@cache", redacted: "redis://:xxxxx@cache"},
 		{url: "redis://:s3cr3t-pw@cache?token=s3cr3t-pw", redacted: "redis://:xxxxx@cache?token=xxxxx", err: "unexpected option: token"},
+		{url: "redis://cache/0?token=t0ken-value&dial_timeout=1s", redacted: "redis://cache/0?dial_timeout=1s&token=xxxxx", err: "unexpected option: token"},
 		{url: "http://:s3cr3t-pw@cache", redacted: "http://:xxxxx@cache", err: "invalid URL scheme: http"},
 		{url: "redis://:s3cr3t-pw@cache/a/b", redacted: "redis://:xxxxx@cache/a/b", err: "invalid URL path: /a/b"},
 		{url: "redis://:s3cr3t-pw@cache/s3cr3t-pw", redacted: "redis://:xxxxx@cache/xxxxx", err: `invalid database number: "xxxxx"`},
