@@ -5,6 +5,6 @@ package eval
 // MinPassRate sets no minimum; setup applies this default.
 const DefaultMinPassRate = 1.0
 
-// NoRetries, as RunOptions.Retries, retries nothing: the zero value means
-// DefaultRetries.
+// NoRetries, as RunOptions.Retries, retries nothing, not even after a wait
+// the provider named: the zero value means DefaultRetries.
 const NoRetries = -1

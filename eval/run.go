@@ -39,8 +39,9 @@ type RunOptions struct {
 	// Prices price each call (see Prices.WithDefaults).
 	Prices Prices
 	// Retries is how often a transient failure is retried; 0 means
-	// DefaultRetries and a negative value none. Which failures, and the
-	// waits, are provider.Retry's (see RetryPolicy).
+	// DefaultRetries and a negative value (NoRetries) none, not even after
+	// a wait the provider named. Which failures, and the waits, are
+	// provider.Retry's (see RetryPolicy).
 	Retries int
 	// CheckRetry, Backoff and Rand replace the retry policy's defaults
 	// (provider.DefaultCheckRetry, provider.DefaultBackoff,
@@ -102,14 +103,18 @@ const (
 // judging): the one provider.Retry the engine and the judge share, with
 // eval's patience.
 func (o *RunOptions) RetryPolicy() provider.Retry {
-	n := o.Retries
+	n, namedWait := o.Retries, MaxBackoff
 	switch {
 	case n == 0:
 		n = DefaultRetries
 	case n < 0:
-		n = 0
+		// provider.Retry waits out a provider's named wait once even with
+		// Max 0 (the engine's retry_after_max_wait rule), but a user who
+		// asked eval for no retries (e.g. to see raw failure rates) gets
+		// none, named wait or not.
+		n, namedWait = 0, 0
 	}
-	return provider.Retry{Max: n, WaitMin: RetryWait, WaitMax: MaxBackoff, RetryAfterMaxWait: MaxBackoff,
+	return provider.Retry{Max: n, WaitMin: RetryWait, WaitMax: MaxBackoff, RetryAfterMaxWait: namedWait,
 		CheckRetry: o.CheckRetry, Backoff: o.Backoff, Rand: o.Rand}
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -27,6 +28,42 @@ func TestRunRetriesOption(t *testing.T) {
 		if got := fs["a"].calls.Load(); got != tc.wantCalls || !rs.Results[0].Errored() {
 			t.Errorf("retries %d: %d calls, result %+v; want %d calls and an errored case", tc.retries, got, rs.Results[0], tc.wantCalls)
 		}
+	}
+}
+
+// A rate limit that names a short wait (429, Retry-After 2s) is waited out
+// and retried as often as Retries allows, and never under NoRetries (what
+// `eval.retries: 0` becomes): a user who asked for no retries sees the raw
+// failure, although provider.Retry alone would wait out one named wait even
+// with Max 0. The waits are the ones eval asked its injected sleep for.
+func TestRunRetriesAfterANamedWait(t *testing.T) {
+	limited := &provider.Error{Provider: "a", Status: 429, Class: provider.ClassRateLimited, RetryAfter: 2 * time.Second}
+	tests := []struct {
+		name      string
+		retries   int
+		wantCalls int32
+		wantWaits []time.Duration
+	}{
+		{"none", NoRetries, 1, nil},
+		{"one", 1, 2, []time.Duration{2 * time.Second}},
+		{"default", 0, 4, []time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := mustPlan(t, suiteOf(t, 1, `{type: contains, value: "ticket"}`), PlanOptions{Depth: 1})
+			ps, fs := fakes(func(int, *provider.Request) (string, error) { return "", limited })
+			var s sleeper
+			rs, err := Run(context.Background(), plan, RunOptions{Providers: ps, Retries: tc.retries, sleep: s.sleep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fs["a"].calls.Load(); got != tc.wantCalls || !rs.Results[0].Errored() {
+				t.Errorf("%d calls, result %+v; want %d calls and an errored case", got, rs.Results[0], tc.wantCalls)
+			}
+			if diff := cmp.Diff(tc.wantWaits, s.waits); diff != "" {
+				t.Errorf("waits (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 
@@ -72,10 +109,19 @@ func TestRunCallTimeout(t *testing.T) {
 
 // A concurrency limit of 100 is used in full: a run does not run out of
 // waiting cases to fill its slots (it keeps a few per slot, at least 64).
+// That no more calls will start cannot be seen without a timer, so the
+// bound on waiting cases is checked first, where it is decided: a bound
+// under the limit (the mutants that ran 64 calls) fails at once. The run
+// must then start all 100 calls; one that stalls short of them for another
+// reason fails by go test's -timeout, which names the test.
 func TestRunFillsALargeConcurrencyLimit(t *testing.T) {
 	const limit = 100
 	plan := mustPlan(t, suiteOf(t, limit+20, `{type: contains, value: "ticket"}`), PlanOptions{Depth: 1})
 	ps, fs := fakes(echo)
+	opts := RunOptions{Providers: ps, Limits: map[string]Limit{"a": {Concurrency: limit}}}
+	if got := newRunner(plan, opts).maxPending(); got < limit {
+		t.Fatalf("a run keeps at most %d cases waiting; want at least the limit %d", got, limit)
+	}
 	started := make(chan struct{}, limit+20)
 	release := make(chan struct{})
 	fs["a"].onStart = func(context.Context) {
@@ -84,7 +130,7 @@ func TestRunFillsALargeConcurrencyLimit(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := Run(context.Background(), plan, RunOptions{Providers: ps, Limits: map[string]Limit{"a": {Concurrency: limit}}})
+		_, err := Run(context.Background(), plan, opts)
 		done <- err
 	}()
 	defer func() {
@@ -93,12 +139,8 @@ func TestRunFillsALargeConcurrencyLimit(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	for n := range limit {
-		select {
-		case <-started:
-		case <-time.After(30 * time.Second): // a stall detector: the run holds n calls and starts no more
-			t.Fatalf("%d calls in flight, and no more start; want %d", n, limit)
-		}
+	for range limit {
+		<-started
 	}
 	fs["a"].mu.Lock()
 	got := fs["a"].maxInflight

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -87,27 +88,30 @@ func (s *suiteRoot) readFile(name string) ([]byte, error) {
 // readFileMax is readFile with a limit of its own (images have a lower
 // one).
 func (s *suiteRoot) readFileMax(name string, maxBytes int64) ([]byte, error) {
-	f, err := s.root.Open(filepath.FromSlash(name))
-	switch {
-	case err == nil:
-	case s.escapes(name):
-		return nil, fmt.Errorf("%s is a link %w %s", name, ErrOutsideSuite, s.dir)
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
-		// Not wrapped: a file the suite names and lacks is the suite's
-		// mistake, not a missing path on the command line.
-		return nil, fmt.Errorf("%v", errCause(err))
-	default:
-		// os.Root refuses a link with an absolute target even when it
-		// points inside.
-		return nil, fmt.Errorf("%s: %v (%w %s? a link must be relative and stay inside it)", name, errCause(err), ErrOutsideSuite, s.dir)
+	// Only a regular file is read: opening a named pipe waits for a writer
+	// (a suite could hang the load for ever), and opening a device can do
+	// things of its own. So the file is looked at before it is opened, and
+	// opened without blocking in case it was swapped for a pipe meanwhile;
+	// the open file is looked at again.
+	native := filepath.FromSlash(name)
+	info, err := s.root.Stat(native)
+	if err != nil {
+		return nil, s.openError(name, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, notRegular(name, info.Mode())
+	}
+	f, err := s.root.OpenFile(native, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, s.openError(name, err)
 	}
 	defer f.Close()
-	info, err := f.Stat()
+	info, err = f.Stat()
 	if err != nil {
 		return nil, errCause(err)
 	}
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", name)
+		return nil, notRegular(name, info.Mode())
 	}
 	if info.Size() > maxBytes {
 		return nil, tooLarge(name, maxBytes)
@@ -122,6 +126,42 @@ func (s *suiteRoot) readFileMax(name string, maxBytes int64) ([]byte, error) {
 		return nil, tooLarge(name, maxBytes)
 	}
 	return data, nil
+}
+
+// openError says why the root-relative file name could not be looked at
+// or opened.
+func (s *suiteRoot) openError(name string, err error) error {
+	switch {
+	case s.escapes(name):
+		return fmt.Errorf("%s is a link %w %s", name, ErrOutsideSuite, s.dir)
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
+		// Not wrapped: a file the suite names and lacks is the suite's
+		// mistake, not a missing path on the command line.
+		return fmt.Errorf("%v", errCause(err))
+	default:
+		// os.Root refuses a link with an absolute target even when it
+		// points inside.
+		return fmt.Errorf("%s: %v (%w %s? a link must be relative and stay inside it)", name, errCause(err), ErrOutsideSuite, s.dir)
+	}
+}
+
+// notRegular refuses a suite file that is not a regular file, saying what
+// it is when that is known.
+func notRegular(name string, mode fs.FileMode) error {
+	var kind string
+	switch {
+	case mode.IsDir():
+		kind = "a directory"
+	case mode&fs.ModeNamedPipe != 0:
+		kind = "a named pipe"
+	case mode&fs.ModeSocket != 0:
+		kind = "a socket"
+	case mode&fs.ModeDevice != 0:
+		kind = "a device"
+	default:
+		return fmt.Errorf("%s is not a regular file", name)
+	}
+	return fmt.Errorf("%s is %s, not a regular file", name, kind)
 }
 
 func tooLarge(name string, maxBytes int64) error {

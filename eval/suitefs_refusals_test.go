@@ -2,6 +2,7 @@ package eval
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,8 +35,8 @@ func TestSuiteFilesMustBeRegular(t *testing.T) {
 	})
 	symlink(t, "sub/real.yml", filepath.Join(dir, "linked.yaml"))
 	_, err := LoadSuite([]string{dir}, LoadOptions{})
-	want := dir + "/linked.yaml: linked.yaml is not a regular file\n" +
-		dir + `/p.yaml:4: case file "cases.jsonl": cases.jsonl is not a regular file`
+	want := dir + "/linked.yaml: linked.yaml is a directory, not a regular file\n" +
+		dir + `/p.yaml:4: case file "cases.jsonl": cases.jsonl is a directory, not a regular file`
 	if err == nil || err.Error() != want {
 		t.Errorf("error =\n%v\nwant\n%s", err, want)
 	}
@@ -56,5 +57,26 @@ func TestUnreadableCaseFile(t *testing.T) {
 	want := dir + `/p.yaml:4: case file "c.jsonl": permission denied`
 	if err == nil || err.Error() != want || errors.Is(err, ErrOutsideSuite) {
 		t.Errorf("error = %v; want %s", err, want)
+	}
+}
+
+// notRegular names what a refused file is, and says only that it is not
+// a regular file when the kind is none of those it knows.
+func TestNotRegularNamesTheKind(t *testing.T) {
+	tests := []struct {
+		mode fs.FileMode
+		want string
+	}{
+		{fs.ModeDir, "f is a directory, not a regular file"},
+		{fs.ModeNamedPipe, "f is a named pipe, not a regular file"},
+		{fs.ModeSocket, "f is a socket, not a regular file"},
+		{fs.ModeDevice, "f is a device, not a regular file"},
+		{fs.ModeDevice | fs.ModeCharDevice, "f is a device, not a regular file"},
+		{fs.ModeIrregular, "f is not a regular file"},
+	}
+	for _, tc := range tests {
+		if got := notRegular("f", tc.mode|0o644).Error(); got != tc.want {
+			t.Errorf("notRegular(%v) = %q; want %q", tc.mode, got, tc.want)
+		}
 	}
 }

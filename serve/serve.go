@@ -43,7 +43,10 @@ const HeapFloor = 8 << 20
 
 // StartHeapFloor keeps HeapFloor for this process, as `llmfall serve` and
 // its benchmarks run, unless getenv says the user set GOGC: then GC tuning
-// is theirs and nothing changes. It returns what stops it.
+// is theirs and nothing changes. A GOMEMLIMIT alone leaves the floor on
+// (eval's GOGC of 30 gives way to either): the floor only acts while
+// the heap is under 8 MiB and the runtime still holds a limit over it, so
+// the two never pull apart. It returns what stops it.
 func StartHeapFloor(getenv func(string) string) (stop func()) {
 	if getenv("GOGC") != "" {
 		return func() {}

@@ -689,6 +689,37 @@ func TestBodyLimitIs413(t *testing.T) {
 	}
 }
 
+// TestBodyLimitBoundary: a body of exactly serve.max_body_bytes is read,
+// one byte more is a 413, whether the client declares the length
+// (Content-Length, refused before reading) or streams the body chunked.
+func TestBodyLimitBoundary(t *testing.T) {
+	const body = `{"model":"no-such-model","messages":[{"role":"user","content":"x"}]}` // 404 once read
+	for _, declared := range []bool{true, false} {
+		for _, limit := range []int64{int64(len(body)), int64(len(body)) - 1} {
+			oa := wiretest.NewServer(t, wiretest.OpenAI) // never called
+			g := newGateway(t, links{openai: oa.URL, adjust: func(c *serve.Config) { c.MaxBodyBytes = limit }})
+			var r io.Reader = strings.NewReader(body)
+			if !declared {
+				r = io.MultiReader(r) // hides the length: sent chunked
+			}
+			req, _ := http.NewRequest("POST", g.URL+"/v1/chat/completions", r)
+			req.Header.Set("Authorization", "Bearer "+clientKey)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := http.StatusNotFound
+			if limit < int64(len(body)) {
+				want = http.StatusRequestEntityTooLarge
+			}
+			if resp.StatusCode != want {
+				t.Errorf("declared=%t, limit %d for a body of %d: status %d; want %d", declared, limit, len(body), resp.StatusCode, want)
+			}
+			resp.Body.Close()
+		}
+	}
+}
+
 // held is an upstream that streams one delta and then waits for release.
 func held(t *testing.T, release <-chan struct{}) *httptest.Server {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -188,6 +188,10 @@ func TestHedgeWinsOverHang(t *testing.T) {
 func TestRunErrors(t *testing.T) {
 	noTimeouts := testConfig()
 	noTimeouts.Timeouts = fallbackTimeoutsNone()
+	// A configuration handed to Run directly is not validated first: a
+	// category whose models are all blank resolves to no chain at all.
+	noModels := testConfig()
+	noModels.Categories[0].Models = map[string]string{"openai": ""}
 	tests := []struct {
 		name string
 		opts Options
@@ -201,6 +205,7 @@ func TestRunErrors(t *testing.T) {
 		{"hang without timeouts", Options{Engine: noTimeouts, Scenario: builtin(t, "hang")},
 			"simulate: openai hangs in this scenario, but category fast has no first_token or total timeout: hung requests would never end"},
 		{"no requests", Options{Scenario: builtin(t, "outage"), Duration: time.Second, RPS: 0.5}, "simulate: 1s at 0.5 requests/s is no request at all"},
+		{"empty chain", Options{Engine: noModels, Scenario: builtin(t, "outage")}, `simulate: category "fast" has an empty chain`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package untrusted
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -48,6 +49,13 @@ func TestWorkflowCommands(t *testing.T) {
 	if got, want := WorkflowProperty("a: b, 100%\n"), "a%3A b%2C 100%25%0A"; got != want {
 		t.Errorf("WorkflowProperty = %q; want %q", got, want)
 	}
+	// The job log's viewer reads ANSI sequences: both drop every control
+	// character but the ones they escape, and bidirectional overrides.
+	for name, escape := range map[string]func(string) string{"WorkflowData": WorkflowData, "WorkflowProperty": WorkflowProperty} {
+		if got, want := escape("\x1b[31mred\x07\u009b2J\tevil\u202etxt"), "[31mred2J\teviltxt"; got != want {
+			t.Errorf("%s = %q; want %q", name, got, want)
+		}
+	}
 	var b bytes.Buffer
 	err := StopCommands(&b, "tok123", func(w io.Writer) error {
 		_, err := io.WriteString(w, attacks[0]+"\n"+attacks[1]+"\n")
@@ -56,6 +64,51 @@ func TestWorkflowCommands(t *testing.T) {
 	want := "::stop-commands::tok123\n" + attacks[0] + "\n" + attacks[1] + "\n::tok123::\n"
 	if err != nil || b.String() != want {
 		t.Errorf("StopCommands wrote %q, %v; want %q", b.String(), err, want)
+	}
+}
+
+// failingWriter fails every write from the failAt-th (counted from 1) on.
+type failingWriter struct{ writes, failAt int }
+
+var errWrite = errors.New("disk full")
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	w.writes++
+	if w.writes >= w.failAt {
+		return 0, errWrite
+	}
+	return len(p), nil
+}
+
+// StopCommands closes the block even when write fails, so that workflow
+// commands run again after it, and returns the first error: write's, or
+// else the closing line's, never hiding either.
+func TestStopCommandsErrors(t *testing.T) {
+	reportFailed := errors.New("report failed")
+	var b bytes.Buffer
+	err := StopCommands(&b, "tok", func(w io.Writer) error {
+		io.WriteString(w, "half a report\n")
+		return reportFailed
+	})
+	if want := "::stop-commands::tok\nhalf a report\n::tok::\n"; err != reportFailed || b.String() != want {
+		t.Errorf("StopCommands with a failing write wrote %q, %v; want %q, %v", b.String(), err, want, reportFailed)
+	}
+
+	// Writes: the opening line, the report, the closing line.
+	fw := &failingWriter{failAt: 3}
+	err = StopCommands(fw, "tok", func(w io.Writer) error {
+		_, err := io.WriteString(w, "report\n")
+		return err
+	})
+	if err != errWrite {
+		t.Errorf("StopCommands whose closing line fails = %v; want %v", err, errWrite)
+	}
+
+	fw = &failingWriter{failAt: 1}
+	called := false
+	err = StopCommands(fw, "tok", func(io.Writer) error { called = true; return nil })
+	if err != errWrite || called {
+		t.Errorf("StopCommands whose opening line fails = %v, write called %v; want %v and no write", err, called, errWrite)
 	}
 }
 
@@ -70,8 +123,10 @@ func TestMarkdown(t *testing.T) {
 		{"text drops controls", MarkdownText(attacks[3]), `\]0;owned title\[2J\[1;1Hgate: passed`},
 		{"code", MarkdownCode("a`b``c|d"), "```a`b``c\\|d```"},
 		{"code starting with a backtick", MarkdownCode("`x"), "`` `x ``"},
+		{"code on one line", MarkdownCode("a\nb\x1b[2J\u202e|c"), "`a b[2J\\|c`"},
 		{"block", MarkdownBlock("x\n`````\n<b>\x1b[2J", "text"), "``````text\nx\n`````\n<b>[2J\n``````"},
 		{"block keeps four backticks", MarkdownBlock("plain", "text"), "````text\nplain\n````"},
+		{"block drops carriage returns", MarkdownBlock("a\r\nb\rc", "text"), "````text\na\nbc\n````"},
 	}
 	for _, tc := range tests {
 		if tc.got != tc.want {

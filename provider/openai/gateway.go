@@ -199,12 +199,18 @@ func inboundMessages(r *provider.Request, msgs []inboundMessage) error {
 
 // contentOf decodes a message's content: null, a string, or an array of
 // text and image_url parts.
+//
+// Its first byte says which: trying a string first would scan the whole
+// array once more, and an array carrying an inline image is megabytes.
 func contentOf(where string, raw json.RawMessage) ([]provider.Part, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
-	var text string
-	if json.Unmarshal(raw, &text) == nil {
+	if raw = bytes.TrimSpace(raw); raw[0] == '"' {
+		var text string
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return nil, &InboundError{Param: where, Message: "must be a string or an array of content parts"}
+		}
 		return []provider.Part{{Text: text}}, nil
 	}
 	var wps []wirePart

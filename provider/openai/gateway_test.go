@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -49,6 +50,10 @@ func TestDecodeRequestErrors(t *testing.T) {
 		{`{"model":"m","messages":[{"role":"tool","content":"x"}]}`, "messages[0].tool_call_id"},
 		{`{"model":"m","messages":[{"role":"system","content":"only"}]}`, "messages"},
 		{`{"model":"m","messages":[{"role":"user","content":"x"}],"stop":3}`, "stop"},
+		// Content is a string or an array of parts, nothing else.
+		{`{"model":"m","messages":[{"role":"user","content":3}]}`, "messages[0].content"},
+		{`{"model":"m","messages":[{"role":"user","content":{"type":"text","text":"a"}}]}`, "messages[0].content"},
+		{`{"model":"m","messages":[{"role":"user","content":true}]}`, "messages[0].content"},
 		{`{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_schema"}}`, "response_format.json_schema"},
 	}
 	for _, tc := range tests {
@@ -56,6 +61,27 @@ func TestDecodeRequestErrors(t *testing.T) {
 		var ie *InboundError
 		if !errors.As(err, &ie) || ie.Param != tc.param {
 			t.Errorf("%s: err = %v; want an InboundError on %s", tc.body, err, tc.param)
+		}
+	}
+}
+
+// BenchmarkDecodeRequestImage decodes a request carrying one inline image
+// of 768 KB (1 MB of base64), the shape of a vision call through the
+// gateway:
+//
+//	go test ./provider/openai -run XXX -bench DecodeRequestImage -benchmem
+func BenchmarkDecodeRequestImage(b *testing.B) {
+	img := make([]byte, 768<<10)
+	for i := range img {
+		img[i] = byte(i * 7)
+	}
+	body := []byte(`{"model":"fast","messages":[{"role":"user","content":[{"type":"text","text":"Describe it"},` +
+		`{"type":"image_url","image_url":{"url":"data:image/png;base64,` + base64.StdEncoding.EncodeToString(img) + `"}}]}]}`)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		in, err := DecodeRequest(body)
+		if err != nil || len(in.Request.Messages[0].Parts) != 2 {
+			b.Fatalf("%v, %+v", err, in)
 		}
 	}
 }
