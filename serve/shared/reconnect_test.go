@@ -70,7 +70,7 @@ func TestSubscriptionBacksOff(t *testing.T) {
 	srv := redistest.Start(t)
 	clk := newRecordingClock()
 	r := newReplicaConfig(t, shared.Config{URL: patient(srv.URL()), Prefix: redistest.Prefix(), Resync: time.Hour, Clock: clk})
-	clk.WaitTimers(1)
+	waitTimers(t, clk.Fake, 1)
 	clk.Advance(0)
 	eventually(t, "the store connected", up(r))
 
@@ -82,7 +82,7 @@ func TestSubscriptionBacksOff(t *testing.T) {
 		if s, _ := clk.recorded(); s[i] != w {
 			t.Fatalf("the subscription's waits = %v; want %v", s, want)
 		}
-		clk.WaitTimers(2) // the wait and the resync an hour away
+		waitTimers(t, clk.Fake, 2) // the wait and the resync an hour away
 		clk.Advance(w)
 	}
 }
@@ -92,7 +92,7 @@ func TestSubscriptionBacksOff(t *testing.T) {
 func TestDefaultResyncPeriod(t *testing.T) {
 	clk := newRecordingClock()
 	newReplicaConfig(t, shared.Config{URL: patient(redistest.URL(t)), Prefix: redistest.Prefix(), Clock: clk})
-	clk.WaitTimers(1)
+	waitTimers(t, clk.Fake, 1)
 	clk.Advance(0)
 	eventually(t, "the periodic resync armed again", func() bool { _, r := clk.recorded(); return len(r) > 0 })
 	if _, resets := clk.recorded(); resets[0] != 5*time.Second {
@@ -275,7 +275,7 @@ func TestHeardOutageGrowsTheNextCooldown(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := runReplica(t, store, eng)
-			storeClock.WaitTimers(1)
+			waitTimers(t, storeClock, 1)
 			storeClock.Advance(0)
 			eventually(t, "the store connected", up(r))
 			if announced {

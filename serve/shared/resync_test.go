@@ -36,7 +36,7 @@ func redisClient(t *testing.T, url string) *redis.Client {
 // then on only resyncNow makes it read Redis again.
 func startedOnFake(t *testing.T, r replica, clk *clock.Fake) {
 	t.Helper()
-	clk.WaitTimers(1)
+	waitTimers(t, clk, 1)
 	clk.Advance(0)
 	eventually(t, "the store's first reads done", func() bool { return r.store.Status().Up && r.store.Status().Resyncs >= 2 })
 	eventually(t, "the next periodic resync armed", func() bool { return clk.Pending() >= 1 })
