@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -211,6 +212,14 @@ func TestParseErrors(t *testing.T) {
 		file string
 		want []string
 	}{
+		// A name with "/" reads as provider/model where a request or
+		// judge.panel names a category, and the judge's chain took it so: a
+		// category "o/fast" judged with provider o's model "fast".
+		{"category_names", []string{
+			`llmfall.yaml:4: categories: name "o/fast" must not hold "/": a request, judge.category or judge.panel reads a name with "/" as provider/model`,
+			`llmfall.yaml:5: categories: a category name must not be empty`,
+			`llmfall.yaml:6: categories: a category name must not be empty`,
+		}},
 		{"comments_only", []string{
 			`llmfall.yaml: the file is empty: define providers and categories, e.g. providers: {openai: {type: openai}} and categories: {fast: {openai: gpt-4.1-mini}}`,
 		}},
@@ -256,12 +265,25 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:12: eval.repeat: "many" is not a whole number`,
 			`llmfall.yaml:13: eval.retries: must not be negative, got -1`,
 		}},
+		// An alias reaching a bad value twice is reported once, even with
+		// another problem of the line between; keys that are not plain
+		// names; a long value shortened in the message.
+		{"odd_keys", []string{
+			`llmfall.yaml:2: providers.openai.text_only: must be a model name, got an empty string`,
+			`llmfall.yaml:2: providers.openai.text_only: must be a model name, got a list`,
+			`llmfall.yaml:3: providers: keys must be plain names, got a list`,
+			`llmfall.yaml:5: providers: merge keys (<<) are not supported; write the keys out`,
+			`llmfall.yaml:8: eval.gate: "a-gate-name-that-is-much-longer-than-for…" is not rate or paired`,
+			`llmfall.yaml:9: judge.canary_policy: "a-policy-name-of-exactly-forty-runes-xyz" is not fail or warn`,
+		}},
+		// A bad judge listed again is reported once, as it was the first
+		// time: it never joins the panel.
 		{"panel", []string{
 			`llmfall.yaml:6: judge.panel: "smrat" is neither a category nor provider/model (did you mean "smart"?)`,
 			`llmfall.yaml:6: judge.panel: "mistral/large": "mistral" is not a defined provider (defined providers: openai, anthropic)`,
 			`llmfall.yaml:6: judge.panel: "anthropic/": want provider/model, e.g. anthropic/MODEL`,
 			`llmfall.yaml:6: judge.panel: "smart" is listed twice`,
-			`llmfall.yaml:6: judge.min_agree: is 9 but the panel has 5 judges`,
+			`llmfall.yaml:6: judge.min_agree: is 9 but the panel has 8 judges`,
 			`llmfall.yaml:8: judge.canaries: must not be negative, got -1`,
 			`llmfall.yaml:9: judge.canary_policy: "loud" is not fail or warn`,
 			`llmfall.yaml:10: eval.gate: "pairwise" is not rate or paired`,
@@ -269,13 +291,18 @@ func TestParseErrors(t *testing.T) {
 		}},
 		{"keys_and_headers", []string{
 			`llmfall.yaml:4: providers.openai.api_key_env: looks like an API key itself: put the key in an environment variable and name the variable here (e.g. OPENAI_API_KEY)`,
-			`llmfall.yaml:6: providers.openai.headers.Authorization: a header value must be one line`,
+			`llmfall.yaml:6: providers.openai.headers.Authorization: a header value must be one line without control characters`,
 			`llmfall.yaml:7: providers.openai.headers: "bad header" is not a valid header name`,
 			`llmfall.yaml:9: providers.openai.headers: header "X-Team" is also defined as "x-team" (header names ignore case)`,
 			`llmfall.yaml:10: providers.openai.headers.X-Empty: must be a header value, got nothing`,
-			`llmfall.yaml:13: providers.gemini.api_key_env: must name an environment variable (letters, digits and '_', e.g. OPENAI_API_KEY), not hold the key`,
-			`llmfall.yaml:13: providers.gemini.api_key_env: must name an environment variable, got a mapping`,
-			`llmfall.yaml:14: providers.gemini.rpm: "[REDACTED]" is not a whole number`,
+			// net/http refuses to send a control character but a tab: every
+			// call would fail with "invalid header field value".
+			`llmfall.yaml:11: providers.openai.headers.X-Escape: a header value must be one line without control characters`,
+			`llmfall.yaml:12: providers.openai.headers.X-Delete: a header value must be one line without control characters`,
+			`llmfall.yaml:14: providers.openai.headers.X-List: must be a header value, got a list`,
+			`llmfall.yaml:18: providers.gemini.api_key_env: must name an environment variable (letters, digits and '_', e.g. OPENAI_API_KEY), not hold the key`,
+			`llmfall.yaml:18: providers.gemini.api_key_env: must name an environment variable, got a mapping`,
+			`llmfall.yaml:19: providers.gemini.rpm: "[REDACTED]" is not a whole number`,
 		}},
 		{"names", []string{
 			`llmfall.yaml:2: providers: "order" is reserved for category settings; give the provider another name`,
@@ -306,7 +333,8 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:7: pricing.my-model.input: must not be negative, got -1`,
 			`llmfall.yaml:7: pricing.my-model.output: "cheap" is not a number`,
 			`llmfall.yaml:8: pricing.other: unknown key "currency" (valid keys: input, output)`,
-			`llmfall.yaml:9: pricing.empty: missing input and output (USD per 1M tokens, e.g. {input: 0.4, output: 1.6})`,
+			`llmfall.yaml:9: pricing: a model name must not be empty`,
+			`llmfall.yaml:10: pricing.empty: missing input and output (USD per 1M tokens, e.g. {input: 0.4, output: 1.6})`,
 		}},
 		{"provider_fields", []string{
 			`llmfall.yaml:4: providers.openai.concurrency: must not be negative, got -1`,
@@ -316,6 +344,10 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:8: providers.gemini.base_url: is the host root for gemini (e.g. https://generativelanguage.googleapis.com): the adapter appends /v1beta/models/{model}:generateContent`,
 			`llmfall.yaml:9: providers.groq.base_url: ends at the API root for openai (e.g. https://api.openai.com/v1): the adapter appends /chat/completions`,
 			`llmfall.yaml:10: providers.proxy.base_url: must not have a query or fragment: the adapter appends its own path`,
+			`llmfall.yaml:11: providers.ftp.base_url: must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:11434/v1`,
+			`llmfall.yaml:12: providers.hostless.base_url: must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:11434/v1`,
+			`llmfall.yaml:13: providers.spaced.base_url: must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:11434/v1`,
+			`llmfall.yaml:14: providers.unset.base_url: must be a URL, got nothing`,
 		}},
 		{"provider_type", []string{
 			`llmfall.yaml:2: providers.openai.type: unknown provider type "opnai" (did you mean "openai"? valid types: openai, anthropic, gemini, sim)`,
@@ -358,6 +390,13 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:10: providers.chaos.error_classes: unknown error class "teapot" (valid classes: rate_limited, overloaded, server, timeout, network, auth, not_found, invalid_request, context_length, content_filter, malformed, cancelled, unknown, unsupported)`,
 			`llmfall.yaml:11: providers.chaos.seed: "lucky" is not a whole number`,
 		}},
+		{"stream_buffer", []string{
+			`llmfall.yaml:4: categories.none.stream_buffer: must be at least 1 chunk, got 0 (leave it out to stream at once)`,
+			`llmfall.yaml:5: categories.negative.stream_buffer: must be at least 1 chunk, got -3 (leave it out to stream at once)`,
+			`llmfall.yaml:6: categories.instant.stream_buffer: "0s" is not whole, a number of chunks or a positive duration (e.g. whole, 20, 2s)`,
+			`llmfall.yaml:7: categories.soon.stream_buffer: "soon" is not whole, a number of chunks or a positive duration (e.g. whole, 20, 2s)`,
+			`llmfall.yaml:8: categories.listed.stream_buffer: must be whole, a number of chunks or a duration such as 2s, got a list`,
+		}},
 		{"tabs", []string{
 			`llmfall.yaml:4: found character that cannot start any token (indent with spaces, not tabs)`,
 		}},
@@ -368,7 +407,7 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:5: a second YAML document starts here; llmfall.yaml holds one document (remove the ---)`,
 		}},
 		{"unclosed", []string{
-			`llmfall.yaml:3: did not find expected ',' or ']'`,
+			`llmfall.yaml:4: did not find expected ',' or ']'`,
 		}},
 		{"unknown_key", []string{
 			`llmfall.yaml:6: unknown key "timeoutz" (did you mean "timeouts"?)`,
@@ -491,6 +530,11 @@ func TestParseAcceptsEdgeValues(t *testing.T) {
 			want := []StreamBuffer{{Whole: true}, {Chunks: 20}, {For: 2 * time.Second}}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("StreamBuffer (-want +got):\n%s", diff)
+			}
+		}},
+		{`base_url "" keeps the adapter's`, `providers: {o: {type: openai, base_url: ""}}`, func(t *testing.T, c *Config) {
+			if got := c.Providers[0].BaseURL; got != "" {
+				t.Errorf("BaseURL = %q; want \"\"", got)
 			}
 		}},
 		{"api_key_env null means none", "providers: {o: {type: openai, api_key_env: }}", func(t *testing.T, c *Config) {
@@ -632,6 +676,26 @@ func TestFind(t *testing.T) {
 	midFile := write(mid)
 	if got, err := Find(deep); err != nil || got != midFile {
 		t.Errorf("Find(deep) = %q, %v; want the nearest, %q", got, err, midFile)
+	}
+}
+
+// A directory on the way up that cannot be checked stops Find with the
+// reason, naming the path: skipping it could pick another project's file.
+// A path through a regular file is one every user can make (root reads
+// unreadable directories).
+func TestFindStopsAtAnUncheckableDirectory(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Find(filepath.Join(file, "sub"))
+	want := filepath.Join(file, "sub", FileName) + ": cannot check for a config file: not a directory"
+	if err == nil || err.Error() != want {
+		t.Fatalf("Find() = %q, %v; want the error %q", got, err, want)
+	}
+	var ce *Error
+	if !errors.As(err, &ce) || !errors.Is(err, syscall.ENOTDIR) || errors.Is(err, ErrNotFound) {
+		t.Errorf("Find() error = %#v; want a *config.Error wrapping ENOTDIR, not ErrNotFound", err)
 	}
 }
 

@@ -362,8 +362,8 @@ func (d *decoder) headers(pr *Provider) func(pair) {
 				d.fail(n, h.path, "must be a header value, got %s", kindOf(n))
 				continue
 			}
-			if strings.ContainsAny(n.Value, "\r\n\x00") {
-				d.fail(n, h.path, "a header value must be one line")
+			if !validHeaderValue(n.Value) {
+				d.fail(n, h.path, "a header value must be one line without control characters")
 				continue
 			}
 			if pr.Headers == nil {
@@ -389,6 +389,18 @@ func validHeaderName(s string) bool {
 	}
 	for _, r := range s {
 		if r > 0x7e || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether net/http sends s as a header value: no
+// control character but a tab (RFC 9110 section 5.5). Any other would
+// fail every call to the provider with "invalid header field value".
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if b := s[i]; (b < ' ' && b != '\t') || b == 0x7f {
 			return false
 		}
 	}
@@ -475,6 +487,14 @@ func firstOr(names []string, dflt string) string {
 
 func (d *decoder) category(e pair, known map[string]bool, names []string) Category {
 	cat := Category{Name: e.key, Line: e.kn.Line, Models: make(map[string]string)}
+	switch {
+	case strings.TrimSpace(e.key) == "":
+		d.fail(e.kn, "categories", "a category name must not be empty")
+	case strings.Contains(e.key, "/"):
+		// The gateway, the judge and the panel all take "provider/model"
+		// where a category goes: such a name would be read as a link.
+		d.fail(e.kn, "categories", `name %s must not hold "/": a request, judge.category or judge.panel reads a name with "/" as provider/model`, quote(e.key))
+	}
 	entries, ok := d.entries(e.val, e.path)
 	if !ok {
 		return cat

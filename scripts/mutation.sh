@@ -6,10 +6,13 @@
 #
 # Not part of .ci/run: a full run takes tens of minutes. Run it before
 # merging a change to fallback/, provider/, eval/ or judge/ decision code,
-# and record new scores and harmless survivors in docs/mutation.md.
+# or to config/ (what llmfall.yaml may hold, and every message's file and
+# line) or setup/ (the file's settings as the engine, eval and the judge
+# get them), and record new scores and harmless survivors in
+# docs/mutation.md.
 #
 # Usage:
-#   scripts/mutation.sh                 # fallback/ provider/ eval/ judge/
+#   scripts/mutation.sh                 # fallback/ provider/ eval/ judge/ config/ setup/
 #   scripts/mutation.sh judge           # some of them
 #   scripts/mutation.sh judge -E 'llm\.go$'   # extra flags go to gremlins
 #                                        # (here: every file but llm.go)
@@ -24,7 +27,7 @@ gremlins="$(go env GOPATH)/bin/gremlins"
 
 pkgs=()
 while [ $# -gt 0 ] && [[ $1 != -* ]]; do pkgs+=("${1%/}"); shift; done
-[ ${#pkgs[@]} -gt 0 ] || pkgs=(fallback provider eval judge)
+[ ${#pkgs[@]} -gt 0 ] || pkgs=(fallback provider eval judge config setup)
 
 # Beyond gremlins' defaults: && <-> || and break <-> continue, the mutants
 # behind the bugs that prompted this script (issue 16).
