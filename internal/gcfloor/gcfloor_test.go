@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 func TestPercent(t *testing.T) {
@@ -24,6 +25,7 @@ func TestPercent(t *testing.T) {
 		{"above the floor: base", 64 * mib, 1 * mib, 16 * mib, 100, 100},
 		{"a higher base wins", 4 * mib, 2 * mib, 16 * mib, 300, 300},
 		{"collection off stays off", 1 * mib, 0, 16 * mib, -1, -1},
+		{"GOGC=0 is a base like any other", 4 * mib, 2 * mib, 16 * mib, 0, 200},
 		{"nothing measured: base", 0, 0, 16 * mib, 100, 100},
 	} {
 		if got := Percent(tc.live, tc.roots, tc.flr, tc.base); got != tc.want {
@@ -44,8 +46,15 @@ func TestStartTunesAfterEachCollectionAndStopRestores(t *testing.T) {
 	for range 2 {
 		runtime.GC()
 		// The cleanup runs once the collection found the sentinel
-		// unreachable; each collection arms the next.
-		if p := <-tuned; p <= 100 || gogc() != p {
+		// unreachable; each collection arms the next. The deadline only
+		// turns a tuner that never runs into a failure, not a hang.
+		var p int
+		select {
+		case p = <-tuned:
+		case <-time.After(time.Minute):
+			t.Fatal("no GOGC set a minute after a collection")
+		}
+		if p <= 100 || gogc() != p {
 			t.Fatalf("after a collection of a small heap with a 1 GiB floor: GOGC %d (tuner said %d), want above 100", gogc(), p)
 		}
 	}

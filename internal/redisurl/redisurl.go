@@ -19,6 +19,11 @@ const hidden = "xxxxx"
 // Parse returns the client options the URL describes. Its errors never
 // contain the URL's password.
 func Parse(raw string) (*redis.Options, error) {
+	if u, err := url.Parse(raw); err == nil && u.Opaque != "" {
+		// "redis:host" or "redis::password@host": go-redis reads the
+		// missing host as localhost:6379 and drops the rest.
+		return nil, errors.New("not a URL (its scheme must be followed by //, as in redis://:PASSWORD@HOST:PORT/DB)")
+	}
 	opts, err := redis.ParseURL(raw)
 	if err == nil {
 		return opts, nil
@@ -38,10 +43,11 @@ func Parse(raw string) (*redis.Options, error) {
 
 // Redact returns the URL with its password replaced by xxxxx, and a user
 // name given without a password too (it may be a misplaced password). A URL
-// that does not parse is shown by its scheme only.
+// that does not parse, or whose scheme has no "//" after it (its host and
+// password are then one opaque string), is shown by its scheme at most.
 func Redact(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
+	if err != nil || u.Opaque != "" {
 		scheme, _, ok := strings.Cut(raw, "://")
 		if !ok || strings.ContainsAny(scheme, "@:/") {
 			return "(an unparseable URL)"

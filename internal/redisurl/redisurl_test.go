@@ -40,11 +40,20 @@ func TestPasswordNeverShown(t *testing.T) {
 		{url: "redis://s3cr3t-pw@cache", redacted: "redis://xxxxx@cache"},
 		{url: "redis://:a@cache", redacted: "redis://:xxxxx@cache"},
 		{url: "redis://:s3cr3t-pw@cache?token=s3cr3t-pw", redacted: "redis://:xxxxx@cache?token=xxxxx", err: "unexpected option: token"},
+		{url: "redis://cache/0?token=t0ken-value&dial_timeout=1s", redacted: "redis://cache/0?dial_timeout=1s&token=xxxxx", err: "unexpected option: token"},
 		{url: "http://:s3cr3t-pw@cache", redacted: "http://:xxxxx@cache", err: "invalid URL scheme: http"},
 		{url: "redis://:s3cr3t-pw@cache/a/b", redacted: "redis://:xxxxx@cache/a/b", err: "invalid URL path: /a/b"},
 		{url: "redis://:s3cr3t-pw@cache/s3cr3t-pw", redacted: "redis://:xxxxx@cache/xxxxx", err: `invalid database number: "xxxxx"`},
 		{url: "redis://:s3cr%zzt-pw@cache", redacted: "redis://(unparseable)", err: "not a URL"},
 		{url: "redis://:s3cr3t-pw@cache:port", redacted: "redis://(unparseable)", err: "not a URL"},
+		// A password pasted where the URL goes: nothing of it is shown.
+		{url: "s3cr%zzt-pw", redacted: "(an unparseable URL)", err: "not a URL"},
+		// Without its "//" a URL's host and password are one opaque
+		// string, which go-redis took for localhost:6379.
+		{url: "redis:s3cr%zzt-pw@cache", redacted: "(an unparseable URL)", err: "not a URL"},
+		{url: "redis::s3cr3t-pw@cache:6379/0", redacted: "(an unparseable URL)", err: "not a URL"},
+		// Four characters are worth hiding wherever they appear.
+		{url: "redis://:s3cr@cache/s3cr", redacted: "redis://:xxxxx@cache/xxxxx", err: `invalid database number: "xxxxx"`},
 	} {
 		t.Run(tc.redacted, func(t *testing.T) {
 			if got := Redact(tc.url); got != tc.redacted {

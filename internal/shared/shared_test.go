@@ -45,3 +45,16 @@ func TestMissingReference(t *testing.T) {
 		})
 	}
 }
+
+// A file that is there is found, in CI or not, neither skipped nor failed.
+func TestPresentReference(t *testing.T) {
+	const rel = "STYLE.md"
+	want := Path(t, rel) // skips, or fails in CI, where ../shared is missing
+	for _, ci := range []string{"", "true"} {
+		r := &recorder{TB: t}
+		got := path(r, rel, func(string) string { return ci })
+		if got != want || r.skipped != "" || r.failed != "" {
+			t.Errorf("CI=%q: path() = %q, skipped %q, failed %q; want %q found", ci, got, r.skipped, r.failed, want)
+		}
+	}
+}

@@ -47,7 +47,7 @@ func TestOutageLogsOnceEachWay(t *testing.T) {
 	t.Cleanup(func() { redis.SetLogger(shared.NewRedisLog(func(string) {}, nil)) })
 	redis.SetLogger(shared.NewRedisLog(log.add, clk))
 	r := newReplicaConfig(t, shared.Config{URL: patient(srv.URL()), Prefix: redistest.Prefix(), Resync: time.Hour, Clock: clk, Log: log.add})
-	clk.WaitTimers(1)
+	waitTimers(t, clk, 1)
 	clk.Advance(0) // the first resync, after which its timer is an hour away
 	eventually(t, "the store connected", up(r))
 
@@ -58,12 +58,12 @@ func TestOutageLogsOnceEachWay(t *testing.T) {
 	for range 3 {
 		// Armed: the resync an hour away, and the subscription's wait
 		// before it tries again, which follows a failure.
-		clk.WaitTimers(2)
+		waitTimers(t, clk, 2)
 		r.store.Publish(fallback.Change{Kind: fallback.BreakerClosed, Target: primary})
 		eventually(t, "the change sent", func() bool { return len(log.get()) > 0 && r.store.Status().PublishErrors > 0 })
 		clk.Advance(2 * time.Second)
 	}
-	clk.WaitTimers(2)
+	waitTimers(t, clk, 2)
 	eventually(t, "the changes sent in vain", func() bool { return r.store.Status().PublishErrors == 3 })
 	got := log.get()
 	if len(got) != 1 || !strings.HasPrefix(got[0], "shared state degraded, serving on local state: redis unix://") {
@@ -121,16 +121,16 @@ func TestRecoveryWaitsForExchanges(t *testing.T) {
 	var log logLines
 	const resync = 10 * time.Second
 	r := newReplicaConfig(t, shared.Config{URL: patient(srv.URL()), Prefix: redistest.Prefix(), Resync: resync, Clock: clk, Log: log.add})
-	clk.WaitTimers(1)
+	waitTimers(t, clk, 1)
 	clk.Advance(0)
 	eventually(t, "the store connected", up(r))
 
 	srv.Kill()
 	for range 6 { // resyncs failing past the pool's four failed dials
-		clk.WaitTimers(2) // the resync and the subscription's wait
+		waitTimers(t, clk, 2) // the resync and the subscription's wait
 		clk.Advance(resync)
 	}
-	clk.WaitTimers(2)
+	waitTimers(t, clk, 2)
 	srv.Restart()
 	clk.Advance(2 * time.Second) // the subscription's next try finds Redis
 	eventually(t, "the store back", func() bool {
@@ -154,7 +154,7 @@ func TestOrderSetWhileAwayIsAnnounced(t *testing.T) {
 	clk := clock.NewFake(time.Unix(0, 0))
 	prefix := redistest.Prefix()
 	r := newReplicaConfig(t, shared.Config{URL: patient(srv.URL()), Prefix: prefix, Resync: time.Hour, Clock: clk})
-	clk.WaitTimers(1)
+	waitTimers(t, clk, 1)
 	clk.Advance(0)
 	eventually(t, "the store connected", up(r))
 	srv.Kill()
@@ -194,5 +194,14 @@ func TestOrderSetWhileAwayIsAnnounced(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(msg.Payload), &got); err != nil || got.Kind != "order" || got.Category != "fast" || !slices.Equal(got.Order, []string{"b", "a"}) {
 		t.Errorf("announcement = %s; want the order b, a for fast", msg.Payload)
+	}
+
+	// Sent, it is sent no more: another replica's later order stays.
+	if err := c.HSet(ctx, prefix+":order", "fast", `["a","b"]`).Err(); err != nil {
+		t.Fatal(err)
+	}
+	resyncNow(t, r, clk)
+	if got, err := c.HGet(ctx, prefix+":order", "fast").Result(); err != nil || got != `["a","b"]` {
+		t.Errorf("Redis's order for fast after a later resync = %q (%v); want the later [\"a\",\"b\"]", got, err)
 	}
 }

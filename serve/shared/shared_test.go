@@ -84,6 +84,11 @@ func startReplica(t testing.TB, store *shared.Store) replica {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return runReplica(t, store, eng)
+}
+
+// runReplica runs store for eng until the test ends.
+func runReplica(t testing.TB, store *shared.Store, eng *fallback.Engine) replica {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -120,6 +125,23 @@ func waitFor(what string, cond func() bool) error {
 		<-tick.C
 	}
 	return nil
+}
+
+// waitTimers is clk.WaitTimers with a deadline far above what it takes,
+// so that a store that never arms its timers (its subscription stopped, or
+// its clock not the one given) fails the test instead of hanging it.
+func waitTimers(t testing.TB, clk *clock.Fake, n int) {
+	t.Helper()
+	armed := make(chan struct{})
+	go func() {
+		clk.WaitTimers(n)
+		close(armed)
+	}()
+	select {
+	case <-armed:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("after 30 s still fewer than %d timers armed on the fake clock", n)
+	}
 }
 
 func up(r replica) func() bool { return func() bool { return r.store.Status().Up } }
@@ -185,7 +207,7 @@ func TestResyncCatchesWhatWasMissed(t *testing.T) {
 	// Past the two reads a store makes as it starts (one when its
 	// resync timer first fires, one when it first connects): only a
 	// periodic one can see what follows.
-	clk.WaitTimers(1)
+	waitTimers(t, clk, 1)
 	clk.Advance(0)
 	eventually(t, "the store's first reads done", func() bool { return r.store.Status().Resyncs >= 2 })
 	eventually(t, "the next periodic resync armed", func() bool { return clk.Pending() >= 1 })
@@ -299,7 +321,7 @@ func TestResyncDoesNotUndoAChangeHeardSinceItsRead(t *testing.T) {
 	})
 	r3 = startReplica(t, store)
 	eventually(t, "both stores connected", func() bool { return up(r1)() && up(r3)() })
-	clk.WaitTimers(1)
+	waitTimers(t, clk, 1)
 	clk.Advance(0)
 	eventually(t, "replica 3's first reads done", func() bool { return r3.store.Status().Resyncs >= 2 })
 
