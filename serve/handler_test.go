@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -342,16 +341,7 @@ func TestLongBodyReadWhole(t *testing.T) {
 	g := newGateway(t, links{openai: oa.URL})
 	long := strings.Repeat("0123456789abcdef", 8<<10) // 128 KiB
 	for _, declared := range []bool{true, false} {
-		var body io.Reader = strings.NewReader(`{"model":"fast","messages":[{"role":"user","content":"` + long + `"}]}`)
-		if !declared {
-			body = io.MultiReader(body) // hides the length: sent chunked
-		}
-		req, _ := http.NewRequest("POST", g.URL+"/v1/chat/completions", body)
-		req.Header.Set("Authorization", "Bearer "+clientKey)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		resp := g.postBody(t, `{"model":"fast","messages":[{"role":"user","content":"`+long+`"}]}`, declared)
 		text := readAll(t, resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 200 {

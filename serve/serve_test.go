@@ -88,6 +88,23 @@ func (g *gateway) post(t *testing.T, body string) *http.Response {
 	return g.do(t, "POST", "/v1/chat/completions", clientKey, body)
 }
 
+// postBody posts a chat request whose length is declared (Content-Length)
+// or not (the body sent chunked).
+func (g *gateway) postBody(t *testing.T, body string, declared bool) *http.Response {
+	t.Helper()
+	var r io.Reader = strings.NewReader(body)
+	if !declared {
+		r = io.MultiReader(r) // hides the length
+	}
+	req, _ := http.NewRequest("POST", g.URL+"/v1/chat/completions", r)
+	req.Header.Set("Authorization", "Bearer "+clientKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
 func (g *gateway) do(t *testing.T, method, path, key, body string) *http.Response {
 	t.Helper()
 	req, err := http.NewRequest(method, g.URL+path, strings.NewReader(body))
@@ -698,16 +715,7 @@ func TestBodyLimitBoundary(t *testing.T) {
 		for _, limit := range []int64{int64(len(body)), int64(len(body)) - 1} {
 			oa := wiretest.NewServer(t, wiretest.OpenAI) // never called
 			g := newGateway(t, links{openai: oa.URL, adjust: func(c *serve.Config) { c.MaxBodyBytes = limit }})
-			var r io.Reader = strings.NewReader(body)
-			if !declared {
-				r = io.MultiReader(r) // hides the length: sent chunked
-			}
-			req, _ := http.NewRequest("POST", g.URL+"/v1/chat/completions", r)
-			req.Header.Set("Authorization", "Bearer "+clientKey)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
+			resp := g.postBody(t, body, declared)
 			want := http.StatusNotFound
 			if limit < int64(len(body)) {
 				want = http.StatusRequestEntityTooLarge
