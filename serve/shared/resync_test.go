@@ -42,6 +42,19 @@ func startedOnFake(t *testing.T, r replica, clk *clock.Fake) {
 	eventually(t, "the next periodic resync armed", func() bool { return clk.Pending() >= 1 })
 }
 
+// twoReplicas starts two replicas on one Redis: the first with its
+// resync on a fake clock (startedOnFake), the second on the wall clock.
+func twoReplicas(t *testing.T) (url, prefix string, clk *clock.Fake, r1, r2 replica) {
+	t.Helper()
+	url, prefix = redistest.URL(t), redistest.Prefix()
+	clk = clock.NewFake(time.Unix(0, 0))
+	r1 = newReplicaClock(t, url, prefix, clk)
+	startedOnFake(t, r1, clk)
+	r2 = newReplica(t, url, prefix)
+	eventually(t, "replica 2 connected", up(r2))
+	return url, prefix, clk, r1, r2
+}
+
 // resyncNow fires the periodic resync of a store started with
 // startedOnFake, and waits for a resync to finish and the next to be armed.
 func resyncNow(t *testing.T, r replica, clk *clock.Fake) {
@@ -76,12 +89,7 @@ func TestLaterReplicaReadsTheGlobalOrder(t *testing.T) {
 // is taken for stale because the last message heard was about the same
 // order before the read began.
 func TestResyncFollowsOrdersChangedInRedisAlone(t *testing.T) {
-	url, prefix := redistest.URL(t), redistest.Prefix()
-	clk := clock.NewFake(time.Unix(0, 0))
-	r1 := newReplicaClock(t, url, prefix, clk)
-	startedOnFake(t, r1, clk)
-	r2 := newReplica(t, url, prefix)
-	eventually(t, "replica 2 connected", up(r2))
+	url, prefix, clk, r1, r2 := twoReplicas(t)
 
 	// Replica 1's own global order, then replica 2's order for fast,
 	// which replica 1 hears last.
@@ -115,12 +123,7 @@ func TestResyncFollowsOrdersChangedInRedisAlone(t *testing.T) {
 // An order this replica set and Redis took is not sent again at its
 // resyncs: another replica's later order stays in force.
 func TestResyncLeavesALaterOrderAlone(t *testing.T) {
-	url, prefix := redistest.URL(t), redistest.Prefix()
-	clk := clock.NewFake(time.Unix(0, 0))
-	r1 := newReplicaClock(t, url, prefix, clk)
-	startedOnFake(t, r1, clk)
-	r2 := newReplica(t, url, prefix)
-	eventually(t, "replica 2 connected", up(r2))
+	url, prefix, clk, r1, r2 := twoReplicas(t)
 
 	if err := r1.eng.SetOrder("fast", []string{"b", "a"}); err != nil {
 		t.Fatal(err)
