@@ -74,7 +74,14 @@ func upstreamError(err error) *apiError {
 	var class provider.Class
 	var wait time.Duration
 	tried := 0
+	// No link could take the request when the engine skipped each one
+	// without calling it (text-only models, a request with images) or it
+	// refused the request as one it cannot take. No upstream is down and
+	// the same request will be refused again: it is the client's 400, not
+	// a 503 that OpenAI's SDKs retry.
+	unsupported := len(ex.Attempts) > 0
 	for _, a := range ex.Attempts {
+		unsupported = unsupported && a.Class == provider.ClassUnsupported
 		if a.Outcome == fallback.OutcomeSkipped || a.Err == nil {
 			continue
 		}
@@ -90,7 +97,7 @@ func upstreamError(err error) *apiError {
 		tried++
 	}
 	switch {
-	case unsupportedEverywhere(ex.Attempts):
+	case unsupported:
 		return classed(provider.ClassUnsupported, ex, 0)
 	case tried == 0:
 		return &apiError{status: http.StatusServiceUnavailable, typ: "server_error", code: "all_links_down",
@@ -99,20 +106,6 @@ func upstreamError(err error) *apiError {
 		return &apiError{status: http.StatusBadGateway, typ: "server_error", code: "upstream_error", msg: ex.Error()}
 	}
 	return classed(class, ex, wait)
-}
-
-// unsupportedEverywhere reports whether no link can take the request: the
-// engine skipped each one without calling it (text-only models, a request
-// with images) or it refused the request as one it cannot take. No
-// upstream is down and the same request will be refused again: it is the
-// client's 400, not a 503 that OpenAI's SDKs retry.
-func unsupportedEverywhere(attempts []fallback.Attempt) bool {
-	for _, a := range attempts {
-		if a.Class != provider.ClassUnsupported {
-			return false
-		}
-	}
-	return len(attempts) > 0
 }
 
 func classed(class provider.Class, err error, wait time.Duration) *apiError {
