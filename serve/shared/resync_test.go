@@ -244,3 +244,39 @@ func TestResyncSkipsThisReplicasOwnKeys(t *testing.T) {
 		t.Errorf("breaker for a = %v after a resync that read this replica's own key; want closed, as its engine has it", got)
 	}
 }
+
+// A key of another type under the breakers' prefix (a hand edit: HSET)
+// fails its own GET alone, with WRONGTYPE: the resync reads past it,
+// counting it once a resync as unreadable, and the replica stays up with
+// what the other keys say. Only an exchange that fails marks it degraded.
+func TestResyncReadsPastAKeyOfAnotherType(t *testing.T) {
+	url, prefix := redistest.URL(t), redistest.Prefix()
+	clk := clock.NewFake(time.Unix(0, 0))
+	r := newReplicaClock(t, url, prefix, clk)
+	startedOnFake(t, r, clk)
+
+	c := redisClient(t, url)
+	ctx := context.Background()
+	pipe := c.Pipeline()
+	pipe.HSet(ctx, prefix+":breaker:x", "y", "z")
+	pipe.Set(ctx, prefix+":breaker:a/a-mini", `{"from":"another-replica","down_ms":0}`, time.Hour)
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := r.store.Status()
+	clk.Advance(time.Hour)
+	eventually(t, "the resync done or failed", func() bool {
+		st := r.store.Status()
+		return st.Resyncs > before.Resyncs || !st.Up
+	})
+	st := r.store.Status()
+	if !st.Up {
+		t.Fatalf("status = %+v after a resync that met a hash under the breakers' prefix; want up", st)
+	}
+	if got := st.ApplyErrors - before.ApplyErrors; got != st.Resyncs-before.Resyncs {
+		t.Errorf("apply errors grew by %d in %d resyncs; want the hash counted once a resync", got, st.Resyncs-before.Resyncs)
+	}
+	if got := breaker(r); got != fallback.StateOpen {
+		t.Errorf("breaker for a = %v; want open, as its key in Redis says", got)
+	}
+}
