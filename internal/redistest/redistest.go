@@ -1,8 +1,8 @@
 // Package redistest gives tests a real Redis: the one CI starts (its URL in
 // LLMFALL_TEST_REDIS_URL), or a private redis-server that a test can kill
-// and restart (and that, on Linux, dies with the test binary). Where neither is available a test skips, except in CI,
-// where it fails: a CI run must not turn green by skipping the tests of
-// shared health.
+// and restart (and that, on Linux, dies with the test binary). Where
+// neither is available a test skips, except in CI, where it fails: a CI
+// run must not turn green by skipping the tests of shared health.
 package redistest
 
 import (
