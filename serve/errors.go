@@ -65,7 +65,8 @@ var classError = map[provider.Class]apiError{
 // A call that stopped on one error keeps that error's meaning; a call on
 // which every link failed keeps the meaning the failures share (all rate
 // limited is a 429 with the soonest Retry-After; no link able to take the
-// request, a 400), and is a 502 otherwise.
+// request, a 400; the total timeout before any link was called, a 504), and
+// is a 502 otherwise.
 func upstreamError(err error) *apiError {
 	var ex *fallback.ExhaustedError
 	if !errors.As(err, &ex) {
@@ -99,6 +100,10 @@ func upstreamError(err error) *apiError {
 	switch {
 	case unsupported:
 		return classed(provider.ClassUnsupported, ex, 0)
+	case tried == 0 && ex.Total > 0:
+		// The gateway's own total timeout ran out before any link was
+		// called: a timeout it imposed, not upstreams that are down.
+		return &apiError{status: http.StatusGatewayTimeout, typ: "server_error", code: "timeout", msg: ex.Error()}
 	case tried == 0:
 		return &apiError{status: http.StatusServiceUnavailable, typ: "server_error", code: "all_links_down",
 			msg: ex.Error(), retryAfter: wait}

@@ -254,19 +254,28 @@ func TestNoLinkCanTakeTheRequest(t *testing.T) {
 	}
 }
 
-// TestNothingTriedIsNotTheClientsFault: a call whose total timeout ran out
+// TestTotalTimeoutBeforeAnyLinkIs504: a call whose total timeout ran out
 // before any link was tried (here a 1 ms total on a clock that moves 1 ms
-// at each reading) is the gateway's failure, a 5xx, not the 400 of a
-// request no link can take.
-func TestNothingTriedIsNotTheClientsFault(t *testing.T) {
-	clk := &ticking{Fake: clock.NewFake(time.Unix(1700000000, 0)), now: time.Unix(1700000000, 0)}
-	srv := memServer(t, func(c *fallback.Config) { c.Clock, c.Timeouts.Total = clk, time.Millisecond },
-		memLink{"solo", failing{errors.New("called after the total timeout")}})
-	rec := serveOne(srv.Handler(), "POST", "/v1/chat/completions", hello)
-	if rec.Code < 500 || rec.Header().Get(serve.HeaderAttempts) != "0" {
-		t.Fatalf("status %d after %s attempts: %s; want a 5xx after none", rec.Code, rec.Header().Get(serve.HeaderAttempts), rec.Body)
-	}
-	if e := decodeErr(t, rec.Result()); e.Error.Type != "server_error" || !strings.Contains(e.Error.Message, "total timeout") {
-		t.Errorf("error = %+v; want a server_error naming the total timeout", e.Error)
+// at each reading) ended on the gateway's own timeout: a 504, not the 503
+// all_links_down of upstreams that are down, nor the 400 of a request no
+// link can take; the same before the first byte of a stream.
+func TestTotalTimeoutBeforeAnyLinkIs504(t *testing.T) {
+	for _, tc := range []struct{ name, body string }{
+		{"complete", hello},
+		{"stream", strings.Replace(hello, `"model":"fast"`, `"model":"fast","stream":true`, 1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := &ticking{Fake: clock.NewFake(time.Unix(1700000000, 0)), now: time.Unix(1700000000, 0)}
+			srv := memServer(t, func(c *fallback.Config) { c.Clock, c.Timeouts.Total = clk, time.Millisecond },
+				memLink{"solo", failing{errors.New("called after the total timeout")}})
+			rec := serveOne(srv.Handler(), "POST", "/v1/chat/completions", tc.body)
+			e := wantError(t, rec, 504, "server_error", ptr("timeout"), "")
+			if !strings.Contains(e.Error.Message, "total timeout") {
+				t.Errorf("message %q; want it to name the total timeout", e.Error.Message)
+			}
+			if got := rec.Header().Get(serve.HeaderAttempts); got != "0" {
+				t.Errorf("%s = %q; want 0, no link tried", serve.HeaderAttempts, got)
+			}
+		})
 	}
 }

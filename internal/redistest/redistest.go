@@ -1,8 +1,8 @@
 // Package redistest gives tests a real Redis: the one CI starts (its URL in
 // LLMFALL_TEST_REDIS_URL), or a private redis-server that a test can kill
-// and restart. Where neither is available a test skips, except in CI,
-// where it fails: a CI run must not turn green by skipping the tests of
-// shared health.
+// and restart (and that, on Linux, dies with the test binary). Where
+// neither is available a test skips, except in CI, where it fails: a CI
+// run must not turn green by skipping the tests of shared health.
 package redistest
 
 import (
@@ -48,6 +48,9 @@ type Server struct {
 	bin    string
 	socket string
 	cmd    *exec.Cmd
+	// release, once cmd has been waited for, frees what start holds for
+	// it.
+	release func()
 	// drained is closed once the server's output has been read to its
 	// end, which Wait must not cut short.
 	drained chan struct{}
@@ -87,6 +90,7 @@ func (s *Server) Kill() {
 	s.cmd.Process.Kill()
 	<-s.drained
 	s.cmd.Wait()
+	s.release()
 	s.cmd = nil
 }
 
@@ -102,7 +106,8 @@ func (s *Server) Restart() {
 		s.tb.Fatal(err)
 	}
 	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
+	release, err := start(cmd)
+	if err != nil {
 		s.tb.Fatalf("start redis-server: %v", err)
 	}
 	// redis-server says when it is ready; the deadline only catches a
@@ -128,15 +133,17 @@ func (s *Server) Restart() {
 		if err != nil {
 			<-drained
 			cmd.Wait()
+			release()
 			s.tb.Fatal(err)
 		}
 	case <-time.After(time.Minute):
 		cmd.Process.Kill()
 		<-drained
 		cmd.Wait()
+		release()
 		s.tb.Fatal("redis-server not ready after a minute")
 	}
-	s.cmd, s.drained = cmd, drained
+	s.cmd, s.drained, s.release = cmd, drained, release
 }
 
 // missing skips the test, or fails it in CI.

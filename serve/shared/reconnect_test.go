@@ -123,24 +123,27 @@ func TestDefaultTimeouts(t *testing.T) {
 }
 
 // droppingRedis is a server that speaks enough of Redis's protocol to be
-// dialled, and drops every connection at its first command: each
-// exchange fails as it does when Redis dies mid-exchange. It counts the
-// commands it was sent, by name.
+// dialled, and drops every connection at its first command it has no
+// answer for: each such exchange fails as it does when Redis dies
+// mid-exchange. It counts the commands it was sent, by name.
 type droppingRedis struct {
 	ln net.Listener
 	wg sync.WaitGroup
+	// answers are the scripted replies (RESP2, whole) to the commands
+	// it answers, by lower-case name.
+	answers map[string]string
 
 	mu       sync.Mutex
 	commands map[string]int
 }
 
-func startDroppingRedis(t *testing.T) *droppingRedis {
+func startDroppingRedis(t *testing.T, answers map[string]string) *droppingRedis {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &droppingRedis{ln: ln, commands: map[string]int{}}
+	d := &droppingRedis{ln: ln, answers: answers, commands: map[string]int{}}
 	d.wg.Go(func() {
 		for {
 			conn, err := ln.Accept()
@@ -158,8 +161,8 @@ func startDroppingRedis(t *testing.T) *droppingRedis {
 }
 
 // serve answers HELLO with an error, as a Redis before 6 does (go-redis
-// then goes on in RESP2 without it), and drops the connection at the
-// next command.
+// then goes on in RESP2 without it), and the commands it has answers for,
+// and drops the connection at any other.
 func (d *droppingRedis) serve(conn net.Conn) {
 	defer conn.Close()
 	r := bufio.NewReader(conn)
@@ -175,7 +178,11 @@ func (d *droppingRedis) serve(conn net.Conn) {
 		d.mu.Lock()
 		d.commands[name]++
 		d.mu.Unlock()
-		return
+		a, ok := d.answers[name]
+		if !ok {
+			return
+		}
+		io.WriteString(conn, a)
 	}
 }
 
@@ -221,7 +228,7 @@ func readCommand(r *bufio.Reader) (string, error) {
 // retry, so that the queue does not wait on go-redis's retries and their
 // backoff while Redis fails. A URL's max_retries is kept.
 func TestFailedExchangeIsNotRetried(t *testing.T) {
-	srv := startDroppingRedis(t)
+	srv := startDroppingRedis(t, nil)
 	for _, tc := range []struct {
 		query string
 		sets  int

@@ -3,6 +3,7 @@ package shared_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -242,5 +243,67 @@ func TestResyncSkipsThisReplicasOwnKeys(t *testing.T) {
 	resyncNow(t, r, clk)
 	if got := breaker(r); got != fallback.StateClosed {
 		t.Errorf("breaker for a = %v after a resync that read this replica's own key; want closed, as its engine has it", got)
+	}
+}
+
+// A key of another type under the breakers' prefix (a hand edit: HSET)
+// fails its own GET alone, with WRONGTYPE: the resync reads past it,
+// counting it once a resync as unreadable, and the replica stays up with
+// what the other keys say. Only an exchange that fails marks it degraded.
+func TestResyncReadsPastAKeyOfAnotherType(t *testing.T) {
+	url, prefix := redistest.URL(t), redistest.Prefix()
+	clk := clock.NewFake(time.Unix(0, 0))
+	r := newReplicaClock(t, url, prefix, clk)
+	startedOnFake(t, r, clk)
+
+	c := redisClient(t, url)
+	ctx := context.Background()
+	pipe := c.Pipeline()
+	pipe.HSet(ctx, prefix+":breaker:x", "y", "z")
+	pipe.Set(ctx, prefix+":breaker:a/a-mini", `{"from":"another-replica","down_ms":0}`, time.Hour)
+	if _, err := pipe.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := r.store.Status()
+	clk.Advance(time.Hour)
+	eventually(t, "the resync done or failed", func() bool {
+		st := r.store.Status()
+		return st.Resyncs > before.Resyncs || !st.Up
+	})
+	st := r.store.Status()
+	if !st.Up {
+		t.Fatalf("status = %+v after a resync that met a hash under the breakers' prefix; want up", st)
+	}
+	if got := st.ApplyErrors - before.ApplyErrors; got != st.Resyncs-before.Resyncs {
+		t.Errorf("apply errors grew by %d in %d resyncs; want the hash counted once a resync", got, st.Resyncs-before.Resyncs)
+	}
+	if got := breaker(r); got != fallback.StateOpen {
+		t.Errorf("breaker for a = %v; want open, as its key in Redis says", got)
+	}
+}
+
+// An exchange that fails while the breakers are read (the connection
+// dropped at the GETs) still fails the resync: only Redis's answer about
+// one key is read past.
+func TestResyncFailsWhenReadingTheBreakersFails(t *testing.T) {
+	prefix := redistest.Prefix()
+	key, channel := prefix+":breaker:a/a-mini", prefix+":changes"
+	srv := startDroppingRedis(t, map[string]string{
+		"subscribe": fmt.Sprintf("*3\r\n$9\r\nsubscribe\r\n$%d\r\n%s\r\n:1\r\n", len(channel), channel),
+		"set":       "+OK\r\n", // SETNX, sent as SET NX
+		"hgetall":   "*0\r\n",
+		"scan":      fmt.Sprintf("*2\r\n$1\r\n0\r\n*1\r\n$%d\r\n%s\r\n", len(key), key),
+	})
+	// The clock stands still: only the resyncs the store asks for itself
+	// read Redis.
+	clk := clock.NewFake(time.Unix(0, 0))
+	r := newReplicaConfig(t, shared.Config{URL: patient("redis://" + srv.ln.Addr().String() + "/0"),
+		Prefix: prefix, Resync: time.Hour, Clock: clk})
+	eventually(t, "a resync done or failed", func() bool {
+		st := r.store.Status()
+		return st.Resyncs > 0 || strings.Contains(st.Reason, "resync")
+	})
+	if st := r.store.Status(); st.Up || st.Resyncs != 0 || !strings.Contains(st.Reason, "resync") || srv.count("get") == 0 {
+		t.Errorf("status = %+v after the connection dropped at %d GETs; want down, no resync done, the reason the resync", st, srv.count("get"))
 	}
 }

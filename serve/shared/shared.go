@@ -510,8 +510,13 @@ func (s *Store) sync(ctx context.Context, client *redis.Client, eng *fallback.En
 		gets[i], ttls[i] = pipe.Get(ctx, k), pipe.PTTL(ctx, k)
 	}
 	if len(keys) > 0 {
-		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-			s.failed("resync", err)
+		// Exec returns the first command's error, and Redis's answer to
+		// one command (WRONGTYPE for a key of another type, a hand edit;
+		// redis.Nil for a key gone since the scan) leaves the others
+		// good: only an exchange that failed fails the resync.
+		cmds, _ := pipe.Exec(ctx)
+		if i := slices.IndexFunc(cmds, exchangeFailed); i >= 0 {
+			s.failed("resync", cmds[i].Err())
 			return
 		}
 	}
@@ -522,6 +527,12 @@ func (s *Store) sync(ctx context.Context, client *redis.Client, eng *fallback.En
 	for i, k := range keys {
 		var v breakerValue
 		ttl := ttls[i].Val()
+		if err := gets[i].Err(); err != nil && !errors.Is(err, redis.Nil) {
+			// Not a string (WRONGTYPE): unreadable, counted as a
+			// message that does not parse is.
+			s.stats.applyErrors.Add(1)
+			continue
+		}
 		if gets[i].Err() != nil || json.Unmarshal([]byte(gets[i].Val()), &v) != nil || v.From == s.id || ttl <= 0 {
 			// Gone since the scan, not ours to read, or this
 			// replica's own: its breaker knows better.
@@ -533,6 +544,13 @@ func (s *Store) sync(ctx context.Context, client *redis.Client, eng *fallback.En
 	}
 	s.syncOrders(eng, orders, readFrom)
 	s.stats.resyncs.Add(1)
+}
+
+// exchangeFailed reports whether a pipelined command failed for want of an
+// answer (the connection, a timeout) rather than by Redis's answer to it.
+func exchangeFailed(c redis.Cmder) bool {
+	var reply redis.Error
+	return c.Err() != nil && !errors.As(c.Err(), &reply)
 }
 
 // flushPending writes and announces the orders set here that Redis has
