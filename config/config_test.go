@@ -276,6 +276,11 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:8: eval.gate: "a-gate-name-that-is-much-longer-than-for…" is not rate or paired`,
 			`llmfall.yaml:9: judge.canary_policy: "a-policy-name-of-exactly-forty-runes-xyz" is not fail or warn`,
 		}},
+		// min_agree counts a panel's votes: without a panel it would do
+		// nothing.
+		{"min_agree", []string{
+			`llmfall.yaml:7: judge.min_agree: applies to a judge panel; remove it or add a panel, e.g. panel: [smart, fast]`,
+		}},
 		// A bad judge listed again is reported once, as it was the first
 		// time: it never joins the panel.
 		{"panel", []string{
