@@ -422,10 +422,14 @@ func (d *decoder) inBound(n *yaml.Node, path string, sign int, b bound, shown st
 // unquote hints at the fix for a number or boolean written in quotes, which
 // YAML reads as text.
 func unquote(s *yaml.Node) string {
-	if s.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
+	if quoted(s) {
 		return " (remove the quotes)"
 	}
 	return ""
+}
+
+func quoted(s *yaml.Node) bool {
+	return s.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
 }
 
 func (d *decoder) boolean(dst *bool) func(pair) {
@@ -434,7 +438,9 @@ func (d *decoder) boolean(dst *bool) func(pair) {
 		if !ok {
 			return
 		}
-		if s.Tag == "!!int" || s.Tag == "!!float" || s.Decode(dst) != nil {
+		// yaml.v3 reads YAML 1.1's yes, no, on and off into a bool even
+		// quoted, where a quoted "false" is text: quotes are refused alike.
+		if s.Tag == "!!int" || s.Tag == "!!float" || quoted(s) || s.Decode(dst) != nil {
 			d.fail(s, p.path, "%s is not true or false%s", quote(s.Value), unquote(s))
 		}
 	}
