@@ -276,6 +276,11 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:8: eval.gate: "a-gate-name-that-is-much-longer-than-for…" is not rate or paired`,
 			`llmfall.yaml:9: judge.canary_policy: "a-policy-name-of-exactly-forty-runes-xyz" is not fail or warn`,
 		}},
+		// min_agree counts a panel's votes: without a panel it would do
+		// nothing.
+		{"min_agree", []string{
+			`llmfall.yaml:7: judge.min_agree: applies to a judge panel; remove it or add a panel, e.g. panel: [smart, fast]`,
+		}},
 		// A bad judge listed again is reported once, as it was the first
 		// time: it never joins the panel.
 		{"panel", []string{
@@ -360,6 +365,8 @@ func TestParseErrors(t *testing.T) {
 			`llmfall.yaml:2: providers.openai.rpm: "60" is not a whole number (remove the quotes)`,
 			`llmfall.yaml:5: judge.threshold: "0.7" is not a number (remove the quotes)`,
 			`llmfall.yaml:5: judge.different_provider: "true" is not true or false (remove the quotes)`,
+			// yaml.v3 reads YAML 1.1's yes and no into a bool, quoted or not.
+			`llmfall.yaml:6: fallback.on_content_filter: "no" is not true or false (remove the quotes)`,
 		}},
 		{"references", []string{
 			`llmfall.yaml:5: order: "antropic" is not a defined provider (did you mean "anthropic"?)`,
@@ -560,6 +567,11 @@ func TestParseAcceptsEdgeValues(t *testing.T) {
 		{"yaml anchors", "providers: {o: &p {type: openai}, p: *p}\ncategories: {fast: {o: m, p: m}}", func(t *testing.T, c *Config) {
 			if len(c.Providers) != 2 || c.Providers[1].Type != "openai" {
 				t.Errorf("Providers = %+v; want two openai providers", c.Providers)
+			}
+		}},
+		{"yes and no without quotes", "judge: {different_provider: no}\nfallback: {on_content_filter: yes}", func(t *testing.T, c *Config) {
+			if c.Judge.DifferentProvider || !c.Fallback.OnContentFilter {
+				t.Errorf("DifferentProvider, OnContentFilter = %v, %v; want false, true", c.Judge.DifferentProvider, c.Fallback.OnContentFilter)
 			}
 		}},
 		{"a partial order puts the others after it", "providers: {o: {type: openai}, p: {type: gemini}}\norder: [p]\ncategories: {fast: {o: m, p: m}}", func(t *testing.T, c *Config) {

@@ -577,7 +577,7 @@ func (d *decoder) reachable(cat Category, order []string) {
 func (d *decoder) judge(cfg *Config, top map[string]pair, catsOK bool) {
 	j := &cfg.Judge
 	var catNode *yaml.Node
-	var panelNode *pair
+	var panelNode, minAgree *pair
 	if p, ok := top["judge"]; ok {
 		d.object(p.val, p.path, []field{
 			{key: "category", decode: func(p pair) {
@@ -588,13 +588,17 @@ func (d *decoder) judge(cfg *Config, top map[string]pair, catsOK bool) {
 			{key: "different_provider", decode: d.boolean(&j.DifferentProvider)},
 			{key: "threshold", decode: d.fraction(&j.Threshold)},
 			{key: "panel", decode: func(p pair) { panelNode = &p }},
-			{key: "min_agree", decode: d.integer(&j.MinAgree, 1)},
+			{key: "min_agree", decode: func(p pair) { minAgree = &p; d.integer(&j.MinAgree, 1)(p) }},
 			{key: "canaries", decode: d.integer(&j.Canaries, 0)},
 			{key: "canary_policy", decode: d.oneOf(&j.CanaryPolicy, "fail", "warn")},
 		})
 	}
-	if panelNode != nil {
+	switch {
+	case panelNode != nil:
 		d.panel(cfg, *panelNode)
+	case minAgree != nil:
+		// It counts a panel's votes; a single judge would ignore it.
+		d.fail(minAgree.kn, minAgree.path, "applies to a judge panel; remove it or add a panel, e.g. panel: [smart, fast]")
 	}
 	var cats []string
 	for _, c := range cfg.Categories {

@@ -165,7 +165,7 @@ func jsonValue(d *json.Decoder, line int) (*yaml.Node, error) {
 func (l *fileLoader) yamlCases(path string, data []byte) []rawTest {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		l.errorf(path, 0, "%v", err)
+		l.yamlError(path, data, err)
 		return nil
 	}
 	if len(doc.Content) == 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
+	"github.com/llmfall/llmfall/internal/yamlerr"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -180,6 +181,13 @@ func (l *fileLoader) errorf(file string, line int, format string, args ...any) {
 	l.errs = append(l.errs, &LoadError{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
 }
 
+// yamlError records a YAML parse error of file at the line yamlerr
+// places it.
+func (l *fileLoader) yamlError(file string, data []byte, err error) {
+	line, msg := yamlerr.Locate(data, err)
+	l.errorf(file, line, "%s", msg)
+}
+
 // fail records err at file:line, keeping it for errors.Is (ErrOutsideSuite,
 // ErrTooLarge).
 func (l *fileLoader) fail(file string, line int, err error) {
@@ -201,7 +209,7 @@ func (l *fileLoader) load() *Prompt {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		l.errorf(l.file, 0, "%v", err)
+		l.yamlError(l.file, data, err)
 		return nil
 	}
 	if len(doc.Content) == 0 {

@@ -21,8 +21,24 @@ func TestLoadProblemsAtTheirLines(t *testing.T) {
 			`p/p.yaml: empty prompt file`},
 		{"prompt file not a mapping", map[string]string{"p.yaml": "just words\n"},
 			`p/p.yaml:1: prompt file must be a mapping`},
+		// yaml.v3 leaves "line N:" off the first line, counts a parser
+		// error's line from 0 and gives a bad byte no line.
 		{"bad YAML", map[string]string{"p.yaml": "category: [fast\n"},
-			`p/p.yaml: yaml: line 1: did not find expected ',' or ']'`},
+			`p/p.yaml:2: did not find expected ',' or ']'`},
+		{"bad YAML on the first line", map[string]string{"p.yaml": "category: fast: slow\n" + ok},
+			`p/p.yaml:1: mapping values are not allowed in this context`},
+		{"bad indentation", map[string]string{"p.yaml": head + "tests:\n  - vars: {name: a}\n assert: [{type: is-json}]\n"},
+			`p/p.yaml:5: did not find expected key`},
+		{"bad byte", map[string]string{"p.yaml": head + "tests:\n  - vars: {name: \"\xff\"}\n"},
+			`p/p.yaml:4: invalid leading UTF-8 octet`},
+		// A case file YAML cannot read is not known to be a list, so it is
+		// reported as a prompt file too.
+		{"bad YAML in a case file", map[string]string{"p.yaml": head + "tests:\n  - file: c.yaml\n", "c.yaml": "- vars: {name: a}: b\n"},
+			"p/c.yaml:1: mapping values are not allowed in this context\np/c.yaml:1: mapping values are not allowed in this context"},
+		{"bad indentation in a case file", map[string]string{"p.yaml": head + "tests:\n  - file: c.yaml\n", "c.yaml": "- vars: {name: a}\n  assert:\n    - type: is-json\n   value: x\n"},
+			"p/c.yaml:4: did not find expected key\np/c.yaml:4: did not find expected key"},
+		{"bad byte in a case file", map[string]string{"p.yaml": head + "tests:\n  - file: c.yaml\n", "c.yaml": "- vars: {name: a}\n- vars: {name: \"\xff\"}\n"},
+			"p/c.yaml:2: invalid leading UTF-8 octet\np/c.yaml:2: invalid leading UTF-8 octet"},
 		{"prompt not a string", map[string]string{"p.yaml": "category: fast\nprompt: {text: hi}\n" + ok},
 			`p/p.yaml:2: prompt must be a string`},
 		{"null name", map[string]string{"p.yaml": "name: ~\n" + head + ok},

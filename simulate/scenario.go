@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/llmfall/llmfall/internal/yamlerr"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -175,21 +176,22 @@ type rawProfile struct {
 	Stall        *float64           `yaml:"stall"`
 }
 
-// yamlLine finds the "line N: " yaml.v3 puts in its messages.
-var yamlLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`) })
+// typeErrorLine finds the "line N: " of a yaml.TypeError's messages, the
+// line of the node it is about.
+var typeErrorLine = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^line (\d+): (.*)$`) })
 
 // Parse decodes a scenario strictly (unknown keys are errors) and reports
 // every problem as "file:line: message", joined.
 func Parse(file string, data []byte) (*Scenario, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(file, err)
+		return nil, yamlError(file, data, err)
 	}
 	var raw rawScenario
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&raw); err != nil {
-		return nil, yamlError(file, err)
+		return nil, yamlError(file, data, err)
 	}
 	v := validator{file: file, root: &root}
 	sc := v.scenario(&raw)
@@ -199,22 +201,32 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	return sc, nil
 }
 
-// yamlError rewrites yaml.v3's "line N: msg" errors as "file:N: msg".
-func yamlError(file string, err error) error {
+// yamlError rewrites yaml.v3's errors as "file:N: msg": a parse error at
+// the line yamlerr places it, a type error's at their nodes' lines.
+func yamlError(file string, data []byte, err error) error {
 	var te *yaml.TypeError
-	lines := []string{strings.TrimPrefix(err.Error(), "yaml: ")}
-	if errors.As(err, &te) {
-		lines = te.Errors
+	if !errors.As(err, &te) {
+		line, msg := yamlerr.Locate(data, err)
+		return lineError(file, line, msg)
 	}
-	errs := make([]error, 0, len(lines))
-	for _, l := range lines {
-		if m := yamlLine().FindStringSubmatch(l); m != nil {
-			errs = append(errs, fmt.Errorf("%s:%s: %s", file, m[1], m[2]))
+	errs := make([]error, 0, len(te.Errors))
+	for _, l := range te.Errors {
+		if m := typeErrorLine().FindStringSubmatch(l); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			errs = append(errs, lineError(file, line, m[2]))
 			continue
 		}
-		errs = append(errs, fmt.Errorf("%s: %s", file, l))
+		errs = append(errs, lineError(file, 0, l))
 	}
 	return errors.Join(errs...)
+}
+
+// lineError is "file:line: msg", or "file: msg" for line 0.
+func lineError(file string, line int, msg string) error {
+	if line > 0 {
+		return fmt.Errorf("%s:%d: %s", file, line, msg)
+	}
+	return fmt.Errorf("%s: %s", file, msg)
 }
 
 type validator struct {
@@ -224,12 +236,7 @@ type validator struct {
 }
 
 func (v *validator) fail(line int, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	if line > 0 {
-		v.errs = append(v.errs, fmt.Errorf("%s:%d: %s", v.file, line, msg))
-		return
-	}
-	v.errs = append(v.errs, fmt.Errorf("%s: %s", v.file, msg))
+	v.errs = append(v.errs, lineError(v.file, line, fmt.Sprintf(format, args...)))
 }
 
 // line is the line of the node at a path of mapping keys and sequence

@@ -81,7 +81,15 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"unknown key", "duration: 1h\nlinks:\n  - link: 1\n    eror_rate: 0.5\n",
 			[]string{"bad.yaml:4: field eror_rate not found in type simulate.rawLink"}},
-		{"syntax", "duration: 1h\nlinks: [\n", []string{"bad.yaml:2: did not find expected node content"}},
+		// yaml.v3 counts a parser error's line from 0: found at the end of
+		// the file, the third line.
+		{"syntax", "duration: 1h\nlinks: [\n", []string{"bad.yaml:3: did not find expected node content"}},
+		// ... and leaves "line N:" off the first line, and gives a bad byte
+		// no line.
+		{"syntax on the first line", "duration: 1h: 2h\n", []string{"bad.yaml:1: mapping values are not allowed in this context"}},
+		{"bad indentation", "duration: 1h\nlinks:\n  - link: 1\n error_rate: 0.5\n", []string{"bad.yaml:4: did not find expected key"}},
+		{"bad byte", "duration: 1h\nlinks:\n  - provider: open\xffai\n", []string{"bad.yaml:3: invalid leading UTF-8 octet"}},
+		{"tab", "duration: 1h\nlinks:\n\t- link: 1\n", []string{"bad.yaml:3: found character that cannot start any token (indent with spaces, not tabs)"}},
 		{"bad duration", "duration: 3 hours\n", []string{"bad.yaml:1: cannot unmarshal !!str `3 hours` into time.Duration"}},
 		{"every problem at once", `duration: 0s
 rps: -1

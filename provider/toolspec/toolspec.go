@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/llmfall/llmfall/internal/yamlerr"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -42,7 +43,8 @@ func errorf(line int, format string, args ...any) *Error {
 func ParseTools(data []byte) ([]provider.Tool, []*Error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, []*Error{{Msg: err.Error()}}
+		line, msg := yamlerr.Locate(data, err)
+		return nil, []*Error{{Line: line, Msg: msg}}
 	}
 	if len(doc.Content) == 0 {
 		return nil, []*Error{{Msg: "no tools in the list"}}

@@ -48,6 +48,11 @@ func TestParseToolsErrors(t *testing.T) {
 		{"openai wrong type", "- type: func\n  function: { name: f }\n", []string{`line 1: tool 1: type "func", want function`}},
 		{"openai mixed", "- type: function\n  name: f\n  function: { name: f }\n", []string{`line 2: tool 1: "name" goes inside "function"`}},
 		{"type without function", "- type: function\n  name: f\n", []string{`"type" comes with "function"`}},
+		// yaml.v3 leaves "line N:" off the first line, counts a parser
+		// error's line from 0 and gives a bad byte no line.
+		{"syntax on the first line", "- name: f: g\n", []string{"line 1: mapping values are not allowed in this context"}},
+		{"bad indentation", "- name: f\n  description: d\n parameters: {}\n", []string{"line 3: did not find expected '-' indicator"}},
+		{"bad byte", "- name: f\n  description: caf\xff\n", []string{"line 2: invalid leading UTF-8 octet"}},
 		{"every problem", "- name: a b\n- name: f\n  extra: 1\n", []string{`line 1: tool 1: name "a b"`, `line 3: unknown key "extra" in tool 2`}},
 	}
 	for _, tc := range tests {
