@@ -74,6 +74,8 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 		return err
 	}
 	defer serve.StartHeapFloor(opts.Getenv)()
+	procs, stopProcs := serve.StartProcs(opts.Getenv)
+	defer stopProcs()
 	metrics := serve.NewMetrics()
 	logf := serveLog(opts.IO.Err)
 	var store *shared.Store
@@ -107,7 +109,7 @@ func runServe(ctx context.Context, opts *serveOptions) error {
 	if err := checkKeys(cfg, setup.ServeProviders(eng), opts.Setup()); err != nil {
 		return err
 	}
-	srv, err := serve.New(serve.Config{Engine: eng, Keys: keys, AdminKeys: admin, Metrics: metrics, Shared: store,
+	srv, err := serve.New(serve.Config{Engine: eng, Keys: keys, AdminKeys: admin, Metrics: metrics, Shared: store, Procs: procs,
 		MaxBodyBytes: int64(cfg.Serve.MaxBodyBytes), MaxConcurrent: cfg.Serve.MaxConcurrent, Drain: cfg.Serve.Drain})
 	if err != nil {
 		return err

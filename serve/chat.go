@@ -58,6 +58,9 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{status: http.StatusBadRequest, typ: "invalid_request_error", msg: "reading the request body: " + err.Error()})
 		return
 	}
+	if len(body) >= heavyBody && s.cfg.Procs != nil {
+		defer s.cfg.Procs.Heavy()()
+	}
 	in, err := openai.DecodeRequest(body)
 	if err != nil {
 		e := &apiError{status: http.StatusBadRequest, typ: "invalid_request_error", msg: err.Error()}

@@ -5,13 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"runtime/metrics"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -401,5 +404,75 @@ func TestCutDrainReturnsOnceTheRequestsEnded(t *testing.T) {
 	}
 	if evs := readEvents(t, resp.Body); evs[len(evs)-1].name != "error" {
 		t.Errorf("cut stream = %v; want an error event last", evs)
+	}
+}
+
+// countingProcs is a Procs that counts heavy requests, started and done.
+type countingProcs struct{ started, done, inFlight atomic.Int64 }
+
+func (p *countingProcs) Heavy() func() {
+	p.started.Add(1)
+	p.inFlight.Add(1)
+	return func() { p.done.Add(1); p.inFlight.Add(-1) }
+}
+
+// TestHeavyRequestsTellProcs: a request whose body is HeavyBody or more is
+// heavy for Procs from before the gateway decodes it until its answer is
+// written, so that a process on one P has every CPU while it works; one
+// byte less is not.
+func TestHeavyRequestsTellProcs(t *testing.T) {
+	for _, size := range []int{serve.HeavyBody, serve.HeavyBody - 1} {
+		p := &countingProcs{}
+		var upstreamSaw atomic.Int64
+		up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			upstreamSaw.Store(p.inFlight.Load())
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"id":"chatcmpl-h","object":"chat.completion","model":"gpt-4.1-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]}`)
+		}))
+		t.Cleanup(up.Close)
+		g := newGateway(t, links{openai: up.URL, adjust: func(c *serve.Config) { c.Procs = p }})
+		head, tail := `{"model":"fast","messages":[{"role":"user","content":"`, `"}]}`
+		resp := g.post(t, head+strings.Repeat("x", size-len(head)-len(tail))+tail)
+		readAll(t, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("%d bytes: status %d", size, resp.StatusCode)
+		}
+		heavy := size >= serve.HeavyBody
+		if want := int64(0); heavy {
+			want = 1
+			if p.started.Load() != want || p.done.Load() != want || upstreamSaw.Load() != want {
+				t.Errorf("%d bytes: %d heavy started, %d done, %d in flight at the upstream; want 1, 1, 1",
+					size, p.started.Load(), p.done.Load(), upstreamSaw.Load())
+			}
+		} else if p.started.Load() != want {
+			t.Errorf("%d bytes: %d heavy started; want none", size, p.started.Load())
+		}
+	}
+}
+
+// TestProcsUnlessGOMAXPROCS: StartProcs leaves the Ps to a user who set
+// GOMAXPROCS, and otherwise starts a controller whose stop leaves the
+// process on every CPU.
+func TestProcsUnlessGOMAXPROCS(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	p, stop := serve.StartProcs(func(k string) string {
+		if k == "GOMAXPROCS" {
+			return "2"
+		}
+		return ""
+	})
+	stop()
+	if p != nil {
+		t.Errorf("GOMAXPROCS set: StartProcs started %v", p)
+	}
+	p, stop = serve.StartProcs(func(string) string { return "" })
+	if p == nil {
+		t.Fatal("GOMAXPROCS unset: StartProcs started nothing")
+	}
+	stop()
+	if n := runtime.GOMAXPROCS(0); os.Getenv("GOMAXPROCS") == "" && n != before {
+		t.Errorf("GOMAXPROCS %d after stop; want the default %d", n, before)
 	}
 }

@@ -66,7 +66,10 @@ const loadRound = 250 * time.Millisecond
 //
 //	go test ./serve -run XXX -bench 'GatewayLoad/.*/rps=500$' -benchtime 1x [-args -load.time 10s]
 func BenchmarkGatewayLoad(b *testing.B) {
-	defer serve.StartHeapFloor(os.Getenv)() // as llmfall serve runs
+	// As llmfall serve runs:
+	defer serve.StartHeapFloor(os.Getenv)()
+	procs, stopProcs := serve.StartProcs(os.Getenv)
+	defer stopProcs()
 	rates := []int{500, 2000}
 	up := &timedUpstream{held: make([]atomic.Int64, 2*slices.Max(rates)*int(*loadTime/time.Second+1))}
 	upstream := httptest.NewUnstartedServer(up)
@@ -81,7 +84,7 @@ func BenchmarkGatewayLoad(b *testing.B) {
   openai: { type: openai, base_url: %s/v1 }
 categories:
   fast: { openai: gpt-4.1-mini }
-`, upstream.URL), nil)
+`, upstream.URL), nil, func(c *serve.Config) { c.Procs = procs })
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
 	defer client.CloseIdleConnections()
 

@@ -22,6 +22,7 @@ import (
 	"github.com/llmfall/llmfall/clock"
 	"github.com/llmfall/llmfall/fallback"
 	"github.com/llmfall/llmfall/internal/gcfloor"
+	"github.com/llmfall/llmfall/internal/procs"
 	"github.com/llmfall/llmfall/serve/shared"
 )
 
@@ -54,6 +55,36 @@ func StartHeapFloor(getenv func(string) string) (stop func()) {
 	return gcfloor.Start(HeapFloor)
 }
 
+// StartProcs runs the adaptive GOMAXPROCS of internal/procs for this
+// process, as `llmfall serve` and its benchmarks run: one P while the
+// process is lightly loaded, every CPU once it is busy or while a heavy
+// request is in flight (give the returned Procs to Config.Procs). If
+// getenv says the user set GOMAXPROCS, the Ps are theirs and it returns
+// nil. stop leaves the process on every CPU.
+func StartProcs(getenv func(string) string) (p Procs, stop func()) {
+	if getenv("GOMAXPROCS") != "" {
+		return nil, func() {}
+	}
+	c := procs.Start()
+	if c == nil {
+		return nil, func() {}
+	}
+	return c, c.Stop
+}
+
+// Procs is told of each request heavy enough to hold a CPU for
+// milliseconds, before the gateway does that work, and of its end (done):
+// on one P such a request would hold up every other.
+type Procs interface {
+	Heavy() (done func())
+}
+
+// heavyBody is the request body from which a request counts as heavy
+// (Procs): decoding JSON costs about 15 ms a megabyte
+// (BenchmarkDecodeRequestImage), so from 128 KB about 2 ms, and
+// re-encoding it for the upstream as much again.
+const heavyBody = 128 << 10
+
 // Config is what the gateway needs. The zero value of every field but
 // Engine is usable.
 type Config struct {
@@ -83,6 +114,8 @@ type Config struct {
 	// with other replicas (the engine's fallback.Config.Shared); /readyz
 	// and /metrics report whether it is up.
 	Shared *shared.Store
+	// Procs, if set, hears of heavy requests (StartProcs).
+	Procs Procs
 }
 
 // Server is the gateway. Its Handler is safe for concurrent use.

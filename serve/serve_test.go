@@ -820,6 +820,8 @@ func TestMetrics(t *testing.T) {
 		`llmfall_request_duration_seconds_count{model="fast",stream="true"} 1`,
 		`llmfall_breaker_state{model="gpt-4.1-mini",provider="openai"} 0`,
 		`llmfall_requests_in_flight 0`,
+		// README points to it to see the adaptive GOMAXPROCS at work.
+		`go_sched_gomaxprocs_threads `,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)

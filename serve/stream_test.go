@@ -65,8 +65,9 @@ categories:
 // configGateway is the gateway as `llmfall serve` builds it: llmfall.yaml
 // parsed by setup (defaults applied), the providers, the engine (counting
 // attempts in the metrics) and the server from it. clk, if not nil, is the
-// engine's and the server's clock.
-func configGateway(tb testing.TB, yaml string, clk clock.Clock) *gateway {
+// engine's and the server's clock; each of more changes the server's
+// Config before it starts.
+func configGateway(tb testing.TB, yaml string, clk clock.Clock, more ...func(*serve.Config)) *gateway {
 	tb.Helper()
 	env := map[string]string{"OPENAI_API_KEY": "sk-upstream", "ANTHROPIC_API_KEY": "sk-ant-upstream"}
 	opts := setup.Options{Getenv: func(k string) string { return env[k] }}
@@ -88,7 +89,11 @@ func configGateway(tb testing.TB, yaml string, clk clock.Clock) *gateway {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := serve.New(serve.Config{Engine: eng, Keys: []string{clientKey}, Metrics: m, Clock: clk})
+	sc := serve.Config{Engine: eng, Keys: []string{clientKey}, Metrics: m, Clock: clk}
+	for _, f := range more {
+		f(&sc)
+	}
+	srv, err := serve.New(sc)
 	if err != nil {
 		tb.Fatal(err)
 	}

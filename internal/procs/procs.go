@@ -1,0 +1,227 @@
+// Package procs runs a lightly loaded server on one P (GOMAXPROCS=1), and
+// on every CPU the runtime would give it once it is busy.
+//
+// At light load a Go server's goroutines hand a request to one another
+// many times (net/http's connection and transport goroutines, a request's
+// own), and with another P idle each hand-off may wake it: a sleeping
+// thread woken through a futex (on a VM, an interrupt from one virtual CPU
+// to another), which then spins looking for work and sleeps again. One P
+// has no other to wake. On the 2-core VM of BenchmarkGatewayLoad, at 500
+// requests a second, one P took the CPU the gateway adds to a streamed
+// request from 230–340 to 137–174 µs and its added median latency from
+// 235–320 to 113–157 µs (README, Performance). Under load the other Ps pay
+// for themselves: at 2,000 requests a second one P queued requests for
+// milliseconds. And on one P a request that holds the CPU for milliseconds
+// (decoding an inline image) holds up every other until the scheduler
+// preempts it, 10 ms later.
+//
+// So a Controller reads the process's CPU time every Window: on one P, a
+// window that used more than Up of a CPU, or a heavy request (Heavy), gives
+// the process every CPU at once; on every CPU, Calm windows in a row under
+// Down (and no heavy request) try one P again. The CPU a load uses on every
+// CPU says little about what it would use on one (the wake-ups are most of
+// the difference at light load, little of it under load), so a try is
+// the test: its window is short (TryWindow), and a try that it undoes
+// doubles the calm wanted before the next one (up to MaxCalm), so that a
+// load one P cannot carry costs a short try every two minutes; a try that
+// holds resets it.
+package procs
+
+import (
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/llmfall/llmfall/clock"
+)
+
+// Config tunes a Controller; Default is the one `llmfall serve` runs.
+type Config struct {
+	// Window is how often the CPU time is read.
+	Window time.Duration
+	// Up is the CPU use, in CPUs, above which a process on one P gets
+	// every CPU; Down is the use on every CPU under which a window counts
+	// as calm.
+	Up, Down float64
+	// Calm is how many calm windows in a row try one P again; a failed
+	// try doubles it, up to MaxCalm.
+	Calm, MaxCalm int
+	// TryWindow is the window that follows a try, shorter than Window:
+	// a try is undone once its window shows it fails, and until then
+	// every request waits on the one P.
+	TryWindow time.Duration
+
+	// Clock times the windows; CPU is the process's CPU time so far;
+	// Set puts the process on one P (true) or on the runtime's default
+	// (false). Tests replace them; Start fills in the real ones.
+	Clock clock.Clock
+	CPU   func() time.Duration
+	Set   func(one bool)
+}
+
+// Default is Start's configuration, from BenchmarkGatewayLoad on a 2-core
+// VM (its process: load generator, gateway and mock upstream):
+//   - a tenth of a second between reads, so that a burst waits at most
+//     that long for the other CPUs, and 25 ms for a try to show;
+//   - one P while the process uses under 0.3 of a CPU: on one P the
+//     benchmark used 0.15–0.34 from 1,000 to 1,500 requests a second,
+//     where one P still added less latency than two, and 0.43 at 2,000
+//     (streaming), where its p99 was 5–10 ms against 2.5–5 on two;
+//   - a try once the process has used under 0.6 of a CPU for two seconds
+//     on every CPU: the same load used up to 2.1 times the CPU on two Ps
+//     as on one (0.28 against 0.13 at 500 requests a second), so over 0.6
+//     one P would be over 0.3 anyway;
+//   - after a failed try, the next after twice the calm, at most two
+//     minutes.
+var Default = Config{Window: 100 * time.Millisecond, TryWindow: 25 * time.Millisecond, Up: 0.3, Down: 0.6, Calm: 20, MaxCalm: 1200}
+
+// Controller moves the process between one P and every CPU; see the
+// package comment.
+type Controller struct {
+	cfg Config
+
+	mu      sync.Mutex
+	one     bool          // on one P
+	heavy   int           // heavy requests in flight
+	calm    int           // calm windows in a row, on every CPU
+	need    int           // calm windows the next try wants
+	tried   bool          // the window running is the first after a try
+	cpu     time.Duration // CPU time at the window's start
+	at      time.Time     // the window's start
+	t       clock.Timer
+	stopped bool
+}
+
+// Start runs a Controller with Default on the real clock and the process's
+// own CPU time, or returns nil where the CPU time cannot be read (the
+// process then keeps the runtime's GOMAXPROCS). Call it once per process,
+// and not when the user set GOMAXPROCS: the Ps are then theirs.
+func Start() *Controller {
+	if _, ok := cpuTime(); !ok {
+		return nil
+	}
+	cfg := Default
+	cfg.Clock = clock.Real()
+	cfg.CPU = func() time.Duration { d, _ := cpuTime(); return d }
+	cfg.Set = setProcs
+	return start(cfg)
+}
+
+func start(cfg Config) *Controller {
+	if cfg.TryWindow <= 0 {
+		cfg.TryWindow = cfg.Window
+	}
+	c := &Controller{cfg: cfg, need: cfg.Calm, cpu: cfg.CPU(), at: cfg.Clock.Now()}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = cfg.Clock.AfterFunc(cfg.Window, c.tick)
+	return c
+}
+
+// setProcs is Set on the real runtime. The default is the runtime's own
+// (SetDefaultGOMAXPROCS), not a count remembered at start, so that the
+// runtime goes on following a container's CPU limit while it is in force.
+func setProcs(one bool) {
+	if one {
+		runtime.GOMAXPROCS(1)
+	} else {
+		runtime.SetDefaultGOMAXPROCS()
+	}
+}
+
+// tick ends a window: it decides from the CPU the window used, and starts
+// the next.
+func (c *Controller) tick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return
+	}
+	now, cpu := c.cfg.Clock.Now(), c.cfg.CPU()
+	if wall := now.Sub(c.at); wall > 0 {
+		c.decide(float64(cpu-c.cpu) / float64(wall))
+	}
+	c.cpu, c.at = cpu, now
+	c.t.Reset(c.next())
+}
+
+// next is the length of the window starting now; mu held.
+func (c *Controller) next() time.Duration {
+	if c.tried {
+		return c.cfg.TryWindow
+	}
+	return c.cfg.Window
+}
+
+// decide acts on a window that used the given CPUs; mu held.
+func (c *Controller) decide(used float64) {
+	tried := c.tried
+	c.tried = false
+	switch {
+	case c.one && used > c.cfg.Up:
+		if tried {
+			c.need = min(2*c.need, c.cfg.MaxCalm)
+		}
+		c.every()
+	case c.one:
+		if tried {
+			c.need = c.cfg.Calm
+		}
+	case c.heavy == 0 && used < c.cfg.Down:
+		c.calm++
+		if c.calm >= c.need {
+			c.one, c.calm, c.tried = true, 0, true
+			c.cfg.Set(true)
+		}
+	default:
+		c.calm = 0
+	}
+}
+
+// every gives the process every CPU; mu held.
+func (c *Controller) every() {
+	c.one, c.calm = false, 0
+	c.cfg.Set(false)
+}
+
+// Heavy tells the Controller that a request about to hold a CPU for
+// milliseconds has started: the process gets every CPU at once and keeps
+// them until every such request has called its done. A nil Controller
+// does nothing.
+func (c *Controller) Heavy() (done func()) {
+	if c == nil {
+		return func() {}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.heavy++
+	if c.one {
+		c.every()
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.heavy--
+		})
+	}
+}
+
+// Stop ends the Controller and leaves the process on every CPU. A nil
+// Controller does nothing.
+func (c *Controller) Stop() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return
+	}
+	c.stopped = true
+	c.t.Stop()
+	if c.one {
+		c.every()
+	}
+}

@@ -1,0 +1,210 @@
+package procs
+
+import (
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/llmfall/llmfall/clock"
+)
+
+const window, tryWindow = 100 * time.Millisecond, 25 * time.Millisecond
+
+// rig is a Controller on a fake clock whose CPU time the test spends, and
+// which records every Set.
+type rig struct {
+	t   *testing.T
+	clk *clock.Fake
+	c   *Controller
+
+	mu   sync.Mutex
+	cpu  time.Duration
+	sets []bool // true: one P
+}
+
+func newRig(t *testing.T) *rig {
+	r := &rig{t: t, clk: clock.NewFake(time.Unix(1700000000, 0))}
+	r.c = start(Config{Window: window, TryWindow: tryWindow, Up: 0.3, Down: 0.4, Calm: 3, MaxCalm: 12, Clock: r.clk,
+		CPU: func() time.Duration { r.mu.Lock(); defer r.mu.Unlock(); return r.cpu },
+		Set: func(one bool) { r.mu.Lock(); defer r.mu.Unlock(); r.sets = append(r.sets, one) }})
+	t.Cleanup(r.c.Stop)
+	return r
+}
+
+// windows lets windows pass in which the process uses the given CPUs;
+// the first after a try is tryWindow long.
+func (r *rig) windows(used ...float64) {
+	for _, u := range used {
+		r.c.mu.Lock()
+		d := r.c.next()
+		r.c.mu.Unlock()
+		r.mu.Lock()
+		r.cpu += time.Duration(u * float64(d))
+		r.mu.Unlock()
+		r.clk.Advance(d)
+	}
+}
+
+// want checks the Sets made since the last want.
+func (r *rig) want(sets ...bool) {
+	r.t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.Equal(r.sets, sets) {
+		r.t.Fatalf("sets = %v; want %v (true: one P)", r.sets, sets)
+	}
+	r.sets = nil
+}
+
+func TestCalmWindowsMoveToOnePAndLoadMovesBack(t *testing.T) {
+	r := newRig(t)
+	r.windows(0.1, 0.39)
+	r.want() // starts on every CPU, and two calm windows are not yet three
+	r.windows(0.2)
+	r.want(true)
+	r.windows(0.3, 0.25)
+	r.want() // at Up is not over it
+	r.windows(0.31)
+	r.want(false)
+}
+
+func TestABusyWindowStartsTheCalmAgain(t *testing.T) {
+	r := newRig(t)
+	r.windows(0.1, 0.1, 0.4, 0.1, 0.1) // at Down is not calm
+	r.want()
+	r.windows(0.1)
+	r.want(true)
+}
+
+func TestAFailedTryDoublesTheCalmWanted(t *testing.T) {
+	r := newRig(t)
+	r.windows(0.1, 0.1, 0.1)
+	r.want(true)
+	if r.c.next() != tryWindow {
+		t.Fatalf("the window after a try is %v; want %v", r.c.next(), tryWindow)
+	}
+	r.windows(0.5) // the try fails at once
+	r.want(false)
+	r.windows(0.1, 0.1, 0.1, 0.1, 0.1)
+	r.want() // six calm windows wanted now
+	r.windows(0.1)
+	r.want(true)
+	r.windows(0.5)
+	r.want(false)
+	r.windows(slices.Repeat([]float64{0.1}, 11)...)
+	r.want()
+	r.windows(0.1)
+	r.want(true)
+	r.windows(0.5) // twelve is MaxCalm: the next try wants twelve again
+	r.want(false)
+	r.windows(slices.Repeat([]float64{0.1}, 11)...)
+	r.want()
+	r.windows(0.1)
+	r.want(true)
+}
+
+func TestATryThatHoldsResetsTheCalmWanted(t *testing.T) {
+	r := newRig(t)
+	r.windows(0.1, 0.1, 0.1, 0.5) // a failed try: six wanted
+	r.want(true, false)
+	r.windows(slices.Repeat([]float64{0.1}, 6)...)
+	r.want(true)
+	r.windows(0.1, 0.1, 0.5) // the try held a window; a later load is no failed try
+	r.want(false)
+	r.windows(0.1, 0.1, 0.1)
+	r.want(true)
+}
+
+func TestHeavyGivesEveryCPUUntilDone(t *testing.T) {
+	r := newRig(t)
+	r.windows(0.1, 0.1, 0.1)
+	r.want(true)
+	done := r.c.Heavy()
+	r.want(false) // at once, not at the window's end
+	other := r.c.Heavy()
+	r.want() // already on every CPU
+	r.windows(0.1, 0.1, 0.1, 0.1, 0.1)
+	r.want()
+	done()
+	done() // once only: the other is still in flight
+	r.windows(0.1, 0.1, 0.1, 0.1)
+	r.want()
+	other()
+	r.windows(0.1, 0.1)
+	r.want()
+	r.windows(0.1)
+	r.want(true)
+}
+
+func TestStopLeavesEveryCPU(t *testing.T) {
+	r := newRig(t)
+	r.windows(0.1, 0.1, 0.1)
+	r.want(true)
+	r.c.Stop()
+	r.want(false)
+	if n := r.clk.Pending(); n != 0 {
+		t.Errorf("%d timers armed after Stop; want 0", n)
+	}
+	r.windows(0.1, 0.1, 0.1, 0.1)
+	r.c.Stop()
+	r.c.Heavy()()
+	r.want()
+
+	var none *Controller // where Start could not read the CPU time
+	none.Heavy()()
+	none.Stop()
+}
+
+// TestSetProcsMovesTheRuntime: the real Set puts the process on one P, and
+// back on the runtime's default.
+func TestSetProcsMovesTheRuntime(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(before)
+	setProcs(true)
+	if n := runtime.GOMAXPROCS(0); n != 1 {
+		t.Fatalf("GOMAXPROCS = %d after setProcs(true); want 1", n)
+	}
+	setProcs(false)
+	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) != before {
+		t.Fatalf("GOMAXPROCS = %d after setProcs(false); want the default %d", runtime.GOMAXPROCS(0), before)
+	}
+}
+
+// TestCPUTimeCounts: the process's CPU time grows as it works.
+func TestCPUTimeCounts(t *testing.T) {
+	start, ok := cpuTime()
+	if !ok {
+		t.Skip("no CPU time on this OS")
+	}
+	// A failure detector only: any work at all moves the count (its tick
+	// is the kernel's, a few milliseconds).
+	deadline := time.Now().Add(time.Minute)
+	x := 0
+	for now, _ := cpuTime(); now <= start; now, _ = cpuTime() {
+		for i := range 1 << 16 {
+			x += i
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("CPU time stayed %v for a minute of work", start)
+		}
+	}
+	_ = x
+}
+
+// TestTryWindowDefaultsToWindow: a Config without a TryWindow times a try
+// like any window (a zero one would fire at once, for ever).
+func TestTryWindowDefaultsToWindow(t *testing.T) {
+	clk := clock.NewFake(time.Unix(1700000000, 0))
+	c := start(Config{Window: window, Up: 0.3, Down: 0.4, Calm: 1, MaxCalm: 1, Clock: clk,
+		CPU: func() time.Duration { return 0 }, Set: func(bool) {}})
+	defer c.Stop()
+	clk.Advance(window)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.one || c.next() != window {
+		t.Errorf("after a try: one P %t, next window %v; want true, %v", c.one, c.next(), window)
+	}
+}

@@ -1,0 +1,4 @@
+package serve
+
+// HeavyBody is heavyBody, for the tests of Procs.
+const HeavyBody = heavyBody
