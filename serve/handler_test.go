@@ -453,8 +453,8 @@ func TestHeavyRequestsTellProcs(t *testing.T) {
 }
 
 // TestProcsUnlessGOMAXPROCS: StartProcs leaves the Ps to a user who set
-// GOMAXPROCS, and otherwise starts a controller whose stop leaves the
-// process on every CPU.
+// GOMAXPROCS, and otherwise starts a controller (where there is more than
+// one CPU to choose from) whose stop leaves the process on every CPU.
 func TestProcsUnlessGOMAXPROCS(t *testing.T) {
 	before := runtime.GOMAXPROCS(0)
 	p, stop := serve.StartProcs(func(k string) string {
@@ -468,7 +468,7 @@ func TestProcsUnlessGOMAXPROCS(t *testing.T) {
 		t.Errorf("GOMAXPROCS set: StartProcs started %v", p)
 	}
 	p, stop = serve.StartProcs(func(string) string { return "" })
-	if p == nil {
+	if p == nil && before > 1 {
 		t.Fatal("GOMAXPROCS unset: StartProcs started nothing")
 	}
 	stop()

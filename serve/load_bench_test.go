@@ -41,9 +41,10 @@ const loadRound = 250 * time.Millisecond
 // path. The same arrivals go straight to a mock OpenAI upstream (answering
 // at once: a completion, or ten deltas) or through the gateway as `llmfall
 // serve` builds it (llmfall.yaml through setup, default timeouts, metrics)
-// to that upstream, in alternating rounds of 250 ms, -load.time (10 s) per
-// path, after a round of each that is not counted (the warm-up: opening
-// connections).
+// and runs it (the heap floor and the adaptive GOMAXPROCS, each unless
+// GOGC or GOMAXPROCS is set) to that upstream, in alternating rounds of
+// 250 ms, -load.time (10 s) per path, after a round of each that is not
+// counted (the warm-up: opening connections).
 //
 // Its figures, per case:
 //

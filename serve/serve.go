@@ -60,7 +60,7 @@ func StartHeapFloor(getenv func(string) string) (stop func()) {
 // process is lightly loaded, every CPU once it is busy or while a heavy
 // request is in flight (give the returned Procs to Config.Procs). If
 // getenv says the user set GOMAXPROCS, the Ps are theirs and it returns
-// nil. stop leaves the process on every CPU.
+// nil, as it does with one CPU. stop leaves the process on every CPU.
 func StartProcs(getenv func(string) string) (p Procs, stop func()) {
 	if getenv("GOMAXPROCS") != "" {
 		return nil, func() {}

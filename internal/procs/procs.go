@@ -66,7 +66,7 @@ type Config struct {
 //   - one P while the process uses under 0.3 of a CPU: on one P the
 //     benchmark used 0.15–0.34 from 1,000 to 1,500 requests a second,
 //     where one P still added less latency than two, and 0.43 at 2,000
-//     (streaming), where its p99 was 5–10 ms against 2.5–5 on two;
+//     (streaming), where its p99 was 5–10 ms against 2–5.5 on two;
 //   - a try once the process has used under 0.6 of a CPU for two seconds
 //     on every CPU: the same load used up to 2.1 times the CPU on two Ps
 //     as on one (0.28 against 0.13 at 500 requests a second), so over 0.6
@@ -97,7 +97,9 @@ type Controller struct {
 // process then keeps the runtime's GOMAXPROCS). Call it once per process,
 // and not when the user set GOMAXPROCS: the Ps are then theirs.
 func Start() *Controller {
-	if _, ok := cpuTime(); !ok {
+	if _, ok := cpuTime(); !ok || runtime.GOMAXPROCS(0) == 1 {
+		// Without the CPU time there is nothing to decide from; on one
+		// CPU, nothing to choose between.
 		return nil
 	}
 	cfg := Default
