@@ -361,6 +361,16 @@ func (l *fileLoader) str(n node, key string) string {
 	return n.Value
 }
 
+// boolean reads a value that must be true or false, by the rule config
+// applies too (yamlerr.Bool): a quoted one is refused with its fix.
+func (l *fileLoader) boolean(n node, key string) bool {
+	v, ok := yamlerr.Bool(n.Node)
+	if !ok {
+		l.errorf(n.file, n.Line, "%s must be true or false%s", key, yamlerr.Unquote(n.Node))
+	}
+	return v
+}
+
 func (l *fileLoader) float(n node, key string) float64 {
 	var v float64
 	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
@@ -418,9 +428,7 @@ func (l *fileLoader) params(n node) Params {
 			s := int64(l.int(v, key))
 			p.Seed = &s
 		case "json":
-			if v.Decode(&p.JSON) != nil {
-				l.errorf(v.file, v.Line, "json must be true or false")
-			}
+			p.JSON = l.boolean(v, key)
 		case "stop":
 			if v.Kind != yaml.SequenceNode || v.Decode(&p.Stop) != nil {
 				l.errorf(v.file, v.Line, "stop must be a list of strings")

@@ -65,6 +65,9 @@ func TestLoadProblemsAtTheirLines(t *testing.T) {
 			`p/p.yaml:3: temperature 3 is out of range (want 0 to 2)`},
 		{"json not a boolean", map[string]string{"p.yaml": head + "params: {json: maybe}\n" + ok},
 			`p/p.yaml:3: json must be true or false`},
+		// yaml.v3 would read nothing as false.
+		{"json of nothing", map[string]string{"p.yaml": head + "params: {json: ~}\n" + ok},
+			`p/p.yaml:3: json must be true or false`},
 		{"stop not a list", map[string]string{"p.yaml": head + "params: {stop: END}\n" + ok},
 			`p/p.yaml:3: stop must be a list of strings`},
 		{"unknown param", map[string]string{"p.yaml": head + "params: {temprature: 0}\n" + ok},
