@@ -55,10 +55,11 @@ type LoadOptions struct {
 // be directories or files. Directories are walked recursively, skipping
 // hidden directories, llmfall.yaml and YAML files that are lists (case
 // files; one YAML cannot read is reported once, as the case file a prompt
-// file names, when one does). Every file is read through the suite's root: the directory given,
-// or a prompt file's own directory when a file is given; a reference or a
-// link that leaves it is an error (ErrOutsideSuite). Every problem found is
-// reported, each a *LoadError, joined.
+// file names, when one does). Every file is read through the suite's root:
+// the directory given, or a prompt file's own directory when a file is
+// given; a reference or a link that leaves it is an error
+// (ErrOutsideSuite). Every problem found is reported, each a *LoadError,
+// joined.
 func LoadSuite(paths []string, opts LoadOptions) (*Suite, error) {
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = DefaultMaxFileBytes
