@@ -335,7 +335,7 @@ func (d *decoder) integer(dst *int, min int) func(pair) {
 		}
 		var v int
 		if s.Tag != "!!int" || s.Decode(&v) != nil {
-			d.fail(s, p.path, "%s is not a whole number%s", quote(s.Value), unquote(s))
+			d.fail(s, p.path, "%s is not a whole number%s", quote(s.Value), yamlerr.Unquote(s))
 			return
 		}
 		switch {
@@ -357,7 +357,7 @@ func (d *decoder) integer64(dst *int64) func(pair) {
 			return
 		}
 		if s.Tag != "!!int" || s.Decode(dst) != nil {
-			d.fail(s, p.path, "%s is not a whole number%s", quote(s.Value), unquote(s))
+			d.fail(s, p.path, "%s is not a whole number%s", quote(s.Value), yamlerr.Unquote(s))
 		}
 	}
 }
@@ -393,7 +393,7 @@ func (d *decoder) float(p pair) (float64, bool) {
 	}
 	var v float64
 	if (s.Tag != "!!int" && s.Tag != "!!float") || s.Decode(&v) != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		msg := fmt.Sprintf("%s is not a number%s", quote(s.Value), unquote(s))
+		msg := fmt.Sprintf("%s is not a number%s", quote(s.Value), yamlerr.Unquote(s))
 		if pct, err := strconv.ParseFloat(strings.TrimSuffix(s.Value, "%"), 64); err == nil && strings.HasSuffix(s.Value, "%") {
 			msg += fmt.Sprintf(" (write a fraction: %s)", fmtFloat(pct/100))
 		}
@@ -419,29 +419,17 @@ func (d *decoder) inBound(n *yaml.Node, path string, sign int, b bound, shown st
 	return true
 }
 
-// unquote hints at the fix for a number or boolean written in quotes, which
-// YAML reads as text.
-func unquote(s *yaml.Node) string {
-	if quoted(s) {
-		return " (remove the quotes)"
-	}
-	return ""
-}
-
-func quoted(s *yaml.Node) bool {
-	return s.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
-}
-
 func (d *decoder) boolean(dst *bool) func(pair) {
 	return func(p pair) {
 		s, ok := d.scalar(p.val, p.path, "true or false")
 		if !ok {
 			return
 		}
-		// yaml.v3 reads YAML 1.1's yes, no, on and off into a bool even
-		// quoted, where a quoted "false" is text: quotes are refused alike.
-		if s.Tag == "!!int" || s.Tag == "!!float" || quoted(s) || s.Decode(dst) != nil {
-			d.fail(s, p.path, "%s is not true or false%s", quote(s.Value), unquote(s))
+		v, ok := yamlerr.Bool(s)
+		if !ok {
+			d.fail(s, p.path, "%s is not true or false%s", quote(s.Value), yamlerr.Unquote(s))
+			return
 		}
+		*dst = v
 	}
 }

@@ -43,6 +43,7 @@ func (l *fileLoader) caseFile(n node, p *Prompt) []rawTest {
 		return nil
 	}
 	p.CaseFiles = append(p.CaseFiles, path)
+	l.caseFiles = append(l.caseFiles, name)
 	switch ext := filepath.Ext(path); ext {
 	case ".jsonl":
 		return l.jsonlCases(path, data)

@@ -54,10 +54,12 @@ type LoadOptions struct {
 // LoadSuite reads every prompt file (*.yaml, *.yml) under paths, which may
 // be directories or files. Directories are walked recursively, skipping
 // hidden directories, llmfall.yaml and YAML files that are lists (case
-// files). Every file is read through the suite's root: the directory given,
-// or a prompt file's own directory when a file is given; a reference or a
-// link that leaves it is an error (ErrOutsideSuite). Every problem found is
-// reported, each a *LoadError, joined.
+// files; one YAML cannot read is reported once, as the case file a prompt
+// file names, when one does). Every file is read through the suite's root:
+// the directory given, or a prompt file's own directory when a file is
+// given; a reference or a link that leaves it is an error
+// (ErrOutsideSuite). Every problem found is reported, each a *LoadError,
+// joined.
 func LoadSuite(paths []string, opts LoadOptions) (*Suite, error) {
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = DefaultMaxFileBytes
@@ -74,18 +76,17 @@ func LoadSuite(paths []string, opts LoadOptions) (*Suite, error) {
 			errs = append(errs, &LoadError{File: given, Msg: err.Error(), Err: err})
 			continue
 		}
-		for _, f := range files {
-			l := &fileLoader{file: f.display, name: f.name, root: root, opts: opts}
-			p := l.load()
-			errs = append(errs, l.errs...)
+		for _, lf := range loadFiles(root, files, opts) {
+			errs = append(errs, lf.errs...)
+			p := lf.prompt
 			if p == nil {
 				continue
 			}
 			if other, dup := names[p.Name]; dup {
-				errs = append(errs, &LoadError{File: f.display, Line: p.Line, Msg: fmt.Sprintf("prompt name %q is already used by %s", p.Name, other)})
+				errs = append(errs, &LoadError{File: lf.file, Line: p.Line, Msg: fmt.Sprintf("prompt name %q is already used by %s", p.Name, other)})
 				continue
 			}
-			names[p.Name] = f.display
+			names[p.Name] = lf.file
 			s.Prompts = append(s.Prompts, p)
 		}
 		root.Close()
@@ -102,6 +103,30 @@ func LoadSuite(paths []string, opts LoadOptions) (*Suite, error) {
 // suiteFile is a prompt file: its name inside the root, and its path as
 // the user wrote it.
 type suiteFile struct{ name, display string }
+
+// loadedFile is a prompt file loaded: its prompt, nil when errs holds its
+// problems.
+type loadedFile struct {
+	*fileLoader
+	prompt *Prompt
+}
+
+// loadFiles loads the prompt files of root, in order. A file YAML cannot
+// read was walked as a prompt file, since yamlIsList cannot tell it is a
+// case file; when a prompt file reads it as a case file, it is no prompt
+// file and its problem is reported once, there.
+func loadFiles(root *suiteRoot, files []suiteFile, opts LoadOptions) []loadedFile {
+	out := make([]loadedFile, 0, len(files))
+	cases := map[string]bool{}
+	for _, f := range files {
+		l := &fileLoader{file: f.display, name: f.name, root: root, opts: opts}
+		out = append(out, loadedFile{l, l.load()})
+		for _, c := range l.caseFiles {
+			cases[c] = true
+		}
+	}
+	return slices.DeleteFunc(out, func(lf loadedFile) bool { return lf.unreadable && cases[lf.name] })
+}
 
 // promptFiles opens the root of the path given and lists its prompt files.
 func promptFiles(given string, maxBytes int64) (*suiteRoot, []suiteFile, error) {
@@ -145,7 +170,7 @@ func yamlIsList(root *suiteRoot, name string) (bool, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return false, nil // reported when loaded as a prompt file
+		return false, nil // reported when loaded (see loadFiles)
 	}
 	return len(doc.Content) == 1 && doc.Content[0].Kind == yaml.SequenceNode, nil
 }
@@ -171,6 +196,11 @@ type fileLoader struct {
 	// parameter schemas by name (nil for a tool without parameters).
 	toolsKey    bool
 	toolSchemas map[string]*jsonschema.Schema
+	// unreadable says YAML cannot read the prompt file; caseFiles are the
+	// case files it reads (root-relative names), so that one of them is
+	// not reported again as a prompt file (see loadFiles).
+	unreadable bool
+	caseFiles  []string
 	// history is the prompt file's messages, before rendering.
 	history []rawMessage
 	// images are the images of image vars, by the index their marks carry.
@@ -209,6 +239,7 @@ func (l *fileLoader) load() *Prompt {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
+		l.unreadable = true
 		l.yamlError(l.file, data, err)
 		return nil
 	}
@@ -361,6 +392,16 @@ func (l *fileLoader) str(n node, key string) string {
 	return n.Value
 }
 
+// boolean reads a value that must be true or false, by the rule config
+// applies too (yamlerr.Bool): a quoted one is refused with its fix.
+func (l *fileLoader) boolean(n node, key string) bool {
+	v, ok := yamlerr.Bool(n.Node)
+	if !ok {
+		l.errorf(n.file, n.Line, "%s must be true or false%s", key, yamlerr.Unquote(n.Node))
+	}
+	return v
+}
+
 func (l *fileLoader) float(n node, key string) float64 {
 	var v float64
 	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
@@ -418,9 +459,7 @@ func (l *fileLoader) params(n node) Params {
 			s := int64(l.int(v, key))
 			p.Seed = &s
 		case "json":
-			if v.Decode(&p.JSON) != nil {
-				l.errorf(v.file, v.Line, "json must be true or false")
-			}
+			p.JSON = l.boolean(v, key)
 		case "stop":
 			if v.Kind != yaml.SequenceNode || v.Decode(&p.Stop) != nil {
 				l.errorf(v.file, v.Line, "stop must be a list of strings")

@@ -31,14 +31,19 @@ func TestLoadProblemsAtTheirLines(t *testing.T) {
 			`p/p.yaml:5: did not find expected key`},
 		{"bad byte", map[string]string{"p.yaml": head + "tests:\n  - vars: {name: \"\xff\"}\n"},
 			`p/p.yaml:4: invalid leading UTF-8 octet`},
-		// A case file YAML cannot read is not known to be a list, so it is
-		// reported as a prompt file too.
+		// A case file YAML cannot read is not known to be a list, and is
+		// walked as a prompt file too: reported once, as a case file.
 		{"bad YAML in a case file", map[string]string{"p.yaml": head + "tests:\n  - file: c.yaml\n", "c.yaml": "- vars: {name: a}: b\n"},
-			"p/c.yaml:1: mapping values are not allowed in this context\np/c.yaml:1: mapping values are not allowed in this context"},
+			"p/c.yaml:1: mapping values are not allowed in this context"},
 		{"bad indentation in a case file", map[string]string{"p.yaml": head + "tests:\n  - file: c.yaml\n", "c.yaml": "- vars: {name: a}\n  assert:\n    - type: is-json\n   value: x\n"},
-			"p/c.yaml:4: did not find expected key\np/c.yaml:4: did not find expected key"},
+			"p/c.yaml:4: did not find expected key"},
 		{"bad byte in a case file", map[string]string{"p.yaml": head + "tests:\n  - file: c.yaml\n", "c.yaml": "- vars: {name: a}\n- vars: {name: \"\xff\"}\n"},
-			"p/c.yaml:2: invalid leading UTF-8 octet\np/c.yaml:2: invalid leading UTF-8 octet"},
+			"p/c.yaml:2: invalid leading UTF-8 octet"},
+		{"bad YAML in a case file in a subdirectory", map[string]string{"p.yaml": head + "tests:\n  - file: cases/c.yml\n", "cases/c.yml": "- vars: {name: a}: b\n"},
+			"p/cases/c.yml:1: mapping values are not allowed in this context"},
+		// A YAML file nothing reads as a case file is a prompt file.
+		{"bad YAML beside a prompt file", map[string]string{"p.yaml": head + ok, "q.yaml": "category: fast: slow\n"},
+			"p/q.yaml:1: mapping values are not allowed in this context"},
 		{"prompt not a string", map[string]string{"p.yaml": "category: fast\nprompt: {text: hi}\n" + ok},
 			`p/p.yaml:2: prompt must be a string`},
 		{"null name", map[string]string{"p.yaml": "name: ~\n" + head + ok},
@@ -64,6 +69,9 @@ func TestLoadProblemsAtTheirLines(t *testing.T) {
 		{"temperature out of range", map[string]string{"p.yaml": head + "params: {temperature: 3}\n" + ok},
 			`p/p.yaml:3: temperature 3 is out of range (want 0 to 2)`},
 		{"json not a boolean", map[string]string{"p.yaml": head + "params: {json: maybe}\n" + ok},
+			`p/p.yaml:3: json must be true or false`},
+		// yaml.v3 would read nothing as false.
+		{"json of nothing", map[string]string{"p.yaml": head + "params: {json: ~}\n" + ok},
 			`p/p.yaml:3: json must be true or false`},
 		{"stop not a list", map[string]string{"p.yaml": head + "params: {stop: END}\n" + ok},
 			`p/p.yaml:3: stop must be a list of strings`},

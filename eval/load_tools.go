@@ -106,9 +106,7 @@ func (l *fileLoader) responseFormat(n node, p *Prompt) {
 				l.errorf(v.file, v.Line, "json_schema name %q must be 1 to 64 letters, digits, '_' or '-'", f.Name)
 			}
 		case "strict":
-			if v.Decode(&f.Strict) != nil {
-				l.errorf(v.file, v.Line, "strict must be true or false")
-			}
+			f.Strict = l.boolean(v, key)
 		case "schema":
 			schema, hasSchema = v, true
 		case "schema_file":
@@ -233,9 +231,7 @@ func (l *fileLoader) messages(n node, p *Prompt, hasPrompt bool) []rawMessage {
 			case "tool_call_id":
 				m.callID = l.str(v, key)
 			case "is_error":
-				if v.Decode(&m.isError) != nil {
-					l.errorf(v.file, v.Line, "is_error must be true or false")
-				}
+				m.isError = l.boolean(v, key)
 			}
 		})
 		// A value already reported (tool_calls that are not a list, say)

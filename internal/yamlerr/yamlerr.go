@@ -1,8 +1,10 @@
-// Package yamlerr places yaml.v3's parse errors on the line of the file they
-// are about, so that every loader of a YAML file (configuration, prompt and
-// case files, scenarios, tool lists) names the line to edit. It knows
-// nothing of the documents; each loader formats the line and message in its
-// own error type.
+// Package yamlerr is what every loader of a YAML file (configuration,
+// prompt and case files, scenarios, tool lists) shares about yaml.v3's
+// errors and quirks: it places parse errors on the line of the file they
+// are about, so that each names the line to edit, and holds the rule for a
+// value where a boolean is expected (Bool), which yaml.v3 alone reads
+// inconsistently. It knows nothing of the documents; each loader formats
+// the line and message in its own error type.
 package yamlerr
 
 import (
