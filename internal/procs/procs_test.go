@@ -112,7 +112,9 @@ func TestATryThatHoldsResetsTheCalmWanted(t *testing.T) {
 	r.want(true, false)
 	r.windows(slices.Repeat([]float64{0.1}, 6)...)
 	r.want(true)
-	r.windows(0.1, 0.1, 0.5) // the try held a window; a later load is no failed try
+	// The try held its window: a load from the very next window on is no
+	// failed try (and the calm wanted is three again).
+	r.windows(0.1, 0.5)
 	r.want(false)
 	r.windows(0.1, 0.1, 0.1)
 	r.want(true)
@@ -201,10 +203,35 @@ func TestTryWindowDefaultsToWindow(t *testing.T) {
 	c := start(Config{Window: window, Up: 0.3, Down: 0.4, Calm: 1, MaxCalm: 1, Clock: clk,
 		CPU: func() time.Duration { return 0 }, Set: func(bool) {}})
 	defer c.Stop()
-	clk.Advance(window)
+	// A failure detector only: with a zero TryWindow, Advance fires the
+	// try's window for ever at the same instant.
+	advanced := make(chan struct{})
+	go func() { clk.Advance(window); close(advanced) }()
+	select {
+	case <-advanced:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Advance(Window) still firing after 30 s: the try's window is zero")
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.one || c.next() != window {
 		t.Errorf("after a try: one P %t, next window %v; want true, %v", c.one, c.next(), window)
+	}
+}
+
+// TestDefaultIsDocumented: Default is what its comment promises: a read
+// every tenth of a second, 25 ms for a try, one P under 0.3 of a CPU, a
+// try after two seconds under 0.6 on every CPU, and at most two minutes
+// between tries.
+func TestDefaultIsDocumented(t *testing.T) {
+	d := Default
+	if d.Window != 100*time.Millisecond || d.TryWindow != 25*time.Millisecond {
+		t.Errorf("Window %v, TryWindow %v; want 100ms, 25ms", d.Window, d.TryWindow)
+	}
+	if d.Up != 0.3 || d.Down != 0.6 {
+		t.Errorf("Up %v, Down %v; want 0.3, 0.6", d.Up, d.Down)
+	}
+	if calm, most := time.Duration(d.Calm)*d.Window, time.Duration(d.MaxCalm)*d.Window; calm != 2*time.Second || most != 2*time.Minute {
+		t.Errorf("calm before a try %v, at most %v; want 2s, 2m0s", calm, most)
 	}
 }
