@@ -4,6 +4,7 @@ package procs
 
 import (
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -43,12 +44,21 @@ func TestCPUTimeIsUserAndSystem(t *testing.T) {
 	}
 }
 
-// TestStartRunsOnUnix: where the CPU time can be read, Start runs a
-// Controller, and stopping it at once leaves the Ps as they were.
+// TestStartRunsOnUnix: where the CPU time can be read and there is more
+// than one P to choose from, Start runs a Controller, and stopping it at
+// once leaves the Ps as they were; on one P it runs none.
 func TestStartRunsOnUnix(t *testing.T) {
-	c := Start()
-	if c == nil {
-		t.Fatal("Start() = nil on unix; want a Controller")
+	if runtime.GOMAXPROCS(0) > 1 {
+		c := Start()
+		if c == nil {
+			t.Fatal("Start() = nil on unix with more than one P; want a Controller")
+		}
+		c.Stop()
 	}
-	c.Stop()
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	if c := Start(); c != nil {
+		c.Stop()
+		t.Fatal("Start() on one P ran a Controller; want none: there is nothing to choose")
+	}
 }
