@@ -41,7 +41,8 @@ type LinkIdentity struct {
 }
 
 // JudgeIdentity is the judge as configured: its chain, its threshold,
-// whether it skips the candidate's provider; or the offline heuristic.
+// whether it skips the candidate's provider (a panel always does); or the
+// offline heuristic.
 type JudgeIdentity struct {
 	Heuristic         bool        `json:"heuristic,omitempty"`
 	Chain             []JudgeLink `json:"chain,omitempty"`
@@ -59,9 +60,18 @@ type JudgeLink struct {
 	Link  LinkIdentity `json:"link"`
 }
 
-// ID names the judge in cache keys, so that a verdict is reused only by
-// the same judge.
-func (j JudgeIdentity) ID() string { return hashOf(j) }
+// ID names the judge in cache keys and fingerprints, so that a verdict is
+// reused only by the same judge. A panel skips the candidate's provider
+// whatever DifferentProvider says (judge.Panel), so for a panel it counts
+// as set: turning the setting off changes nothing a panel does, and must
+// neither run its judged cases again as "judge changed" nor miss the cache.
+// Set, the default, it hashes as it always did.
+func (j JudgeIdentity) ID() string {
+	if len(j.Panel) > 0 {
+		j.DifferentProvider = true
+	}
+	return hashOf(j)
+}
 
 // CaseKey names a case across runs and revisions: a fingerprint is
 // compared with the one of the same key.

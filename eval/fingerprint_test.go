@@ -342,3 +342,40 @@ func TestPartsSumIsHashOfTheirLines(t *testing.T) {
 		}
 	}
 }
+
+// TestPanelIdentityIgnoresDifferentProvider: a judge panel never lets a
+// judge grade its own provider's output, whatever judge.different_provider
+// says, so turning the setting off changes nothing a panel does: its judged
+// cases are carried, not run again as "judge changed", and its verdicts
+// keep their cache keys (the identity hashes as with the default, true,
+// as it did before). For a single judge the setting still counts.
+func TestPanelIdentityIgnoresDifferentProvider(t *testing.T) {
+	withJudge := func(panel bool, different bool) Inputs {
+		in := fpInputs()
+		if panel {
+			in.Judge.Panel, in.Judge.Chain = [][]JudgeLink{in.Judge.Chain, {{Model: "haiku", Link: in.Links["b"]}}}, nil
+		}
+		in.Judge.DifferentProvider = different
+		return in
+	}
+	judged := map[string]string{"judged@0": "judge changed", "judged@1": "judge changed", "pair@1": "judge changed",
+		"pair@0": "primary of a consistent check that runs"}
+	for _, tc := range []struct {
+		panel bool
+		want  map[string]string
+	}{{true, map[string]string{}}, {false, judged}} {
+		base := mustPlan(t, loadDir(t, fpSuite), PlanOptions{Chain: fpChain("haiku"), Inputs: withJudge(tc.panel, true)})
+		p := mustPlan(t, loadDir(t, fpSuite), PlanOptions{Chain: fpChain("haiku"), Inputs: withJudge(tc.panel, false),
+			Baseline: passedResults(base)})
+		if diff := cmp.Diff(tc.want, reasons(p)); diff != "" {
+			t.Errorf("panel %t, different_provider off: cases run (-want +got):\n%s", tc.panel, diff)
+		}
+		on, off := withJudge(tc.panel, true).Judge, withJudge(tc.panel, false).Judge
+		if same := on.ID() == off.ID(); same != tc.panel {
+			t.Errorf("panel %t: the judge's cache identity is the same with and without different_provider: %t; want %t", tc.panel, same, tc.panel)
+		}
+		if on.ID() != hashOf(on) {
+			t.Errorf("panel %t: identity %s with the default different_provider; want the hash it had, %s", tc.panel, on.ID(), hashOf(on))
+		}
+	}
+}

@@ -171,6 +171,7 @@ func mergeJudge(a, b *JudgeSummary) *JudgeSummary {
 		a.InconsistencyRate = float64(a.Inconsistent) / float64(a.Pairwise)
 	}
 	a.Canaries = mergeCanaries(a.Canaries, b.Canaries)
+	a.Panel = mergePanel(a.Panel, b.Panel)
 	return a
 }
 

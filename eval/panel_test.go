@@ -102,8 +102,8 @@ func TestAgreementFleiss(t *testing.T) {
 		{"a": false, "b": true, "c": false},
 		{"a": true, "b": false},
 	}
-	k, method := agreement([]string{"a", "b", "c"}, items)
+	k, method := agreementCounts([]string{"a", "b", "c"}, items).kappa()
 	if k == nil || !approx(*k, 1.0/3) || method != "fleiss" {
-		t.Errorf("agreement() = %v, %q; want 1/3, fleiss", k, method)
+		t.Errorf("kappa() = %v, %q; want 1/3, fleiss", k, method)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	gocmp "github.com/google/go-cmp/cmp"
 
+	"github.com/llmfall/llmfall/judge"
 	"github.com/llmfall/llmfall/provider"
 )
 
@@ -146,9 +147,15 @@ func modelAnswers(_ int, req *provider.Request) (string, error) {
 // document it would write, read back from disk.
 func runShard(t *testing.T, s *Suite, shard Shard, gate GateOptions) *Results {
 	t.Helper()
+	return runShardJudged(t, s, shard, gate, &fakeJudge{})
+}
+
+// runShardJudged is runShard with judge j.
+func runShardJudged(t *testing.T, s *Suite, shard Shard, gate GateOptions, j judge.Judge) *Results {
+	t.Helper()
 	plan := mustPlan(t, s, PlanOptions{Depth: 3, Shard: shard})
 	ps, _ := fakes(modelAnswers)
-	rs, err := Run(context.Background(), plan, RunOptions{Providers: ps, Judge: &fakeJudge{}, Prices: Prices(nil).WithDefaults()})
+	rs, err := Run(context.Background(), plan, RunOptions{Providers: ps, Judge: j, Prices: Prices(nil).WithDefaults()})
 	if err != nil {
 		t.Fatal(err)
 	}
