@@ -21,10 +21,12 @@
 // Down (and no heavy request) try one P again. The CPU a load uses on every
 // CPU says little about what it would use on one (the wake-ups are most of
 // the difference at light load, little of it under load), so a try is
-// the test: its window is short (TryWindow), and a try that it undoes
-// doubles the calm wanted before the next one (up to MaxCalm), so that a
-// load one P cannot carry costs a short try every two minutes; a try that
-// holds resets it.
+// the test: a try that its first window undoes doubles the calm wanted
+// before the next one (up to MaxCalm), so that a load one P cannot carry
+// costs a window on one P every two minutes; a try that holds resets it.
+// The try's window is a whole Window: a shorter one (25 ms was tried)
+// read a collection in it as load, and failed tries kept a 500 requests/s
+// benchmark on every CPU for most of its run.
 package procs
 
 import (
@@ -46,10 +48,6 @@ type Config struct {
 	// Calm is how many calm windows in a row try one P again; a failed
 	// try doubles it, up to MaxCalm.
 	Calm, MaxCalm int
-	// TryWindow is the window that follows a try, shorter than Window:
-	// a try is undone once its window shows it fails, and until then
-	// every request waits on the one P.
-	TryWindow time.Duration
 
 	// Clock times the windows; CPU is the process's CPU time so far;
 	// Set puts the process on one P (true) or on the runtime's default
@@ -61,8 +59,8 @@ type Config struct {
 
 // Default is Start's configuration, from BenchmarkGatewayLoad on a 2-core
 // VM (its process: load generator, gateway and mock upstream):
-//   - a tenth of a second between reads, so that a burst waits at most
-//     that long for the other CPUs, and 25 ms for a try to show;
+//   - a tenth of a second between reads, so that a burst (or a try that
+//     fails) waits at most that long for the other CPUs;
 //   - one P while the process uses under 0.3 of a CPU: on one P the
 //     benchmark used 0.15–0.34 from 1,000 to 1,500 requests a second,
 //     where one P still added less latency than two, and 0.43 at 2,000
@@ -73,7 +71,7 @@ type Config struct {
 //     one P would be over 0.3 anyway;
 //   - after a failed try, the next after twice the calm, at most two
 //     minutes.
-var Default = Config{Window: 100 * time.Millisecond, TryWindow: 25 * time.Millisecond, Up: 0.3, Down: 0.6, Calm: 20, MaxCalm: 1200}
+var Default = Config{Window: 100 * time.Millisecond, Up: 0.3, Down: 0.6, Calm: 20, MaxCalm: 1200}
 
 // Controller moves the process between one P and every CPU; see the
 // package comment.
@@ -110,9 +108,6 @@ func Start() *Controller {
 }
 
 func start(cfg Config) *Controller {
-	if cfg.TryWindow <= 0 {
-		cfg.TryWindow = cfg.Window
-	}
 	c := &Controller{cfg: cfg, need: cfg.Calm, cpu: cfg.CPU(), at: cfg.Clock.Now()}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -144,15 +139,7 @@ func (c *Controller) tick() {
 		c.decide(float64(cpu-c.cpu) / float64(wall))
 	}
 	c.cpu, c.at = cpu, now
-	c.t.Reset(c.next())
-}
-
-// next is the length of the window starting now; mu held.
-func (c *Controller) next() time.Duration {
-	if c.tried {
-		return c.cfg.TryWindow
-	}
-	return c.cfg.Window
+	c.t.Reset(c.cfg.Window)
 }
 
 // decide acts on a window that used the given CPUs; mu held.

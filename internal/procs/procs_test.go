@@ -11,7 +11,7 @@ import (
 	"github.com/llmfall/llmfall/clock"
 )
 
-const window, tryWindow = 100 * time.Millisecond, 25 * time.Millisecond
+const window = 100 * time.Millisecond
 
 // rig is a Controller on a fake clock whose CPU time the test spends, and
 // which records every Set.
@@ -27,24 +27,20 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	r := &rig{t: t, clk: clock.NewFake(time.Unix(1700000000, 0))}
-	r.c = start(Config{Window: window, TryWindow: tryWindow, Up: 0.3, Down: 0.4, Calm: 3, MaxCalm: 12, Clock: r.clk,
+	r.c = start(Config{Window: window, Up: 0.3, Down: 0.4, Calm: 3, MaxCalm: 12, Clock: r.clk,
 		CPU: func() time.Duration { r.mu.Lock(); defer r.mu.Unlock(); return r.cpu },
 		Set: func(one bool) { r.mu.Lock(); defer r.mu.Unlock(); r.sets = append(r.sets, one) }})
 	t.Cleanup(r.c.Stop)
 	return r
 }
 
-// windows lets windows pass in which the process uses the given CPUs;
-// the first after a try is tryWindow long.
+// windows lets windows pass in which the process uses the given CPUs.
 func (r *rig) windows(used ...float64) {
 	for _, u := range used {
-		r.c.mu.Lock()
-		d := r.c.next()
-		r.c.mu.Unlock()
 		r.mu.Lock()
-		r.cpu += time.Duration(u * float64(d))
+		r.cpu += time.Duration(u * float64(window))
 		r.mu.Unlock()
-		r.clk.Advance(d)
+		r.clk.Advance(window)
 	}
 }
 
@@ -83,9 +79,6 @@ func TestAFailedTryDoublesTheCalmWanted(t *testing.T) {
 	r := newRig(t)
 	r.windows(0.1, 0.1, 0.1)
 	r.want(true)
-	if r.c.next() != tryWindow {
-		t.Fatalf("the window after a try is %v; want %v", r.c.next(), tryWindow)
-	}
 	r.windows(0.5) // the try fails at once
 	r.want(false)
 	r.windows(0.1, 0.1, 0.1, 0.1, 0.1)
@@ -196,37 +189,14 @@ func TestCPUTimeCounts(t *testing.T) {
 	_ = x
 }
 
-// TestTryWindowDefaultsToWindow: a Config without a TryWindow times a try
-// like any window (a zero one would fire at once, for ever).
-func TestTryWindowDefaultsToWindow(t *testing.T) {
-	clk := clock.NewFake(time.Unix(1700000000, 0))
-	c := start(Config{Window: window, Up: 0.3, Down: 0.4, Calm: 1, MaxCalm: 1, Clock: clk,
-		CPU: func() time.Duration { return 0 }, Set: func(bool) {}})
-	defer c.Stop()
-	// A failure detector only: with a zero TryWindow, Advance fires the
-	// try's window for ever at the same instant.
-	advanced := make(chan struct{})
-	go func() { clk.Advance(window); close(advanced) }()
-	select {
-	case <-advanced:
-	case <-time.After(30 * time.Second):
-		t.Fatal("Advance(Window) still firing after 30 s: the try's window is zero")
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.one || c.next() != window {
-		t.Errorf("after a try: one P %t, next window %v; want true, %v", c.one, c.next(), window)
-	}
-}
-
 // TestDefaultIsDocumented: Default is what its comment promises: a read
-// every tenth of a second, 25 ms for a try, one P under 0.3 of a CPU, a
+// every tenth of a second, one P under 0.3 of a CPU, a
 // try after two seconds under 0.6 on every CPU, and at most two minutes
 // between tries.
 func TestDefaultIsDocumented(t *testing.T) {
 	d := Default
-	if d.Window != 100*time.Millisecond || d.TryWindow != 25*time.Millisecond {
-		t.Errorf("Window %v, TryWindow %v; want 100ms, 25ms", d.Window, d.TryWindow)
+	if d.Window != 100*time.Millisecond {
+		t.Errorf("Window %v; want 100ms", d.Window)
 	}
 	if d.Up != 0.3 || d.Down != 0.6 {
 		t.Errorf("Up %v, Down %v; want 0.3, 0.6", d.Up, d.Down)
