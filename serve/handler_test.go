@@ -407,8 +407,11 @@ func TestCutDrainReturnsOnceTheRequestsEnded(t *testing.T) {
 	}
 }
 
-// countingProcs is a Procs that counts heavy requests, started and done.
-type countingProcs struct{ started, done, inFlight atomic.Int64 }
+// countingProcs is a Procs that counts requests, and heavy requests
+// started and done.
+type countingProcs struct{ requests, started, done, inFlight atomic.Int64 }
+
+func (p *countingProcs) Request() { p.requests.Add(1) }
 
 func (p *countingProcs) Heavy() func() {
 	p.started.Add(1)
@@ -416,10 +419,10 @@ func (p *countingProcs) Heavy() func() {
 	return func() { p.done.Add(1); p.inFlight.Add(-1) }
 }
 
-// TestHeavyRequestsTellProcs: a request whose body is HeavyBody or more is
-// heavy for Procs from before the gateway decodes it until its answer is
-// written, so that a process on one P has every CPU while it works; one
-// byte less is not.
+// TestHeavyRequestsTellProcs: every chat request counts for Procs' rate,
+// and a request whose body is HeavyBody or more is heavy for Procs from
+// before the gateway decodes it until its answer is written, so that a
+// process on one P has every CPU while it works; one byte less is not.
 func TestHeavyRequestsTellProcs(t *testing.T) {
 	for _, size := range []int{serve.HeavyBody, serve.HeavyBody - 1} {
 		p := &countingProcs{}
@@ -438,6 +441,9 @@ func TestHeavyRequestsTellProcs(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
 			t.Fatalf("%d bytes: status %d", size, resp.StatusCode)
+		}
+		if n := p.requests.Load(); n != 1 {
+			t.Errorf("%d bytes: %d requests counted; want 1", size, n)
 		}
 		heavy := size >= serve.HeavyBody
 		if want := int64(0); heavy {

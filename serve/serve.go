@@ -72,10 +72,12 @@ func StartProcs(getenv func(string) string) (p Procs, stop func()) {
 	return c, c.Stop
 }
 
-// Procs is told of each request heavy enough to hold a CPU for
-// milliseconds, before the gateway does that work, and of its end (done):
-// on one P such a request would hold up every other.
+// Procs is told of each chat request (Request), for its rate, and of each
+// request heavy enough to hold a CPU for milliseconds, before the gateway
+// does that work, and of its end (done): on one P such a request would
+// hold up every other.
 type Procs interface {
+	Request()
 	Heavy() (done func())
 }
 

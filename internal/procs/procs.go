@@ -15,10 +15,11 @@
 // CPU for milliseconds (decoding an inline image) holds up every other
 // until the scheduler preempts it, 10 ms later.
 //
-// So a Controller reads the process's CPU time every Window: on one P, a
-// window that used more than Up of a CPU, or a heavy request (Heavy), gives
-// the process every CPU at once; on every CPU, Calm windows in a row under
-// Down (and no heavy request) try one P again. The CPU a load uses on every
+// So a Controller reads the process's CPU time and its request count
+// (Request) every Window: on one P, a window that used more than Up of a
+// CPU or served more than MaxRate requests a second, or a heavy request
+// (Heavy), gives the process every CPU at once; on every CPU, Calm windows
+// in a row under Down and MaxRate (and no heavy request) try one P again. The CPU a load uses on every
 // CPU says little about what it would use on one (the wake-ups are most of
 // the difference at light load, little of it under load), so a try is
 // the test: a try that its first window undoes doubles the calm wanted
@@ -32,6 +33,7 @@ package procs
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/llmfall/llmfall/clock"
@@ -45,6 +47,9 @@ type Config struct {
 	// every CPU; Down is the use on every CPU under which a window counts
 	// as calm.
 	Up, Down float64
+	// MaxRate is the requests a second (Request) above which the process
+	// gets every CPU whatever its CPU use, and is not calm.
+	MaxRate float64
 	// Calm is how many calm windows in a row try one P again; a failed
 	// try doubles it, up to MaxCalm.
 	Calm, MaxCalm int
@@ -61,17 +66,22 @@ type Config struct {
 // VM (its process: load generator, gateway and mock upstream):
 //   - a tenth of a second between reads, so that a burst (or a try that
 //     fails) waits at most that long for the other CPUs;
-//   - one P while the process uses under 0.3 of a CPU: on one P the
-//     benchmark used 0.15–0.34 from 1,000 to 1,500 requests a second,
-//     where one P still added less latency than two, and 0.43 at 2,000
-//     (streaming), where its p99 was 5–10 ms against 2–5.5 on two;
+//   - one P while the process uses under 0.3 of a CPU and serves under
+//     1,000 requests a second: from 1,000 to 1,500 requests a second one P
+//     still added no more latency than two (the benchmark used 0.15–0.34
+//     of a CPU on it), and at 2,000 its p99 was 3–10 ms against 1.6–5.5
+//     on two. The CPU alone did not tell: at 2,000 requests a second
+//     without streaming the benchmark used 0.12–0.30 of a CPU on one P,
+//     about what 500 streamed requests a second use (0.06–0.38), and a
+//     controller without the rate kept it on one P there (p99 3.3–3.9 ms
+//     against 1.6–2.0 ms on two);
 //   - a try once the process has used under 0.6 of a CPU for two seconds
 //     on every CPU: the same load used up to 2.1 times the CPU on two Ps
 //     as on one (0.28 against 0.13 at 500 requests a second), so over 0.6
 //     one P would be over 0.3 anyway;
 //   - after a failed try, the next after twice the calm, at most two
 //     minutes.
-var Default = Config{Window: 100 * time.Millisecond, Up: 0.3, Down: 0.6, Calm: 20, MaxCalm: 1200}
+var Default = Config{Window: 100 * time.Millisecond, Up: 0.3, Down: 0.6, MaxRate: 1000, Calm: 20, MaxCalm: 1200}
 
 // Controller moves the process between one P and every CPU; see the
 // package comment.
@@ -85,9 +95,12 @@ type Controller struct {
 	need    int           // calm windows the next try wants
 	tried   bool          // the window running is the first after a try
 	cpu     time.Duration // CPU time at the window's start
+	reqs    uint64        // requests counted at the window's start
 	at      time.Time     // the window's start
 	t       clock.Timer
 	stopped bool
+
+	requests atomic.Uint64 // Request calls
 }
 
 // Start runs a Controller with Default on the real clock and the process's
@@ -134,20 +147,22 @@ func (c *Controller) tick() {
 	if c.stopped {
 		return
 	}
-	now, cpu := c.cfg.Clock.Now(), c.cfg.CPU()
+	now, cpu, reqs := c.cfg.Clock.Now(), c.cfg.CPU(), c.requests.Load()
 	if wall := now.Sub(c.at); wall > 0 {
-		c.decide(float64(cpu-c.cpu) / float64(wall))
+		c.decide(float64(cpu-c.cpu)/float64(wall), float64(reqs-c.reqs)/wall.Seconds())
 	}
-	c.cpu, c.at = cpu, now
+	c.cpu, c.at, c.reqs = cpu, now, reqs
 	c.t.Reset(c.cfg.Window)
 }
 
-// decide acts on a window that used the given CPUs; mu held.
-func (c *Controller) decide(used float64) {
+// decide acts on a window that used the given CPUs and served rate
+// requests a second; mu held.
+func (c *Controller) decide(used, rate float64) {
 	tried := c.tried
 	c.tried = false
+	busy := rate > c.cfg.MaxRate
 	switch {
-	case c.one && used > c.cfg.Up:
+	case c.one && (used > c.cfg.Up || busy):
 		if tried {
 			c.need = min(2*c.need, c.cfg.MaxCalm)
 		}
@@ -156,7 +171,7 @@ func (c *Controller) decide(used float64) {
 		if tried {
 			c.need = c.cfg.Calm
 		}
-	case c.heavy == 0 && used < c.cfg.Down:
+	case c.heavy == 0 && used < c.cfg.Down && !busy:
 		c.calm++
 		if c.calm >= c.need {
 			c.one, c.calm, c.tried = true, 0, true
@@ -171,6 +186,13 @@ func (c *Controller) decide(used float64) {
 func (c *Controller) every() {
 	c.one, c.calm = false, 0
 	c.cfg.Set(false)
+}
+
+// Request counts a request, for MaxRate. A nil Controller does nothing.
+func (c *Controller) Request() {
+	if c != nil {
+		c.requests.Add(1)
+	}
 }
 
 // Heavy tells the Controller that a request about to hold a CPU for

@@ -23,20 +23,26 @@ type rig struct {
 	mu   sync.Mutex
 	cpu  time.Duration
 	sets []bool // true: one P
+	// rate is the requests a second each window serves.
+	rate float64
 }
 
 func newRig(t *testing.T) *rig {
 	r := &rig{t: t, clk: clock.NewFake(time.Unix(1700000000, 0))}
-	r.c = start(Config{Window: window, Up: 0.3, Down: 0.4, Calm: 3, MaxCalm: 12, Clock: r.clk,
+	r.c = start(Config{Window: window, Up: 0.3, Down: 0.4, MaxRate: 1000, Calm: 3, MaxCalm: 12, Clock: r.clk,
 		CPU: func() time.Duration { r.mu.Lock(); defer r.mu.Unlock(); return r.cpu },
 		Set: func(one bool) { r.mu.Lock(); defer r.mu.Unlock(); r.sets = append(r.sets, one) }})
 	t.Cleanup(r.c.Stop)
 	return r
 }
 
-// windows lets windows pass in which the process uses the given CPUs.
+// windows lets windows pass in which the process uses the given CPUs and
+// serves r.rate requests a second.
 func (r *rig) windows(used ...float64) {
 	for _, u := range used {
+		for range int(r.rate * window.Seconds()) {
+			r.c.Request()
+		}
 		r.mu.Lock()
 		r.cpu += time.Duration(u * float64(window))
 		r.mu.Unlock()
@@ -111,6 +117,29 @@ func TestATryThatHoldsResetsTheCalmWanted(t *testing.T) {
 	r.want(false)
 	r.windows(0.1, 0.1, 0.1)
 	r.want(true)
+}
+
+// TestARateOverMaxRateKeepsEveryCPU: however little CPU the windows use,
+// one serving more than MaxRate requests a second moves the process off
+// one P, and breaks the calm; at MaxRate is not over it.
+func TestARateOverMaxRateKeepsEveryCPU(t *testing.T) {
+	r := newRig(t)
+	r.rate = 1000
+	r.windows(0.1, 0.1, 0.1)
+	r.want(true)
+	r.rate = 1010
+	r.windows(0.1)
+	r.want(false) // the try's own window: a failed try, six calm windows wanted
+	r.windows(0.1, 0.1, 0.1)
+	r.rate = 500
+	r.windows(0.1, 0.1, 0.1, 0.1, 0.1)
+	r.want() // the busy windows broke the calm
+	r.windows(0.1)
+	r.want(true)
+	r.windows(0.1) // the try holds
+	r.rate = 2000
+	r.windows(0.1)
+	r.want(false)
 }
 
 func TestHeavyGivesEveryCPUUntilDone(t *testing.T) {
@@ -190,7 +219,8 @@ func TestCPUTimeCounts(t *testing.T) {
 }
 
 // TestDefaultIsDocumented: Default is what its comment promises: a read
-// every tenth of a second, one P under 0.3 of a CPU, a
+// every tenth of a second, one P under 0.3 of a CPU and 1,000 requests a
+// second, a
 // try after two seconds under 0.6 on every CPU, and at most two minutes
 // between tries.
 func TestDefaultIsDocumented(t *testing.T) {
@@ -198,8 +228,8 @@ func TestDefaultIsDocumented(t *testing.T) {
 	if d.Window != 100*time.Millisecond {
 		t.Errorf("Window %v; want 100ms", d.Window)
 	}
-	if d.Up != 0.3 || d.Down != 0.6 {
-		t.Errorf("Up %v, Down %v; want 0.3, 0.6", d.Up, d.Down)
+	if d.Up != 0.3 || d.Down != 0.6 || d.MaxRate != 1000 {
+		t.Errorf("Up %v, Down %v, MaxRate %v; want 0.3, 0.6, 1000", d.Up, d.Down, d.MaxRate)
 	}
 	if calm, most := time.Duration(d.Calm)*d.Window, time.Duration(d.MaxCalm)*d.Window; calm != 2*time.Second || most != 2*time.Minute {
 		t.Errorf("calm before a try %v, at most %v; want 2s, 2m0s", calm, most)
