@@ -220,9 +220,8 @@ func TestCPUTimeCounts(t *testing.T) {
 
 // TestDefaultIsDocumented: Default is what its comment promises: a read
 // every tenth of a second, one P under 0.3 of a CPU and 1,000 requests a
-// second, a
-// try after two seconds under 0.6 on every CPU, and at most two minutes
-// between tries.
+// second, a try after two seconds under 0.6 on every CPU, and at most two
+// minutes between tries.
 func TestDefaultIsDocumented(t *testing.T) {
 	d := Default
 	if d.Window != 100*time.Millisecond {
