@@ -1,9 +1,9 @@
 package serve
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -93,30 +93,18 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 // readBody reads a request body of at most limit bytes (a
 // *http.MaxBytesError beyond). A body whose declared length is over the
 // limit is refused before any of it is read; otherwise the buffer is
-// made the declared size at once: growing it by doubling, as io.ReadAll
-// does, allocated and copied twice a megabyte image's bytes. A client
-// that declares a length and sends less holds no more memory than one
-// that sends it.
+// made the declared size at once, with bytes.MinRead to spare so that
+// bytes.Buffer reads to the end without growing it: growing it by
+// doubling, as io.ReadAll does, allocated and copied twice a megabyte
+// image's bytes. A client that declares a length and sends less holds no
+// more memory than one that sends it.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if r.ContentLength > limit {
 		return nil, &http.MaxBytesError{Limit: limit}
 	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	// One byte more than declared: the read that meets the end needs room.
-	buf := make([]byte, 0, max(r.ContentLength, 511)+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := body.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
+	buf := bytes.NewBuffer(make([]byte, 0, max(r.ContentLength, 0)+bytes.MinRead))
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, limit))
+	return buf.Bytes(), err
 }
 
 // resolve maps a request's model onto the engine: a category is its chain;
