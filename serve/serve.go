@@ -116,7 +116,8 @@ type Config struct {
 	// with other replicas (the engine's fallback.Config.Shared); /readyz
 	// and /metrics report whether it is up.
 	Shared *shared.Store
-	// Procs, if set, hears of heavy requests (StartProcs).
+	// Procs, if set, hears of every chat request and of the heavy ones
+	// (StartProcs).
 	Procs Procs
 }
 

@@ -7,13 +7,14 @@
 // thread woken through a futex (on a VM, an interrupt from one virtual CPU
 // to another), which then spins looking for work and sleeps again. One P
 // has no other to wake. On the 2-core VM of BenchmarkGatewayLoad, at 500
-// requests a second, one P took the CPU the gateway adds to a streamed
-// request from 230–340 to 137–174 µs and its added median latency from
-// 235–320 to 113–157 µs (README: "Run as a gateway", Performance). Under
-// load the other Ps pay for themselves: at 2,000 requests a second one P
-// queued requests for milliseconds. And on one P a request that holds the
-// CPU for milliseconds (decoding an inline image) holds up every other
-// until the scheduler preempts it, 10 ms later.
+// requests a second (nine alternating pairs of runs), the controller took
+// the CPU the gateway adds to a streamed request from 198–343 to 152–291
+// µs and its added median latency from 0.20–0.31 to 0.12–0.23 ms (README:
+// "Run as a gateway", Performance). Under load the other Ps pay for
+// themselves: at 2,000 requests a second one P queued requests for
+// milliseconds. And on one P a request that holds the CPU for milliseconds
+// (decoding an inline image) holds up every other until the scheduler
+// preempts it, 10 ms later.
 //
 // So a Controller reads the process's CPU time and its request count
 // (Request) every Window: on one P, a window that used more than Up of a
