@@ -164,14 +164,7 @@ func TestJudgeModels(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, _ := load(t, mixedPanelConfig[:len(mixedPanelConfig)-len("judge: { panel: [smart, offline] }\n")]+tc.judge)
-			ps, err := Providers(cfg, Options{Offline: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			eng, err := Engine(cfg, ps)
-			if err != nil {
-				t.Fatal(err)
-			}
+			eng, _ := offlineEngine(t, cfg)
 			if got := JudgeModels(cfg, eng, Options{Offline: tc.offline}); !slices.Equal(got, tc.want) {
 				t.Errorf("JudgeModels() = %q; want %q", got, tc.want)
 			}

@@ -53,6 +53,21 @@ func load(t *testing.T, body string) (*config.Config, string) {
 	return cfg, path
 }
 
+// offlineEngine is cfg's engine with every provider simulated, and those
+// providers.
+func offlineEngine(t *testing.T, cfg *config.Config) (*fallback.Engine, map[string]provider.Provider) {
+	t.Helper()
+	ps, err := Providers(cfg, Options{Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := Engine(cfg, ps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng, ps
+}
+
 func TestProviders(t *testing.T) {
 	cfg, _ := load(t, base)
 	ps, err := Providers(cfg, Options{Getenv: func(string) string { return "k" }})
@@ -193,11 +208,7 @@ func TestJudge(t *testing.T) {
 func TestReloadOnSignal(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
 	cfg, path := load(t, base)
-	ps, _ := Providers(cfg, Options{Offline: true})
-	eng, err := Engine(cfg, ps)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, _ := offlineEngine(t, cfg)
 	reloaded := make(chan error, 1)
 	r := &Reloader{Path: path, Engine: eng, Options: Options{Offline: true}, OnReload: func(err error) { reloaded <- err }}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -302,11 +313,7 @@ func TestApplyDefaults(t *testing.T) {
 
 	// The judge a file without a threshold gets is the judge package's
 	// default, offline too.
-	ps, _ := Providers(cfg, Options{Offline: true})
-	eng, err := Engine(cfg, ps)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, ps := offlineEngine(t, cfg)
 	j, _ := Judge(cfg, eng, ps, Options{Offline: true})
 	if h, ok := j.(*judge.Heuristic); !ok || h.Threshold != judge.DefaultThreshold {
 		t.Errorf("offline judge = %+v; want a heuristic at judge.DefaultThreshold", j)
@@ -362,11 +369,7 @@ func TestRunRetries(t *testing.T) {
 // keeps the one it runs, and the error says why and names the file.
 func TestReloadCheckKeepsTheRunningConfiguration(t *testing.T) {
 	cfg, path := load(t, base)
-	ps, _ := Providers(cfg, Options{Offline: true})
-	eng, err := Engine(cfg, ps)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, _ := offlineEngine(t, cfg)
 	refused := errors.New("state changed: restart to apply it")
 	r := &Reloader{Path: path, Engine: eng, Options: Options{Offline: true},
 		Check: func(c *config.Config) error {

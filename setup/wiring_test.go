@@ -77,14 +77,7 @@ func TestEngineConfigCarriesEverySetting(t *testing.T) {
 		t.Errorf("EngineConfig() mismatch (-want +got):\n%s", diff)
 	}
 
-	ps, err := Providers(cfg, Options{Offline: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := Engine(cfg, ps)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, _ := offlineEngine(t, cfg)
 	chains := map[string][]fallback.Target{
 		"fast":  {{Provider: "anthropic", Model: "claude-3-5-haiku-latest"}, {Provider: "openai", Model: "gpt-4.1-mini"}},
 		"smart": {{Provider: "openai", Model: "gpt-4.1"}, {Provider: "anthropic", Model: "claude-sonnet-4-5"}},
@@ -150,11 +143,7 @@ categories:
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, _ := load(t, providers+tc.judge)
-			ps, _ := Providers(cfg, Options{Offline: true})
-			eng, err := Engine(cfg, ps)
-			if err != nil {
-				t.Fatal(err)
-			}
+			eng, _ := offlineEngine(t, cfg)
 			in := Inputs(cfg, eng, Options{Offline: tc.offline})
 			if diff := cmp.Diff(tc.want, in.Judge); diff != "" {
 				t.Errorf("Inputs().Judge mismatch (-want +got):\n%s", diff)
@@ -213,11 +202,7 @@ func TestRunOptionsJudgeAndCache(t *testing.T) {
 	userCache := t.TempDir()
 	t.Setenv("XDG_CACHE_HOME", userCache)
 	cfg, _ := load(t, base)
-	ps, _ := Providers(cfg, Options{Offline: true})
-	eng, err := Engine(cfg, ps)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, ps := offlineEngine(t, cfg)
 	inputs := Inputs(cfg, eng, Options{})
 	heuristic := &judge.Heuristic{Threshold: 0.5}
 	newJudge := func() (judge.Judge, error) { return heuristic, nil }
@@ -302,11 +287,7 @@ func TestMissingKeysChecksEveryName(t *testing.T) {
 // assertion needs the judge: the keys MissingKeys checks before a run.
 func TestEvalProvidersAddTheJudgesWhenJudged(t *testing.T) {
 	cfg, _ := load(t, everyEngineKey+"judge: { panel: [slow, openai/gpt-4.1] }\n")
-	ps, _ := Providers(cfg, Options{Offline: true})
-	eng, err := Engine(cfg, ps)
-	if err != nil {
-		t.Fatal(err)
-	}
+	eng, _ := offlineEngine(t, cfg)
 	inputs := Inputs(cfg, eng, Options{})
 	for _, tc := range []struct {
 		judged bool
